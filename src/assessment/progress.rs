@@ -1,0 +1,295 @@
+//! Which answer applies to a device for each control (device, inherited model or site answer),
+//! and the progress and compliance figures computed from them.
+
+use std::collections::HashMap;
+
+use crate::catalog::{Catalog, Control, Scope};
+use crate::device::Device;
+use crate::risk::RiskLevel;
+
+use super::{Answer, Response, Target};
+
+/// Every stored answer of a workbook, indexed by target for quick lookups.
+#[derive(Debug, Default, Clone)]
+pub struct AnswerSet {
+    by_target: HashMap<TargetKey, HashMap<String, Answer>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum TargetKey {
+    Device(i64),
+    Model(String),
+    Site(String),
+}
+
+impl TargetKey {
+    fn of(target: &Target) -> TargetKey {
+        match target {
+            Target::Device(id) => TargetKey::Device(*id),
+            Target::Model {
+                manufacturer,
+                model,
+            } => TargetKey::Model(model_key(manufacturer, model)),
+            Target::Site(s) => TargetKey::Site(s.trim().to_lowercase()),
+        }
+    }
+}
+
+/// The case-insensitive key of a manufacturer + model, as stored: `manufacturer/model`.
+pub fn model_key(manufacturer: &str, model: &str) -> String {
+    format!("{}/{}", manufacturer.trim(), model.trim()).to_lowercase()
+}
+
+/// The model target of a device, when it has both a manufacturer and a model; otherwise model
+/// controls are answered on the device itself.
+pub fn model_target(device: &Device) -> Option<Target> {
+    let (m, n) = (device.get("manufacturer"), device.get("model"));
+    (!m.is_empty() && !n.is_empty()).then(|| Target::Model {
+        manufacturer: m.to_string(),
+        model: n.to_string(),
+    })
+}
+
+/// The site target of a device (`""` = the default site).
+pub fn site_target(device: &Device) -> Target {
+    Target::Site(device.get("site").to_string())
+}
+
+/// Where the answer shown for a device came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Answered on the device itself.
+    Device,
+    /// Answered on the device, overriding its model's answer.
+    DeviceOverride,
+    /// Inherited from the device's model.
+    Model,
+    /// Shown from the device's site.
+    Site,
+}
+
+/// The answer that applies to one device for one control, and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Effective<'a> {
+    /// The answer, if any was given.
+    pub answer: Option<&'a Answer>,
+    /// Where it is (or would be) stored.
+    pub origin: Origin,
+}
+
+impl AnswerSet {
+    /// Adds (or replaces) a stored answer.
+    pub fn insert(&mut self, target: &Target, answer: Answer) {
+        self.by_target
+            .entry(TargetKey::of(target))
+            .or_default()
+            .insert(answer.control_id.clone(), answer);
+    }
+
+    /// The answer stored on exactly this target for this control.
+    pub fn get(&self, target: &Target, control_id: &str) -> Option<&Answer> {
+        self.by_target
+            .get(&TargetKey::of(target))
+            .and_then(|m| m.get(control_id))
+    }
+
+    /// The answer that applies to `device` for `control` (PRODUCT.md "Scopes"): device controls
+    /// on the device; model controls on the device when it overrides, else on its model; site
+    /// controls on its site.
+    pub fn effective<'a>(&'a self, device: &Device, control: &Control) -> Effective<'a> {
+        let own = self.get(&Target::Device(device.id), &control.id);
+        match control.scope {
+            Scope::Device => Effective {
+                answer: own,
+                origin: Origin::Device,
+            },
+            Scope::Model => match (own, model_target(device)) {
+                (Some(a), Some(_)) => Effective {
+                    answer: Some(a),
+                    origin: Origin::DeviceOverride,
+                },
+                (_, Some(model)) => Effective {
+                    answer: self.get(&model, &control.id),
+                    origin: Origin::Model,
+                },
+                (own, None) => Effective {
+                    answer: own,
+                    origin: Origin::Device,
+                },
+            },
+            Scope::Site => Effective {
+                answer: self.get(&site_target(device), &control.id),
+                origin: Origin::Site,
+            },
+        }
+    }
+}
+
+/// Counts of one device's (or one step's) responses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepProgress {
+    /// Controls that apply.
+    pub applicable: usize,
+    /// Yes.
+    pub yes: usize,
+    /// Partial.
+    pub partial: usize,
+    /// No.
+    pub no: usize,
+    /// N/A.
+    pub na: usize,
+    /// Unknown.
+    pub unknown: usize,
+}
+
+impl StepProgress {
+    /// Controls with a confirmed response.
+    pub fn assessed(&self) -> usize {
+        self.yes + self.partial + self.no + self.na + self.unknown
+    }
+
+    /// Percent assessed, 0–100 (rounded down).
+    pub fn percent(&self) -> usize {
+        if self.applicable == 0 {
+            0
+        } else {
+            self.assessed() * 100 / self.applicable
+        }
+    }
+
+    /// Compliance % = (Yes + 0.5 × Partial) ÷ (Yes + Partial + No) × 100; `None` when the divisor
+    /// is 0 (TEMPLATE.md "Summary").
+    pub fn compliance(&self) -> Option<f64> {
+        let d = self.yes + self.partial + self.no;
+        (d > 0).then(|| (self.yes as f64 + 0.5 * self.partial as f64) / d as f64 * 100.0)
+    }
+
+    fn add(&mut self, response: Option<Response>) {
+        self.applicable += 1;
+        match response {
+            Some(Response::Yes) => self.yes += 1,
+            Some(Response::Partial) => self.partial += 1,
+            Some(Response::No) => self.no += 1,
+            Some(Response::NotApplicable) => self.na += 1,
+            Some(Response::Unknown) => self.unknown += 1,
+            None => {}
+        }
+    }
+}
+
+/// One device's progress: per step and in total, and its highest open risk.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceProgress {
+    /// The 8 steps in order.
+    pub steps: Vec<StepProgress>,
+    /// All steps together.
+    pub total: StepProgress,
+    /// The highest level of the device's findings (its own, its model's and its site's).
+    pub highest_risk: Option<RiskLevel>,
+    /// The latest assessed-at of the device's answers, with who gave it.
+    pub last_assessed: Option<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+/// The effective answers of a device, one per control in catalog order.
+pub fn effective_answers<'a>(
+    catalog: &'a Catalog,
+    answers: &'a AnswerSet,
+    device: &Device,
+) -> Vec<(&'a Control, Effective<'a>)> {
+    catalog
+        .controls()
+        .map(|c| (c, answers.effective(device, c)))
+        .collect()
+}
+
+/// Computes a device's progress over the catalog.
+pub fn progress(catalog: &Catalog, answers: &AnswerSet, device: &Device) -> DeviceProgress {
+    let mut out = DeviceProgress::default();
+    for step in &catalog.steps {
+        let mut sp = StepProgress::default();
+        for control in &step.controls {
+            let eff = answers.effective(device, control);
+            let answer = eff.answer;
+            sp.add(answer.and_then(Answer::confirmed_response));
+            if let Some(a) = answer.filter(|a| a.is_assessed()) {
+                if a.response.is_some_and(Response::is_finding)
+                    && let Some(level) = a.level()
+                {
+                    out.highest_risk = out.highest_risk.max(Some(level));
+                }
+                if let Some(at) = a.assessed_at
+                    && out.last_assessed.as_ref().is_none_or(|(t, _)| at > *t)
+                {
+                    out.last_assessed = Some((at, a.assessed_by.clone()));
+                }
+            }
+        }
+        out.total.applicable += sp.applicable;
+        out.total.yes += sp.yes;
+        out.total.partial += sp.partial;
+        out.total.no += sp.no;
+        out.total.na += sp.na;
+        out.total.unknown += sp.unknown;
+        out.steps.push(sp);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::catalog;
+
+    fn answer(control: &str, r: Response) -> Answer {
+        Answer {
+            control_id: control.into(),
+            response: Some(r),
+            ..Answer::default()
+        }
+    }
+
+    #[test]
+    fn model_and_site_answers_are_inherited_and_overridable() {
+        let cat = catalog();
+        let mut d = Device {
+            id: 7,
+            ..Device::default()
+        };
+        d.values.insert("manufacturer".into(), "Dräger".into());
+        d.values.insert("model".into(), "Evita V500".into());
+        let mut set = AnswerSet::default();
+        let model = Target::Model {
+            manufacturer: "DRÄGER".into(),
+            model: "evita v500".into(),
+        };
+        set.insert(&model, answer("INV-03", Response::No));
+        set.insert(&Target::Site(String::new()), answer("IR-01", Response::Yes));
+        let inv03 = cat.control("INV-03").expect("catalog has INV-03");
+        let eff = set.effective(&d, inv03);
+        assert_eq!(eff.origin, Origin::Model);
+        assert_eq!(eff.answer.and_then(|a| a.response), Some(Response::No));
+        set.insert(&Target::Device(7), answer("INV-03", Response::Yes));
+        let eff = set.effective(&d, inv03);
+        assert_eq!(eff.origin, Origin::DeviceOverride);
+        assert_eq!(eff.answer.and_then(|a| a.response), Some(Response::Yes));
+
+        let p = progress(cat, &set, &d);
+        assert_eq!(p.total.applicable, 72);
+        assert_eq!(p.total.assessed(), 2);
+        assert_eq!(p.total.compliance(), Some(100.0));
+    }
+
+    #[test]
+    fn suggestions_do_not_count() {
+        let cat = catalog();
+        let d = Device {
+            id: 1,
+            ..Device::default()
+        };
+        let mut set = AnswerSet::default();
+        let mut a = answer("ENC-01", Response::No);
+        a.suggested = Some("MDS2 (unconfirmed)".into());
+        set.insert(&Target::Device(1), a);
+        assert_eq!(progress(cat, &set, &d).total.assessed(), 0);
+    }
+}

@@ -1,0 +1,13 @@
+//! medsec: an offline, keyboard-driven medical device security risk assessment in one encrypted
+//! workbook file.
+//!
+//! The library holds everything that is not drawing: the catalog, devices, the encrypted
+//! workbook, importers and exporters. The TUI (`tui`) and the CLI (`cli`) are thin front ends.
+#![forbid(unsafe_code)]
+
+pub mod assessment;
+pub mod catalog;
+pub mod device;
+pub mod import;
+pub mod risk;
+pub mod workbook;

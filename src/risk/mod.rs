@@ -1,0 +1,165 @@
+//! Risk levels and default ratings: likelihood × impact on the NIST SP 800-30 Rev. 1 scales.
+
+use crate::catalog::ImpactDimension;
+use crate::device::Device;
+
+/// A risk level, NIST SP 800-30 Rev. 1 (Appendix I), lowest first so that `max` is the highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RiskLevel {
+    /// Very Low.
+    VeryLow,
+    /// Low.
+    Low,
+    /// Moderate.
+    Moderate,
+    /// High.
+    High,
+    /// Very High.
+    VeryHigh,
+}
+
+impl RiskLevel {
+    /// Every level, highest first (the order of sheets and legends).
+    pub const ALL: [RiskLevel; 5] = [
+        RiskLevel::VeryHigh,
+        RiskLevel::High,
+        RiskLevel::Moderate,
+        RiskLevel::Low,
+        RiskLevel::VeryLow,
+    ];
+
+    /// The level's name: `Very High`, `High`, `Moderate`, `Low`, `Very Low`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskLevel::VeryHigh => "Very High",
+            RiskLevel::High => "High",
+            RiskLevel::Moderate => "Moderate",
+            RiskLevel::Low => "Low",
+            RiskLevel::VeryLow => "Very Low",
+        }
+    }
+
+    /// Fill and text colours (`#RRGGBB`), TEMPLATE.md "Risk Matrix".
+    pub fn colours(self) -> (u32, u32) {
+        match self {
+            RiskLevel::VeryHigh => (0xC00000, 0xFFFFFF),
+            RiskLevel::High => (0xFF7C00, 0x000000),
+            RiskLevel::Moderate => (0xFFD966, 0x000000),
+            RiskLevel::Low => (0xA9D08E, 0x000000),
+            RiskLevel::VeryLow => (0xE2EFDA, 0x000000),
+        }
+    }
+
+    /// Parses a level name, case-insensitively.
+    pub fn parse(text: &str) -> Option<RiskLevel> {
+        RiskLevel::ALL
+            .into_iter()
+            .find(|l| l.label().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// The 5 × 5 level grid: `GRID[5 - likelihood][impact - 1]`, rows from likelihood 5 (Very High)
+/// down to 1, columns impact 1 to 5. NIST SP 800-30 Rev. 1, Appendix I, Table I-2. Not a function
+/// of L × I: it weights impact (L5 × I3 is Moderate, L3 × I5 is High).
+pub const GRID: [[RiskLevel; 5]; 5] = {
+    use RiskLevel::*;
+    [
+        [VeryLow, Low, Moderate, High, VeryHigh],
+        [VeryLow, Low, Moderate, High, VeryHigh],
+        [VeryLow, Low, Moderate, Moderate, High],
+        [VeryLow, Low, Low, Low, Moderate],
+        [VeryLow, VeryLow, VeryLow, Low, Low],
+    ]
+};
+
+/// The level of a likelihood and an impact, each 1–5 (out-of-range values are clamped).
+pub fn level(likelihood: u8, impact: u8) -> RiskLevel {
+    let l = usize::from(likelihood.clamp(1, 5));
+    let i = usize::from(impact.clamp(1, 5));
+    GRID[5 - l][i - 1]
+}
+
+/// Names of the likelihood and impact scale points (1–5), NIST SP 800-30 Rev. 1.
+pub fn scale_label(value: u8) -> &'static str {
+    match value {
+        5 => "Very High",
+        4 => "High",
+        3 => "Moderate",
+        2 => "Low",
+        _ => "Very Low",
+    }
+}
+
+/// A device's default impact on one dimension, 1–5 (PRODUCT.md "Answers, suggestions and
+/// deferral"): patient safety from `criticality` (Life-sustaining 5, Therapeutic 4,
+/// Diagnostic 3, Monitoring 3, Non-clinical 1); PHI from the PHI flags (stored or transmitted
+/// Yes → 3, displayed only → 2, else 1); operations from `clinical_impact`. A missing field
+/// counts as 3.
+pub fn default_impact(device: &Device, dimension: ImpactDimension) -> u8 {
+    match dimension {
+        ImpactDimension::PatientSafety => match device.get("criticality") {
+            "Life-sustaining" => 5,
+            "Therapeutic" => 4,
+            "Diagnostic" | "Monitoring" => 3,
+            "Non-clinical" => 1,
+            _ => 3,
+        },
+        ImpactDimension::Phi => {
+            let flags = [
+                device.get("phi_stored"),
+                device.get("phi_transmitted"),
+                device.get("phi_displayed"),
+            ];
+            if flags.iter().all(|f| f.is_empty()) {
+                3
+            } else if flags[0] == "Yes" || flags[1] == "Yes" {
+                3
+            } else if flags[2] == "Yes" {
+                2
+            } else {
+                1
+            }
+        }
+        ImpactDimension::Operations => device.get("clinical_impact").parse().unwrap_or(3),
+    }
+}
+
+/// The default impact of a finding on `device` for a control affecting `dimensions`: the
+/// highest of the device's defaults on those dimensions (3 when none is given).
+pub fn default_control_impact(device: &Device, dimensions: &[ImpactDimension]) -> u8 {
+    dimensions
+        .iter()
+        .map(|d| default_impact(device, *d))
+        .max()
+        .unwrap_or(3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_i2_weights_impact() {
+        assert_eq!(level(5, 3), RiskLevel::Moderate);
+        assert_eq!(level(3, 5), RiskLevel::High);
+        assert_eq!(level(5, 5), RiskLevel::VeryHigh);
+        assert_eq!(level(1, 1), RiskLevel::VeryLow);
+        assert_eq!(level(4, 5), RiskLevel::VeryHigh);
+        assert_eq!(level(2, 5), RiskLevel::Moderate);
+    }
+
+    #[test]
+    fn default_impacts_from_device_fields() {
+        let mut d = Device::default();
+        assert_eq!(default_impact(&d, ImpactDimension::PatientSafety), 3);
+        d.values
+            .insert("criticality".into(), "Life-sustaining".into());
+        d.values.insert("phi_displayed".into(), "Yes".into());
+        d.values.insert("phi_stored".into(), "No".into());
+        d.values.insert("clinical_impact".into(), "4".into());
+        assert_eq!(default_impact(&d, ImpactDimension::PatientSafety), 5);
+        assert_eq!(default_impact(&d, ImpactDimension::Phi), 2);
+        assert_eq!(default_impact(&d, ImpactDimension::Operations), 4);
+        assert_eq!(default_control_impact(&d, &[ImpactDimension::Phi]), 2);
+    }
+}

@@ -1,0 +1,352 @@
+//! Devices in the workbook: add, change, find, list, delete (soft).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Row, params_from_iter};
+
+use super::{Workbook, WorkbookError, now_utc};
+use crate::device::fields::{self, FieldKind};
+use crate::device::{Device, NetworkService, services_text};
+
+/// Who set a field, so that a scan never overwrites what an assessor typed (PRODUCT.md
+/// "Devices from several sources").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSource {
+    /// Typed by the assessor (CLI or TUI).
+    Typed,
+    /// From an nmap scan.
+    Scan,
+    /// From an inventory import.
+    Inventory,
+}
+
+impl FieldSource {
+    fn label(self) -> &'static str {
+        match self {
+            FieldSource::Typed => "typed",
+            FieldSource::Scan => "scan",
+            FieldSource::Inventory => "inventory",
+        }
+    }
+}
+
+/// A change to one device: field values (canonical text, `""` clears), and optionally its
+/// services and extra attributes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceChange {
+    /// (field key, canonical value); `""` clears the field.
+    pub values: Vec<(&'static str, String)>,
+    /// Replaces the device's open ports when `Some`.
+    pub services: Option<Vec<NetworkService>>,
+    /// Extra attributes (original header, value) merged into the device's (same header replaced).
+    pub extra: Vec<(String, String)>,
+}
+
+/// The settable field columns, in `FIELDS` order (every field but the computed ones).
+fn columns() -> impl Iterator<Item = &'static str> {
+    fields::settable_fields().map(|f| f.key)
+}
+
+fn select_sql() -> String {
+    let cols: Vec<&str> = columns().collect();
+    format!(
+        "SELECT id, uuid, number, services_json, extra_json, {} FROM device",
+        cols.join(", ")
+    )
+}
+
+fn device_from_row(row: &Row<'_>) -> rusqlite::Result<Device> {
+    let services_json: String = row.get(3)?;
+    let extra_json: String = row.get(4)?;
+    let mut values = BTreeMap::new();
+    for (i, key) in columns().enumerate() {
+        let v: Option<String> = row.get(5 + i)?;
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            values.insert(key.to_string(), v);
+        }
+    }
+    Ok(Device {
+        id: row.get(0)?,
+        uuid: row.get(1)?,
+        number: row.get(2)?,
+        values,
+        services: serde_json::from_str(&services_json).unwrap_or_default(),
+        extra: serde_json::from_str(&extra_json).unwrap_or_default(),
+    })
+}
+
+impl Workbook {
+    /// Every device not deleted, in short-ID order.
+    pub fn devices(&self) -> Result<Vec<Device>, WorkbookError> {
+        let sql = format!("{} WHERE deleted_at IS NULL ORDER BY number", select_sql());
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], device_from_row)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// One device by row ID (deleted ones included).
+    pub fn device(&self, id: i64) -> Result<Device, WorkbookError> {
+        let sql = format!("{} WHERE id = ?1", select_sql());
+        self.conn
+            .query_row(&sql, [id], device_from_row)
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => WorkbookError::NoSuchDevice(id.to_string()),
+                e => self.sql(e),
+            })
+    }
+
+    /// Finds a device by its short ID (`DEV-0001`), else by asset tag (case-insensitive).
+    ///
+    /// Errors: `NoSuchDevice`; `AmbiguousDevice` when an asset tag is on several devices.
+    pub fn find_device(&self, reference: &str) -> Result<Device, WorkbookError> {
+        let reference = reference.trim();
+        if let Some(n) = fields::parse_short_id(reference) {
+            let sql = format!("{} WHERE number = ?1 AND deleted_at IS NULL", select_sql());
+            if let Ok(d) = self.conn.query_row(&sql, [n], device_from_row) {
+                return Ok(d);
+            }
+        }
+        let sql = format!(
+            "{} WHERE asset_tag = ?1 COLLATE NOCASE AND deleted_at IS NULL",
+            select_sql()
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql(e))?;
+        let found = stmt
+            .query_map([reference], device_from_row)
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        match found.len() {
+            0 => Err(WorkbookError::NoSuchDevice(reference.to_string())),
+            1 => Ok(found
+                .into_iter()
+                .next()
+                .ok_or_else(|| WorkbookError::NoSuchDevice(reference.to_string()))?),
+            count => Err(WorkbookError::AmbiguousDevice {
+                reference: reference.to_string(),
+                count,
+            }),
+        }
+    }
+
+    /// Adds a device with the next short ID; returns it. Values must be canonical (see
+    /// [`fields::FieldDef::normalize`]); unknown or computed keys give `WorkbookError::Invalid`.
+    pub fn add_device(
+        &mut self,
+        change: &DeviceChange,
+        source: FieldSource,
+    ) -> Result<Device, WorkbookError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        let id = insert_device(&tx, change, source).map_err(|e| e.with_path(&self.path))?;
+        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        self.device(id)
+    }
+
+    /// Applies a change to a device. With `FieldSource::Scan` or `Inventory`, fields an assessor
+    /// typed are left alone unless `overwrite_typed` is set.
+    pub fn update_device(
+        &mut self,
+        id: i64,
+        change: &DeviceChange,
+        source: FieldSource,
+        overwrite_typed: bool,
+    ) -> Result<Device, WorkbookError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        update_device_in(&tx, id, change, source, overwrite_typed)
+            .map_err(|e| e.with_path(&self.path))?;
+        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        self.device(id)
+    }
+
+    /// Runs several device changes in one transaction: all are applied or none (imports).
+    /// `Some(id)` updates that device, `None` adds one. Returns the row IDs in order.
+    pub fn apply_device_changes(
+        &mut self,
+        changes: &[(Option<i64>, DeviceChange)],
+        source: FieldSource,
+    ) -> Result<Vec<i64>, WorkbookError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        let mut ids = Vec::with_capacity(changes.len());
+        for (id, change) in changes {
+            let id = match id {
+                Some(id) => {
+                    update_device_in(&tx, *id, change, source, false)
+                        .map_err(|e| e.with_path(&self.path))?;
+                    *id
+                }
+                None => insert_device(&tx, change, source).map_err(|e| e.with_path(&self.path))?,
+            };
+            ids.push(id);
+        }
+        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        Ok(ids)
+    }
+
+    /// Marks a device deleted (it keeps its short ID, which is never reused).
+    pub fn delete_device(&mut self, id: i64) -> Result<(), WorkbookError> {
+        self.conn
+            .execute(
+                "UPDATE device SET deleted_at = ?2 WHERE id = ?1",
+                rusqlite::params![id, now_utc()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Which fields of a device were typed by the assessor (not from a scan or import).
+    pub fn typed_fields(&self, id: i64) -> Result<Vec<String>, WorkbookError> {
+        let json: String = self
+            .conn
+            .query_row("SELECT sources_json FROM device WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.sql(e))?;
+        let map: BTreeMap<String, String> = serde_json::from_str(&json).unwrap_or_default();
+        Ok(map
+            .into_iter()
+            .filter(|(_, v)| v == "typed")
+            .map(|(k, _)| k)
+            .collect())
+    }
+}
+
+/// An error inside a transaction, before the workbook path is attached.
+enum TxError {
+    Sql(rusqlite::Error),
+    Invalid(String),
+}
+
+impl From<rusqlite::Error> for TxError {
+    fn from(e: rusqlite::Error) -> Self {
+        TxError::Sql(e)
+    }
+}
+
+impl TxError {
+    fn with_path(self, path: &std::path::Path) -> WorkbookError {
+        match self {
+            TxError::Sql(e) => sql_err(path, e),
+            TxError::Invalid(m) => WorkbookError::Invalid(m),
+        }
+    }
+}
+
+fn sql_err(path: &std::path::Path, source: rusqlite::Error) -> WorkbookError {
+    WorkbookError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn check_keys(change: &DeviceChange) -> Result<(), TxError> {
+    for (key, _) in &change.values {
+        let def = fields::settable(key).map_err(|e| TxError::Invalid(e.to_string()))?;
+        if def.kind == FieldKind::Computed {
+            return Err(TxError::Invalid(format!("`{key}` cannot be set")));
+        }
+    }
+    Ok(())
+}
+
+fn insert_device(
+    tx: &rusqlite::Transaction<'_>,
+    change: &DeviceChange,
+    source: FieldSource,
+) -> Result<i64, TxError> {
+    check_keys(change)?;
+    let number: i64 = tx.query_row(
+        "UPDATE assessment SET next_device_no = next_device_no + 1 WHERE id = 1
+         RETURNING next_device_no - 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let now = now_utc();
+    tx.execute(
+        "INSERT INTO device (uuid, number, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+        rusqlite::params![uuid::Uuid::new_v4().to_string(), number, now],
+    )?;
+    let id = tx.last_insert_rowid();
+    update_device_in(tx, id, change, source, true)?;
+    Ok(id)
+}
+
+fn update_device_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    change: &DeviceChange,
+    source: FieldSource,
+    overwrite_typed: bool,
+) -> Result<(), TxError> {
+    check_keys(change)?;
+    let (sources_json, extra_json): (String, String) = tx.query_row(
+        "SELECT sources_json, extra_json FROM device WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut sources: BTreeMap<String, String> =
+        serde_json::from_str(&sources_json).unwrap_or_default();
+    let mut sets: Vec<String> = Vec::new();
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    for (key, value) in &change.values {
+        let typed = sources.get(*key).is_some_and(|s| s == "typed");
+        if typed && source != FieldSource::Typed && !overwrite_typed {
+            continue;
+        }
+        sets.push(format!("{key} = ?{}", args.len() + 1));
+        args.push(if value.is_empty() {
+            rusqlite::types::Value::Null
+        } else {
+            rusqlite::types::Value::Text(value.clone())
+        });
+        if value.is_empty() {
+            sources.remove(*key);
+        } else {
+            sources.insert(key.to_string(), source.label().to_string());
+        }
+    }
+    if let Some(services) = &change.services {
+        let json = serde_json::to_string(services).map_err(|e| TxError::Invalid(e.to_string()))?;
+        sets.push(format!("services_json = ?{}", args.len() + 1));
+        args.push(rusqlite::types::Value::Text(json));
+        sets.push(format!("network_services = ?{}", args.len() + 1));
+        args.push(rusqlite::types::Value::Text(services_text(services)));
+    }
+    if !change.extra.is_empty() {
+        let mut extra: Vec<(String, String)> =
+            serde_json::from_str(&extra_json).unwrap_or_default();
+        for (header, value) in &change.extra {
+            match extra.iter_mut().find(|(h, _)| h == header) {
+                Some(slot) => slot.1 = value.clone(),
+                None => extra.push((header.clone(), value.clone())),
+            }
+        }
+        let json = serde_json::to_string(&extra).map_err(|e| TxError::Invalid(e.to_string()))?;
+        sets.push(format!("extra_json = ?{}", args.len() + 1));
+        args.push(rusqlite::types::Value::Text(json));
+    }
+    let sources_json =
+        serde_json::to_string(&sources).map_err(|e| TxError::Invalid(e.to_string()))?;
+    sets.push(format!("sources_json = ?{}", args.len() + 1));
+    args.push(rusqlite::types::Value::Text(sources_json));
+    sets.push(format!("updated_at = ?{}", args.len() + 1));
+    args.push(rusqlite::types::Value::Text(now_utc()));
+    args.push(rusqlite::types::Value::Integer(id));
+    let sql = format!(
+        "UPDATE device SET {} WHERE id = ?{}",
+        sets.join(", "),
+        args.len()
+    );
+    tx.execute(&sql, params_from_iter(args))?;
+    Ok(())
+}

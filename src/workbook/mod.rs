@@ -1,0 +1,447 @@
+//! The encrypted workbook: one SQLCipher file holding the whole assessment.
+//!
+//! Opening follows PRODUCT.md "Storage rules": SQLCipher logging silenced process-wide before
+//! any key is given, the key set first, cipher settings pinned (`cipher_compatibility = 4`),
+//! the key verified by reading `sqlite_master`, then rollback journal (one file),
+//! `synchronous = FULL`, in-memory temp store, foreign keys on, and migrations on
+//! `PRAGMA user_version`. A process that may write holds an exclusive OS lock on the file for its
+//! whole life; read-only commands hold a shared one. Every change is committed when made.
+
+mod answers;
+mod devices;
+mod lock;
+pub mod passphrase;
+pub mod schema;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+pub use answers::{AnswerInput, AnswerRow};
+pub use devices::{DeviceChange, FieldSource};
+pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
+
+use crate::catalog::{Catalog, catalog};
+
+/// What a command intends to do with the workbook, which decides the lock it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Only reads: a shared lock, so several readers may run at once.
+    Read,
+    /// May write: an exclusive lock for the life of the process.
+    Write,
+}
+
+/// Errors of opening, creating and changing a workbook. Each names the file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbookError {
+    /// The passphrase does not open the file, or the file is not a medsec workbook (exit 3).
+    #[error("{0}: wrong passphrase, or not a medsec workbook")]
+    WrongPassphrase(PathBuf),
+    /// The file does not exist.
+    #[error("{0}: no such workbook (create one with `medsec init PATH`)")]
+    NotFound(PathBuf),
+    /// `init` was asked to create a file that exists.
+    #[error("{0} already exists; choose another path (nothing was changed)")]
+    AlreadyExists(PathBuf),
+    /// Another process holds the lock (exit 5).
+    #[error(
+        "{path}: the workbook is in use by another medsec process{}; close it and try again",
+        if *.writing { " that is writing to it" } else { " that is reading it" }
+    )]
+    InUse {
+        /// The workbook.
+        path: PathBuf,
+        /// Whether we wanted to write (so any other holder blocks us).
+        writing: bool,
+    },
+    /// Written by a newer medsec (exit 6).
+    #[error(
+        "{path} was written by a newer medsec (schema {found}, this build knows {known}); update medsec to open it"
+    )]
+    NewerVersion {
+        /// The workbook.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// A device reference matches no device.
+    #[error("no device {0} (see `medsec device list`)")]
+    NoSuchDevice(String),
+    /// A device reference matches several devices (usage error, exit 2).
+    #[error("{reference} matches {count} devices by asset tag; use the device ID (DEV-....)")]
+    AmbiguousDevice {
+        /// The reference given.
+        reference: String,
+        /// How many devices it matches.
+        count: usize,
+    },
+    /// A value does not fit a field or an answer.
+    #[error("{0}")]
+    Invalid(String),
+    /// An I/O error on the workbook file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// An error from SQLite / SQLCipher.
+    #[error("{path}: database error: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: rusqlite::Error,
+    },
+}
+
+/// Metadata set when the workbook is created (`medsec init --org --site --assessor --title`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssessmentMeta {
+    /// The workbook's UUID, shared by its copies (`_medsec` `workbook_id`).
+    pub workbook_id: String,
+    /// Assessment title.
+    pub title: String,
+    /// Organisation (client hospital).
+    pub organisation: String,
+    /// Site(s).
+    pub site: String,
+    /// Assessor name(s): the identity written on answers and exports (never the OS login).
+    pub assessor: String,
+    /// Scope statement.
+    pub scope: String,
+    /// Start date, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// End date, `YYYY-MM-DD`.
+    pub end_date: Option<String>,
+    /// Catalog version the workbook is assessed against.
+    pub catalog_version: String,
+    /// When the workbook was created (RFC 3339 UTC).
+    pub created_at: String,
+}
+
+/// An open workbook. Dropping it closes the database and releases the lock.
+pub struct Workbook {
+    conn: Connection,
+    path: PathBuf,
+    access: Access,
+    meta: AssessmentMeta,
+    // Held for the workbook's life; released on drop or when the process dies.
+    _lock: File,
+}
+
+static SILENCE: Once = Once::new();
+
+/// Silences SQLCipher's logging for the whole process (it writes to stderr by default, e.g. on
+/// a wrong key, which would corrupt the TUI). Called before any connection is keyed.
+pub fn silence_sqlcipher_log() {
+    SILENCE.call_once(|| {
+        if let Ok(conn) = Connection::open_in_memory() {
+            let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
+            let _ = conn.pragma_update(None, "cipher_log", "off");
+        }
+    });
+}
+
+pub(crate) fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl Workbook {
+    /// Creates a new encrypted workbook at `path` (which must not exist), owner-only, with the
+    /// built-in catalog, and returns it opened for writing.
+    ///
+    /// Errors: `AlreadyExists`, `Io`, `Sqlite`.
+    pub fn create(
+        path: &Path,
+        pass: &Passphrase,
+        meta: AssessmentMeta,
+    ) -> Result<Workbook, WorkbookError> {
+        silence_sqlcipher_log();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| WorkbookError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let lock = match options.open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(WorkbookError::AlreadyExists(path.to_path_buf()));
+            }
+            Err(source) => {
+                return Err(WorkbookError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        lock::exclusive(&lock, path)?;
+        let result = Self::initialise(path, pass, meta, lock);
+        if result.is_err() {
+            // Nothing was handed to the user yet: leave no half-made file behind.
+            let _ = std::fs::remove_file(path);
+        }
+        result
+    }
+
+    fn initialise(
+        path: &Path,
+        pass: &Passphrase,
+        meta: AssessmentMeta,
+        lock: File,
+    ) -> Result<Workbook, WorkbookError> {
+        let conn = keyed_connection(path, pass)?;
+        let mut wb = Workbook {
+            conn,
+            path: path.to_path_buf(),
+            access: Access::Write,
+            meta: AssessmentMeta::default(),
+            _lock: lock,
+        };
+        wb.migrate()?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_utc();
+        let cat = catalog();
+        let tx = wb.conn.transaction().map_err(|e| sql(path, e))?;
+        tx.execute(
+            "INSERT INTO assessment (id, workbook_id, title, organisation, site, assessor, scope,
+                 start_date, catalog_version, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8)",
+            params![
+                id,
+                meta.title,
+                meta.organisation,
+                meta.site,
+                meta.assessor,
+                chrono::Local::now().date_naive().to_string(),
+                cat.version,
+                now
+            ],
+        )
+        .map_err(|e| sql(path, e))?;
+        snapshot_catalog(&tx, cat).map_err(|e| sql(path, e))?;
+        tx.commit().map_err(|e| sql(path, e))?;
+        wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+        Ok(wb)
+    }
+
+    /// Opens an existing workbook. `Access::Write` takes an exclusive lock for the workbook's
+    /// life, `Access::Read` a shared one.
+    ///
+    /// Errors: `NotFound`, `InUse` (exit 5), `WrongPassphrase` (exit 3, the file's bytes are
+    /// untouched), `NewerVersion` (exit 6), `Io`, `Sqlite`.
+    pub fn open(path: &Path, pass: &Passphrase, access: Access) -> Result<Workbook, WorkbookError> {
+        silence_sqlcipher_log();
+        if !path.is_file() {
+            return Err(WorkbookError::NotFound(path.to_path_buf()));
+        }
+        let file = File::open(path).map_err(|source| WorkbookError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        match access {
+            Access::Write => lock::exclusive(&file, path)?,
+            Access::Read => lock::shared(&file, path)?,
+        }
+        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
+        }
+        let conn = keyed_connection(path, pass)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| sql(path, e))?;
+        if version > schema::SCHEMA_VERSION {
+            return Err(WorkbookError::NewerVersion {
+                path: path.to_path_buf(),
+                found: version,
+                known: schema::SCHEMA_VERSION,
+            });
+        }
+        if version == 0 {
+            // Opens with this key but holds no medsec schema.
+            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
+        }
+        let mut wb = Workbook {
+            conn,
+            path: path.to_path_buf(),
+            access,
+            meta: AssessmentMeta::default(),
+            _lock: file,
+        };
+        if version < schema::SCHEMA_VERSION {
+            if access == Access::Read {
+                return Err(WorkbookError::Invalid(format!(
+                    "{} needs upgrading; open it once with a command that writes (e.g. `medsec open`)",
+                    path.display()
+                )));
+            }
+            wb.migrate()?;
+        }
+        wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+        Ok(wb)
+    }
+
+    fn migrate(&mut self) -> Result<(), WorkbookError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| sql(&path, e))?;
+        let start = usize::try_from(version).unwrap_or(0);
+        for (i, step) in schema::MIGRATIONS.iter().enumerate().skip(start) {
+            tx.execute_batch(step).map_err(|e| sql(&path, e))?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(|e| sql(&path, e))?;
+        }
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// The workbook's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The lock this workbook holds.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Assessment metadata.
+    pub fn meta(&self) -> &AssessmentMeta {
+        &self.meta
+    }
+
+    /// The catalog this workbook is assessed against (the built-in one in this version).
+    pub fn catalog(&self) -> &'static Catalog {
+        catalog()
+    }
+
+    /// Reads a UI-state value (walk position, filters) kept inside the encrypted workbook.
+    pub fn ui_state(&self, key: &str) -> Result<Option<String>, WorkbookError> {
+        self.conn
+            .query_row("SELECT value FROM ui_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Stores a UI-state value; committed at once.
+    pub fn set_ui_state(&self, key: &str, value: &str) -> Result<(), WorkbookError> {
+        self.conn
+            .execute(
+                "INSERT INTO ui_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    fn sql(&self, e: rusqlite::Error) -> WorkbookError {
+        sql(&self.path, e)
+    }
+}
+
+fn sql(path: &Path, source: rusqlite::Error) -> WorkbookError {
+    WorkbookError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A fresh connection to `path`, keyed, pinned and verified; then the storage pragmas.
+fn keyed_connection(path: &Path, pass: &Passphrase) -> Result<Connection, WorkbookError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql(path, e))?;
+    conn.key(None::<&str>, pass.expose(), false)
+        .map_err(|e| sql(path, e))?;
+    conn.pragma_update(None, "cipher_compatibility", 4)
+        .map_err(|e| sql(path, e))?;
+    let verified: Result<i64, rusqlite::Error> =
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
+    match verified {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
+        }
+        Err(e) => return Err(sql(path, e)),
+    }
+    conn.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| sql(path, e))?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| sql(path, e))?;
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(|e| sql(path, e))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| sql(path, e))?;
+    #[cfg(target_os = "macos")]
+    conn.pragma_update(None, "fullfsync", "ON")
+        .map_err(|e| sql(path, e))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| sql(path, e))?;
+    Ok(conn)
+}
+
+fn snapshot_catalog(conn: &Connection, cat: &Catalog) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare(
+        "INSERT OR REPLACE INTO catalog_control
+             (control_id, step, scope, title, question, question_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for step in &cat.steps {
+        for c in &step.controls {
+            stmt.execute(params![
+                c.id,
+                step.number,
+                c.scope.label(),
+                c.title,
+                c.question,
+                c.question_hash()
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn load_meta(conn: &Connection) -> rusqlite::Result<AssessmentMeta> {
+    conn.query_row(
+        "SELECT workbook_id, title, organisation, site, assessor, scope, start_date, end_date,
+                catalog_version, created_at
+         FROM assessment WHERE id = 1",
+        [],
+        |r| {
+            Ok(AssessmentMeta {
+                workbook_id: r.get(0)?,
+                title: r.get(1)?,
+                organisation: r.get(2)?,
+                site: r.get(3)?,
+                assessor: r.get(4)?,
+                scope: r.get(5)?,
+                start_date: r.get(6)?,
+                end_date: r.get(7)?,
+                catalog_version: r.get(8)?,
+                created_at: r.get(9)?,
+            })
+        },
+    )
+}

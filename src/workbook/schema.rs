@@ -1,0 +1,144 @@
+//! The workbook's schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the schema one version up; they run in one transaction.
+//! A workbook whose `user_version` is above [`SCHEMA_VERSION`] was written by a newer medsec and
+//! is refused (exit 6).
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+/// Version 1: assessment metadata, devices, answers, UI state.
+const V1: &str = r#"
+CREATE TABLE assessment (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    workbook_id     TEXT NOT NULL,
+    title           TEXT NOT NULL DEFAULT '',
+    organisation    TEXT NOT NULL DEFAULT '',
+    site            TEXT NOT NULL DEFAULT '',
+    assessor        TEXT NOT NULL DEFAULT '',
+    scope           TEXT NOT NULL DEFAULT '',
+    start_date      TEXT,
+    end_date        TEXT,
+    catalog_version TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    next_device_no  INTEGER NOT NULL DEFAULT 1
+);
+
+-- The catalog the workbook is assessed against (PRODUCT.md "Data model": a catalog snapshot).
+CREATE TABLE catalog_control (
+    control_id    TEXT PRIMARY KEY,
+    step          INTEGER NOT NULL,
+    scope         TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    question      TEXT NOT NULL,
+    question_hash TEXT NOT NULL
+);
+
+CREATE TABLE device (
+    id                          INTEGER PRIMARY KEY,
+    uuid                        TEXT NOT NULL UNIQUE,
+    number                      INTEGER NOT NULL UNIQUE,
+    created_at                  TEXT NOT NULL,
+    updated_at                  TEXT NOT NULL,
+    deleted_at                  TEXT,
+    asset_tag                   TEXT,
+    name                        TEXT,
+    category                    TEXT,
+    manufacturer                TEXT,
+    model                       TEXT,
+    serial_number               TEXT,
+    udi_di                      TEXT,
+    nomenclature_code           TEXT,
+    regulatory_class            TEXT,
+    regulatory_authority        TEXT,
+    software_version            TEXT,
+    firmware_version            TEXT,
+    operating_system            TEXT,
+    os_end_of_support           TEXT,
+    manufacturer_end_of_support TEXT,
+    end_of_life                 TEXT,
+    install_date                TEXT,
+    site                        TEXT,
+    room                        TEXT,
+    department                  TEXT,
+    clinical_owner              TEXT,
+    technical_custodian         TEXT,
+    security_contact            TEXT,
+    hostname                    TEXT,
+    ip_addresses                TEXT,
+    mac_addresses               TEXT,
+    mac_vendor                  TEXT,
+    vlan                        TEXT,
+    os_guess                    TEXT,
+    network_services            TEXT,
+    last_seen                   TEXT,
+    connectivity                TEXT,
+    internet_required           TEXT,
+    cloud_connected             TEXT,
+    vendor_remote_access        TEXT,
+    phi_stored                  TEXT,
+    phi_displayed               TEXT,
+    phi_transmitted             TEXT,
+    criticality                 TEXT,
+    clinical_impact             TEXT,
+    mds2_available              TEXT,
+    mds2_version                TEXT,
+    mds2_document_id            TEXT,
+    mds2_date                   TEXT,
+    sbom_available              TEXT,
+    sbom_format                 TEXT,
+    advisory_url                TEXT,
+    service_contract_end        TEXT,
+    parent_device               TEXT,
+    in_scope                    TEXT,
+    notes                       TEXT,
+    -- JSON array of NetworkService objects (the structured form of network_services)
+    services_json               TEXT NOT NULL DEFAULT '[]',
+    -- JSON array of [header, value] pairs kept from imported inventories
+    extra_json                  TEXT NOT NULL DEFAULT '[]',
+    -- JSON object: field key -> who set it last ("typed", "scan", "inventory")
+    sources_json                TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX device_asset_tag ON device(asset_tag COLLATE NOCASE);
+CREATE INDEX device_serial ON device(serial_number COLLATE NOCASE);
+CREATE INDEX device_model ON device(manufacturer COLLATE NOCASE, model COLLATE NOCASE);
+
+-- One answer per (target, control). target_kind is 'device', 'model' or 'site'; target_key is the
+-- device's id, or the lower-cased `manufacturer/model` or site name ('' for the default site);
+-- target_label keeps the spelling shown in sheets.
+CREATE TABLE answer (
+    id                  INTEGER PRIMARY KEY,
+    target_kind         TEXT NOT NULL CHECK (target_kind IN ('device', 'model', 'site')),
+    target_key          TEXT NOT NULL,
+    target_label        TEXT NOT NULL DEFAULT '',
+    device_id           INTEGER REFERENCES device(id) ON DELETE CASCADE,
+    control_id          TEXT NOT NULL REFERENCES catalog_control(control_id),
+    response            TEXT CHECK (response IN ('Yes', 'Partial', 'No', 'N/A', 'Unknown')),
+    note                TEXT NOT NULL DEFAULT '',
+    observed            TEXT NOT NULL DEFAULT '',
+    evidence_ref        TEXT NOT NULL DEFAULT '',
+    source              TEXT,
+    likelihood          INTEGER CHECK (likelihood BETWEEN 1 AND 5),
+    impact              INTEGER CHECK (impact BETWEEN 1 AND 5),
+    likelihood_default  INTEGER NOT NULL DEFAULT 0,
+    impact_default      INTEGER NOT NULL DEFAULT 0,
+    recommendation      TEXT NOT NULL DEFAULT '',
+    suggested           TEXT,
+    deferred_until      TEXT,
+    deferral_reason     TEXT NOT NULL DEFAULT '',
+    assessed_by         TEXT NOT NULL DEFAULT '',
+    assessed_at         TEXT,
+    assessed_on         TEXT,
+    UNIQUE (target_kind, target_key, control_id)
+);
+CREATE INDEX answer_device ON answer(device_id);
+
+-- UI state kept inside the encrypted workbook (walk position, filters).
+CREATE TABLE ui_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#;
