@@ -204,6 +204,33 @@ impl Workbook {
             .map_err(|e| self.sql(e))
     }
 
+    /// For every device, the fields an assessor typed (imports leave them alone).
+    pub fn typed_fields_map(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>, WorkbookError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, sources_json FROM device WHERE deleted_at IS NULL")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql(e))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (id, json) = row.map_err(|e| self.sql(e))?;
+            let map: BTreeMap<String, String> = serde_json::from_str(&json).unwrap_or_default();
+            let typed: Vec<String> = map
+                .into_iter()
+                .filter(|(_, v)| v == "typed")
+                .map(|(k, _)| k)
+                .collect();
+            if !typed.is_empty() {
+                out.insert(id, typed);
+            }
+        }
+        Ok(out)
+    }
+
     /// Which fields of a device were typed by the assessor (not from a scan or import).
     pub fn typed_fields(&self, id: i64) -> Result<Vec<String>, WorkbookError> {
         let json: String = self
