@@ -7,7 +7,10 @@
 
 pub mod assessment;
 pub mod catalog;
+pub mod cli;
 pub mod device;
+pub mod export;
 pub mod import;
 pub mod risk;
+pub mod tui;
 pub mod workbook;

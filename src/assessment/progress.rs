@@ -150,11 +150,9 @@ impl StepProgress {
 
     /// Percent assessed, 0–100 (rounded down).
     pub fn percent(&self) -> usize {
-        if self.applicable == 0 {
-            0
-        } else {
-            self.assessed() * 100 / self.applicable
-        }
+        (self.assessed() * 100)
+            .checked_div(self.applicable)
+            .unwrap_or(0)
     }
 
     /// Compliance % = (Yes + 0.5 × Partial) ÷ (Yes + Partial + No) × 100; `None` when the divisor

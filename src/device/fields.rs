@@ -357,7 +357,7 @@ pub fn match_list(list: &'static [&'static str], value: &str) -> Option<&'static
 pub fn clean_text(input: &str) -> String {
     input
         .chars()
-        .filter(|&c| !(c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c > '\u{9f}')
+        .filter(|&c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
         .filter(|&c| !matches!(c, '\u{fffe}' | '\u{ffff}'))
         .collect()
 }

@@ -110,9 +110,7 @@ pub fn default_impact(device: &Device, dimension: ImpactDimension) -> u8 {
                 device.get("phi_transmitted"),
                 device.get("phi_displayed"),
             ];
-            if flags.iter().all(|f| f.is_empty()) {
-                3
-            } else if flags[0] == "Yes" || flags[1] == "Yes" {
+            if flags.iter().all(|f| f.is_empty()) || flags[0] == "Yes" || flags[1] == "Yes" {
                 3
             } else if flags[2] == "Yes" {
                 2

@@ -141,7 +141,7 @@ impl PassphraseSources {
 
     /// Gets the passphrase of an existing workbook from the first source that is set.
     pub fn get(&self) -> Result<Passphrase, PassphraseError> {
-        if let Some(p) = self.from_file_or_env()? {
+        if let Some(p) = self.file_or_env()? {
             return Ok(p);
         }
         prompt_once(&self.prompt)
@@ -149,7 +149,7 @@ impl PassphraseSources {
 
     /// Gets a new passphrase: from a file or variable as is (checked for length), or asked twice.
     pub fn get_new(&self) -> Result<Passphrase, PassphraseError> {
-        let pass = match self.from_file_or_env()? {
+        let pass = match self.file_or_env()? {
             Some(p) => p,
             None => {
                 let first = prompt_once(&self.prompt)?;
@@ -166,7 +166,7 @@ impl PassphraseSources {
         Ok(pass)
     }
 
-    fn from_file_or_env(&self) -> Result<Option<Passphrase>, PassphraseError> {
+    fn file_or_env(&self) -> Result<Option<Passphrase>, PassphraseError> {
         if let Some(path) = &self.file {
             return read_file(path).map(Some);
         }

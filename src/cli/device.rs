@@ -1,0 +1,305 @@
+//! `medsec device ...` and `medsec answer`.
+
+use super::output::say;
+use clap::{Arg, ArgMatches};
+
+use super::args::AnswerArgs;
+use super::error::CliError;
+use super::json;
+use crate::assessment::{AnswerSource, Response, Target, progress, site_target};
+use crate::catalog::Scope;
+use crate::device::Device;
+use crate::device::fields::{self, FIELDS, FieldKind, flag_name};
+use crate::workbook::{AnswerInput, DeviceChange, FieldSource, Workbook};
+
+/// Adds one `--<field>` flag per inventory field (computed ones hidden, refused when given).
+pub(super) fn field_args(mut cmd: clap::Command) -> clap::Command {
+    for f in FIELDS {
+        let computed = f.kind == FieldKind::Computed;
+        let help = match f.kind {
+            FieldKind::List(v) | FieldKind::OpenList(v) => {
+                format!("{} — one of: {}", f.header, v.join(", "))
+            }
+            FieldKind::MultiList(v) => format!("{} — `; `-separated: {}", f.header, v.join(", ")),
+            FieldKind::Date => format!("{} — YYYY-MM-DD", f.header),
+            _ => f.header.to_string(),
+        };
+        cmd = cmd.arg(
+            Arg::new(f.key)
+                .long(flag_name(f.key))
+                .value_name("VALUE")
+                .help(help)
+                .hide(computed)
+                .allow_hyphen_values(true),
+        );
+    }
+    cmd
+}
+
+fn change_from(matches: Option<&ArgMatches>) -> Result<DeviceChange, CliError> {
+    let mut change = DeviceChange::default();
+    let Some(m) = matches else {
+        return Ok(change);
+    };
+    for f in FIELDS {
+        if let Some(v) = m.get_one::<String>(f.key) {
+            let def = fields::settable(f.key).map_err(|e| CliError::usage(e.to_string()))?;
+            let value = def
+                .normalize(v)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            change.values.push((def.key, value));
+        }
+    }
+    Ok(change)
+}
+
+pub(super) fn add(wb: &mut Workbook, matches: Option<&ArgMatches>) -> Result<(), CliError> {
+    let mut change = change_from(matches)?;
+    if !change
+        .values
+        .iter()
+        .any(|(k, v)| *k == "name" && !v.is_empty())
+    {
+        return Err(CliError::usage(
+            "a device needs a name: medsec device add --name \"Infusion pump 3\" [--FIELD VALUE ...]",
+        ));
+    }
+    if !change.values.iter().any(|(k, _)| *k == "in_scope") {
+        change.values.push(("in_scope", "Yes".into()));
+    }
+    let d = wb.add_device(&change, FieldSource::Typed)?;
+    say!("added {} {}", d.short_id(), d.get("name"));
+    Ok(())
+}
+
+pub(super) fn edit(
+    wb: &mut Workbook,
+    reference: &str,
+    matches: Option<&ArgMatches>,
+) -> Result<(), CliError> {
+    let change = change_from(matches)?;
+    if change.values.is_empty() {
+        return Err(CliError::usage(
+            "nothing to change: give one or more --FIELD VALUE (see `medsec device edit --help`)",
+        ));
+    }
+    if change
+        .values
+        .iter()
+        .any(|(k, v)| *k == "name" && v.is_empty())
+    {
+        return Err(CliError::usage("a device's name cannot be cleared"));
+    }
+    let d = wb.find_device(reference)?;
+    let d = wb.update_device(d.id, &change, FieldSource::Typed, true)?;
+    let keys: Vec<&str> = change.values.iter().map(|(k, _)| *k).collect();
+    say!("changed {}: {}", d.short_id(), keys.join(", "));
+    Ok(())
+}
+
+pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), CliError> {
+    let d = wb.find_device(reference)?;
+    let answers = wb.answer_set()?;
+    let p = progress(wb.catalog(), &answers, &d);
+    if as_json {
+        let v = json::device(&d, &p);
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::general(e.to_string()))?
+        );
+        return Ok(());
+    }
+    let width = FIELDS
+        .iter()
+        .map(|f| f.header.chars().count())
+        .max()
+        .unwrap_or(20);
+    for (f, value) in json::field_values(&d, &p) {
+        if !value.is_empty() {
+            say!("{:<width$}  {}", f.header, value);
+        }
+    }
+    for (h, v) in &d.extra {
+        say!("{:<width$}  {}", format!("extra: {h}"), v);
+    }
+    Ok(())
+}
+
+pub(super) fn list(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
+    let devices = wb.devices()?;
+    let answers = wb.answer_set()?;
+    let cat = wb.catalog();
+    if as_json {
+        let arr: Vec<serde_json::Value> = devices
+            .iter()
+            .map(|d| json::device(d, &progress(cat, &answers, d)))
+            .collect();
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&arr).map_err(|e| CliError::general(e.to_string()))?
+        );
+        return Ok(());
+    }
+    if devices.is_empty() {
+        say!(
+            "no devices yet: medsec import nmap FILE | medsec import inventory FILE | medsec device add --name NAME"
+        );
+        return Ok(());
+    }
+    say!(
+        "{:<9} {:<28} {:<18} {:<16} {:<16} {:>5}",
+        "ID",
+        "Name",
+        "Manufacturer",
+        "Model",
+        "IP",
+        "Done"
+    );
+    for d in &devices {
+        let p = progress(cat, &answers, d);
+        say!(
+            "{:<9} {:<28} {:<18} {:<16} {:<16} {:>4}%",
+            d.short_id(),
+            clip(d.get("name"), 28),
+            clip(d.get("manufacturer"), 18),
+            clip(d.get("model"), 16),
+            clip(
+                fields::split_multi(d.get("ip_addresses"))
+                    .next()
+                    .unwrap_or(""),
+                16
+            ),
+            p.total.percent()
+        );
+    }
+    Ok(())
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= n {
+        clean
+    } else {
+        let mut t: String = clean.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub(super) fn delete(wb: &mut Workbook, reference: &str) -> Result<(), CliError> {
+    let d = wb.find_device(reference)?;
+    wb.delete_device(d.id)?;
+    say!("deleted {} {}", d.short_id(), d.get("name"));
+    Ok(())
+}
+
+/// Parses an answer target: `SITE`, `SITE:<site>`, `MODEL:<manufacturer>/<model>`, or a device.
+fn parse_target(wb: &Workbook, text: &str) -> Result<(Target, Option<Device>), CliError> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    if upper == "SITE" {
+        return Ok((Target::Site(String::new()), None));
+    }
+    if upper.starts_with("SITE:") {
+        return Ok((Target::Site(t[5..].trim().to_string()), None));
+    }
+    if upper.starts_with("MODEL:") {
+        let rest = &t[6..];
+        let Some((m, n)) = rest.split_once('/') else {
+            return Err(CliError::usage(format!(
+                "{t}: a model target is MODEL:<manufacturer>/<model>"
+            )));
+        };
+        return Ok((
+            Target::Model {
+                manufacturer: m.trim().to_string(),
+                model: n.trim().to_string(),
+            },
+            None,
+        ));
+    }
+    let d = wb.find_device(t)?;
+    Ok((Target::Device(d.id), Some(d)))
+}
+
+pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> {
+    let control =
+        wb.catalog().control(&a.control).cloned().ok_or_else(|| {
+            CliError::usage(format!("{}: no such control (e.g. ENC-03)", a.control))
+        })?;
+    let (mut target, device) = parse_target(wb, &a.target)?;
+    // Site-scoped controls are answered once per site.
+    if control.scope == Scope::Site
+        && let Some(d) = &device
+    {
+        target = site_target(d);
+    }
+    if control.scope == Scope::Device && !matches!(target, Target::Device(_)) {
+        return Err(CliError::usage(format!(
+            "{} is answered per device; give a device ID, not {}",
+            control.id, a.target
+        )));
+    }
+    let response = match a.response.as_deref() {
+        None if a.confirm => None,
+        None => {
+            return Err(CliError::usage(
+                "give a response: yes, partial, no, na, unknown or clear (or --confirm)",
+            ));
+        }
+        Some(r) if r.eq_ignore_ascii_case("clear") => Some(None),
+        Some(r) => Some(Some(Response::parse(r).ok_or_else(|| {
+            CliError::usage(format!(
+                "{r}: not a response; use yes, partial, no, na, unknown or clear"
+            ))
+        })?)),
+    };
+    let source = match a.source.as_deref() {
+        None => None,
+        Some(s) => Some(AnswerSource::parse(s).ok_or_else(|| {
+            CliError::usage(format!(
+                "{s}: not an answer source; use Observed, Interview, Document, Tested, Scan, MDS2, Spreadsheet or Bulk"
+            ))
+        })?),
+    };
+    let input = AnswerInput {
+        response,
+        note: a.note.clone(),
+        observed: a.observed.clone(),
+        evidence_ref: a.evidence_ref.clone(),
+        recommendation: a.recommendation.clone(),
+        source,
+        likelihood: a.likelihood,
+        impact: a.impact,
+        confirm: a.confirm,
+    };
+    let saved = wb.set_answer(&target, &control, &input)?;
+    let who = match (&target, &device) {
+        (Target::Device(_), Some(d)) => d.short_id(),
+        _ => target.scope_key().unwrap_or_default(),
+    };
+    let mut line = format!(
+        "{who} {} = {}",
+        control.id,
+        saved
+            .response
+            .map(Response::label)
+            .unwrap_or("not assessed")
+    );
+    if let (Some(l), Some(i), Some(level)) = (saved.likelihood, saved.impact, saved.level()) {
+        let default = if saved.likelihood_default || saved.impact_default {
+            ", default rating"
+        } else {
+            ""
+        };
+        line.push_str(&format!(
+            " (likelihood {l}, impact {i} → {}{default})",
+            level.label()
+        ));
+    }
+    say!("{line}");
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! `medsec export xlsx|template`.
+
+use super::output::say;
+use std::path::Path;
+
+use super::error::CliError;
+use crate::device::fields::parse_date;
+use crate::export::{ExportOptions, ExportSummary, export_template, export_xlsx};
+use crate::workbook::Workbook;
+
+const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; the export is not, and sheet protection is not encryption): keep it on an encrypted drive or share.";
+
+pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(), CliError> {
+    let as_of = match as_of {
+        None => chrono::Local::now().date_naive(),
+        Some(text) => parse_date(text)
+            .ok_or_else(|| CliError::usage(format!("--as-of {text:?}: not a date (YYYY-MM-DD)")))?,
+    };
+    let opts = ExportOptions {
+        as_of,
+        app_version: env!("CARGO_PKG_VERSION"),
+    };
+    let summary = export_xlsx(wb, out, &opts).map_err(|e| CliError::general(e.to_string()))?;
+    report(&summary)
+}
+
+pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {
+    let opts = ExportOptions {
+        as_of: chrono::Local::now().date_naive(),
+        app_version: env!("CARGO_PKG_VERSION"),
+    };
+    let summary =
+        export_template(out, devices, &opts).map_err(|e| CliError::general(e.to_string()))?;
+    report(&summary)
+}
+
+fn report(s: &ExportSummary) -> Result<(), CliError> {
+    say!(
+        "wrote {}: {} sheets, {} devices, {} answers; read back and checked",
+        s.path.display(),
+        s.sheets.len(),
+        s.devices,
+        s.answers
+    );
+    say!("{NOT_ENCRYPTED}");
+    Ok(())
+}

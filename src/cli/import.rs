@@ -1,0 +1,170 @@
+//! `medsec import nmap|inventory`: plan, report, then apply in one transaction (or not at all).
+
+use super::output::{say, say_raw};
+use std::path::Path;
+
+use super::args::ImportOptions;
+use super::error::CliError;
+use crate::import::inventory::{InventoryOptions, read_inventory};
+use crate::import::nmap;
+use crate::import::plan::ImportPlan;
+use crate::import::{plan_inventory, plan_nmap};
+use crate::workbook::{FieldSource, Workbook};
+
+pub(super) fn nmap(
+    wb: &mut Workbook,
+    file: &Path,
+    options: &ImportOptions,
+) -> Result<(), CliError> {
+    let scan = nmap::parse_file(file).map_err(|e| CliError::input(with_path(file, &e)))?;
+    let typed = wb.typed_fields_map()?;
+    let plan = plan_nmap::plan_nmap(&scan, wb.devices()?, &typed);
+    if scan.hosts.is_empty() {
+        say!(
+            "{}: no hosts that are up ({} down)",
+            file.display(),
+            scan.hosts_down
+        );
+    }
+    finish(wb, file, plan, options, FieldSource::Scan)
+}
+
+pub(super) fn inventory(
+    wb: &mut Workbook,
+    file: &Path,
+    sheet: Option<String>,
+    header_row: Option<usize>,
+    map: &[String],
+    options: &ImportOptions,
+) -> Result<(), CliError> {
+    let mut pairs = Vec::new();
+    for m in map {
+        let Some((column, field)) = m.rsplit_once('=') else {
+            return Err(CliError::usage(format!(
+                "--map {m:?}: write it as \"Column header=field_key\""
+            )));
+        };
+        pairs.push((column.trim().to_string(), field.trim().to_string()));
+    }
+    let opts = InventoryOptions {
+        sheet,
+        header_row,
+        map: pairs,
+    };
+    let inv = read_inventory(file, &opts).map_err(|e| {
+        let code = if e.is_usage() {
+            super::exit::USAGE
+        } else {
+            super::exit::INVALID_INPUT
+        };
+        CliError {
+            code,
+            message: with_path(file, &e),
+        }
+    })?;
+    let typed = wb.typed_fields_map()?;
+    let plan = plan_inventory::plan_inventory(&inv, wb.devices()?, &typed);
+    if options.dry_run {
+        say!(
+            "{}: header on row {}{}",
+            file.display(),
+            inv.header_row,
+            inv.sheet
+                .as_deref()
+                .map(|s| format!(" of sheet {s:?}"))
+                .unwrap_or_default()
+        );
+        for c in &inv.columns {
+            match (c.field, c.ignored) {
+                (_, true) => say!("  column {:<3} {:?} → ignored", c.letter, c.header),
+                (Some(f), _) => say!("  column {:<3} {:?} → {f}", c.letter, c.header),
+                (None, _) => say!(
+                    "  column {:<3} {:?} → kept as extra attribute",
+                    c.letter,
+                    c.header
+                ),
+            }
+        }
+    }
+    finish(wb, file, plan, options, FieldSource::Inventory)
+}
+
+/// Prints the report; applies the plan unless it is a dry run or (without --skip-invalid) any
+/// row would be rejected.
+fn finish(
+    wb: &mut Workbook,
+    file: &Path,
+    plan: ImportPlan,
+    options: &ImportOptions,
+    source: FieldSource,
+) -> Result<(), CliError> {
+    let counts = plan.counts();
+    let report = plan.render();
+    if let Some(path) = &options.report {
+        std::fs::write(path, format!("{report}{counts}\n")).map_err(|e| {
+            CliError::general(format!("cannot write the report {}: {e}", path.display()))
+        })?;
+    }
+    if options.dry_run {
+        say_raw!("{report}");
+        say!("dry run: {counts}; nothing was changed");
+        if counts.rejected > 0 && !options.skip_invalid {
+            return Err(CliError::input(format!(
+                "{}: {} rejected; a real run would apply nothing (fix them, or use --skip-invalid)",
+                file.display(),
+                counts.rejected
+            )));
+        }
+        return Ok(());
+    }
+    let rejects: Vec<_> = plan
+        .lines
+        .iter()
+        .filter(|l| l.outcome == crate::import::plan::Outcome::Reject)
+        .collect();
+    if !rejects.is_empty() && !options.skip_invalid {
+        for l in &rejects {
+            eprintln!("reject {} {}", l.location, l.detail);
+        }
+        return Err(CliError::input(format!(
+            "{}: {} rejected, nothing was imported (fix them, or use --skip-invalid; --dry-run shows everything)",
+            file.display(),
+            rejects.len()
+        )));
+    }
+    for l in &rejects {
+        say!("skipped {} {}", l.location, l.detail);
+    }
+    for w in &plan.warnings {
+        say!("warning: {w}");
+    }
+    let ids = wb.apply_device_changes(&plan.changes, source)?;
+    let mut added = Vec::new();
+    for ((existing, _), id) in plan.changes.iter().zip(&ids) {
+        if existing.is_none() {
+            added.push(*id);
+        }
+    }
+    if let (Some(first), Some(last)) = (added.first(), added.last()) {
+        let first = wb.device(*first)?.short_id();
+        let last = wb.device(*last)?.short_id();
+        if first == last {
+            say!("new device: {first}");
+        } else {
+            say!("new devices: {first} … {last}");
+        }
+    }
+    say!("{}: {counts}", file.display());
+    Ok(())
+}
+
+/// The error text, prefixed with the file unless it already names it.
+fn with_path(file: &Path, e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let shown = file.display().to_string();
+    if text.contains(&shown) {
+        text
+    } else {
+        format!("{shown}: {text}")
+    }
+}

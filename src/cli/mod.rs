@@ -1,0 +1,243 @@
+//! The command-line front end: parses arguments, opens the workbook, runs one command, and turns
+//! every error into one line on stderr and an exit code.
+
+mod args;
+mod device;
+mod error;
+mod export;
+mod import;
+mod json;
+mod output;
+mod status;
+
+use output::say;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use args::Cli;
+use args::{Command, DeviceCommand, ExportCommand, ImportCommand};
+pub use error::{CliError, exit};
+
+use crate::workbook::{Access, AssessmentMeta, PassphraseSources, Workbook, WorkbookError};
+
+/// The workbook file name used in the platform data directory.
+pub const DEFAULT_WORKBOOK_NAME: &str = "workbook.medsec";
+
+/// Runs medsec with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let matches = match command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match run(cli, &matches) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            if !e.message.is_empty() {
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "medsec: {}", e.message);
+            }
+            e.code
+        }
+    }
+}
+
+/// The clap command with one flag per settable inventory field on `device add` / `device edit`.
+pub fn command() -> clap::Command {
+    Cli::command()
+        .mut_subcommand("device", |d| {
+            d.mut_subcommand("add", device::field_args)
+                .mut_subcommand("edit", device::field_args)
+        })
+        .mut_subcommand("import", |i| {
+            i.mut_subcommand("inventory", |c| c.after_help(inventory_help()))
+        })
+}
+
+/// The help after `import inventory`: an example and every field key a column can map to.
+fn inventory_help() -> String {
+    let keys: Vec<&str> = crate::device::fields::settable_fields()
+        .map(|f| f.key)
+        .collect();
+    format!(
+        "Example:\n  medsec import inventory cmms.xlsx --map \"Equipo=name\" --map \"Placa=asset_tag\" --dry-run\n\n\
+         Field keys for --map (also `extra` to keep a column as an extra attribute, `-` to ignore it):\n  {}",
+        keys.join(", ")
+    )
+}
+
+fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
+    let Some(command) = cli.command.take() else {
+        return open_tui(&cli.workbook, &cli.passphrase_file, None);
+    };
+    match command {
+        Command::Open { path } => open_tui(&cli.workbook, &cli.passphrase_file, path),
+        Command::Init(a) => {
+            let sources = PassphraseSources::workbook(cli.passphrase_file.clone(), &a.path);
+            let pass = sources.get_new()?;
+            let meta = AssessmentMeta {
+                organisation: a.org.unwrap_or_default(),
+                site: a.site.unwrap_or_default(),
+                assessor: a.assessor.unwrap_or_default(),
+                title: a.title.unwrap_or_default(),
+                ..AssessmentMeta::default()
+            };
+            let wb = Workbook::create(&a.path, &pass, meta)?;
+            say!(
+                "created {} (encrypted; workbook ID {})",
+                wb.path().display(),
+                wb.meta().workbook_id
+            );
+            Ok(())
+        }
+        Command::Status { json } => {
+            let wb = open(&cli, Access::Read)?;
+            status::run(&wb, json)
+        }
+        Command::Device(cmd) => {
+            let sub = matches.subcommand_matches("device");
+            match cmd {
+                DeviceCommand::Add => {
+                    let mut wb = open(&cli, Access::Write)?;
+                    let m = sub.and_then(|m| m.subcommand_matches("add"));
+                    device::add(&mut wb, m)
+                }
+                DeviceCommand::Edit { device } => {
+                    let mut wb = open(&cli, Access::Write)?;
+                    let m = sub.and_then(|m| m.subcommand_matches("edit"));
+                    device::edit(&mut wb, &device, m)
+                }
+                DeviceCommand::Show { device, json } => {
+                    let wb = open(&cli, Access::Read)?;
+                    device::show(&wb, &device, json)
+                }
+                DeviceCommand::List { json } => {
+                    let wb = open(&cli, Access::Read)?;
+                    device::list(&wb, json)
+                }
+                DeviceCommand::Delete { device } => {
+                    let mut wb = open(&cli, Access::Write)?;
+                    device::delete(&mut wb, &device)
+                }
+            }
+        }
+        Command::Answer(a) => {
+            let mut wb = open(&cli, Access::Write)?;
+            device::answer(&mut wb, &a)
+        }
+        Command::Import(ImportCommand::Nmap { file, options }) => {
+            let access = if options.dry_run {
+                Access::Read
+            } else {
+                Access::Write
+            };
+            let mut wb = open(&cli, access)?;
+            import::nmap(&mut wb, &file, &options)
+        }
+        Command::Import(ImportCommand::Inventory {
+            file,
+            sheet,
+            header_row,
+            map,
+            options,
+        }) => {
+            let access = if options.dry_run {
+                Access::Read
+            } else {
+                Access::Write
+            };
+            let mut wb = open(&cli, access)?;
+            import::inventory(&mut wb, &file, sheet, header_row, &map, &options)
+        }
+        Command::Export(ExportCommand::Xlsx { out, as_of }) => {
+            let wb = open(&cli, Access::Read)?;
+            export::xlsx(&wb, &out, as_of.as_deref())
+        }
+        Command::Export(ExportCommand::Template { out, devices }) => {
+            export::template(&out, devices)
+        }
+    }
+}
+
+/// The workbook path: `-w/--workbook` (or `MEDSEC_WORKBOOK`), else the default workbook in the
+/// platform data directory.
+fn workbook_path(explicit: &Option<PathBuf>) -> Result<(PathBuf, bool), CliError> {
+    if let Some(p) = explicit {
+        return Ok((p.clone(), false));
+    }
+    default_workbook().map(|p| (p, true)).ok_or_else(|| {
+        CliError::usage("no home directory to keep the default workbook in; give one with -w PATH")
+    })
+}
+
+/// The default workbook: `<platform data dir>/medsec/workbook.medsec` (e.g.
+/// `~/.local/share/medsec/workbook.medsec` on Linux).
+pub fn default_workbook() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "medsec")
+        .map(|d| d.data_dir().join(DEFAULT_WORKBOOK_NAME))
+}
+
+fn open(cli: &Cli, access: Access) -> Result<Workbook, CliError> {
+    let (path, is_default) = workbook_path(&cli.workbook)?;
+    open_path(&path, is_default, &cli.passphrase_file, access)
+}
+
+fn open_path(
+    path: &Path,
+    is_default: bool,
+    passphrase_file: &Option<PathBuf>,
+    access: Access,
+) -> Result<Workbook, CliError> {
+    if !path.exists() {
+        let hint = if is_default {
+            format!(
+                "no workbook yet at the default location {}; run `medsec` to create it, or use -w PATH",
+                path.display()
+            )
+        } else {
+            WorkbookError::NotFound(path.to_path_buf()).to_string()
+        };
+        return Err(CliError::general(hint));
+    }
+    let pass = PassphraseSources::workbook(passphrase_file.clone(), path).get()?;
+    Ok(Workbook::open(path, &pass, access)?)
+}
+
+fn open_tui(
+    workbook: &Option<PathBuf>,
+    passphrase_file: &Option<PathBuf>,
+    path: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let (path, is_default) = match path {
+        Some(p) => (p, false),
+        None => workbook_path(workbook)?,
+    };
+    if !std::io::stdout().is_terminal() {
+        return Err(CliError::usage(
+            "the TUI needs a terminal; use a command such as `medsec device list` in scripts",
+        ));
+    }
+    let sources = PassphraseSources::workbook(passphrase_file.clone(), &path);
+    let wb = if is_default && !path.exists() {
+        eprintln!(
+            "Creating your workbook at {} (encrypted). Choose a passphrase of at least 10 characters.",
+            path.display()
+        );
+        let pass = sources.get_new()?;
+        Workbook::create(&path, &pass, AssessmentMeta::default())?
+    } else {
+        open_path(&path, is_default, passphrase_file, Access::Write)?
+    };
+    crate::tui::run(wb).map_err(|e| CliError::general(e.to_string()))
+}

@@ -1,0 +1,395 @@
+//! What an export writes, gathered once from the workbook: the devices with their progress, every
+//! stored answer, the model and site targets that get scope rows, and the rows of each control
+//! sheet (generated on demand, never held all at once).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::assessment::{
+    Answer, AnswerSet, DeviceProgress, Origin, Response, Target, model_key, model_target, progress,
+};
+use crate::catalog::{Catalog, Control, Scope, Step, catalog};
+use crate::device::Device;
+use crate::workbook::{AssessmentMeta, Workbook, WorkbookError};
+
+/// One device row of `1 Inventory` and its control rows.
+#[derive(Debug, Clone)]
+pub struct DeviceEntry {
+    /// The device (a template's blank rows have a number and nothing else).
+    pub device: Device,
+    /// Its progress (`None` for a template's blank rows).
+    pub progress: Option<DeviceProgress>,
+    /// The local date of its latest answer.
+    pub last_assessed_on: Option<NaiveDate>,
+}
+
+/// A model or site that gets scope rows on the control sheets.
+#[derive(Debug, Clone)]
+pub struct ScopeTarget {
+    /// The target in the spelling shown (first device's spelling, else the stored answer's).
+    pub target: Target,
+    /// Column A: `MODEL:<manufacturer>/<model>`, `SITE:<site>` or `SITE`.
+    pub id: String,
+    /// Stable part of the row key: `MODEL:`/`SITE:` and the case-insensitive key, or `SITE`.
+    pub key: String,
+    /// Column B: manufacturer and model, or the site's name.
+    pub name: String,
+    /// Indices into [`ExportData::devices`] of the devices it covers.
+    pub devices: Vec<usize>,
+}
+
+/// Everything the sheets are written from.
+pub struct ExportData {
+    /// Assessment metadata (empty for a template).
+    pub meta: AssessmentMeta,
+    /// The catalog the workbook is assessed against.
+    pub catalog: &'static Catalog,
+    /// Devices in short-ID order.
+    pub devices: Vec<DeviceEntry>,
+    /// Every stored answer.
+    pub answers: AnswerSet,
+    /// Models with scope rows, by case-insensitive key.
+    pub models: Vec<ScopeTarget>,
+    /// Sites with scope rows: the default site first, then by case-insensitive name.
+    pub sites: Vec<ScopeTarget>,
+    /// Headers of the devices' extra attributes, in first-seen order.
+    pub extra_headers: Vec<String>,
+    /// "Today" for every date comparison.
+    pub as_of: NaiveDate,
+    /// A blank template (`export template`).
+    pub template: bool,
+}
+
+/// Whom a control row is for.
+#[derive(Debug, Clone, Copy)]
+pub enum RowTarget<'a> {
+    /// A device.
+    Device(&'a DeviceEntry),
+    /// A model or a site.
+    Scope(&'a ScopeTarget),
+}
+
+/// One row of a control sheet.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlRow<'a> {
+    /// Device, model or site.
+    pub target: RowTarget<'a>,
+    /// The step (sheet).
+    pub step: &'a Step,
+    /// The control.
+    pub control: &'a Control,
+    /// Column G: `Device`, `Device (override)`, `Model` or `Site`.
+    pub scope: &'static str,
+    /// The stored answer, if any.
+    pub answer: Option<&'a Answer>,
+}
+
+impl<'a> ControlRow<'a> {
+    /// Column A: the device's short ID or the scope key.
+    pub fn target_id(&self) -> String {
+        match self.target {
+            RowTarget::Device(d) => d.device.short_id(),
+            RowTarget::Scope(s) => s.id.clone(),
+        }
+    }
+
+    /// Column AG: the device's UUID or the scope's stable key, then `|` and the control ID
+    /// (empty for a template's blank devices, which have no UUID yet).
+    pub fn row_key(&self) -> String {
+        match self.target {
+            RowTarget::Device(d) if d.device.uuid.is_empty() => String::new(),
+            RowTarget::Device(d) => format!("{}|{}", d.device.uuid, self.control.id),
+            RowTarget::Scope(s) => format!("{}|{}", s.key, self.control.id),
+        }
+    }
+
+    /// The response as written in column H (a suggestion's response too).
+    pub fn response(&self) -> Option<Response> {
+        self.answer.and_then(|a| a.response)
+    }
+
+    /// Column I: the suggestion's source, cleaned as written (empty = confirmed).
+    pub fn suggested(&self) -> Cow<'a, str> {
+        self.answer
+            .and_then(|a| a.suggested.as_deref())
+            .map_or(Cow::Borrowed(""), super::xlsx::clean_cell_text)
+    }
+
+    /// The response when it counts: written in H with I blank (what the `Summary` COUNTIFS
+    /// count).
+    pub fn counted_response(&self) -> Option<Response> {
+        self.response().filter(|_| self.suggested().is_empty())
+    }
+
+    /// Sort key of the target: device number, scope rows after every device.
+    pub fn target_order(&self) -> (i64, &str) {
+        match self.target {
+            RowTarget::Device(d) => (d.device.number, ""),
+            RowTarget::Scope(s) => (i64::MAX, s.key.as_str()),
+        }
+    }
+}
+
+impl ExportData {
+    /// Gathers a workbook's data. Errors: reading the workbook.
+    pub fn from_workbook(wb: &Workbook, as_of: NaiveDate) -> Result<ExportData, WorkbookError> {
+        let catalog = wb.catalog();
+        let devices = wb.devices()?;
+        let mut answers = AnswerSet::default();
+        let mut stored_models: Vec<Target> = Vec::new();
+        let mut stored_sites: Vec<Target> = Vec::new();
+        for row in wb.answer_rows()? {
+            match &row.target {
+                Target::Model { .. } => stored_models.push(row.target.clone()),
+                Target::Site(_) => stored_sites.push(row.target.clone()),
+                Target::Device(_) => {}
+            }
+            answers.insert(&row.target, row.answer);
+        }
+        let mut extra_headers: Vec<String> = Vec::new();
+        for d in &devices {
+            for (h, _) in &d.extra {
+                if !extra_headers.contains(h) {
+                    extra_headers.push(h.clone());
+                }
+            }
+        }
+        let devices: Vec<DeviceEntry> = devices
+            .into_iter()
+            .map(|device| {
+                let p = progress(catalog, &answers, &device);
+                let on = last_assessed_on(catalog, &answers, &device, &p);
+                DeviceEntry {
+                    device,
+                    progress: Some(p),
+                    last_assessed_on: on,
+                }
+            })
+            .collect();
+        let models = model_targets(&devices, stored_models);
+        let sites = site_targets(&devices, stored_sites);
+        Ok(ExportData {
+            meta: wb.meta().clone(),
+            catalog,
+            devices,
+            answers,
+            models,
+            sites,
+            extra_headers,
+            as_of,
+            template: false,
+        })
+    }
+
+    /// A blank template: `blank_devices` devices numbered from `DEV-0001` with no fields, no
+    /// answers, and the default site.
+    pub fn template(blank_devices: usize, as_of: NaiveDate) -> ExportData {
+        let devices: Vec<DeviceEntry> = (1..=blank_devices)
+            .map(|n| DeviceEntry {
+                device: Device {
+                    id: -(n as i64),
+                    number: n as i64,
+                    ..Device::default()
+                },
+                progress: None,
+                last_assessed_on: None,
+            })
+            .collect();
+        let sites = site_targets(&devices, Vec::new());
+        let catalog = catalog();
+        ExportData {
+            meta: AssessmentMeta {
+                catalog_version: catalog.version.clone(),
+                ..AssessmentMeta::default()
+            },
+            catalog,
+            devices,
+            answers: AnswerSet::default(),
+            models: Vec::new(),
+            sites,
+            extra_headers: Vec::new(),
+            as_of,
+            template: true,
+        }
+    }
+
+    /// The rows of one step's sheet in order: per device (short-ID order) its device-scoped
+    /// controls, its model-scoped controls when it has no manufacturer + model (scope `Device`)
+    /// or overrides its model's answer (`Device (override)`); then per model its model-scoped
+    /// controls; then per site its site-scoped controls. Controls in catalog order.
+    pub fn control_rows<'a>(&'a self, step: &'a Step) -> impl Iterator<Item = ControlRow<'a>> {
+        let device_rows = self.devices.iter().flat_map(move |d| {
+            step.controls.iter().filter_map(move |c| {
+                if c.scope == Scope::Site {
+                    return None;
+                }
+                let eff = self.answers.effective(&d.device, c);
+                let scope = match eff.origin {
+                    Origin::Device => "Device",
+                    Origin::DeviceOverride => "Device (override)",
+                    Origin::Model | Origin::Site => return None,
+                };
+                Some(ControlRow {
+                    target: RowTarget::Device(d),
+                    step,
+                    control: c,
+                    scope,
+                    answer: eff.answer,
+                })
+            })
+        });
+        let scope_rows = |targets: &'a [ScopeTarget], scope: Scope, label: &'static str| {
+            targets.iter().flat_map(move |t| {
+                step.controls
+                    .iter()
+                    .filter(move |c| c.scope == scope)
+                    .map(move |c| ControlRow {
+                        target: RowTarget::Scope(t),
+                        step,
+                        control: c,
+                        scope: label,
+                        answer: self.answers.get(&t.target, &c.id),
+                    })
+            })
+        };
+        device_rows
+            .chain(scope_rows(&self.models, Scope::Model, "Model"))
+            .chain(scope_rows(&self.sites, Scope::Site, "Site"))
+    }
+
+    /// Every control row of every step, in sheet order.
+    pub fn all_control_rows(&self) -> impl Iterator<Item = ControlRow<'_>> {
+        self.catalog.steps.iter().flat_map(|s| self.control_rows(s))
+    }
+}
+
+/// The local date of the device's latest answer (the one `progress` reports).
+fn last_assessed_on(
+    catalog: &Catalog,
+    answers: &AnswerSet,
+    device: &Device,
+    p: &DeviceProgress,
+) -> Option<NaiveDate> {
+    let (at, _) = p.last_assessed.as_ref()?;
+    catalog
+        .controls()
+        .filter_map(|c| answers.effective(device, c).answer)
+        .find(|a| a.assessed_at.as_ref() == Some(at))
+        .and_then(|a| a.assessed_on)
+        .or(Some(at.date_naive()))
+}
+
+fn model_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarget> {
+    let mut by_key: BTreeMap<String, ScopeTarget> = BTreeMap::new();
+    for (i, d) in devices.iter().enumerate() {
+        let Some(target) = model_target(&d.device) else {
+            continue;
+        };
+        let key = target_model_key(&target);
+        by_key
+            .entry(key.clone())
+            .or_insert_with(|| scope_target(target, format!("MODEL:{key}")))
+            .devices
+            .push(i);
+    }
+    let mut answer_only: HashMap<String, Target> = HashMap::new();
+    for target in stored {
+        let key = target_model_key(&target);
+        if by_key.contains_key(&key) {
+            continue;
+        }
+        // Several answers may carry different spellings: keep the smallest, for determinism.
+        let shown = target.scope_key().unwrap_or_default();
+        let slot = answer_only.entry(key).or_insert_with(|| target.clone());
+        if shown < slot.scope_key().unwrap_or_default() {
+            *slot = target;
+        }
+    }
+    for (key, target) in answer_only {
+        by_key.insert(key.clone(), scope_target(target, format!("MODEL:{key}")));
+    }
+    by_key.into_values().collect()
+}
+
+fn target_model_key(target: &Target) -> String {
+    match target {
+        Target::Model {
+            manufacturer,
+            model,
+        } => model_key(manufacturer, model),
+        _ => String::new(),
+    }
+}
+
+fn site_key(site: &str) -> String {
+    site.trim().to_lowercase()
+}
+
+fn site_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarget> {
+    let mut by_key: BTreeMap<String, ScopeTarget> = BTreeMap::new();
+    let stable = |key: &str| {
+        if key.is_empty() {
+            "SITE".to_string()
+        } else {
+            format!("SITE:{key}")
+        }
+    };
+    for (i, d) in devices.iter().enumerate() {
+        let site = d.device.get("site").trim().to_string();
+        let key = site_key(&site);
+        by_key
+            .entry(key.clone())
+            .or_insert_with(|| scope_target(Target::Site(site), stable(&key)))
+            .devices
+            .push(i);
+    }
+    let mut answer_only: HashMap<String, Target> = HashMap::new();
+    for target in stored {
+        let Target::Site(site) = &target else {
+            continue;
+        };
+        let key = site_key(site);
+        if by_key.contains_key(&key) {
+            continue;
+        }
+        let shown = target.scope_key().unwrap_or_default();
+        let slot = answer_only.entry(key).or_insert_with(|| target.clone());
+        if shown < slot.scope_key().unwrap_or_default() {
+            *slot = target;
+        }
+    }
+    for (key, target) in answer_only {
+        by_key.insert(key.clone(), scope_target(target, stable(&key)));
+    }
+    if by_key.is_empty() {
+        // A workbook with no sites has one default site.
+        by_key.insert(
+            String::new(),
+            scope_target(Target::Site(String::new()), stable("")),
+        );
+    }
+    // BTreeMap order puts the default site ("") first.
+    by_key.into_values().collect()
+}
+
+fn scope_target(target: Target, key: String) -> ScopeTarget {
+    let id = target.scope_key().unwrap_or_default();
+    let name = match &target {
+        Target::Model {
+            manufacturer,
+            model,
+        } => format!("{manufacturer} {model}"),
+        Target::Site(s) if s.is_empty() => "Default site".to_string(),
+        Target::Site(s) => s.clone(),
+        Target::Device(_) => String::new(),
+    };
+    ScopeTarget {
+        target,
+        id,
+        key,
+        name,
+        devices: Vec::new(),
+    }
+}

@@ -1,0 +1,182 @@
+//! The read-back check (PRODUCT.md "Verified output"): the written file is opened with calamine,
+//! as any spreadsheet reader would, and compared with what the writers recorded — sheet names
+//! and order, `_medsec` very hidden, every sheet's row count, its cell hash (which covers every
+//! value, and every formula's cached result) and its sample cells. Cells are streamed, so the
+//! check holds one row's text at a time.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{DataRef, Reader, SheetVisible, Xlsx};
+
+use super::ExportError;
+use super::layout::{META_SHEET, SHEETS};
+use super::xlsx::{CellHasher, SheetRecord, cell_ref, number_text};
+
+/// Checks the file at `path` against the records; `shown` is the path named in errors.
+pub fn check(path: &Path, shown: &Path, records: &[SheetRecord]) -> Result<(), ExportError> {
+    let read_err = |source: calamine::XlsxError| ExportError::ReadBack {
+        path: shown.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(|source| ExportError::Io {
+        path: shown.to_path_buf(),
+        source,
+    })?;
+    let mut xl = Xlsx::new(BufReader::new(file)).map_err(read_err)?;
+    let mismatch = |sheet: &str, detail: String| ExportError::Verify {
+        path: shown.to_path_buf(),
+        sheet: sheet.to_string(),
+        detail,
+    };
+
+    let names = xl.sheet_names();
+    let expected: Vec<&str> = SHEETS.iter().map(|(n, _)| *n).collect();
+    if names != expected {
+        return Err(mismatch(
+            "(workbook)",
+            format!("sheets read back as {names:?}, expected {expected:?}"),
+        ));
+    }
+    let hidden = xl
+        .sheets_metadata()
+        .iter()
+        .find(|s| s.name == META_SHEET)
+        .map(|s| s.visible);
+    if hidden != Some(SheetVisible::VeryHidden) {
+        return Err(mismatch(
+            META_SHEET,
+            format!("visibility is {hidden:?}, not very hidden"),
+        ));
+    }
+
+    for rec in records {
+        let mut reader = xl.worksheet_cells_reader(&rec.name).map_err(read_err)?;
+        let mut hasher = CellHasher::default();
+        let mut last_row = 0u32;
+        let mut wanted: HashMap<(u32, u16), &str> = rec
+            .samples
+            .iter()
+            .map(|(r, c, t)| ((*r, *c), t.as_str()))
+            .collect();
+        while let Some(cell) = reader.next_cell().map_err(read_err)? {
+            let Some(text) = canonical(cell.get_value()) else {
+                continue;
+            };
+            let (r, c) = cell.get_position();
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            last_row = last_row.max(r);
+            if !rec.stamps.contains(&(r, c)) {
+                hasher.add(r, c, &text);
+            }
+            if let Some(expected) = wanted.remove(&(r, c))
+                && expected != text.as_ref()
+            {
+                return Err(mismatch(
+                    &rec.name,
+                    format!(
+                        "cell {} reads {text:?}, {expected:?} was written",
+                        cell_ref(r, c)
+                    ),
+                ));
+            }
+        }
+        if last_row != rec.rows {
+            return Err(mismatch(
+                &rec.name,
+                format!("{last_row} data rows read back, {} written", rec.rows),
+            ));
+        }
+        if let Some(((r, c), expected)) = wanted.into_iter().min() {
+            return Err(mismatch(
+                &rec.name,
+                format!("cell {} is empty, {expected:?} was written", cell_ref(r, c)),
+            ));
+        }
+        let hash = hasher.finish();
+        if hash != rec.sha256 {
+            return Err(mismatch(
+                &rec.name,
+                "its cells read back differ from those written (hash mismatch)".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The canonical text of a cell as read (see [`super::xlsx`]); `None` for an empty cell.
+pub fn canonical<'v>(value: &'v DataRef<'_>) -> Option<Cow<'v, str>> {
+    let text: Cow<'v, str> = match value {
+        DataRef::Empty => return None,
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cow::Borrowed(s.as_str())
+        }
+        DataRef::SharedString(s) => Cow::Borrowed(*s),
+        DataRef::Int(i) => Cow::Owned(number_text(*i as f64)),
+        DataRef::Float(f) => Cow::Owned(number_text(*f)),
+        DataRef::DateTime(d) => Cow::Owned(number_text(d.as_f64())),
+        DataRef::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        DataRef::Error(e) => Cow::Owned(e.to_string()),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::plan::ExportData;
+    use crate::export::sheets::Context;
+    use crate::export::{ExportOptions, write_workbook};
+
+    fn written(dir: &Path) -> Result<(std::path::PathBuf, Vec<SheetRecord>), ExportError> {
+        let opts = ExportOptions {
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default(),
+            app_version: "test",
+        };
+        let data = ExportData::template(2, opts.as_of);
+        let ctx = Context::new(&data, &opts);
+        let path = dir.join("t.xlsx");
+        let (records, _, _) = write_workbook(&ctx, &path, dir)?;
+        Ok((path, records))
+    }
+
+    #[test]
+    fn a_faithful_file_passes_and_every_kind_of_difference_is_caught()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let (path, records) = written(dir.path())?;
+        check(&path, &path, &records)?;
+
+        let sheet_of = |e: ExportError| match e {
+            ExportError::Verify { sheet, detail, .. } => format!("{sheet}: {detail}"),
+            other => format!("unexpected: {other}"),
+        };
+        let inv = records
+            .iter()
+            .position(|r| r.name == "1 Inventory")
+            .ok_or("no inventory record")?;
+
+        let mut fewer = records.clone();
+        fewer[inv].rows += 1;
+        let e = check(&path, &path, &fewer)
+            .err()
+            .ok_or("rows not checked")?;
+        assert!(sheet_of(e).starts_with("1 Inventory: 2 data rows"));
+
+        let mut sample = records.clone();
+        sample[inv].samples[0].2 = "Something else".into();
+        let e = check(&path, &path, &sample)
+            .err()
+            .ok_or("samples not checked")?;
+        assert!(sheet_of(e).contains("cell A1 reads \"Device ID\""));
+
+        let mut hash = records.clone();
+        hash[inv].sha256 = "0".repeat(64);
+        let e = check(&path, &path, &hash).err().ok_or("hash not checked")?;
+        assert!(sheet_of(e).contains("hash mismatch"));
+        Ok(())
+    }
+}

@@ -1,0 +1,354 @@
+//! The row-by-row sheet writer: rows strictly increasing (as rust_xlsxwriter's `constant_memory`
+//! mode requires), every cell typed through [`Value`], and for every sheet its row count, cell
+//! hash and sample cells recorded for `_medsec` and the read-back check.
+
+use rust_xlsxwriter::{
+    ConditionalFormatCell, ConditionalFormatCellRule, DataValidation, DataValidationErrorStyle,
+    Formula, Worksheet, column_number_to_name,
+};
+
+use super::canonical::{CellHasher, push_number};
+use super::{
+    Cached, Cell, Look, MAX_ROW, MAX_TEXT_UTF16, Styles, Value, cell_ref, clean_cell_text,
+    excel_date, level_format,
+};
+use crate::export::ExportError;
+use crate::export::layout::{Column, LISTS_SHEET, ListId};
+use crate::risk::RiskLevel;
+
+/// What a finished sheet looked like, for `_medsec` and the read-back check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetRecord {
+    /// Sheet name.
+    pub name: String,
+    /// Rows below the header row, up to the last row with a value.
+    pub rows: u32,
+    /// SHA-256 (hex) of the canonical cell text, stamps left out.
+    pub sha256: String,
+    /// Canonical text of the cells of rows 1, 2 and the last row: (row, col, text).
+    pub samples: Vec<(u32, u16, String)>,
+    /// Cells left out of the hash.
+    pub stamps: Vec<(u32, u16)>,
+}
+
+/// Writes one sheet row by row (rows strictly increasing, as `constant_memory` requires).
+pub struct SheetWriter<'w> {
+    ws: &'w mut Worksheet,
+    styles: &'w Styles,
+    name: String,
+    read_only: Vec<bool>,
+    hasher: CellHasher,
+    next_row: u32,
+    last_row: u32,
+    samples: Vec<(u32, u16, String)>,
+    /// Canonical text of the cell being written.
+    text: String,
+    /// Cells of the row being written (the first `cur_len`) and of the last row with a value.
+    cur: Vec<(u16, String)>,
+    cur_len: usize,
+    last: Vec<(u16, String)>,
+    last_len: usize,
+    stamps: Vec<(u32, u16)>,
+}
+
+impl<'w> SheetWriter<'w> {
+    /// Names the worksheet and prepares the writer.
+    pub fn new(
+        ws: &'w mut Worksheet,
+        styles: &'w Styles,
+        name: &str,
+    ) -> Result<SheetWriter<'w>, ExportError> {
+        ws.set_name(name).map_err(|e| ExportError::xlsx(name, e))?;
+        // A blank-guarded formula's cached result is "" (rust_xlsxwriter's default is 0, which
+        // readers that do not recalculate would show).
+        ws.set_formula_result_default("");
+        Ok(SheetWriter {
+            ws,
+            styles,
+            name: name.to_string(),
+            read_only: Vec::new(),
+            hasher: CellHasher::default(),
+            next_row: 0,
+            last_row: 0,
+            samples: Vec::new(),
+            text: String::new(),
+            cur: Vec::new(),
+            cur_len: 0,
+            last: Vec::new(),
+            last_len: 0,
+            stamps: Vec::new(),
+        })
+    }
+
+    /// The worksheet, for charts, merged settings and the like.
+    pub fn worksheet(&mut self) -> &mut Worksheet {
+        self.ws
+    }
+
+    /// Sets up a tabular sheet: header row (bold, frozen), widths, hidden and grey read-only
+    /// columns, drop-down validations from `Lists` over every row below the header. `freeze_col`
+    /// is the first column that scrolls.
+    pub fn table(&mut self, columns: &[Column], freeze_col: u16) -> Result<(), ExportError> {
+        let mut cells = Vec::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            let col = u16::try_from(i).map_err(|_| self.err_text("too many columns"))?;
+            cells.push(Cell::with(col, Value::text(&c.header), Look::Header));
+            self.ws
+                .set_column_width(col, c.width)
+                .map_err(|e| ExportError::xlsx(&self.name, e))?;
+            if !c.editable {
+                self.ws
+                    .set_column_format(col, &self.styles.grey)
+                    .map_err(|e| ExportError::xlsx(&self.name, e))?;
+            }
+            if c.hidden {
+                self.ws
+                    .set_column_hidden(col)
+                    .map_err(|e| ExportError::xlsx(&self.name, e))?;
+            }
+            if let Some(list) = c.list {
+                self.list_validation(col, list, c.open_list)?;
+            }
+        }
+        self.read_only = columns.iter().map(|c| !c.editable).collect();
+        self.write_row(0, &cells)?;
+        self.ws
+            .set_freeze_panes(1, freeze_col)
+            .map_err(|e| ExportError::xlsx(&self.name, e))?;
+        Ok(())
+    }
+
+    /// Adds a drop-down from a `Lists` column to every row below the header of `col`. An open
+    /// list warns instead of refusing other values.
+    pub fn list_validation(
+        &mut self,
+        col: u16,
+        list: ListId,
+        open: bool,
+    ) -> Result<(), ExportError> {
+        let letter = column_number_to_name(list.column());
+        let len = self
+            .styles
+            .list_lens
+            .get(usize::from(list.column()))
+            .copied();
+        let last = len.and_then(|n| u32::try_from(n).ok()).unwrap_or(1).max(1) + 1;
+        let source = format!("={LISTS_SHEET}!${letter}$2:${letter}${last}");
+        let mut v = DataValidation::new()
+            .allow_list_formula(Formula::new(source))
+            .ignore_blank(true);
+        if open {
+            v = v.set_error_style(DataValidationErrorStyle::Warning);
+        }
+        self.ws
+            .add_data_validation(1, col, MAX_ROW, col, &v)
+            .map_err(|e| ExportError::xlsx(&self.name, e))?;
+        Ok(())
+    }
+
+    /// Colours a column below the header by risk level name (conditional formats with the
+    /// matrix colours; the level's name is in the cell, so colour is never the only signal).
+    pub fn level_colours(&mut self, col: u16) -> Result<(), ExportError> {
+        for level in RiskLevel::ALL {
+            let cf = ConditionalFormatCell::new()
+                .set_rule(ConditionalFormatCellRule::EqualTo(level.label()))
+                .set_format(level_format(level));
+            self.ws
+                .add_conditional_format(1, col, MAX_ROW, col, &cf)
+                .map_err(|e| ExportError::xlsx(&self.name, e))?;
+        }
+        Ok(())
+    }
+
+    /// Turns the autofilter on over the header row and the rows written, columns `0..=last_col`.
+    pub fn autofilter(&mut self, last_col: u16) -> Result<(), ExportError> {
+        let last_row = self.last_row;
+        self.ws
+            .autofilter(0, 0, last_row, last_col)
+            .map_err(|e| ExportError::xlsx(&self.name, e))?;
+        Ok(())
+    }
+
+    /// Marks a cell as a stamp (left out of the hash); call before writing its row.
+    pub fn stamp(&mut self, row: u32, col: u16) {
+        self.stamps.push((row, col));
+    }
+
+    /// Writes one row. Rows must be written in increasing order; cells are written in column
+    /// order whatever their order in `cells`.
+    pub fn write_row(&mut self, row: u32, cells: &[Cell<'_>]) -> Result<(), ExportError> {
+        if row > MAX_ROW {
+            return Err(ExportError::TooManyRows {
+                path: Default::default(),
+                sheet: self.name.clone(),
+            });
+        }
+        if row < self.next_row {
+            return Err(self.err_text(&format!("row {} written out of order", row + 1)));
+        }
+        self.next_row = row + 1;
+        self.cur_len = 0;
+        if cells.windows(2).all(|w| w[0].col < w[1].col) {
+            for cell in cells {
+                self.write_and_record(row, cell)?;
+            }
+        } else {
+            let mut order: Vec<&Cell<'_>> = cells.iter().collect();
+            order.sort_by_key(|c| c.col);
+            for cell in order {
+                self.write_and_record(row, cell)?;
+            }
+        }
+        if self.cur_len > 0 {
+            self.last_row = row;
+            if row <= 1 {
+                let cur = &self.cur[..self.cur_len];
+                self.samples
+                    .extend(cur.iter().map(|(c, t)| (row, *c, t.clone())));
+            }
+            std::mem::swap(&mut self.cur, &mut self.last);
+            self.last_len = self.cur_len;
+        }
+        Ok(())
+    }
+
+    /// Writes a cell and, when it holds a value, hashes it and keeps its text for the samples
+    /// (reusing the row buffers, so a long sheet allocates nothing per cell here).
+    fn write_and_record(&mut self, row: u32, cell: &Cell<'_>) -> Result<(), ExportError> {
+        if !self.write_cell(row, cell)? {
+            return Ok(());
+        }
+        if self.stamps.is_empty() || !self.stamps.contains(&(row, cell.col)) {
+            self.hasher.add(row, cell.col, &self.text);
+        }
+        match self.cur.get_mut(self.cur_len) {
+            Some(slot) => {
+                slot.0 = cell.col;
+                slot.1.clear();
+                slot.1.push_str(&self.text);
+            }
+            None => self.cur.push((cell.col, self.text.clone())),
+        }
+        self.cur_len += 1;
+        Ok(())
+    }
+
+    /// Writes a cell; puts its canonical text in `self.text` and returns whether it holds a
+    /// value.
+    fn write_cell(&mut self, row: u32, cell: &Cell<'_>) -> Result<bool, ExportError> {
+        let ro = self
+            .read_only
+            .get(usize::from(cell.col))
+            .copied()
+            .unwrap_or(false);
+        let ri = usize::from(ro);
+        let s = self.styles;
+        // Text and numbers in a read-only column get the column's grey format from
+        // rust_xlsxwriter when written without one (cheaper than a format per cell).
+        let fixed = match cell.look {
+            Look::Auto => None,
+            Look::Header => Some(&s.header),
+            Look::Bold => Some(&s.bold),
+            Look::Marking => Some(&s.marking),
+            Look::Level(l) => Some(s.level(l)),
+            Look::Percent => Some(&s.percent[ri]),
+        };
+        let col = cell.col;
+        let name = &self.name;
+        let xl = |e| ExportError::xlsx(name, e);
+        self.text.clear();
+        match &cell.value {
+            Value::Empty => return Ok(false),
+            Value::Text(t) => {
+                let t = clean_cell_text(t);
+                if t.is_empty() {
+                    return Ok(false);
+                }
+                if t.len() > MAX_TEXT_UTF16 && t.encode_utf16().count() > MAX_TEXT_UTF16 {
+                    return Err(ExportError::CellTooLong {
+                        path: Default::default(),
+                        sheet: self.name.clone(),
+                        cell: cell_ref(row, col),
+                    });
+                }
+                match fixed {
+                    Some(f) => self.ws.write_string_with_format(row, col, t.as_ref(), f),
+                    None => self.ws.write_string(row, col, t.as_ref()),
+                }
+                .map_err(xl)?;
+                self.text.push_str(&t);
+            }
+            Value::Number(n) => {
+                match fixed {
+                    Some(f) => self.ws.write_number_with_format(row, col, *n, f),
+                    None => self.ws.write_number(row, col, *n),
+                }
+                .map_err(xl)?;
+                push_number(&mut self.text, *n);
+            }
+            Value::Date(d) => match excel_date(*d, None) {
+                Some(dt) => {
+                    let f = fixed.unwrap_or(&s.date[ri]);
+                    self.ws
+                        .write_datetime_with_format(row, col, &dt, f)
+                        .map_err(xl)?;
+                    push_number(&mut self.text, dt.to_excel());
+                }
+                None => return self.write_cell(row, &text_cell(cell, d.to_string())),
+            },
+            Value::DateTime(t) => match excel_date(t.date(), Some(*t)) {
+                Some(dt) => {
+                    let f = fixed.unwrap_or(&s.datetime[ri]);
+                    self.ws
+                        .write_datetime_with_format(row, col, &dt, f)
+                        .map_err(xl)?;
+                    push_number(&mut self.text, dt.to_excel());
+                }
+                None => {
+                    let text = t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+                    return self.write_cell(row, &text_cell(cell, text));
+                }
+            },
+            Value::Formula(f, cached) => {
+                match cached {
+                    Cached::Blank => {}
+                    Cached::Number(n) => push_number(&mut self.text, *n),
+                    Cached::Text(t) => self.text.push_str(t),
+                }
+                let formula = Formula::new(f.as_str()).set_result(self.text.as_str());
+                match fixed {
+                    Some(fmt) => self.ws.write_formula_with_format(row, col, formula, fmt),
+                    None => self.ws.write_formula(row, col, formula),
+                }
+                .map_err(xl)?;
+            }
+        }
+        Ok(!self.text.is_empty())
+    }
+
+    /// Finishes the sheet: the record for `_medsec` and the read-back check.
+    pub fn finish(self) -> SheetRecord {
+        let mut samples = self.samples;
+        for (c, t) in self.last.into_iter().take(self.last_len) {
+            let cell = (self.last_row, c, t);
+            if !samples.contains(&cell) {
+                samples.push(cell);
+            }
+        }
+        SheetRecord {
+            name: self.name,
+            rows: self.last_row,
+            sha256: self.hasher.finish(),
+            samples,
+            stamps: self.stamps,
+        }
+    }
+
+    fn err_text(&self, what: &str) -> ExportError {
+        ExportError::Internal(format!("sheet `{}`: {what}", self.name))
+    }
+}
+
+fn text_cell<'a>(cell: &Cell<'_>, text: String) -> Cell<'a> {
+    Cell::with(cell.col, Value::string(text), cell.look)
+}

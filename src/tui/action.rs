@@ -1,0 +1,136 @@
+//! The vocabulary of the TUI: every user-visible operation is one [`Action`]. The keymap
+//! (`assets/keymap.toml`) names them in snake_case (`answer_yes`), and the help overlay and the
+//! hint bar are generated from the same bindings, so they never disagree with the keys.
+
+use serde::Deserialize;
+
+/// One thing the user can ask the TUI to do. What an action does can depend on the active
+/// screen or popup (e.g. `move_down` moves the device cursor on Devices, the control cursor on
+/// Checklist and scrolls the help overlay).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave medsec. Every answer is already committed, so there is nothing to save.
+    Quit,
+    /// Go back: close the popup (a note being edited is discarded) or return to the previous
+    /// screen (Checklist → Devices).
+    Back,
+    /// Show the keys of the active screen (or hide them again).
+    Help,
+    /// Turn mouse capture off or on. Off lets the terminal select and copy text (an IP, a MAC).
+    ToggleMouse,
+    /// Move the cursor one row up (scroll up in the help overlay).
+    MoveUp,
+    /// Move the cursor one row down (scroll down in the help overlay).
+    MoveDown,
+    /// Move the cursor one page up.
+    PageUp,
+    /// Move the cursor one page down.
+    PageDown,
+    /// Move the cursor to the first row.
+    First,
+    /// Move the cursor to the last row.
+    Last,
+    /// Open the selected row: on Devices, the device's Checklist.
+    Open,
+    /// Answer the selected control `Yes`, commit, move to the next control.
+    AnswerYes,
+    /// Answer the selected control `Partial`, commit, move to the next control.
+    AnswerPartial,
+    /// Answer the selected control `No`, commit, move to the next control.
+    AnswerNo,
+    /// Answer the selected control `N/A`. N/A needs a note: when the answer has none, the note
+    /// popup opens first and N/A is set with the note when it is saved.
+    AnswerNa,
+    /// Answer the selected control `Unknown`, commit, move to the next control.
+    AnswerUnknown,
+    /// Clear the selected control's response (back to not assessed), commit.
+    AnswerClear,
+    /// Confirm the selected control's suggested answer (e.g. from an MDS2), so that it counts.
+    Confirm,
+    /// Edit the selected control's note in a popup; committed when the popup is saved.
+    EditNote,
+    /// Jump to the next control that is not assessed (unconfirmed suggestions count as not
+    /// assessed, deferred controls are skipped), wrapping round to the first.
+    NextUnanswered,
+    /// Show the next device's checklist (same control selected).
+    NextDevice,
+    /// Show the previous device's checklist (same control selected).
+    PreviousDevice,
+    /// In a text field: save (the note popup commits the note and closes).
+    Submit,
+    /// In a text field: move the cursor one character left.
+    CursorLeft,
+    /// In a text field: move the cursor one character right.
+    CursorRight,
+    /// In a text field: move the cursor to the start.
+    CursorStart,
+    /// In a text field: move the cursor to the end.
+    CursorEnd,
+    /// In a text field: delete the character before the cursor.
+    DeleteBack,
+    /// In a text field: delete the character under the cursor.
+    DeleteForward,
+    /// In a text field: delete everything.
+    ClearText,
+    /// Typed or pasted text for the focused text field. Not bindable: printable keys that no
+    /// binding claims, and bracketed pastes, become this action while a text field has focus.
+    #[serde(skip)]
+    InsertText(String),
+}
+
+impl Action {
+    /// The snake_case name used in the keymap file, e.g. `answer_yes` (`insert_text` for the
+    /// unbindable text action).
+    pub fn name(&self) -> String {
+        let debug = match self {
+            Action::InsertText(_) => "InsertText".to_string(),
+            other => format!("{other:?}"),
+        };
+        let mut out = String::with_capacity(debug.len() + 4);
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_serde() -> Result<(), toml::de::Error> {
+        #[derive(Deserialize)]
+        struct One {
+            run: Action,
+        }
+        for action in [
+            Action::AnswerNa,
+            Action::NextUnanswered,
+            Action::ToggleMouse,
+        ] {
+            let parsed: One = toml::from_str(&format!("run = \"{}\"", action.name()))?;
+            assert_eq!(parsed.run, action);
+        }
+        assert_eq!(Action::InsertText("x".into()).name(), "insert_text");
+        Ok(())
+    }
+
+    #[test]
+    fn text_is_not_bindable() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct One {
+            run: Action,
+        }
+        assert!(toml::from_str::<One>("run = \"insert_text\"").is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! Drawing: [`render`] reads the [`App`] and draws one frame. It never changes the state.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Overlay, Screen};
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::popups::{help, note};
+use super::screens::{checklist, devices};
+use super::text;
+use super::widgets::{hint_bar, status_line};
+
+/// Draws the whole screen: title line, the active screen, status line, hint bar and any popup;
+/// below 40×12 only a "terminal too small" notice.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if layout::too_small(area) {
+        render_too_small(app, frame, area);
+        return;
+    }
+    let chrome = layout::chrome(area);
+    let (left, right) = match app.screen {
+        Screen::Devices => devices::title(app),
+        Screen::Checklist => checklist::title(app),
+    };
+    let width = usize::from(area.width);
+    let right = text::truncate(&right, width / 2);
+    let room = width.saturating_sub(text::width(&right) + 1);
+    let left = text::fit(&format!(" medsec · {left}"), room);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(left, app.theme.title()),
+            Span::raw(" "),
+            Span::styled(right, app.theme.dim()),
+        ]),
+        chrome.title,
+    );
+    match app.screen {
+        Screen::Devices => devices::render(app, frame, chrome.body),
+        Screen::Checklist => checklist::render(app, frame, chrome.body),
+    }
+    status_line::render(app, frame, chrome.status);
+    hint_bar::render(app, frame, chrome.hints);
+    match &app.overlay {
+        Some(Overlay::Help(state)) => help::render(app, frame, state),
+        Some(Overlay::Note(editor)) => note::render(app, frame, editor),
+        None => {}
+    }
+}
+
+fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let msg = Text::from(vec![
+        Line::styled("Terminal too small", app.theme.error()),
+        Line::raw(format!(
+            "{}×{}: medsec needs at least {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        )),
+    ]);
+    frame.render_widget(
+        Paragraph::new(msg).wrap(Wrap { trim: true }).centered(),
+        area,
+    );
+}

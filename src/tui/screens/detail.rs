@@ -1,0 +1,210 @@
+//! The Checklist's detail pane: the selected control's question, the evidence to look for, the
+//! answer (and where it is stored), the rating and the note.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::checklist::key_name;
+use crate::assessment::{Answer, Origin, Response, Target};
+use crate::catalog::Scope;
+use crate::tui::action::Action;
+use crate::tui::answer;
+use crate::tui::app::App;
+use crate::tui::text;
+
+/// Label column width.
+const LABEL: usize = 9;
+
+/// Adds a labelled field, word-wrapped to `cols` with the rows after the first indented under
+/// the text (the label column stays clear).
+fn field(
+    app: &App,
+    lines: &mut Vec<Line<'static>>,
+    name: &str,
+    value: &str,
+    style: ratatui::style::Style,
+    cols: usize,
+) {
+    for (i, row) in text::wrap_words(&text::sanitize(value), cols)
+        .into_iter()
+        .enumerate()
+    {
+        let label = if i == 0 { name } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<LABEL$}"), app.theme.dim()),
+            Span::styled(row, style),
+        ]));
+    }
+}
+
+/// Where the answer shown is stored, in words.
+fn stored_where(target: &Target, scope: Scope, origin: Origin) -> String {
+    match (target, origin) {
+        (
+            Target::Model {
+                manufacturer,
+                model,
+            },
+            _,
+        ) => {
+            format!("model answer: every {manufacturer} {model}")
+        }
+        (Target::Site(s), _) if s.trim().is_empty() => "site answer: every device".to_string(),
+        (Target::Site(s), _) => format!("site answer: every device at {s}"),
+        (Target::Device(_), Origin::DeviceOverride) => {
+            "this device only (overrides its model's answer)".to_string()
+        }
+        (Target::Device(_), _) if scope == Scope::Model => {
+            "this device only (no manufacturer + model to share it)".to_string()
+        }
+        (Target::Device(_), _) => "this device".to_string(),
+    }
+}
+
+fn rating(a: &Answer) -> Option<String> {
+    let (l, i) = (a.likelihood?, a.impact?);
+    let level = a.level().map(|l| l.label()).unwrap_or("");
+    let mut s = format!(
+        "likelihood {l} × impact {i} = {} {level}",
+        u16::from(l) * u16::from(i)
+    );
+    match (a.likelihood_default, a.impact_default) {
+        (true, true) => s.push_str(" (defaults)"),
+        (true, false) => s.push_str(" (default likelihood)"),
+        (false, true) => s.push_str(" (default impact)"),
+        (false, false) => {}
+    }
+    Some(s)
+}
+
+/// Draws the detail pane: below the list with a rule carrying the control's ID and title, or
+/// beside it with a rule on its left.
+pub fn render(app: &App, frame: &mut Frame, area: Rect, beside: bool) {
+    let (Some(device), Some(control)) = (app.current_device(), app.current_control()) else {
+        return;
+    };
+    let theme = app.theme;
+    let heading = format!("{} · {}", control.id, text::sanitize(&control.title));
+    let block = if beside {
+        Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border())
+    } else {
+        Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {heading} "), theme.title()))
+    };
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let inner = Rect {
+        x: inner.x + 1.min(inner.width),
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+
+    let cols = usize::from(inner.width).saturating_sub(LABEL).max(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if beside {
+        for row in text::wrap_words(&heading, usize::from(inner.width)) {
+            lines.push(Line::styled(row, theme.title()));
+        }
+        lines.push(Line::raw(""));
+    }
+    let plain = ratatui::style::Style::new();
+    field(app, &mut lines, "Question", &control.question, plain, cols);
+    field(app, &mut lines, "Look for", &control.evidence, plain, cols);
+    if beside {
+        lines.push(Line::raw(""));
+    }
+
+    let eff = answer::effective(app, device, control);
+    let target = answer::write_target(app, device, control);
+    let (shown, style) = match eff.answer {
+        Some(a) if a.suggested.is_some() => (
+            format!(
+                "{}? suggested by {} · {} to confirm",
+                a.response.map(Response::label).unwrap_or("—"),
+                a.suggested.as_deref().unwrap_or(""),
+                key_name(app, &Action::Confirm)
+            ),
+            theme.suggestion(),
+        ),
+        Some(a) if a.response.is_some() => (
+            a.response.map(Response::label).unwrap_or("").to_string(),
+            theme.response(a.response),
+        ),
+        _ => ("not assessed".to_string(), theme.dim()),
+    };
+    field(app, &mut lines, "Answer", &shown, style, cols);
+    let where_ = stored_where(&target, control.scope, eff.origin);
+    field(app, &mut lines, "Applies", &where_, theme.dim(), cols);
+
+    if let Some(a) = eff.answer {
+        if !a.deferral_reason.trim().is_empty() {
+            let until = a
+                .deferred_until
+                .map(|d| format!("until {d}: "))
+                .unwrap_or_default();
+            let text = format!("{until}{}", a.deferral_reason);
+            field(app, &mut lines, "Deferred", &text, plain, cols);
+        }
+        if a.response.is_some_and(Response::is_finding)
+            && let Some(r) = rating(a)
+        {
+            field(app, &mut lines, "Rating", &r, plain, cols);
+        }
+    }
+
+    let note = eff.answer.map(|a| a.note.trim()).unwrap_or("");
+    if note.is_empty() {
+        let hint = format!("none · {} to add one", key_name(app, &Action::EditNote));
+        field(app, &mut lines, "Note", &hint, theme.dim(), cols);
+    } else {
+        let clean = text::sanitize_multiline(note);
+        for (i, part) in clean.split('\n').enumerate() {
+            field(
+                app,
+                &mut lines,
+                if i == 0 { "Note" } else { "" },
+                part,
+                plain,
+                cols,
+            );
+        }
+    }
+
+    if beside {
+        lines.push(Line::raw(""));
+    }
+    let join = |v: &[String]| v.join(", ");
+    if !control.mds2.is_empty() {
+        field(
+            app,
+            &mut lines,
+            "MDS2",
+            &join(&control.mds2),
+            theme.dim(),
+            cols,
+        );
+    }
+    let mut refs = vec![format!("CSF {}", join(&control.csf))];
+    if !control.iec80001.is_empty() {
+        refs.push(format!("IEC 80001-2-2 {}", join(&control.iec80001)));
+    }
+    if !control.hicp.is_empty() {
+        refs.push(format!("HICP {}", join(&control.hicp)));
+    }
+    field(
+        app,
+        &mut lines,
+        "Refs",
+        &refs.join(" · "),
+        theme.dim(),
+        cols,
+    );
+
+    frame.render_widget(Paragraph::new(Text::from(lines)), inner);
+}

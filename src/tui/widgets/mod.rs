@@ -1,0 +1,5 @@
+//! Small drawing pieces shared by the screens: aligned columns, the status line, the hint bar.
+
+pub mod columns;
+pub mod hint_bar;
+pub mod status_line;

@@ -1,0 +1,46 @@
+//! The status line: a transient message on the left; the workbook's file name, `encrypted` and
+//! the save state on the right.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::tui::app::{App, SaveState};
+use crate::tui::text;
+
+/// Draws the status line into `area` (one row).
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let save = match &app.save {
+        SaveState::Saved => "saved",
+        SaveState::Saving => "saving…",
+        SaveState::Failed(_) => "NOT SAVED",
+    };
+    let mut right = format!("{} · encrypted · {save}", text::sanitize(&app.file_name));
+    if !app.mouse_capture {
+        right = format!("mouse off · {right}");
+    }
+    let width = usize::from(area.width);
+    let right = text::truncate(&right, width);
+    let right_width = text::width(&right);
+    let room = width.saturating_sub(right_width + 1);
+    let (message, style) = match (&app.message, &app.save) {
+        (Some(m), _) => (
+            m.text.as_str(),
+            if m.error { theme.error() } else { theme.info() },
+        ),
+        (None, SaveState::Failed(e)) => (e.as_str(), theme.error()),
+        (None, _) => ("", theme.dim()),
+    };
+    let left = text::fit(message, room);
+    let save_style = match app.save {
+        SaveState::Failed(_) => theme.error(),
+        _ => theme.dim(),
+    };
+    let mut spans = vec![Span::styled(left, style)];
+    if room > 0 {
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(right, save_style));
+    frame.render_widget(Line::from(spans), area);
+}

@@ -1,0 +1,501 @@
+//! The command line, run as a user would: the real binary through assert_cmd.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+fn corpus(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(rel)
+}
+
+/// A temporary HOME with a passphrase file and an initialised workbook.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Result<Env, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("pass"), format!("{PASSPHRASE}\n"))?;
+        let env = Env { dir };
+        env.cmd()
+            .args(["init"])
+            .arg(env.workbook())
+            .args(["--org", "Test Hospital", "--assessor", "A. Assessor"])
+            .assert()
+            .success();
+        Ok(env)
+    }
+
+    fn workbook(&self) -> PathBuf {
+        self.dir.path().join("w.medsec")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `medsec` with a private HOME and the passphrase file; no workbook option.
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("medsec").unwrap_or_else(|e| panic!("medsec binary: {e}"));
+        c.env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("MEDSEC_PASSPHRASE_FILE", self.dir.path().join("pass"));
+        c
+    }
+
+    /// `medsec -w <workbook> ...`.
+    fn wb(&self) -> Command {
+        let mut c = self.cmd();
+        c.arg("-w").arg(self.workbook());
+        c
+    }
+
+    fn devices(&self) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+        let out = self.wb().args(["device", "list", "--json"]).output()?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    }
+}
+
+#[test]
+fn workbook_is_encrypted_and_holds_no_plaintext() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args([
+            "device",
+            "add",
+            "--name",
+            "Zyxwv Infusion Pump",
+            "--serial-number",
+            "SN-QQZX-77",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("DEV-0001"));
+    env.wb()
+        .args([
+            "answer",
+            "DEV-0001",
+            "ENC-01",
+            "no",
+            "--note",
+            "no disk encryption QQZX",
+        ])
+        .assert()
+        .success();
+    let bytes = std::fs::read(env.workbook())?;
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+    for needle in ["Zyxwv", "QQZX", "Test Hospital", "ENC-01", "infusion"] {
+        assert!(
+            !bytes
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes())),
+            "{needle} is readable in the workbook file"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn wrong_passphrase_exits_3_with_one_line_and_leaves_the_file_alone() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .success();
+    let before = std::fs::read(env.workbook())?;
+    let out = env
+        .wb()
+        .env_remove("MEDSEC_PASSPHRASE_FILE")
+        .env("MEDSEC_PASSPHRASE", "wrong passphrase here")
+        .args(["device", "list"])
+        .output()?;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr)?;
+    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("wrong passphrase"), "{stderr}");
+    assert_eq!(before, std::fs::read(env.workbook())?);
+    Ok(())
+}
+
+#[test]
+fn a_plain_file_is_not_a_workbook() -> TestResult {
+    let env = Env::new()?;
+    let fake = env.path("fake.medsec");
+    std::fs::write(&fake, "just text")?;
+    env.cmd()
+        .arg("-w")
+        .arg(&fake)
+        .args(["device", "list"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not a medsec workbook"));
+    assert_eq!(std::fs::read(&fake)?, b"just text");
+    Ok(())
+}
+
+#[test]
+fn a_second_writer_gets_exit_5() -> TestResult {
+    let env = Env::new()?;
+    let pass = medsec::workbook::Passphrase::new(PASSPHRASE.into());
+    let held =
+        medsec::workbook::Workbook::open(&env.workbook(), &pass, medsec::workbook::Access::Write)?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("in use"));
+    env.wb().args(["device", "list"]).assert().code(5);
+    drop(held);
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .success();
+    Ok(())
+}
+
+#[test]
+fn workbook_option_before_or_after_the_command_and_from_the_environment() -> TestResult {
+    let env = Env::new()?;
+    env.cmd()
+        .args(["device", "add", "--name", "After"])
+        .arg("-w")
+        .arg(env.workbook())
+        .assert()
+        .success();
+    env.cmd()
+        .env("MEDSEC_WORKBOOK", env.workbook())
+        .args(["device", "add", "--name", "FromEnv"])
+        .assert()
+        .success();
+    let names: Vec<_> = env.devices()?.iter().map(|d| d["name"].clone()).collect();
+    assert_eq!(names, ["After", "FromEnv"]);
+    Ok(())
+}
+
+#[test]
+fn device_fields_are_typed_and_validated() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args([
+            "device",
+            "add",
+            "--name",
+            "Dräger Evita",
+            "--manufacturer",
+            "Dräger",
+            "--model",
+            "Evita V500",
+            "--install-date",
+            "29/11/2024",
+            "--mac-addresses",
+            "00-1a-2b-3c-4d-5e",
+            "--ip-addresses",
+            "10.1.2.3",
+            "--criticality",
+            "life-sustaining",
+            "--clinical-impact",
+            "5",
+        ])
+        .assert()
+        .success();
+    let d = &env.devices()?[0];
+    assert_eq!(d["device_id"], "DEV-0001");
+    assert_eq!(d["install_date"], "2024-11-29");
+    assert_eq!(d["mac_addresses"], "00:1A:2B:3C:4D:5E");
+    assert_eq!(d["criticality"], "Life-sustaining");
+    assert_eq!(d["clinical_impact"], 5);
+    assert_eq!(d["in_scope"], "Yes");
+    for bad in [
+        ["--ip-addresses", "10.1.2.300"],
+        ["--mac-addresses", "00:11"],
+        ["--install-date", "soon"],
+        ["--criticality", "Critical"],
+        ["--compliance-pct", "50"],
+        ["--device-id", "DEV-0009"],
+    ] {
+        env.wb()
+            .args(["device", "add", "--name", "X"])
+            .args(bad)
+            .assert()
+            .code(2);
+    }
+    assert_eq!(env.devices()?.len(), 1, "rejected adds changed nothing");
+    env.wb().args(["device", "add"]).assert().code(2);
+    env.wb()
+        .args([
+            "device",
+            "edit",
+            "DEV-0001",
+            "--room",
+            "ICU 4",
+            "--ip-addresses",
+            "",
+        ])
+        .assert()
+        .success();
+    let d = &env.devices()?[0];
+    assert_eq!(d["room"], "ICU 4");
+    assert!(d["ip_addresses"].is_null());
+    Ok(())
+}
+
+#[test]
+fn json_output_follows_the_shipped_schemas() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump", "--clinical-impact", "4"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "DEV-0001", "ACC-01", "partial"])
+        .assert()
+        .success();
+    for (args, schema) in [
+        (vec!["device", "list", "--json"], "device-list.v1.json"),
+        (
+            vec!["device", "show", "DEV-0001", "--json"],
+            "device.v1.json",
+        ),
+        (vec!["status", "--json"], "status.v1.json"),
+    ] {
+        let out = env.wb().args(&args).output()?;
+        assert!(out.status.success());
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let schema_text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/schema")
+                .join(schema),
+        )?;
+        let validator = jsonschema::validator_for(&serde_json::from_str(&schema_text)?)?;
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{schema}: {errors:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn answers_take_defaults_and_validate() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args([
+            "device",
+            "add",
+            "--name",
+            "Pump",
+            "--criticality",
+            "Life-sustaining",
+        ])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "DEV-0001", "VULN-05", "no"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("likelihood 3, impact 5")
+                .and(predicate::str::contains("default rating")),
+        );
+    env.wb()
+        .args(["answer", "DEV-0001", "ENC-01", "na"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a note"));
+    env.wb()
+        .args(["answer", "DEV-0001", "ENC-99", "yes"])
+        .assert()
+        .code(2);
+    env.wb()
+        .args(["answer", "DEV-0001", "ENC-01", "maybe"])
+        .assert()
+        .code(2);
+    env.wb()
+        .args(["answer", "DEV-0001", "ENC-01", "no", "--likelihood", "6"])
+        .assert()
+        .code(2);
+    env.wb()
+        .args(["answer", "SITE", "IR-01", "yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SITE IR-01 = Yes"));
+    env.wb()
+        .args(["answer", "SITE", "ENC-01", "yes"])
+        .assert()
+        .code(2);
+    let d = &env.devices()?[0];
+    assert_eq!(d["progress_pct"], 2); // 2 of 72
+    Ok(())
+}
+
+#[test]
+fn nmap_import_adds_four_devices_and_is_idempotent() -> TestResult {
+    let env = Env::new()?;
+    let scan = corpus("nmap/libnmap-full_sudo6.xml");
+    env.wb()
+        .args(["import", "nmap", "--dry-run"])
+        .arg(&scan)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 added"));
+    assert_eq!(env.devices()?.len(), 0, "a dry run changes nothing");
+    env.wb()
+        .args(["import", "nmap"])
+        .arg(&scan)
+        .assert()
+        .success();
+    let devices = env.devices()?;
+    assert_eq!(devices.len(), 4);
+    assert!(
+        devices
+            .iter()
+            .filter(|d| d["mac_addresses"].is_string())
+            .count()
+            >= 3
+    );
+    assert!(devices.iter().all(|d| d["last_seen"].is_string()));
+    env.wb()
+        .args(["import", "nmap"])
+        .arg(&scan)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 added, 0 updated, 4 unchanged"));
+    assert_eq!(env.devices()?.len(), 4);
+    // What an assessor typed is never overwritten by a scan.
+    env.wb()
+        .args(["device", "edit", "DEV-0001", "--os-guess", "Typed by hand"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["import", "nmap"])
+        .arg(&scan)
+        .assert()
+        .success();
+    assert_eq!(env.devices()?[0]["os_guess"], "Typed by hand");
+    Ok(())
+}
+
+#[test]
+fn every_corpus_scan_imports_or_fails_cleanly() -> TestResult {
+    let env = Env::new()?;
+    for entry in std::fs::read_dir(corpus("nmap"))? {
+        let path = entry?.path();
+        let scratch = env.path("scratch.medsec");
+        let _ = std::fs::remove_file(&scratch);
+        env.cmd().arg("init").arg(&scratch).assert().success();
+        let out = env
+            .cmd()
+            .arg("-w")
+            .arg(&scratch)
+            .args(["import", "nmap"])
+            .arg(&path)
+            .output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(4)),
+            "{}: exit {code:?}: {stderr}",
+            path.display()
+        );
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
+        if code == Some(4) {
+            assert_eq!(stderr.lines().count(), 1, "{}: {stderr}", path.display());
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn export_writes_the_template_sheets_with_the_answer() -> TestResult {
+    use calamine::{Reader, open_workbook_auto};
+    let env = Env::new()?;
+    env.wb()
+        .args(["import", "nmap"])
+        .arg(corpus("nmap/libnmap-full_sudo6.xml"))
+        .assert()
+        .success();
+    env.wb()
+        .args([
+            "answer",
+            "DEV-0001",
+            "ENC-01",
+            "no",
+            "--note",
+            "no disk encryption",
+            "--likelihood",
+            "4",
+            "--impact",
+            "5",
+        ])
+        .assert()
+        .success();
+    let out = env.path("out.xlsx");
+    env.wb()
+        .args(["export", "xlsx"])
+        .arg(&out)
+        .args(["--as-of", "2026-11-29"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("NOT encrypted"));
+    let mut book = open_workbook_auto(&out)?;
+    let names = book.sheet_names();
+    assert_eq!(names[0], "Cover");
+    assert_eq!(names[6], "3 Encryption");
+    assert_eq!(names.last().map(String::as_str), Some("_medsec"));
+    let sheet = book.worksheet_range("3 Encryption")?;
+    let row = sheet
+        .rows()
+        .find(|r| r[0] == "DEV-0001" && r[3] == "ENC-01")
+        .ok_or("no DEV-0001 ENC-01 row")?;
+    assert_eq!(row[7].to_string(), "No");
+    assert_eq!(row[10].to_string(), "no disk encryption");
+    assert_eq!(row[16].to_string(), "4");
+    assert_eq!(row[17].to_string(), "5");
+    assert_eq!(row[19].to_string(), "Very High");
+    Ok(())
+}
+
+#[test]
+fn no_workbook_and_no_passphrase_are_usage_errors() -> TestResult {
+    let env = Env::new()?;
+    env.cmd()
+        .arg("-w")
+        .arg(env.path("missing.medsec"))
+        .args(["device", "list"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no such workbook"));
+    env.wb()
+        .env_remove("MEDSEC_PASSPHRASE_FILE")
+        .args(["device", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("MEDSEC_PASSPHRASE_FILE"));
+    env.cmd()
+        .env_remove("MEDSEC_PASSPHRASE_FILE")
+        .env("MEDSEC_PASSPHRASE", "short")
+        .arg("init")
+        .arg(env.path("new.medsec"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 10"));
+    assert!(!env.path("new.medsec").exists());
+    env.cmd().arg("init").arg(env.workbook()).assert().code(1);
+    Ok(())
+}
