@@ -210,8 +210,20 @@ fn open_path(
         };
         return Err(CliError::general(hint));
     }
-    let pass = PassphraseSources::workbook(passphrase_file.clone(), path).get()?;
-    Ok(Workbook::open(path, &pass, access)?)
+    let sources = PassphraseSources::workbook(passphrase_file.clone(), path);
+    // At the terminal, a mistyped passphrase is asked again (a fresh connection each time).
+    let attempts = if sources.is_prompt() { 3 } else { 1 };
+    let mut attempt = 1;
+    loop {
+        let pass = sources.get()?;
+        match Workbook::open(path, &pass, access) {
+            Err(WorkbookError::WrongPassphrase(_)) if attempt < attempts => {
+                eprintln!("wrong passphrase; try again.");
+                attempt += 1;
+            }
+            result => return Ok(result?),
+        }
+    }
 }
 
 fn open_tui(

@@ -81,8 +81,9 @@ pub fn run_with(workbook: Workbook, keymap: Keymap, theme: Theme) -> Result<(), 
 }
 
 fn event_loop(app: &mut App, guard: &mut TerminalGuard) -> Result<(), TuiError> {
+    // No `terminal.clear()`: it asks the terminal for the cursor position, which some
+    // terminals (serial consoles, some SSH clients) never answer; the alternate screen is blank.
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
-    terminal.clear()?;
     let size = terminal.size()?;
     app.set_size(size.width, size.height);
     let mut mouse = app.mouse_capture();

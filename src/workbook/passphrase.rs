@@ -149,21 +149,38 @@ impl PassphraseSources {
 
     /// Gets a new passphrase: from a file or variable as is (checked for length), or asked twice.
     pub fn get_new(&self) -> Result<Passphrase, PassphraseError> {
-        let pass = match self.file_or_env()? {
-            Some(p) => p,
-            None => {
-                let first = prompt_once(&self.prompt)?;
-                let second = prompt_once("Repeat the passphrase: ")?;
-                if first.expose() != second.expose() {
-                    return Err(PassphraseError::Mismatch);
-                }
-                first
+        if let Some(pass) = self.file_or_env()? {
+            if pass.chars() < MIN_NEW_PASSPHRASE_CHARS {
+                return Err(PassphraseError::TooShort);
             }
-        };
-        if pass.chars() < MIN_NEW_PASSPHRASE_CHARS {
-            return Err(PassphraseError::TooShort);
+            return Ok(pass);
         }
-        Ok(pass)
+        // At the terminal a typo is worth another try; three in all.
+        let mut last = PassphraseError::TooShort;
+        for _ in 0..3 {
+            let first = prompt_once(&self.prompt)?;
+            if first.chars() < MIN_NEW_PASSPHRASE_CHARS {
+                last = PassphraseError::TooShort;
+                eprintln!("{last}; try again.");
+                continue;
+            }
+            let second = prompt_once("Repeat the passphrase: ")?;
+            if first.expose() != second.expose() {
+                last = PassphraseError::Mismatch;
+                eprintln!("the two entries differ; try again.");
+                continue;
+            }
+            return Ok(first);
+        }
+        Err(last)
+    }
+
+    /// Whether the passphrase will be asked at the terminal (no file or variable is set), so a
+    /// wrong one may be asked again.
+    pub fn is_prompt(&self) -> bool {
+        self.file.is_none()
+            && self.env_file.and_then(non_empty_env).is_none()
+            && self.env_value.and_then(non_empty_env).is_none()
     }
 
     fn file_or_env(&self) -> Result<Option<Passphrase>, PassphraseError> {
