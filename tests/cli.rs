@@ -24,6 +24,14 @@ impl Env {
     fn new() -> Result<Env, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         std::fs::write(dir.path().join("pass"), format!("{PASSPHRASE}\n"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                dir.path().join("pass"),
+                std::fs::Permissions::from_mode(0o600),
+            )?;
+        }
         let env = Env { dir };
         env.cmd()
             .args(["init"])
@@ -468,6 +476,16 @@ fn export_writes_the_template_sheets_with_the_answer() -> TestResult {
     assert_eq!(row[16].to_string(), "4");
     assert_eq!(row[17].to_string(), "5");
     assert_eq!(row[19].to_string(), "Very High");
+    let cover = book.worksheet_range("Cover")?;
+    let as_of = cover
+        .rows()
+        .find(|r| r[0] == "As of")
+        .ok_or("no As of row")?;
+    assert!(
+        matches!(as_of[1], calamine::Data::DateTime(_)),
+        "As of is {:?}",
+        as_of[1]
+    );
     Ok(())
 }
 
@@ -497,5 +515,189 @@ fn no_workbook_and_no_passphrase_are_usage_errors() -> TestResult {
         .stderr(predicate::str::contains("at least 10"));
     assert!(!env.path("new.medsec").exists());
     env.cmd().arg("init").arg(env.workbook()).assert().code(1);
+    Ok(())
+}
+
+#[test]
+fn outputs_never_replace_the_workbook_or_other_files() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .success();
+    let before = std::fs::read(env.workbook())?;
+    env.wb()
+        .args(["export", "xlsx"])
+        .arg(env.workbook())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(".xlsx"));
+    let renamed = env.path("looks-like.xlsx");
+    std::fs::copy(env.workbook(), &renamed)?;
+    env.wb()
+        .args(["export", "xlsx"])
+        .arg(&renamed)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a spreadsheet"));
+    env.wb()
+        .args(["import", "nmap", "--dry-run", "--report"])
+        .arg(env.workbook())
+        .arg(corpus("nmap/libnmap-full_sudo6.xml"))
+        .assert()
+        .code(2);
+    assert_eq!(before, std::fs::read(env.workbook())?);
+    assert_eq!(before, std::fs::read(&renamed)?);
+    // An earlier export and an earlier report are replaced.
+    let out = env.path("out.xlsx");
+    let report = env.path("report.txt");
+    for _ in 0..2 {
+        env.wb()
+            .args(["export", "xlsx"])
+            .arg(&out)
+            .assert()
+            .success();
+        env.wb()
+            .args(["import", "nmap", "--dry-run", "--report"])
+            .arg(&report)
+            .arg(corpus("nmap/libnmap-full_sudo6.xml"))
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("NOT encrypted"));
+    }
+    Ok(())
+}
+
+#[test]
+fn answers_for_a_site_or_model_no_device_has_are_refused() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args([
+            "device",
+            "add",
+            "--name",
+            "Vent",
+            "--manufacturer",
+            "Dräger",
+            "--model",
+            "V500",
+        ])
+        .args(["--site", "North"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "SITE:Nowhere", "IR-01", "yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SITE:North"));
+    env.wb()
+        .args(["answer", "MODEL:Nobody/Nothing", "ENC-02", "yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("MODEL:Dräger/V500"));
+    env.wb()
+        .args(["answer", "MODEL:dräger/v500", "ENC-02", "yes"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "DEV-0001", "ENC-04", "no"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("for this unit only"));
+    Ok(())
+}
+
+#[test]
+fn spreadsheets_that_are_not_inventories_are_refused() -> TestResult {
+    let env = Env::new()?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus("risk-templates"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.push(corpus("mds2/nema-example-mds2-worksheet-hn1-2019.xlsx"));
+    for file in files {
+        env.wb()
+            .args(["import", "inventory"])
+            .arg(&file)
+            .assert()
+            .code(4);
+    }
+    env.wb()
+        .args(["import", "inventory"])
+        .arg(corpus("mds2/nema-example-mds2-worksheet-hn1-2019.xlsx"))
+        .assert()
+        .stderr(predicate::str::contains("MDS2"));
+    assert!(env.devices()?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn the_corpus_inventory_imports_with_the_readme_map() -> TestResult {
+    let env = Env::new()?;
+    let file = corpus("assets/udea-lime-F-147-inventario-equipos-biomedicos-redacted.xlsx");
+    env.wb()
+        .args(["import", "inventory", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("reject    W20"));
+    env.wb()
+        .args(["import", "inventory"])
+        .arg(&file)
+        .args([
+            "--map",
+            "Fecha finalización garantía=extra",
+            "--map",
+            "Proceso=department",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("54 added"));
+    let devices = env.devices()?;
+    assert_eq!(devices.len(), 54);
+    let first = &devices[0];
+    assert_eq!(first["name"], "Congelador");
+    assert_eq!(first["manufacturer"], "Challenger");
+    assert_eq!(first["serial_number"], "9053127");
+    assert_eq!(first["asset_tag"], "135306");
+    assert_eq!(first["department"], "LIME");
+    assert_eq!(first["extra"]["Fecha finalización garantía"], "N/A");
+    // Re-import: matched by asset tag, nothing changes.
+    env.wb()
+        .args(["import", "inventory"])
+        .arg(&file)
+        .args([
+            "--map",
+            "Fecha finalización garantía=extra",
+            "--map",
+            "Proceso=department",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 added, 0 updated"));
+    Ok(())
+}
+
+#[test]
+fn delete_and_undelete_keep_the_id() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["device", "delete", "DEV-0001"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("undelete"));
+    assert!(env.devices()?.is_empty());
+    env.wb()
+        .args(["device", "undelete", "DEV-0001"])
+        .assert()
+        .success();
+    assert_eq!(env.devices()?[0]["device_id"], "DEV-0001");
+    env.wb()
+        .args(["device", "undelete", "DEV-0001"])
+        .assert()
+        .code(2);
     Ok(())
 }

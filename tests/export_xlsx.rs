@@ -621,7 +621,8 @@ fn a_failed_export_leaves_the_previous_file_alone() -> TestResult {
         FieldSource::Typed,
     )?;
     let out = dir.path().join("out.xlsx");
-    std::fs::write(&out, b"previous export")?;
+    // An earlier export (a zip: anything else is refused before writing).
+    std::fs::write(&out, b"PK\x03\x04previous export")?;
     let err = export_xlsx(&wb, &out, &opts()?)
         .err()
         .ok_or("should fail")?;
@@ -630,7 +631,7 @@ fn a_failed_export_leaves_the_previous_file_alone() -> TestResult {
         msg.contains("out.xlsx") && msg.contains("1 Inventory"),
         "{msg}"
     );
-    assert_eq!(std::fs::read(&out)?, b"previous export");
+    assert_eq!(std::fs::read(&out)?, b"PK\x03\x04previous export");
     let names: Vec<_> = std::fs::read_dir(dir.path())?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())

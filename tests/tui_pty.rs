@@ -71,6 +71,11 @@ fn answer_five_controls_and_a_note_then_quit() -> TestResult {
     let dir = tempfile::tempdir()?;
     let home = dir.path();
     std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
+    }
     let wb = home.join("w.medsec");
     cli(home).arg("init").arg(&wb).assert().success();
     cli(home)

@@ -128,6 +128,12 @@ pub enum DeviceCommand {
         /// Device ID (DEV-0001) or asset tag.
         device: String,
     },
+    /// Bring back a deleted device, with its answers.
+    #[command(after_help = "Example:\n  medsec device undelete DEV-0007")]
+    Undelete {
+        /// Device ID of the deleted device (DEV-0007).
+        device: String,
+    },
 }
 
 /// `medsec answer`.

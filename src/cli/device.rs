@@ -9,7 +9,7 @@ use super::json;
 use crate::assessment::{AnswerSource, Response, Target, progress, site_target};
 use crate::catalog::Scope;
 use crate::device::Device;
-use crate::device::fields::{self, FIELDS, FieldKind, flag_name};
+use crate::device::fields::{self, FIELDS, FieldKind, flag_name, printable};
 use crate::workbook::{AnswerInput, DeviceChange, FieldSource, Workbook};
 
 /// Adds one `--<field>` flag per inventory field (computed ones hidden, refused when given).
@@ -68,7 +68,7 @@ pub(super) fn add(wb: &mut Workbook, matches: Option<&ArgMatches>) -> Result<(),
         change.values.push(("in_scope", "Yes".into()));
     }
     let d = wb.add_device(&change, FieldSource::Typed)?;
-    say!("added {} {}", d.short_id(), d.get("name"));
+    say!("added {} {}", d.short_id(), printable(d.get("name")));
     Ok(())
 }
 
@@ -116,11 +116,15 @@ pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), 
         .unwrap_or(20);
     for (f, value) in json::field_values(&d, &p) {
         if !value.is_empty() {
-            say!("{:<width$}  {}", f.header, value);
+            say!("{:<width$}  {}", f.header, printable(&value));
         }
     }
     for (h, v) in &d.extra {
-        say!("{:<width$}  {}", format!("extra: {h}"), v);
+        say!(
+            "{:<width$}  {}",
+            printable(&format!("extra: {h}")),
+            printable(v)
+        );
     }
     Ok(())
 }
@@ -176,10 +180,7 @@ pub(super) fn list(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
 }
 
 fn clip(s: &str, n: usize) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = printable(s);
     if clean.chars().count() <= n {
         clean
     } else {
@@ -192,7 +193,18 @@ fn clip(s: &str, n: usize) -> String {
 pub(super) fn delete(wb: &mut Workbook, reference: &str) -> Result<(), CliError> {
     let d = wb.find_device(reference)?;
     wb.delete_device(d.id)?;
-    say!("deleted {} {}", d.short_id(), d.get("name"));
+    say!(
+        "deleted {} {} (medsec device undelete {} brings it back)",
+        d.short_id(),
+        printable(d.get("name")),
+        d.short_id()
+    );
+    Ok(())
+}
+
+pub(super) fn undelete(wb: &mut Workbook, reference: &str) -> Result<(), CliError> {
+    let d = wb.undelete_device(reference)?;
+    say!("restored {} {}", d.short_id(), printable(d.get("name")));
     Ok(())
 }
 
@@ -236,6 +248,23 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         && let Some(d) = &device
     {
         target = site_target(d);
+    }
+    if device.is_none() && wb.devices_of(&target)?.is_empty() {
+        let known: Vec<String> = match &target {
+            Target::Model { .. } => known_keys(wb, |d| {
+                crate::assessment::model_target(d).and_then(|t| t.scope_key())
+            })?,
+            _ => known_keys(wb, |d| site_target(d).scope_key())?,
+        };
+        return Err(CliError::usage(format!(
+            "no device has {}; known: {}",
+            target.scope_key().unwrap_or_default(),
+            if known.is_empty() {
+                "none yet".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
     }
     if control.scope == Scope::Device && !matches!(target, Target::Device(_)) {
         return Err(CliError::usage(format!(
@@ -301,5 +330,29 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         ));
     }
     say!("{line}");
+    if control.scope == Scope::Model
+        && let (Target::Device(_), Some(d)) = (&target, &device)
+        && let Some(model) = crate::assessment::model_target(d).and_then(|t| t.scope_key())
+    {
+        say!(
+            "(for this unit only, overriding the model answer; answer {model} to set it for every unit)"
+        );
+    }
     Ok(())
+}
+
+/// The distinct scope keys (`MODEL:…`, `SITE:…`) of the workbook's devices, sorted.
+fn known_keys(
+    wb: &Workbook,
+    key: impl Fn(&Device) -> Option<String>,
+) -> Result<Vec<String>, CliError> {
+    let mut keys: Vec<String> = wb.devices()?.iter().filter_map(key).collect();
+    keys.sort();
+    keys.dedup();
+    if keys.len() > 10 {
+        let more = keys.len() - 10;
+        keys.truncate(10);
+        keys.push(format!("… and {more} more"));
+    }
+    Ok(keys)
 }

@@ -18,6 +18,8 @@ pub mod exit {
     pub const IN_USE: i32 = 5;
     /// Workbook written by a newer medsec.
     pub const NEWER: i32 = 6;
+    /// Interrupted by a signal.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// An error for the user: one line and an exit code.

@@ -62,6 +62,12 @@ pub(super) fn inventory(
             message: with_path(file, &e),
         }
     })?;
+    if opts.sheet.is_some() && inv.sheet.is_none() {
+        return Err(CliError::usage(format!(
+            "{}: --sheet was given, but the file is CSV, which has no sheets",
+            file.display()
+        )));
+    }
     let typed = wb.typed_fields_map()?;
     let plan = plan_inventory::plan_inventory(&inv, wb.devices()?, &typed);
     if options.dry_run {
@@ -101,9 +107,7 @@ fn finish(
     let counts = plan.counts();
     let report = plan.render();
     if let Some(path) = &options.report {
-        std::fs::write(path, format!("{report}{counts}\n")).map_err(|e| {
-            CliError::general(format!("cannot write the report {}: {e}", path.display()))
-        })?;
+        write_report(wb, path, &format!("{report}{counts}\n"))?;
     }
     if options.dry_run {
         say_raw!("{report}");
@@ -167,4 +171,32 @@ fn with_path(file: &Path, e: &dyn std::fmt::Display) -> String {
     } else {
         format!("{shown}: {text}")
     }
+}
+
+/// Writes the `--report` file. It replaces only a text file: never the workbook or anything
+/// binary (an earlier report is text). The report is not encrypted, and says so.
+fn write_report(wb: &Workbook, path: &Path, text: &str) -> Result<(), CliError> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if path.exists() {
+        let existing = std::fs::read(path).unwrap_or_default();
+        let head = &existing[..existing.len().min(64 * 1024)];
+        let is_text = !head.contains(&0) && std::str::from_utf8(head).is_ok();
+        if same(path, wb.path()) || path.is_dir() || !is_text {
+            return Err(CliError::usage(format!(
+                "--report {}: exists and is not an earlier text report; nothing was written (choose another name)",
+                path.display()
+            )));
+        }
+    }
+    std::fs::write(path, text).map_err(|e| {
+        CliError::general(format!("cannot write the report {}: {e}", path.display()))
+    })?;
+    eprintln!(
+        "report written to {} (plain text, NOT encrypted: it names devices and addresses)",
+        path.display()
+    );
+    Ok(())
 }

@@ -126,6 +126,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                     let wb = open(&cli, Access::Read)?;
                     device::list(&wb, json)
                 }
+                DeviceCommand::Undelete { device } => {
+                    let mut wb = open(&cli, Access::Write)?;
+                    device::undelete(&mut wb, &device)
+                }
                 DeviceCommand::Delete { device } => {
                     let mut wb = open(&cli, Access::Write)?;
                     device::delete(&mut wb, &device)
@@ -251,5 +255,11 @@ fn open_tui(
     } else {
         open_path(&path, is_default, passphrase_file, Access::Write)?
     };
-    crate::tui::run(wb).map_err(|e| CliError::general(e.to_string()))
+    crate::tui::run(wb).map_err(|e| match e {
+        crate::tui::TuiError::Interrupted => CliError {
+            code: exit::INTERRUPTED,
+            message: e.to_string(),
+        },
+        e => CliError::general(e.to_string()),
+    })
 }

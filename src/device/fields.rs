@@ -269,12 +269,16 @@ impl FieldDef {
             expected,
         };
         match self.kind {
-            Text => Ok(value.to_string()),
+            // Only `notes` may span lines; a line break or tab in a name or a model would break
+            // tables, reports and terminals.
+            Text if self.key == "notes" => Ok(value.to_string()),
+            Text => Ok(value.split_whitespace().collect::<Vec<_>>().join(" ")),
             Computed => Err(FieldError::NotSettable(self.key.to_string())),
             Date => parse_date(value)
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .ok_or_else(|| invalid("a date (YYYY-MM-DD or DD/MM/YYYY)".into())),
             DateTime => parse_datetime(value)
+                .filter(|t| (1900..=9999).contains(&chrono::Datelike::year(t)))
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .ok_or_else(|| invalid("a date-time (RFC 3339, e.g. 2026-11-29T10:15:00Z)".into())),
             List(values) => match_list(values, value)
@@ -352,6 +356,21 @@ pub fn match_list(list: &'static [&'static str], value: &str) -> Option<&'static
     list.iter().copied().find(|v| v.eq_ignore_ascii_case(value))
 }
 
+/// Text safe to print on a terminal: C0 control characters (line breaks, tabs, escape) shown as
+/// their Unicode control pictures (`␊`, `␉`, `␛`), DEL as `␡`, other controls as `\u{..}`.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32)
+                .map(String::from)
+                .unwrap_or_default(),
+            '\u{7f}' => "␡".to_string(),
+            c if c.is_control() => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// Removes characters that XML 1.0 cannot hold (C0 controls other than tab, newline and
 /// carriage return), so a value pasted from Word (e.g. U+000B) survives every export.
 pub fn clean_text(input: &str) -> String {
@@ -364,14 +383,15 @@ pub fn clean_text(input: &str) -> String {
 
 /// Parses a date typed as ISO (`2026-11-29`), day/month/year (`29/11/2026`, `29.11.2026`,
 /// `29-11-2026`) or an ISO date-time (the date part is kept).
+///
+/// Years outside 1900–9999 are refused: spreadsheets cannot hold them as dates.
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     let value = value.trim();
-    for fmt in ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(value, fmt) {
-            return Some(d);
-        }
-    }
-    parse_datetime(value).map(|t| t.date_naive())
+    let parsed = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d"]
+        .iter()
+        .find_map(|fmt| NaiveDate::parse_from_str(value, fmt).ok())
+        .or_else(|| parse_datetime(value).map(|t| t.date_naive()));
+    parsed.filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
 }
 
 /// Parses an RFC 3339 instant, or a naive `YYYY-MM-DD HH:MM[:SS]` taken as UTC.
@@ -465,6 +485,12 @@ mod tests {
             Ok("Clase IIa")
         );
         assert_eq!(n("parent_device", "dev-12").as_deref(), Ok("DEV-0012"));
+        assert_eq!(n("name", "Pump\r\nbed\t4").as_deref(), Ok("Pump bed 4"));
+        assert_eq!(
+            n("notes", "line one\nline two").as_deref(),
+            Ok("line one\nline two")
+        );
+        assert!(n("install_date", "0000-01-01").is_err());
         assert!(n("ip_addresses", "10.0.0.300").is_err());
         assert!(n("criticality", "Critical").is_err());
         assert!(n("install_date", "next week").is_err());

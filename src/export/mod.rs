@@ -193,12 +193,7 @@ fn write_verified(
     out: &Path,
     opts: &ExportOptions,
 ) -> Result<ExportSummary, ExportError> {
-    if out.is_dir() {
-        return Err(ExportError::Output {
-            path: out.to_path_buf(),
-            reason: "is a folder; give a file name such as assessment.xlsx".into(),
-        });
-    }
+    check_output(out)?;
     let folder = PrivateDir::next_to(out)?;
     let tmp_file = folder.path().join("export.xlsx");
     let ctx = Context::new(data, opts);
@@ -220,6 +215,39 @@ fn write_verified(
         devices,
         answers,
     })
+}
+
+/// Refuses an output that is not a `.xlsx` name, is a folder, or is an existing file that is not
+/// a spreadsheet (a workbook, a CSV, a report): an export replaces only an earlier export.
+///
+/// Errors: `ExportError::Output` saying why and what to do.
+pub fn check_output(out: &Path) -> Result<(), ExportError> {
+    let refuse = |reason: String| {
+        Err(ExportError::Output {
+            path: out.to_path_buf(),
+            reason,
+        })
+    };
+    if out.is_dir() {
+        return refuse("is a folder; give a file name such as assessment.xlsx".into());
+    }
+    let is_xlsx = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if !is_xlsx {
+        return refuse("the export is an .xlsx workbook; give a name ending in .xlsx".into());
+    }
+    if let Ok(mut file) = fs::File::open(out) {
+        use std::io::Read;
+        let mut magic = [0u8; 4];
+        let n = file.read(&mut magic).unwrap_or(0);
+        if n > 0 && magic[..n] != b"PK\x03\x04"[..n] {
+            return refuse(
+                "exists and is not a spreadsheet; nothing was written (choose another name)".into(),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Writes every sheet in order; returns the records, device rows and answered rows.

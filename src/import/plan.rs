@@ -17,17 +17,20 @@ pub enum Outcome {
     Update,
     /// Matched an existing device; nothing would change.
     Unchanged,
+    /// The same device as an earlier host or row of this file: merged into it.
+    Merged,
     /// Not applied; the detail says why.
     Reject,
 }
 
 impl Outcome {
-    /// The word printed in reports: `add`, `update`, `unchanged`, `reject`.
+    /// The word printed in reports: `add`, `update`, `unchanged`, `merged`, `reject`.
     pub fn label(self) -> &'static str {
         match self {
             Outcome::Add => "add",
             Outcome::Update => "update",
             Outcome::Unchanged => "unchanged",
+            Outcome::Merged => "merged",
             Outcome::Reject => "reject",
         }
     }
@@ -66,6 +69,8 @@ pub struct Counts {
     pub updated: usize,
     /// Matched, unchanged.
     pub unchanged: usize,
+    /// Merged into a device added earlier in the same file.
+    pub merged: usize,
     /// Rejected hosts or rows.
     pub rejected: usize,
 }
@@ -79,6 +84,7 @@ impl ImportPlan {
                 Outcome::Add => c.added += 1,
                 Outcome::Update => c.updated += 1,
                 Outcome::Unchanged => c.unchanged += 1,
+                Outcome::Merged => c.merged += 1,
                 Outcome::Reject => c.rejected += 1,
             }
         }
@@ -108,9 +114,13 @@ impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} added, {} updated, {} unchanged, {} rejected",
-            self.added, self.updated, self.unchanged, self.rejected
-        )
+            "{} added, {} updated, {} unchanged, ",
+            self.added, self.updated, self.unchanged
+        )?;
+        if self.merged > 0 {
+            write!(f, "{} merged, ", self.merged)?;
+        }
+        write!(f, "{} rejected", self.rejected)
     }
 }
 

@@ -95,12 +95,9 @@ pub fn plan_nmap(
                     merge_list(c, "ip_addresses", &ips);
                     merge_list(c, "hostname", &host.hostnames);
                 }
-                plan.warnings.push(format!(
-                    "{location}: same {how} as the host at {first}; merged into that device"
-                ));
                 plan.lines.push(ReportLine {
                     location,
-                    outcome: Outcome::Unchanged,
+                    outcome: Outcome::Merged,
                     device: "new".into(),
                     detail: format!("same {how} as the host at {first}: merged into it"),
                 });

@@ -27,6 +27,13 @@ mod widgets;
 mod tests;
 
 use std::io::{IsTerminal, stdin, stdout};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+#[cfg(unix)]
+use signal_hook::consts::{SIGHUP, SIGQUIT};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -56,6 +63,10 @@ pub enum TuiError {
     /// The keymap is invalid.
     #[error(transparent)]
     Keymap(#[from] KeymapError),
+    /// A signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ended the session; every answer given was
+    /// already committed (exit 130).
+    #[error("interrupted by a signal; every answer given was already saved")]
+    Interrupted,
 }
 
 /// Runs the TUI on an open workbook until the user quits, with the built-in keymap and colours
@@ -74,13 +85,23 @@ pub fn run_with(workbook: Workbook, keymap: Keymap, theme: Theme) -> Result<(), 
     }
     // Load before taking the terminal, so a read error is reported on a normal screen.
     let mut app = App::new(workbook, keymap, theme)?;
+    // A signal sets this flag; the loop then leaves through the guard, which restores the
+    // terminal (a default handler would end the process with the terminal still raw).
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    let signals = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
+    #[cfg(not(unix))]
+    let signals = [SIGTERM, SIGINT];
+    for signal in signals {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
     let mut guard = TerminalGuard::enter(app.mouse_capture())?;
-    let result = event_loop(&mut app, &mut guard);
+    let result = event_loop(&mut app, &mut guard, &stop);
     drop(guard);
     result
 }
 
-fn event_loop(app: &mut App, guard: &mut TerminalGuard) -> Result<(), TuiError> {
+fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Result<(), TuiError> {
     // No `terminal.clear()`: it asks the terminal for the cursor position, which some
     // terminals (serial consoles, some SSH clients) never answer; the alternate screen is blank.
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
@@ -89,7 +110,14 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard) -> Result<(), TuiError> 
     let mut mouse = app.mouse_capture();
     while !app.should_quit() {
         terminal.draw(|frame| render(app, frame))?;
-        let event = event::read()?;
+        let event = loop {
+            if stop.load(Ordering::Relaxed) {
+                return Err(TuiError::Interrupted);
+            }
+            if event::poll(Duration::from_millis(200))? {
+                break event::read()?;
+            }
+        };
         let Some(action) = app.action_for_event(&event) else {
             continue;
         };

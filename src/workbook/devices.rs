@@ -204,6 +204,25 @@ impl Workbook {
             .map_err(|e| self.sql(e))
     }
 
+    /// Brings back a deleted device by its short ID (`DEV-0007`), with its answers.
+    ///
+    /// Errors: `NoSuchDevice` when no deleted device has that ID.
+    pub fn undelete_device(&mut self, reference: &str) -> Result<Device, WorkbookError> {
+        let missing = || WorkbookError::NoSuchDevice(format!("{reference} among deleted devices"));
+        let n = fields::parse_short_id(reference).ok_or_else(missing)?;
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE device SET deleted_at = NULL WHERE number = ?1 AND deleted_at IS NOT NULL",
+                [n],
+            )
+            .map_err(|e| self.sql(e))?;
+        if changed == 0 {
+            return Err(missing());
+        }
+        self.find_device(reference)
+    }
+
     /// For every device, the fields an assessor typed (imports leave them alone).
     pub fn typed_fields_map(
         &self,

@@ -50,12 +50,13 @@ pub enum WorkbookError {
     /// Another process holds the lock (exit 5).
     #[error(
         "{path}: the workbook is in use by another medsec process{}; close it and try again",
-        if *.writing { " that is writing to it" } else { " that is reading it" }
+        if *.writing { "" } else { " that may write to it (e.g. the TUI)" }
     )]
     InUse {
         /// The workbook.
         path: PathBuf,
-        /// Whether we wanted to write (so any other holder blocks us).
+        /// Whether we wanted to write (then any other holder blocks us; when we only wanted to
+        /// read, the holder is a process that may write).
         writing: bool,
     },
     /// Written by a newer medsec (exit 6).

@@ -112,6 +112,18 @@ pub fn read_file(path: &Path) -> Result<Passphrase, PassphraseError> {
     if pass.is_empty() {
         return Err(PassphraseError::EmptyFile(path.to_path_buf()));
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "warning: the passphrase file {} can be read by other users; `chmod 600` it",
+                path.display()
+            );
+        }
+    }
     Ok(pass)
 }
 

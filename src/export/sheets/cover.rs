@@ -51,7 +51,7 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
             date_or_text(meta.end_date.as_deref().unwrap_or("")),
             Look::Auto,
         ),
-        ("As of", as_of, Look::Bold),
+        ("As of", as_of, Look::Auto),
         (
             "Catalog version",
             Value::text(&ctx.data.catalog.version),

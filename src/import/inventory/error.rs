@@ -67,8 +67,14 @@ pub enum InventoryError {
         /// The columns.
         letters: Vec<String>,
     },
+    /// The file is a manufacturer disclosure (MDS2) form, not an inventory.
+    #[error("{}: this looks like an MDS2 manufacturer disclosure form (question IDs such as DOC-1 in the first column), not a device inventory; nothing was imported", .path.display())]
+    LooksLikeMds2 {
+        /// The file.
+        path: PathBuf,
+    },
     /// No header row was found.
-    #[error("{}: no header row found in the first {scanned} rows (no row names a known column); give --header-row N, and --map \"COLUMN=FIELD\" for the columns medsec does not recognise", .path.display())]
+    #[error("{}: no header row found in the first {scanned} rows (no row names two known columns); give --header-row N, and --map \"COLUMN=FIELD\" for the columns medsec does not recognise", .path.display())]
     NoHeaderRow {
         /// The file.
         path: PathBuf,

@@ -56,6 +56,11 @@ pub(super) fn find_header<'t>(
                 nearby: nearby(),
             });
     }
+    if looks_like_mds2(table) {
+        return Err(InventoryError::LooksLikeMds2 {
+            path: path.to_path_buf(),
+        });
+    }
     let mapped: Vec<String> = opts.map.iter().map(|(c, _)| normalize_header(c)).collect();
     let mut best: Option<(&Row, usize)> = None;
     for row in table.rows.iter().take(HEADER_SCAN_ROWS) {
@@ -80,7 +85,10 @@ pub(super) fn find_header<'t>(
                 score += 1;
             }
         }
-        if score > 0 && best.is_none_or(|(_, s)| score > s) {
+        // One recognised column is not an inventory (a risk template, a glossary): ask for two,
+        // unless the user named the columns with --map.
+        let enough = if mapped.is_empty() { 2 } else { 1 };
+        if score >= enough && best.is_none_or(|(_, s)| score > s) {
             best = Some((row, score));
         }
     }
@@ -89,6 +97,29 @@ pub(super) fn find_header<'t>(
             path: path.to_path_buf(),
             scanned: table.rows.len().min(HEADER_SCAN_ROWS),
         })
+}
+
+/// True when the first column holds MDS2 question IDs (`DOC-1`, `MPII-2.1`, …) on at least 20 of
+/// the first 400 rows: a manufacturer disclosure form, not an inventory.
+fn looks_like_mds2(table: &Table) -> bool {
+    let is_id = |t: &str| {
+        let t = t.trim();
+        let Some((prefix, rest)) = t.split_once('-') else {
+            return false;
+        };
+        (3..=5).contains(&prefix.len())
+            && prefix.chars().all(|c| c.is_ascii_uppercase())
+            && rest
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    table
+        .rows
+        .iter()
+        .take(400)
+        .filter(|r| r.cells.first().is_some_and(|c| is_id(&c.value.to_text())))
+        .count()
+        >= 20
 }
 
 #[cfg(test)]
