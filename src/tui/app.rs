@@ -181,7 +181,14 @@ impl App {
 
     /// Tells the state the terminal's size, so that pages and scrolling match what is drawn.
     pub fn set_size(&mut self, width: u16, height: u16) {
+        let resized = self.size != Rect::new(0, 0, width, height);
         self.size = Rect::new(0, 0, width, height);
+        if resized {
+            // Scroll from the top again, so a larger window shows the rows above the selection
+            // instead of keeping it pinned where a small window had put it.
+            self.device_cursor.offset = 0;
+            self.control_cursor.offset = 0;
+        }
         devices::keep_in_view(self);
         checklist::keep_in_view(self);
         if let Some(Overlay::Help(h)) = &self.overlay {

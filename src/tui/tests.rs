@@ -518,3 +518,20 @@ fn no_color_draws_without_colour() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn a_larger_window_shows_the_rows_above_the_selection_again() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = app(wb)?;
+    draw(&mut app, 80, 24)?;
+    press(&mut app, &["enter"])?;
+    press(&mut app, &["j"; 14])?;
+    draw(&mut app, 40, 12)?;
+    assert!(app.control_cursor.offset > 0);
+    let wide = draw(&mut app, 200, 50)?;
+    assert_eq!(app.control_cursor.offset, 0);
+    assert!(wide.contains("INV-01"), "{wide}");
+    Ok(())
+}
