@@ -155,14 +155,55 @@ impl StepProgress {
             .unwrap_or(0)
     }
 
-    /// Compliance % = (Yes + 0.5 × Partial) ÷ (Yes + Partial + No) × 100; `None` when the divisor
-    /// is 0 (TEMPLATE.md "Summary").
-    pub fn compliance(&self) -> Option<f64> {
-        let d = self.yes + self.partial + self.no;
-        (d > 0).then(|| (self.yes as f64 + 0.5 * self.partial as f64) / d as f64 * 100.0)
+    /// Controls without a confirmed response.
+    pub fn not_assessed(&self) -> usize {
+        self.applicable.saturating_sub(self.assessed())
     }
 
-    fn add(&mut self, response: Option<Response>) {
+    /// The count of one response.
+    pub fn count(&self, r: Response) -> usize {
+        match r {
+            Response::Yes => self.yes,
+            Response::Partial => self.partial,
+            Response::No => self.no,
+            Response::NotApplicable => self.na,
+            Response::Unknown => self.unknown,
+        }
+    }
+
+    /// Compliance as a fraction: (Yes + 0.5 × Partial) ÷ (Yes + Partial + No), computed in the
+    /// order of the `Summary` sheet formula; `None` when the divisor is 0 (TEMPLATE.md "Summary").
+    pub fn compliance_ratio(&self) -> Option<f64> {
+        let d = self.yes + self.partial + self.no;
+        (d > 0).then(|| (self.yes as f64 + 0.5 * self.partial as f64) / d as f64)
+    }
+
+    /// Compliance %, 0–100: [`StepProgress::compliance_ratio`] × 100.
+    pub fn compliance(&self) -> Option<f64> {
+        self.compliance_ratio().map(|r| r * 100.0)
+    }
+
+    /// Coverage as a fraction: (assessed − Unknown) ÷ applicable; `None` when nothing applies
+    /// (TEMPLATE.md "Summary").
+    pub fn coverage(&self) -> Option<f64> {
+        (self.applicable > 0)
+            .then(|| (self.assessed() - self.unknown) as f64 / self.applicable as f64)
+    }
+
+    /// The sum of two tallies (for totals over steps or devices).
+    pub fn plus(&self, o: &StepProgress) -> StepProgress {
+        StepProgress {
+            applicable: self.applicable + o.applicable,
+            yes: self.yes + o.yes,
+            partial: self.partial + o.partial,
+            no: self.no + o.no,
+            na: self.na + o.na,
+            unknown: self.unknown + o.unknown,
+        }
+    }
+
+    /// Counts one applicable control with its confirmed response (`None` = not assessed).
+    pub fn add(&mut self, response: Option<Response>) {
         self.applicable += 1;
         match response {
             Some(Response::Yes) => self.yes += 1,
@@ -222,12 +263,7 @@ pub fn progress(catalog: &Catalog, answers: &AnswerSet, device: &Device) -> Devi
                 }
             }
         }
-        out.total.applicable += sp.applicable;
-        out.total.yes += sp.yes;
-        out.total.partial += sp.partial;
-        out.total.no += sp.no;
-        out.total.na += sp.na;
-        out.total.unknown += sp.unknown;
+        out.total = out.total.plus(&sp);
         out.steps.push(sp);
     }
     out

@@ -17,12 +17,7 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     for d in &devices {
         let p = progress(cat, &answers, d);
         for (acc, s) in steps.iter_mut().zip(&p.steps) {
-            acc.applicable += s.applicable;
-            acc.yes += s.yes;
-            acc.partial += s.partial;
-            acc.no += s.no;
-            acc.na += s.na;
-            acc.unknown += s.unknown;
+            *acc = acc.plus(s);
         }
         if let Some(l) = p.highest_risk {
             levels[l as usize] += 1;

@@ -8,96 +8,19 @@ use std::cmp::Reverse;
 use chrono::NaiveDate;
 
 use super::plan::{ControlRow, ExportData, RowTarget};
-use crate::assessment::Response;
+use crate::assessment::{Response, StepProgress};
 use crate::catalog::ImpactDimension;
 use crate::device::fields::parse_date;
 use crate::risk::{RiskLevel, default_impact, level};
 
-/// Counts of one control sheet's rows, as the `Summary` formulas count them: a response counts
-/// when it is in column H and column I (Suggested) is blank.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StepTally {
-    /// Rows on the sheet (`COUNTA(A:A)-1`): the controls that apply.
-    pub rows: usize,
-    /// Yes.
-    pub yes: usize,
-    /// Partial.
-    pub partial: usize,
-    /// No.
-    pub no: usize,
-    /// N/A.
-    pub na: usize,
-    /// Unknown.
-    pub unknown: usize,
-}
-
-impl StepTally {
-    /// Counts a sheet's rows.
-    pub fn of<'a>(rows: impl IntoIterator<Item = ControlRow<'a>>) -> StepTally {
-        let mut t = StepTally::default();
-        for row in rows {
-            t.add(row.counted_response());
-        }
-        t
+/// Counts a control sheet's rows as the `Summary` formulas count them: a response counts when
+/// it is in column H and column I (Suggested) is blank; `applicable` is the number of rows.
+pub fn tally<'a>(rows: impl IntoIterator<Item = ControlRow<'a>>) -> StepProgress {
+    let mut t = StepProgress::default();
+    for row in rows {
+        t.add(row.counted_response());
     }
-
-    /// Adds one row with its counted response.
-    pub fn add(&mut self, response: Option<Response>) {
-        self.rows += 1;
-        match response {
-            Some(Response::Yes) => self.yes += 1,
-            Some(Response::Partial) => self.partial += 1,
-            Some(Response::No) => self.no += 1,
-            Some(Response::NotApplicable) => self.na += 1,
-            Some(Response::Unknown) => self.unknown += 1,
-            None => {}
-        }
-    }
-
-    /// The count of one response.
-    pub fn count(&self, r: Response) -> usize {
-        match r {
-            Response::Yes => self.yes,
-            Response::Partial => self.partial,
-            Response::No => self.no,
-            Response::NotApplicable => self.na,
-            Response::Unknown => self.unknown,
-        }
-    }
-
-    /// Rows with a counted response.
-    pub fn assessed(&self) -> usize {
-        self.yes + self.partial + self.no + self.na + self.unknown
-    }
-
-    /// Rows without one.
-    pub fn not_assessed(&self) -> usize {
-        self.rows - self.assessed()
-    }
-
-    /// Compliance as a fraction: (Yes + 0.5 × Partial) ÷ (Yes + Partial + No); `None` when the
-    /// divisor is 0 (TEMPLATE.md "Summary"). Computed in the same order as the sheet formula.
-    pub fn compliance(&self) -> Option<f64> {
-        let d = self.yes + self.partial + self.no;
-        (d > 0).then(|| (self.yes as f64 + 0.5 * self.partial as f64) / d as f64)
-    }
-
-    /// Coverage as a fraction: (assessed − Unknown) ÷ rows; `None` without rows.
-    pub fn coverage(&self) -> Option<f64> {
-        (self.rows > 0).then(|| (self.assessed() - self.unknown) as f64 / self.rows as f64)
-    }
-
-    /// Adds another tally (for totals).
-    pub fn plus(&self, o: &StepTally) -> StepTally {
-        StepTally {
-            rows: self.rows + o.rows,
-            yes: self.yes + o.yes,
-            partial: self.partial + o.partial,
-            no: self.no + o.no,
-            na: self.na + o.na,
-            unknown: self.unknown + o.unknown,
-        }
-    }
+    t
 }
 
 /// One entry of the interim risk register: a confirmed No, Partial or Unknown answer on a device,
@@ -289,7 +212,7 @@ mod tests {
 
     #[test]
     fn tally_matches_the_summary_formulas() {
-        let mut t = StepTally::default();
+        let mut t = StepProgress::default();
         for r in [
             Some(Response::Yes),
             Some(Response::Yes),
@@ -301,11 +224,11 @@ mod tests {
         ] {
             t.add(r);
         }
-        assert_eq!((t.rows, t.assessed(), t.not_assessed()), (7, 6, 1));
-        assert_eq!(t.compliance(), Some((2.0 + 0.5 * 1.0) / 4.0));
+        assert_eq!((t.applicable, t.assessed(), t.not_assessed()), (7, 6, 1));
+        assert_eq!(t.compliance_ratio(), Some((2.0 + 0.5 * 1.0) / 4.0));
         assert_eq!(t.coverage(), Some(5.0 / 7.0));
-        assert_eq!(StepTally::default().compliance(), None);
-        assert_eq!(StepTally::default().coverage(), None);
+        assert_eq!(StepProgress::default().compliance_ratio(), None);
+        assert_eq!(StepProgress::default().coverage(), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::device::Device;
 use crate::device::fields::split_multi;
-use crate::device::{Device, NetworkService};
 use crate::workbook::{DeviceChange, FieldSource};
 
 /// What happens to one host or row.
@@ -202,7 +202,7 @@ pub(super) fn device_from_change(change: &DeviceChange) -> Device {
 
 /// Keeps only the parts of `change` that would alter `device` (respecting typed fields the
 /// source may not overwrite). Returns the fields that change, for the report.
-pub(super) fn diff_change(
+fn diff_change(
     device: &Device,
     change: &mut DeviceChange,
     typed: &[String],
@@ -220,7 +220,7 @@ pub(super) fn diff_change(
         }
     });
     if let Some(services) = &change.services {
-        if same_services(&device.services, services) {
+        if device.services == *services {
             change.services = None;
         } else {
             changed.push("network_services".to_string());
@@ -241,6 +241,31 @@ pub(super) fn diff_change(
     changed
 }
 
-fn same_services(a: &[NetworkService], b: &[NetworkService]) -> bool {
-    a == b
+/// Compares a change with the existing device it matched: keeps in `change` only what differs
+/// (and may be overwritten by `source`) and returns the report line, `Update` or `Unchanged`.
+pub(super) fn matched_line(
+    device: &Device,
+    change: &mut DeviceChange,
+    typed: &HashMap<i64, Vec<String>>,
+    source: FieldSource,
+    how: &str,
+    location: String,
+) -> ReportLine {
+    let typed_fields = typed.get(&device.id).map(Vec::as_slice).unwrap_or(&[]);
+    let changed = diff_change(device, change, typed_fields, source);
+    let name = device.get("name");
+    let (outcome, detail) = if changed.is_empty() {
+        (Outcome::Unchanged, format!("{name} (matched on {how})"))
+    } else {
+        (
+            Outcome::Update,
+            format!("{name} (matched on {how}): {}", changed.join(", ")),
+        )
+    };
+    ReportLine {
+        location,
+        outcome,
+        device: device.short_id(),
+        detail,
+    }
 }

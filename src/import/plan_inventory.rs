@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::inventory::InventoryFile;
 use super::plan::{
-    DeviceIndex, ImportPlan, Outcome, ReportLine, Slot, device_from_change, diff_change,
+    DeviceIndex, ImportPlan, Outcome, ReportLine, Slot, device_from_change, matched_line,
 };
 use crate::device::Device;
 use crate::device::fields::split_multi;
@@ -41,31 +41,18 @@ pub fn plan_inventory(
                 let Some(device) = index.existing(id).cloned() else {
                     continue;
                 };
-                let empty = Vec::new();
-                let changed = diff_change(
+                let line = matched_line(
                     &device,
                     &mut change,
-                    typed.get(&id).unwrap_or(&empty),
+                    typed,
                     FieldSource::Inventory,
+                    how,
+                    location,
                 );
-                let name = device.get("name").to_string();
-                let (outcome, detail) = if changed.is_empty() {
-                    (Outcome::Unchanged, format!("{name} (matched on {how})"))
-                } else {
-                    (
-                        Outcome::Update,
-                        format!("{name} (matched on {how}): {}", changed.join(", ")),
-                    )
-                };
-                if outcome == Outcome::Update {
+                if line.outcome == Outcome::Update {
                     plan.changes.push((Some(id), change));
                 }
-                plan.lines.push(ReportLine {
-                    location,
-                    outcome,
-                    device: device.short_id(),
-                    detail,
-                });
+                plan.lines.push(line);
             }
             Some(Slot::Pending(_)) => plan.lines.push(ReportLine {
                 location,

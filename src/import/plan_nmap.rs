@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::nmap::{Scan, ScanHost};
 use super::plan::{
-    DeviceIndex, ImportPlan, Outcome, ReportLine, Slot, device_from_change, diff_change,
+    DeviceIndex, ImportPlan, Outcome, ReportLine, Slot, device_from_change, matched_line,
 };
 use crate::device::Device;
 use crate::device::fields::split_multi;
@@ -51,19 +51,15 @@ pub fn plan_nmap(
                 let Some(device) = index.existing(id).cloned() else {
                     continue;
                 };
-                let empty = Vec::new();
-                let typed_fields = typed.get(&id).unwrap_or(&empty);
-                let changed = diff_change(&device, &mut change, typed_fields, FieldSource::Scan);
-                let name = device.get("name");
-                let (outcome, detail) = if changed.is_empty() {
-                    (Outcome::Unchanged, format!("{name} (matched on {how})"))
-                } else {
-                    (
-                        Outcome::Update,
-                        format!("{name} (matched on {how}): {}", changed.join(", ")),
-                    )
-                };
-                if outcome == Outcome::Update {
+                let line = matched_line(
+                    &device,
+                    &mut change,
+                    typed,
+                    FieldSource::Scan,
+                    how,
+                    location,
+                );
+                if line.outcome == Outcome::Update {
                     match touched.get(&id).and_then(|&i| plan.changes.get_mut(i)) {
                         Some((_, c)) => {
                             c.values.extend(change.values);
@@ -77,12 +73,7 @@ pub fn plan_nmap(
                         }
                     }
                 }
-                plan.lines.push(ReportLine {
-                    location,
-                    outcome,
-                    device: device.short_id(),
-                    detail,
-                });
+                plan.lines.push(line);
             }
             Some(Slot::Pending(n)) => {
                 // The same interface seen twice in one scan (e.g. proxy ARP): one device.

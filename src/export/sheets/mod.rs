@@ -11,9 +11,10 @@ pub mod register;
 pub mod summary;
 
 use super::ExportOptions;
-use super::counts::{DeviceCounts, Finding, RiskCounts, StepTally, findings};
+use super::counts::{DeviceCounts, Finding, RiskCounts, findings, tally};
 use super::plan::ExportData;
 use super::xlsx::{Cached, Value};
+use crate::assessment::StepProgress;
 use crate::device::fields::parse_date;
 use crate::risk::RiskLevel;
 
@@ -26,7 +27,7 @@ pub struct Context<'a> {
     /// When the export started, UTC, RFC 3339 (a stamp).
     pub exported_at: String,
     /// Per step (catalog order), the counts of its sheet.
-    pub tallies: Vec<StepTally>,
+    pub tallies: Vec<StepProgress>,
     /// The interim register, in order.
     pub findings: Vec<Finding<'a>>,
     /// Open risks by level and L × I.
@@ -42,7 +43,7 @@ impl<'a> Context<'a> {
             .catalog
             .steps
             .iter()
-            .map(|s| StepTally::of(data.control_rows(s)))
+            .map(|s| tally(data.control_rows(s)))
             .collect();
         let findings = findings(data);
         let risks = RiskCounts::of(&findings);

@@ -7,8 +7,8 @@ use rust_xlsxwriter::{Chart, ChartSolidFill, ChartType, Color, column_number_to_
 
 use super::{Context, date_or_text, sites_text};
 use crate::assessment::Response;
+use crate::assessment::StepProgress;
 use crate::export::ExportError;
-use crate::export::counts::StepTally;
 use crate::export::layout::{REGISTER_SHEET, ctl, reg, step_label};
 use crate::export::sheets::register::risk_id;
 use crate::export::xlsx::{Cached, Cell, Look, SheetRecord, SheetWriter, Value, sheet_prefix};
@@ -170,7 +170,7 @@ fn device_block(
 }
 
 /// Formulas of one step-table row (`r` is the 1-based sheet row) given the counts it shows.
-fn step_cells<'a>(r: u32, t: &StepTally, counts: [Value<'a>; 6]) -> Vec<Cell<'a>> {
+fn step_cells<'a>(r: u32, t: &StepProgress, counts: [Value<'a>; 6]) -> Vec<Cell<'a>> {
     let num = |x: usize| Cached::Number(x as f64);
     let frac = |x: Option<f64>| x.map_or(Cached::Blank, Cached::Number);
     let [rows, yes, partial, no, na, unknown] = counts;
@@ -193,7 +193,7 @@ fn step_cells<'a>(r: u32, t: &StepTally, counts: [Value<'a>; 6]) -> Vec<Cell<'a>
             9,
             Value::Formula(
                 format!(r#"=IFERROR((D{r}+0.5*E{r})/(D{r}+E{r}+F{r}),"")"#),
-                frac(t.compliance()),
+                frac(t.compliance_ratio()),
             ),
             Look::Percent,
         ),
@@ -229,7 +229,7 @@ fn step_table(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<
         let counts = [
             Value::Formula(
                 format!("=COUNTA({p}{key}:{key})-1"),
-                Cached::Number(t.rows as f64),
+                Cached::Number(t.applicable as f64),
             ),
             count(Response::Yes),
             count(Response::Partial),
@@ -247,13 +247,13 @@ fn step_table(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<
     let total = ctx
         .tallies
         .iter()
-        .fold(StepTally::default(), |acc, t| acc.plus(t));
+        .fold(StepProgress::default(), |acc, t| acc.plus(t));
     let (a, b) = (first + 2, row + 1);
     let sum = |col: &str, x: usize| {
         Value::Formula(format!("=SUM({col}{a}:{col}{b})"), Cached::Number(x as f64))
     };
     let counts = [
-        sum("B", total.rows),
+        sum("B", total.applicable),
         sum("D", total.yes),
         sum("E", total.partial),
         sum("F", total.no),
