@@ -11,6 +11,7 @@ pub mod cli;
 pub mod device;
 pub mod export;
 pub mod import;
+pub mod panic_guard;
 pub mod risk;
 pub mod tui;
 pub mod workbook;

@@ -546,6 +546,35 @@ fn outputs_never_replace_the_workbook_or_other_files() -> TestResult {
         .arg(corpus("nmap/libnmap-full_sudo6.xml"))
         .assert()
         .code(2);
+    let notes = env.path("notes.txt");
+    std::fs::write(&notes, "my own notes\n")?;
+    let scan = env.path("scan.xml");
+    std::fs::copy(corpus("nmap/libnmap-full_sudo6.xml"), &scan)?;
+    for target in [&notes, &scan] {
+        env.wb()
+            .args(["import", "nmap", "--dry-run", "--report"])
+            .arg(target)
+            .arg(&scan)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not an earlier medsec report"));
+    }
+    assert_eq!(std::fs::read(&notes)?, b"my own notes\n");
+    assert_eq!(
+        std::fs::read(&scan)?,
+        std::fs::read(corpus("nmap/libnmap-full_sudo6.xml"))?
+    );
+    let spreadsheet = env.path("theirs.xlsx");
+    std::fs::copy(
+        corpus("risk-templates/ciso-assistant-risk-matrix-5x5-iso-27005.xlsx"),
+        &spreadsheet,
+    )?;
+    env.wb()
+        .args(["export", "xlsx"])
+        .arg(&spreadsheet)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a medsec export"));
     assert_eq!(before, std::fs::read(env.workbook())?);
     assert_eq!(before, std::fs::read(&renamed)?);
     // An earlier export and an earlier report are replaced.

@@ -615,14 +615,16 @@ fn a_failed_export_leaves_the_previous_file_alone() -> TestResult {
         &Passphrase::new("correct horse battery staple".into()),
         AssessmentMeta::default(),
     )?;
+    wb.add_device(&device(&[("name", "Pump")], &[]), FieldSource::Typed)?;
+    let out = dir.path().join("out.xlsx");
+    export_xlsx(&wb, &out, &opts()?)?;
+    let previous = std::fs::read(&out)?;
+    // A note too long for a cell (stored past the library's checks) makes the next export fail.
     let long = "x".repeat(40_000);
     wb.add_device(
-        &device(&[("name", "Pump"), ("notes", &long)], &[]),
+        &device(&[("name", "Pump 2"), ("notes", &long)], &[]),
         FieldSource::Typed,
     )?;
-    let out = dir.path().join("out.xlsx");
-    // An earlier export (a zip: anything else is refused before writing).
-    std::fs::write(&out, b"PK\x03\x04previous export")?;
     let err = export_xlsx(&wb, &out, &opts()?)
         .err()
         .ok_or("should fail")?;
@@ -631,7 +633,12 @@ fn a_failed_export_leaves_the_previous_file_alone() -> TestResult {
         msg.contains("out.xlsx") && msg.contains("1 Inventory"),
         "{msg}"
     );
-    assert_eq!(std::fs::read(&out)?, b"PK\x03\x04previous export");
+    assert_eq!(std::fs::read(&out)?, previous);
+    // Anything that is not an earlier medsec export is never replaced.
+    let other = dir.path().join("other.xlsx");
+    std::fs::write(&other, b"PK\x03\x04not a medsec export")?;
+    assert!(export_xlsx(&wb, &other, &opts()?).is_err());
+    assert_eq!(std::fs::read(&other)?, b"PK\x03\x04not a medsec export");
     let names: Vec<_> = std::fs::read_dir(dir.path())?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())

@@ -107,7 +107,7 @@ fn finish(
     let counts = plan.counts();
     let report = plan.render();
     if let Some(path) = &options.report {
-        write_report(wb, path, &format!("{report}{counts}\n"))?;
+        write_report(file, path, &format!("{report}{counts}\n"))?;
     }
     if options.dry_run {
         say_raw!("{report}");
@@ -173,27 +173,40 @@ fn with_path(file: &Path, e: &dyn std::fmt::Display) -> String {
     }
 }
 
-/// Writes the `--report` file. It replaces only a text file: never the workbook or anything
-/// binary (an earlier report is text). The report is not encrypted, and says so.
-fn write_report(wb: &Workbook, path: &Path, text: &str) -> Result<(), CliError> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
+/// The first line of every `--report` file; only a file that starts with it is replaced.
+const REPORT_HEADER: &str = "# medsec import report";
+
+/// Writes the `--report` file, owner-only. It replaces only an earlier medsec report (a file
+/// starting with [`REPORT_HEADER`]), never the input, the workbook or any other file. The report
+/// is not encrypted, and says so.
+fn write_report(file: &Path, path: &Path, text: &str) -> Result<(), CliError> {
     if path.exists() {
-        let existing = std::fs::read(path).unwrap_or_default();
-        let head = &existing[..existing.len().min(64 * 1024)];
-        let is_text = !head.contains(&0) && std::str::from_utf8(head).is_ok();
-        if same(path, wb.path()) || path.is_dir() || !is_text {
+        let mut head = [0u8; REPORT_HEADER.len()];
+        let earlier = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && head == REPORT_HEADER.as_bytes();
+        if !earlier || path.is_dir() {
             return Err(CliError::usage(format!(
-                "--report {}: exists and is not an earlier text report; nothing was written (choose another name)",
+                "--report {}: exists and is not an earlier medsec report; nothing was written (choose another name)",
                 path.display()
             )));
         }
     }
-    std::fs::write(path, text).map_err(|e| {
-        CliError::general(format!("cannot write the report {}: {e}", path.display()))
-    })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let body = format!("{REPORT_HEADER} of {}\n{text}", file.display());
+    options
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, body.as_bytes()))
+        .map_err(|e| {
+            CliError::general(format!("cannot write the report {}: {e}", path.display()))
+        })?;
     eprintln!(
         "report written to {} (plain text, NOT encrypted: it names devices and addresses)",
         path.display()

@@ -27,6 +27,7 @@ pub const DEFAULT_WORKBOOK_NAME: &str = "workbook.medsec";
 
 /// Runs medsec with the process arguments; returns the exit code.
 pub fn main() -> i32 {
+    crate::panic_guard::install_hook();
     let matches = match command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {

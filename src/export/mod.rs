@@ -88,7 +88,7 @@ pub enum ExportError {
     },
     /// A sheet would pass Excel's 1,048,576 rows.
     #[error(
-        "{path}: sheet `{sheet}` would pass Excel's 1,048,576 rows; export a slice of the \
+        "{path}: sheet `{sheet}` would pass Excel's 1,048,576 rows; export fewer devices \
          devices instead"
     )]
     TooManyRows {
@@ -197,8 +197,13 @@ fn write_verified(
     let folder = PrivateDir::next_to(out)?;
     let tmp_file = folder.path().join("export.xlsx");
     let ctx = Context::new(data, opts);
-    let (records, devices, answers) =
-        write_workbook(&ctx, &tmp_file, folder.path()).map_err(|e| e.in_file(out))?;
+    // rust_xlsxwriter panics when a write fails in constant-memory mode (e.g. a full disk).
+    let written = crate::panic_guard::quietly(|| write_workbook(&ctx, &tmp_file, folder.path()))
+        .map_err(|reason| ExportError::Io {
+            path: out.to_path_buf(),
+            source: std::io::Error::other(reason),
+        })?;
+    let (records, devices, answers) = written.map_err(|e| e.in_file(out))?;
     verify::check(&tmp_file, out, &records)?;
     restrict_to_owner(&tmp_file)?;
     fs::rename(&tmp_file, out).map_err(|source| ExportError::Io {
@@ -246,8 +251,33 @@ pub fn check_output(out: &Path) -> Result<(), ExportError> {
                 "exists and is not a spreadsheet; nothing was written (choose another name)".into(),
             );
         }
+        if n > 0 && !is_medsec_export(out) {
+            return refuse(
+                "exists and is not a medsec export (no _medsec sheet); nothing was written \
+                 (choose another name, or move that file away first)"
+                    .into(),
+            );
+        }
     }
     Ok(())
+}
+
+/// Whether an existing `.xlsx` was written by medsec: its `xl/workbook.xml` lists the
+/// `_medsec` sheet.
+fn is_medsec_export(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else {
+        return false;
+    };
+    let Ok(member) = zip.by_name("xl/workbook.xml") else {
+        return false;
+    };
+    let mut text = String::new();
+    // A workbook.xml is small; read at most 1 MiB of it.
+    member.take(1 << 20).read_to_string(&mut text).is_ok() && text.contains("name=\"_medsec\"")
 }
 
 /// Writes every sheet in order; returns the records, device rows and answered rows.

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use super::cell::column_letter;
@@ -167,6 +166,6 @@ pub(super) fn guarded<T>(
     format: &'static str,
     f: impl FnOnce() -> Result<T, SheetError>,
 ) -> Result<T, SheetError> {
-    catch_unwind(AssertUnwindSafe(f))
+    crate::panic_guard::quietly(f)
         .unwrap_or_else(|_| Err(ctx.damaged(format, "the spreadsheet reader failed on it")))
 }
