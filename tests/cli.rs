@@ -730,3 +730,146 @@ fn delete_and_undelete_keep_the_id() -> TestResult {
         .code(2);
     Ok(())
 }
+
+#[test]
+fn models_with_slashes_and_overrides_that_fall_back() -> TestResult {
+    let env = Env::new()?;
+    for (name, maker, model) in [
+        ("Genie 1", "SCIENTIFIC INDUSTRIES /GENIE 2", "G-560"),
+        ("Genie 2", "SCIENTIFIC INDUSTRIES /GENIE 2", "G-560"),
+        ("Other", "A/B", "C"),
+        ("Another", "A", "B/C"),
+    ] {
+        env.wb()
+            .args([
+                "device",
+                "add",
+                "--name",
+                name,
+                "--manufacturer",
+                maker,
+                "--model",
+                model,
+            ])
+            .assert()
+            .success();
+    }
+    env.wb()
+        .args([
+            "answer",
+            "MODEL:SCIENTIFIC INDUSTRIES /GENIE 2/G-560",
+            "INV-03",
+            "yes",
+        ])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "MODEL:A/B/C", "INV-03", "no"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("more than one model"));
+    // A unit overrides its model, and clearing the override brings the model's answer back.
+    env.wb()
+        .args(["answer", "DEV-0002", "INV-03", "no"])
+        .assert()
+        .success();
+    let done = |env: &Env| -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+        Ok(env
+            .devices()?
+            .iter()
+            .map(|d| d["progress_pct"].clone())
+            .collect())
+    };
+    assert_eq!(done(&env)?[..2], [1, 1]);
+    env.wb()
+        .args(["answer", "DEV-0002", "INV-03", "clear"])
+        .assert()
+        .success();
+    let out = env.path("out.xlsx");
+    env.wb()
+        .args(["export", "xlsx"])
+        .arg(&out)
+        .assert()
+        .success();
+    use calamine::{Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(&out)?;
+    let sheet = book.worksheet_range("1 Inventory Checks")?;
+    let rows: Vec<_> = sheet
+        .rows()
+        .filter(|r| r[3] == "INV-03")
+        .map(|r| (r[0].to_string(), r[6].to_string(), r[7].to_string()))
+        .collect();
+    assert!(
+        rows.contains(&(
+            "MODEL:SCIENTIFIC INDUSTRIES /GENIE 2/G-560".into(),
+            "Model".into(),
+            "Yes".into()
+        )),
+        "{rows:?}"
+    );
+    assert!(!rows.iter().any(|r| r.1 == "Device (override)"), "{rows:?}");
+    Ok(())
+}
+
+#[test]
+fn an_older_scan_does_not_roll_back_a_newer_one() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["import", "nmap"])
+        .arg(corpus("nmap/libnmap-full_sudo6.xml"))
+        .assert()
+        .success();
+    let before = env.devices()?;
+    env.wb()
+        .args(["import", "nmap"])
+        .arg(corpus("nmap/libnmap-os_scan6.xml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("newer scan"));
+    let after = env.devices()?;
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b["last_seen"], a["last_seen"]);
+        assert_eq!(b["network_services"], a["network_services"]);
+    }
+    Ok(())
+}
+
+#[test]
+fn status_counts_as_the_exported_summary_does() -> TestResult {
+    let env = Env::new()?;
+    for n in ["Pump 1", "Pump 2", "Pump 3"] {
+        env.wb()
+            .args(["device", "add", "--name", n])
+            .assert()
+            .success();
+    }
+    env.wb()
+        .args(["answer", "SITE", "IR-01", "no"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "DEV-0001", "IR-02", "yes"])
+        .assert()
+        .success();
+    let out = env.wb().args(["status", "--json"]).output()?;
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let ir = &status["steps"][6];
+    // One site finding, counted once; one device answer.
+    assert_eq!((ir["yes"].clone(), ir["no"].clone()), (1.into(), 1.into()));
+    let xlsx = env.path("out.xlsx");
+    env.wb()
+        .args(["export", "xlsx"])
+        .arg(&xlsx)
+        .assert()
+        .success();
+    use calamine::{Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(&xlsx)?;
+    let summary = book.worksheet_range("Summary")?;
+    let row = summary
+        .rows()
+        .find(|r| r[0].to_string().starts_with("7 "))
+        .ok_or("no step 7 row on Summary")?;
+    assert_eq!(row[3].to_string(), "1", "Yes on Summary");
+    assert_eq!(row[5].to_string(), "1", "No on Summary");
+    Ok(())
+}

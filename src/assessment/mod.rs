@@ -220,6 +220,23 @@ impl Answer {
         self.response.is_some() && self.suggested.is_none()
     }
 
+    /// Whether nothing is recorded: no response, suggestion, text or deferral. Such an answer is
+    /// removed rather than stored, so a cleared device override falls back to its model's answer.
+    pub fn is_empty(&self) -> bool {
+        self.response.is_none()
+            && self.suggested.is_none()
+            && self.deferred_until.is_none()
+            && [
+                &self.note,
+                &self.observed,
+                &self.evidence_ref,
+                &self.recommendation,
+                &self.deferral_reason,
+            ]
+            .iter()
+            .all(|t| t.trim().is_empty())
+    }
+
     /// The response if it counts (an unconfirmed suggestion does not).
     pub fn confirmed_response(&self) -> Option<Response> {
         if self.suggested.is_some() {

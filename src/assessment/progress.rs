@@ -35,9 +35,10 @@ impl TargetKey {
     }
 }
 
-/// The case-insensitive key of a manufacturer + model, as stored: `manufacturer/model`.
+/// The case-insensitive key of a manufacturer + model, as stored: both lower-cased, joined by
+/// U+001F (a separator no name holds, so `A/B` + `C` and `A` + `B/C` stay two models).
 pub fn model_key(manufacturer: &str, model: &str) -> String {
-    format!("{}/{}", manufacturer.trim(), model.trim()).to_lowercase()
+    format!("{}\u{1f}{}", manufacturer.trim(), model.trim()).to_lowercase()
 }
 
 /// The model target of a device, when it has both a manufacturer and a model; otherwise model
@@ -84,6 +85,13 @@ impl AnswerSet {
             .entry(TargetKey::of(target))
             .or_default()
             .insert(answer.control_id.clone(), answer);
+    }
+
+    /// Forgets the answer stored on exactly this target for this control.
+    pub fn remove(&mut self, target: &Target, control_id: &str) {
+        if let Some(m) = self.by_target.get_mut(&TargetKey::of(target)) {
+            m.remove(control_id);
+        }
     }
 
     /// The answer stored on exactly this target for this control.

@@ -14,15 +14,8 @@ use clap::{Args, Parser, Subcommand};
     after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook."
 )]
 pub struct Cli {
-    /// The workbook file (default: the one in the platform data directory).
-    #[arg(
-        short = 'w',
-        long = "workbook",
-        global = true,
-        env = "MEDSEC_WORKBOOK",
-        value_name = "PATH",
-        hide_env_values = true
-    )]
+    /// The workbook file (else MEDSEC_WORKBOOK, else the one in the platform data directory).
+    #[arg(short = 'w', long = "workbook", global = true, value_name = "PATH")]
     pub workbook: Option<PathBuf>,
 
     /// Read the passphrase from this file (one trailing newline is ignored).

@@ -205,6 +205,31 @@ pub(super) fn delete(wb: &mut Workbook, reference: &str) -> Result<(), CliError>
 pub(super) fn undelete(wb: &mut Workbook, reference: &str) -> Result<(), CliError> {
     let d = wb.undelete_device(reference)?;
     say!("restored {} {}", d.short_id(), printable(d.get("name")));
+    // While it was deleted, an import may have added the same unit again.
+    let keys = |x: &Device| -> Vec<(&'static str, String)> {
+        let mut k = Vec::new();
+        for field in ["mac_addresses", "ip_addresses"] {
+            for v in fields::split_multi(x.get(field)) {
+                k.push((field, v.to_lowercase()));
+            }
+        }
+        for field in ["asset_tag", "serial_number"] {
+            if !x.get(field).is_empty() {
+                k.push((field, x.get(field).to_lowercase()));
+            }
+        }
+        k
+    };
+    let mine = keys(&d);
+    for other in wb.devices()?.iter().filter(|o| o.id != d.id) {
+        if let Some((field, value)) = keys(other).into_iter().find(|k| mine.contains(k)) {
+            eprintln!(
+                "warning: {} has the same {field} ({value}) as {}; if they are one unit, delete one of them",
+                d.short_id(),
+                other.short_id()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -219,19 +244,7 @@ fn parse_target(wb: &Workbook, text: &str) -> Result<(Target, Option<Device>), C
         return Ok((Target::Site(t[5..].trim().to_string()), None));
     }
     if upper.starts_with("MODEL:") {
-        let rest = &t[6..];
-        let Some((m, n)) = rest.split_once('/') else {
-            return Err(CliError::usage(format!(
-                "{t}: a model target is MODEL:<manufacturer>/<model>"
-            )));
-        };
-        return Ok((
-            Target::Model {
-                manufacturer: m.trim().to_string(),
-                model: n.trim().to_string(),
-            },
-            None,
-        ));
+        return model_target_of(wb, t, &t[6..]).map(|target| (target, None));
     }
     let d = wb.find_device(t)?;
     Ok((Target::Device(d.id), Some(d)))
@@ -318,7 +331,12 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
             .map(Response::label)
             .unwrap_or("not assessed")
     );
-    if let (Some(l), Some(i), Some(level)) = (saved.likelihood, saved.impact, saved.level()) {
+    if let (Some(l), Some(i), Some(level), true) = (
+        saved.likelihood,
+        saved.impact,
+        saved.level(),
+        saved.response.is_some_and(Response::is_finding),
+    ) {
         let default = if saved.likelihood_default || saved.impact_default {
             ", default rating"
         } else {
@@ -339,6 +357,64 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         );
     }
     Ok(())
+}
+
+/// Resolves `MODEL:<manufacturer>/<model>`. A name may itself hold `/`, so every split is tried
+/// against the devices' models; exactly one must match (none: the first split, refused later as
+/// a model no device has).
+fn model_target_of(wb: &Workbook, text: &str, rest: &str) -> Result<Target, CliError> {
+    let splits: Vec<Target> = rest
+        .match_indices('/')
+        .map(|(i, _)| Target::Model {
+            manufacturer: rest[..i].trim().to_string(),
+            model: rest[i + 1..].trim().to_string(),
+        })
+        .collect();
+    let Some(first) = splits.first().cloned() else {
+        return Err(CliError::usage(format!(
+            "{text}: a model target is MODEL:<manufacturer>/<model>"
+        )));
+    };
+    let devices = wb.devices()?;
+    let known: Vec<Target> = splits
+        .into_iter()
+        .filter(|t| {
+            devices.iter().any(|d| {
+                crate::assessment::model_target(d)
+                    .as_ref()
+                    .is_some_and(|m| same_model(m, t))
+            })
+        })
+        .collect();
+    match known.len() {
+        0 => Ok(first),
+        1 => Ok(known.into_iter().next().unwrap_or(first)),
+        _ => Err(CliError::usage(format!(
+            "{text} names more than one model ({}); the manufacturer and model names contain `/`",
+            known
+                .iter()
+                .filter_map(Target::scope_key)
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn same_model(a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (
+            Target::Model {
+                manufacturer: m1,
+                model: n1,
+            },
+            Target::Model {
+                manufacturer: m2,
+                model: n2,
+            },
+        ) => crate::assessment::model_key(m1, n1) == crate::assessment::model_key(m2, n2),
+        _ => false,
+    }
 }
 
 /// The distinct scope keys (`MODEL:…`, `SITE:…`) of the workbook's devices, sorted.

@@ -28,19 +28,12 @@ pub const DEFAULT_WORKBOOK_NAME: &str = "workbook.medsec";
 /// Runs medsec with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     crate::panic_guard::install_hook();
-    let matches = match command().try_get_matches() {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = e.print();
-            return e.exit_code();
-        }
-    };
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return e.exit_code();
-        }
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
     };
     match run(cli, &matches) {
         Ok(()) => exit::OK,
@@ -52,6 +45,29 @@ pub fn main() -> i32 {
             e.code
         }
     }
+}
+
+/// Prints help and version as clap does; a usage error as one line (exit 2).
+fn usage_error(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return e.exit_code();
+    }
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("medsec: {first} (see --help)");
+    exit::USAGE
 }
 
 /// The clap command with one flag per settable inventory field on `device add` / `device edit`.
@@ -180,6 +196,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
 fn workbook_path(explicit: &Option<PathBuf>) -> Result<(PathBuf, bool), CliError> {
     if let Some(p) = explicit {
         return Ok((p.clone(), false));
+    }
+    // An empty variable counts as unset (PRODUCT.md "Command line").
+    if let Some(p) = std::env::var_os("MEDSEC_WORKBOOK").filter(|v| !v.is_empty()) {
+        return Ok((PathBuf::from(p), false));
     }
     default_workbook().map(|p| (p, true)).ok_or_else(|| {
         CliError::usage("no home directory to keep the default workbook in; give one with -w PATH")

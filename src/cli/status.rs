@@ -4,7 +4,7 @@ use super::output::say;
 use serde_json::json;
 
 use super::error::CliError;
-use crate::assessment::{StepProgress, progress};
+use crate::assessment::progress;
 use crate::risk::RiskLevel;
 use crate::workbook::Workbook;
 
@@ -12,14 +12,11 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     let cat = wb.catalog();
     let devices = wb.devices()?;
     let answers = wb.answer_set()?;
-    let mut steps = vec![StepProgress::default(); cat.steps.len()];
+    // Counted as the exported Summary counts them, so the two always agree.
+    let steps = crate::export::step_counts(wb)?;
     let mut levels = [0usize; 5];
     for d in &devices {
-        let p = progress(cat, &answers, d);
-        for (acc, s) in steps.iter_mut().zip(&p.steps) {
-            *acc = acc.plus(s);
-        }
-        if let Some(l) = p.highest_risk {
+        if let Some(l) = progress(cat, &answers, d).highest_risk {
             levels[l as usize] += 1;
         }
     }
@@ -46,7 +43,7 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     }
     say!("{} — {} devices", wb.path().display(), devices.len());
     say!(
-        "{:<38} {:>9} {:>5} {:>7} {:>5} {:>5} {:>7} {:>10}",
+        "{:<27} {:>8} {:>5} {:>7} {:>5} {:>5} {:>7} {:>7}",
         "Step",
         "Assessed",
         "Yes",
@@ -54,12 +51,12 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
         "No",
         "N/A",
         "Unknown",
-        "Compliance"
+        "Compl."
     );
     for (s, p) in cat.steps.iter().zip(&steps) {
         say!(
-            "{:<38} {:>8}% {:>5} {:>7} {:>5} {:>5} {:>7} {:>10}",
-            format!("{} {}", s.number, s.name),
+            "{:<27} {:>7}% {:>5} {:>7} {:>5} {:>5} {:>7} {:>7}",
+            step_label(s),
             p.percent(),
             p.yes,
             p.partial,
@@ -76,5 +73,18 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
         .map(|l| format!("{} {}", levels[*l as usize], l.label()))
         .collect();
     say!("Devices by highest risk: {}", by_level.join(", "));
+    say!("(a model or site answer counts once, as on the exported Summary sheet)");
     Ok(())
+}
+
+/// `3 Data Encryption`, cut to 27 characters so the table fits 80 columns.
+fn step_label(s: &crate::catalog::Step) -> String {
+    let full = format!("{} {}", s.number, s.name);
+    if full.chars().count() <= 27 {
+        full
+    } else {
+        let mut cut: String = full.chars().take(26).collect();
+        cut.push('…');
+        cut
+    }
 }

@@ -268,6 +268,17 @@ impl FieldDef {
             value: value.to_string(),
             expected,
         };
+        let units = value.encode_utf16().count();
+        if units > crate::assessment::NOTE_LIMIT_UTF16 {
+            return Err(FieldError::Invalid {
+                field: self.key.to_string(),
+                value: format!("{}…", value.chars().take(20).collect::<String>()),
+                expected: format!(
+                    "at most {} UTF-16 units (a spreadsheet cell); this is {units}",
+                    crate::assessment::NOTE_LIMIT_UTF16
+                ),
+            });
+        }
         match self.kind {
             // Only `notes` may span lines; a line break or tab in a name or a model would break
             // tables, reports and terminals.
@@ -365,7 +376,12 @@ pub fn printable(text: &str) -> String {
                 .map(String::from)
                 .unwrap_or_default(),
             '\u{7f}' => "␡".to_string(),
-            c if c.is_control() => format!("\\u{{{:x}}}", c as u32),
+            // Controls and the bidirectional overrides that can reorder what a terminal shows.
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                format!("\\u{{{:x}}}", c as u32)
+            }
             c => c.to_string(),
         })
         .collect()
@@ -491,6 +507,8 @@ mod tests {
             Ok("line one\nline two")
         );
         assert!(n("install_date", "0000-01-01").is_err());
+        assert!(n("name", &"x".repeat(32_768)).is_err());
+        assert!(n("name", &"x".repeat(32_767)).is_ok());
         assert!(n("ip_addresses", "10.0.0.300").is_err());
         assert!(n("criticality", "Critical").is_err());
         assert!(n("install_date", "next week").is_err());

@@ -159,6 +159,21 @@ impl ExportError {
     }
 }
 
+/// Per-step response counts exactly as the `Summary` sheet counts them (TEMPLATE.md): one row
+/// per device and device control, per model and model control, per site and site control, so
+/// a model or site answer counts once; unconfirmed suggestions do not count.
+///
+/// Errors: reading the workbook.
+pub fn step_counts(wb: &Workbook) -> Result<Vec<crate::assessment::StepProgress>, WorkbookError> {
+    let data = ExportData::from_workbook(wb, chrono::Local::now().date_naive())?;
+    Ok(data
+        .catalog
+        .steps
+        .iter()
+        .map(|s| counts::tally(data.control_rows(s)))
+        .collect())
+}
+
 /// Exports a workbook to `out` (`.xlsx`): every sheet of TEMPLATE.md, `_medsec` last and very
 /// hidden. The file is written under a temporary name next to `out`, read back and verified,
 /// then renamed over `out` (owner-only on Unix: the export is not encrypted).

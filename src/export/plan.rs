@@ -290,7 +290,7 @@ fn model_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarge
         let key = target_model_key(&target);
         by_key
             .entry(key.clone())
-            .or_insert_with(|| scope_target(target, format!("MODEL:{key}")))
+            .or_insert_with(|| scope_target(target, format!("MODEL:{}", printable_key(&key))))
             .devices
             .push(i);
     }
@@ -308,9 +308,15 @@ fn model_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarge
         }
     }
     for (key, target) in answer_only {
-        by_key.insert(key.clone(), scope_target(target, format!("MODEL:{key}")));
+        let row_key = format!("MODEL:{}", printable_key(&key));
+        by_key.insert(key, scope_target(target, row_key));
     }
     by_key.into_values().collect()
+}
+
+/// A model key as written in a sheet's Row Key: its separator shown as `/`.
+fn printable_key(key: &str) -> String {
+    key.replace('\u{1f}', "/")
 }
 
 fn target_model_key(target: &Target) -> String {

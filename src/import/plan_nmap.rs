@@ -51,6 +51,28 @@ pub fn plan_nmap(
                 let Some(device) = index.existing(id).cloned() else {
                     continue;
                 };
+                let seen = crate::device::fields::parse_datetime(device.get("last_seen"));
+                if let (Some(seen), Some(scanned)) = (seen, host.last_seen)
+                    && scanned < seen
+                {
+                    // An older scan must not roll back what a newer one found.
+                    plan.warnings.push(format!(
+                        "{location}: {} was seen by a newer scan ({}); left as it is",
+                        device.short_id(),
+                        device.get("last_seen")
+                    ));
+                    plan.lines.push(ReportLine {
+                        location,
+                        outcome: Outcome::Unchanged,
+                        device: device.short_id(),
+                        detail: format!(
+                            "{} (matched on {how}): this scan is older than the last one that saw it ({})",
+                            device.get("name"),
+                            device.get("last_seen")
+                        ),
+                    });
+                    continue;
+                }
                 let line = matched_line(
                     &device,
                     &mut change,

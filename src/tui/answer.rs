@@ -52,7 +52,12 @@ pub fn commit(
     let target = write_target(app, device, control);
     match app.workbook.set_answer(&target, control, input) {
         Ok(answer) => {
-            app.answers.insert(&target, answer);
+            if answer.is_empty() {
+                // Removed from the workbook: an override falls back to its model's answer.
+                app.answers.remove(&target, &answer.control_id);
+            } else {
+                app.answers.insert(&target, answer);
+            }
             let affected = affected(app, &target);
             app.refresh_progress(affected);
             app.save = SaveState::Saved;

@@ -262,6 +262,14 @@ impl App {
     /// a text field (never to key bindings), the mouse wheel as up / down. Resizes are applied
     /// here directly and give no action.
     pub fn action_for_event(&mut self, event: &Event) -> Option<Action> {
+        if super::layout::too_small(self.size) && !matches!(event, Event::Resize(..)) {
+            // Nothing is shown but the notice: a key must not change what cannot be seen.
+            // Only quitting still works.
+            return match event {
+                Event::Key(key) => self.action_for_key(key).filter(|a| *a == Action::Quit),
+                _ => None,
+            };
+        }
         match event {
             Event::Key(key) => self.action_for_key(key),
             Event::Paste(text) if self.context() == Context::Note => {

@@ -535,3 +535,18 @@ fn a_larger_window_shows_the_rows_above_the_selection_again() -> TestResult {
     assert!(wide.contains("INV-01"), "{wide}");
     Ok(())
 }
+
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = app(wb)?;
+    press(&mut app, &["enter"])?;
+    app.set_size(20, 5);
+    let y = Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
+    assert_eq!(app.action_for_event(&y), None);
+    app.set_size(80, 24);
+    assert!(app.action_for_event(&y).is_some());
+    Ok(())
+}

@@ -55,7 +55,7 @@ fn target_of(kind: &str, key: &str, device_id: Option<i64>, label: String) -> Ta
         "device" => Target::Device(device_id.unwrap_or(0)),
         "model" => {
             let shown = display.unwrap_or_else(|| key.to_string());
-            let (m, n) = shown.split_once('/').unwrap_or((&shown, ""));
+            let (m, n) = shown.split_once('\u{1f}').unwrap_or((shown.as_str(), ""));
             Target::Model {
                 manufacturer: m.to_string(),
                 model: n.to_string(),
@@ -113,7 +113,7 @@ fn target_columns(target: &Target) -> (&'static str, String, String, Option<i64>
         } => (
             "model",
             model_key(manufacturer, model),
-            format!("{}/{}", manufacturer.trim(), model.trim()),
+            format!("{}\u{1f}{}", manufacturer.trim(), model.trim()),
             None,
         ),
         Target::Site(s) => ("site", s.trim().to_lowercase(), s.trim().to_string(), None),
@@ -275,7 +275,11 @@ impl Workbook {
             a.assessed_at = Some(Utc::now());
             a.assessed_on = Some(chrono::Local::now().date_naive());
         }
-        self.store_answer(target, &a)?;
+        if a.is_empty() {
+            self.delete_answer(target, &control.id)?;
+        } else {
+            self.store_answer(target, &a)?;
+        }
         Ok(a)
     }
 
@@ -300,6 +304,17 @@ impl Workbook {
                 .map(|s| s.impact_dimensions.clone())
                 .unwrap_or_default()
         })
+    }
+
+    fn delete_answer(&mut self, target: &Target, control_id: &str) -> Result<(), WorkbookError> {
+        let (kind, key, _, _) = target_columns(target);
+        self.conn
+            .execute(
+                "DELETE FROM answer WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3",
+                params![kind, key, control_id],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
     }
 
     fn store_answer(&mut self, target: &Target, a: &Answer) -> Result<(), WorkbookError> {

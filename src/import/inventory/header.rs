@@ -99,27 +99,37 @@ pub(super) fn find_header<'t>(
         })
 }
 
-/// True when the first column holds MDS2 question IDs (`DOC-1`, `MPII-2.1`, …) on at least 20 of
-/// the first 400 rows: a manufacturer disclosure form, not an inventory.
+/// The section codes of MDS2 (HN 1-2019) question IDs, with the `SHAD` typo seen in NEMA's
+/// own example (MDS2.md).
+const MDS2_SECTIONS: &[&str] = &[
+    "DOC", "MPII", "ALOF", "AUDT", "AUTH", "CSUP", "DIDT", "DTBK", "EMRG", "IGAU", "MLDP", "NAUT",
+    "CONN", "PAUT", "PLOK", "RDMP", "SBOM", "SAHD", "SHAD", "SGUD", "STCF", "TXCF", "TXIG", "RMOT",
+];
+
+/// True when the first column holds MDS2 question IDs (`DOC-1`, `MPII-2.1`, …) of at least five
+/// sections among the first 400 rows: a manufacturer disclosure form, not an inventory (a
+/// column of `DEV-0001` IDs is not).
 fn looks_like_mds2(table: &Table) -> bool {
-    let is_id = |t: &str| {
-        let t = t.trim();
-        let Some((prefix, rest)) = t.split_once('-') else {
-            return false;
-        };
-        (3..=5).contains(&prefix.len())
-            && prefix.chars().all(|c| c.is_ascii_uppercase())
-            && rest
-                .split('.')
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    let section = |t: &str| -> Option<&'static str> {
+        let (prefix, rest) = t.trim().split_once('-')?;
+        let numbered = rest
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        MDS2_SECTIONS
+            .iter()
+            .copied()
+            .find(|s| *s == prefix)
+            .filter(|_| numbered)
     };
-    table
+    let mut seen: Vec<&'static str> = table
         .rows
         .iter()
         .take(400)
-        .filter(|r| r.cells.first().is_some_and(|c| is_id(&c.value.to_text())))
-        .count()
-        >= 20
+        .filter_map(|r| r.cells.first().and_then(|c| section(&c.value.to_text())))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len() >= 5
 }
 
 #[cfg(test)]
