@@ -172,7 +172,7 @@ impl Workbook {
             }
             Target::Site(site) => all
                 .into_iter()
-                .filter(|d| d.get("site").trim().eq_ignore_ascii_case(site.trim()))
+                .filter(|d| d.get("site").trim().to_lowercase() == site.trim().to_lowercase())
                 .collect(),
         })
     }
