@@ -161,35 +161,12 @@ pub fn write(mut w: SheetWriter<'_>, _ctx: &Context<'_>) -> Result<SheetRecord, 
         )?;
     }
 
-    let mut head = vec![Cell::with(
-        0,
-        Value::text("Likelihood ↓ / Impact →"),
-        Look::Header,
-    )];
-    for i in 1..=5u8 {
-        head.push(Cell::with(
-            u16::from(i),
-            Value::string(format!("{i} {}", scale_label(i))),
-            Look::Header,
-        ));
-    }
-    w.write_row(GRID_TOP_ROW - 1, &head)?;
-    for (r, levels) in GRID.iter().enumerate() {
-        let l = 5 - r as u8;
-        let mut cells = vec![Cell::with(
-            0,
-            Value::string(format!("{l} {}", scale_label(l))),
-            Look::Bold,
-        )];
-        for (c, level) in levels.iter().enumerate() {
-            cells.push(Cell::with(
-                1 + c as u16,
-                Value::text(level.label()),
-                Look::Level(*level),
-            ));
-        }
-        w.write_row(GRID_TOP_ROW + r as u32, &cells)?;
-    }
+    write_grid(
+        &mut w,
+        GRID_TOP_ROW - 1,
+        "Likelihood ↓ / Impact →",
+        |_, _, level| Value::text(level.label()),
+    )?;
     let mut row = GRID_TOP_ROW + 5;
     for note in [
         "Score = L × I (1–25), for sorting and charts. Level = lookup in the grid above (NIST SP \
@@ -216,4 +193,41 @@ pub fn write(mut w: SheetWriter<'_>, _ctx: &Context<'_>) -> Result<SheetRecord, 
         )?;
     }
     Ok(w.finish())
+}
+
+/// Writes a 5 × 5 likelihood × impact grid: a header row at `top` (`title`, then impact 1–5)
+/// and five rows below it, likelihood 5 down to 1, each cell coloured by its Table I-2 level
+/// and holding `value(row, column, level)`. Shared by the `RiskGrid` and the Summary heat map.
+pub(super) fn write_grid<'a>(
+    w: &mut SheetWriter<'_>,
+    top: u32,
+    title: &'a str,
+    value: impl Fn(usize, usize, RiskLevel) -> Value<'a>,
+) -> Result<(), ExportError> {
+    let mut head = vec![Cell::with(0, Value::text(title), Look::Header)];
+    for i in 1..=5u8 {
+        head.push(Cell::with(
+            u16::from(i),
+            Value::string(format!("{i} {}", scale_label(i))),
+            Look::Header,
+        ));
+    }
+    w.write_row(top, &head)?;
+    for (r, levels) in GRID.iter().enumerate() {
+        let l = 5 - r as u8;
+        let mut cells = vec![Cell::with(
+            0,
+            Value::string(format!("{l} {}", scale_label(l))),
+            Look::Bold,
+        )];
+        for (c, level) in levels.iter().enumerate() {
+            cells.push(Cell::with(
+                1 + c as u16,
+                value(r, c, *level),
+                Look::Level(*level),
+            ));
+        }
+        w.write_row(top + 1 + r as u32, &cells)?;
+    }
+    Ok(())
 }

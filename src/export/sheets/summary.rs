@@ -12,7 +12,7 @@ use crate::export::ExportError;
 use crate::export::layout::{REGISTER_SHEET, ctl, reg, step_label};
 use crate::export::sheets::register::risk_id;
 use crate::export::xlsx::{Cached, Cell, Look, SheetRecord, SheetWriter, Value, sheet_prefix};
-use crate::risk::{GRID, RiskLevel, scale_label};
+use crate::risk::RiskLevel;
 
 const SHEET: &str = "Summary";
 
@@ -323,38 +323,13 @@ fn risk_levels(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result
 }
 
 fn heat_map(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
-    let mut head = vec![Cell::with(
-        0,
-        Value::text("Open risks: likelihood ↓ / impact →"),
-        Look::Header,
-    )];
-    for i in 1..=5u8 {
-        head.push(Cell::with(
-            u16::from(i),
-            Value::string(format!("{i} {}", scale_label(i))),
-            Look::Header,
-        ));
-    }
-    w.write_row(first, &head)?;
-    let mut row = first;
-    for (r, levels) in GRID.iter().enumerate() {
-        row += 1;
-        let l = 5 - r as u8;
-        let mut cells = vec![Cell::with(
-            0,
-            Value::string(format!("{l} {}", scale_label(l))),
-            Look::Bold,
-        )];
-        for (c, level) in levels.iter().enumerate() {
-            cells.push(Cell::with(
-                1 + c as u16,
-                Value::Number(ctx.risks.heat[r][c] as f64),
-                Look::Level(*level),
-            ));
-        }
-        w.write_row(row, &cells)?;
-    }
-    Ok(row)
+    super::matrix::write_grid(
+        w,
+        first,
+        "Open risks: likelihood ↓ / impact →",
+        |r, c, _| Value::Number(ctx.risks.heat[r][c] as f64),
+    )?;
+    Ok(first + 5)
 }
 
 fn top_ten(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
