@@ -1,0 +1,2 @@
+//! Placeholder replaced by the TUI render benchmark.
+fn main() {}
