@@ -73,6 +73,66 @@ pub enum Action {
     DeleteForward,
     /// In a text field: delete everything.
     ClearText,
+    /// Undo the last change (answers, device edits, deletions, imports, bulk answers); the
+    /// history is kept in the workbook, so undo works after a restart.
+    Undo,
+    /// Redo the change undone last.
+    Redo,
+    /// Open the command palette: every action of the screen by name.
+    Palette,
+    /// Start an incremental search of the device list (name, manufacturer, model, serial,
+    /// asset tag, IP, location).
+    Search,
+    /// Choose filters for the device list (location, manufacturer, category, criticality,
+    /// progress, response, risk level).
+    Filter,
+    /// Clear the search and every filter.
+    ClearFilters,
+    /// Sort the device list by the next column.
+    SortNext,
+    /// Reverse the sort order.
+    SortReverse,
+    /// Mark or unmark the selected device (a selection for bulk answers and walkthroughs).
+    ToggleMark,
+    /// Unmark every device.
+    ClearMarks,
+    /// Add a device in the device form.
+    AddDevice,
+    /// Edit the selected device in the device form.
+    EditDevice,
+    /// Delete the selected device (asks first; undo brings it back).
+    DeleteDevice,
+    /// Start (or resume) a walkthrough: one control at a time, full screen.
+    Walk,
+    /// Show the dashboard: progress, responses, heat map, top risks.
+    Dashboard,
+    /// Show the findings: every No / Partial / Unknown answer by risk.
+    Findings,
+    /// Show the device list.
+    Devices,
+    /// Apply the selected control's answer to every device of the same model or to the marked
+    /// devices (asks first, showing what would be overwritten).
+    BulkApply,
+    /// In a walkthrough: leave this control unanswered and go to the next one.
+    Skip,
+    /// In a walkthrough: go back to the previous control.
+    PreviousControl,
+    /// In a form: the next field.
+    NextField,
+    /// In a form: the previous field.
+    PreviousField,
+    /// In a form or a choice: the next allowed value of a list field.
+    NextValue,
+    /// In a form or a choice: the previous allowed value of a list field.
+    PreviousValue,
+    /// On Findings: edit the owner of the selected risk.
+    EditOwner,
+    /// On Findings: edit the due date of the selected risk.
+    EditDueDate,
+    /// On Findings: set the next status (Open → In Progress → Closed) of the selected risk.
+    CycleStatus,
+    /// Switch between the normal and the high-contrast theme.
+    ToggleTheme,
     /// Typed or pasted text for the focused text field. Not bindable: printable keys that no
     /// binding claims, and bracketed pastes, become this action while a text field has focus.
     #[serde(skip)]

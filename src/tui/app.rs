@@ -3,19 +3,20 @@
 //! `App`, feeding it actions or key events, and drawing it into a test backend.
 
 use ratatui::crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::Rect;
 
 use super::TuiError;
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
-use super::popups::{help, note};
-use super::screens::{checklist, devices};
+use super::popups::{confirm, filter, form, help, menu, note, palette};
+use super::screens::{checklist, dashboard, device_list, devices, findings, walk};
 use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
 use crate::catalog::{Catalog, Control};
 use crate::device::Device;
+use crate::tui::pending_api::PendingApi;
 use crate::workbook::Workbook;
 
 /// The full-screen views.
@@ -25,6 +26,12 @@ pub enum Screen {
     Devices,
     /// One device's checklist.
     Checklist,
+    /// One control at a time, full screen (the on-site mode).
+    Walk,
+    /// Progress, responses, heat map, top risks.
+    Dashboard,
+    /// Every No / Partial / Unknown answer by risk.
+    Findings,
 }
 
 /// What is drawn over the screen and takes the keys while open.
@@ -32,8 +39,18 @@ pub enum Screen {
 pub enum Overlay {
     /// The keys of the screen underneath.
     Help(help::HelpState),
-    /// The note editor.
+    /// A text popup (note, owner, due date).
     Note(note::NoteEditor),
+    /// The device form (add or edit).
+    Form(Box<form::DeviceForm>),
+    /// A yes / no question before something is changed.
+    Confirm(confirm::Confirm),
+    /// A choice among a few options.
+    Menu(menu::Menu),
+    /// The command palette.
+    Palette(palette::Palette),
+    /// The filters of the device list.
+    Filter(filter::FilterPopup),
 }
 
 /// Whether everything the user did is in the workbook.
@@ -132,6 +149,14 @@ pub struct App {
     /// The selected control (index into `outline.controls`) and the first list row shown.
     pub(crate) control_cursor: Cursor,
     pub(crate) overlay: Option<Overlay>,
+    /// Search, filters, sort and marks of the device list, and the rows it shows.
+    pub(crate) list: device_list::DeviceList,
+    /// The walkthrough in progress (kept in the workbook, so it resumes after a restart).
+    pub(crate) walk: Option<walk::Walk>,
+    /// The dashboard's figures and scroll.
+    pub(crate) dashboard: dashboard::DashboardState,
+    /// The findings list and its cursor.
+    pub(crate) findings: findings::FindingsState,
     pub(crate) save: SaveState,
     pub(crate) message: Option<Message>,
     /// The terminal's size (for page sizes and scrolling).
@@ -152,12 +177,14 @@ impl App {
             .iter()
             .map(|d| progress(outline.catalog, &answers, d))
             .collect();
+        let list = device_list::DeviceList::load(&workbook);
+        let walk = walk::Walk::load(&workbook);
         let file_name = workbook
             .path()
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "workbook".to_string());
-        Ok(App {
+        let mut app = App {
             workbook,
             keymap,
             theme,
@@ -171,12 +198,72 @@ impl App {
             device: 0,
             control_cursor: Cursor::default(),
             overlay: None,
+            list,
+            walk,
+            dashboard: dashboard::DashboardState::default(),
+            findings: findings::FindingsState::default(),
             save: SaveState::Saved,
             message: None,
             size: Rect::new(0, 0, 80, 24),
             mouse_capture: true,
             quit: false,
-        })
+        };
+        app.list.rebuild(&app.devices, &app.progress);
+        walk::resume(&mut app);
+        Ok(app)
+    }
+
+    /// Reads the devices and answers again (after an undo or redo) and keeps the cursors on
+    /// the same devices where they still exist.
+    pub(crate) fn reload(&mut self) -> Result<(), TuiError> {
+        let selected = self.selected_device().map(|d| d.id);
+        let current = self.current_device().map(|d| d.id);
+        self.devices = self.workbook.devices()?;
+        self.answers = self.workbook.answer_set()?;
+        self.progress = self
+            .devices
+            .iter()
+            .map(|d| progress(self.outline.catalog, &self.answers, d))
+            .collect();
+        self.list.rebuild(&self.devices, &self.progress);
+        if let Some(id) = selected {
+            self.select_device_id(id);
+        }
+        match current.and_then(|id| self.devices.iter().position(|d| d.id == id)) {
+            Some(i) => self.device = i,
+            None => {
+                self.device = self.device.min(self.devices.len().saturating_sub(1));
+                if self.devices.is_empty() && self.screen != Screen::Devices {
+                    self.screen = Screen::Devices;
+                }
+            }
+        }
+        self.dashboard.invalidate();
+        self.findings.invalidate();
+        devices::keep_in_view(self);
+        checklist::keep_in_view(self);
+        Ok(())
+    }
+
+    /// The device under the cursor of the device list, if any.
+    pub(crate) fn selected_device(&self) -> Option<&Device> {
+        self.list
+            .view
+            .get(self.device_cursor.selected)
+            .and_then(|&i| self.devices.get(i))
+    }
+
+    /// Puts the device list's cursor on the device with this ID when it is shown.
+    pub(crate) fn select_device_id(&mut self, id: i64) {
+        if let Some(row) = self
+            .list
+            .view
+            .iter()
+            .position(|&i| self.devices.get(i).is_some_and(|d| d.id == id))
+        {
+            self.device_cursor.selected = row;
+        }
+        devices::keep_in_view(self);
     }
 
     /// Tells the state the terminal's size, so that pages and scrolling match what is drawn.
@@ -224,6 +311,12 @@ impl App {
         match &self.overlay {
             Some(Overlay::Help(_)) => Context::Help,
             Some(Overlay::Note(_)) => Context::Note,
+            Some(Overlay::Form(_)) => Context::Form,
+            Some(Overlay::Confirm(_)) => Context::Confirm,
+            Some(Overlay::Menu(_)) => Context::Menu,
+            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Filter(_)) => Context::Filter,
+            None if self.screen == Screen::Devices && self.list.search.is_some() => Context::Search,
             None => self.screen_context(),
         }
     }
@@ -233,6 +326,9 @@ impl App {
         match self.screen {
             Screen::Devices => Context::Devices,
             Screen::Checklist => Context::Checklist,
+            Screen::Walk => Context::Walk,
+            Screen::Dashboard => Context::Dashboard,
+            Screen::Findings => Context::Findings,
         }
     }
 
@@ -246,11 +342,12 @@ impl App {
         if let Some(action) = self.keymap.action(context, Key::from_event(event)) {
             return Some(action.clone());
         }
-        match (context, event.code) {
-            (Context::Note, KeyCode::Char(c))
-                if !event
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        match event.code {
+            KeyCode::Char(c)
+                if context.takes_text()
+                    && !event
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
             {
                 Some(Action::InsertText(c.to_string()))
             }
@@ -272,21 +369,77 @@ impl App {
         }
         match event {
             Event::Key(key) => self.action_for_key(key),
-            Event::Paste(text) if self.context() == Context::Note => {
-                Some(Action::InsertText(text.clone()))
-            }
-            Event::Mouse(MouseEvent { kind, .. }) if self.context() != Context::Note => {
-                match kind {
-                    MouseEventKind::ScrollDown => Some(Action::MoveDown),
-                    MouseEventKind::ScrollUp => Some(Action::MoveUp),
-                    _ => None,
+            Event::Paste(text) => self.action_for_paste(text),
+            Event::Mouse(mouse) if !self.context().takes_text() => match mouse.kind {
+                MouseEventKind::ScrollDown => Some(Action::MoveDown),
+                MouseEventKind::ScrollUp => Some(Action::MoveUp),
+                MouseEventKind::Down(MouseButton::Left) if self.overlay.is_none() => {
+                    self.click(mouse);
+                    None
                 }
-            }
+                _ => None,
+            },
             Event::Resize(w, h) => {
                 self.set_size(*w, *h);
                 None
             }
             _ => None,
+        }
+    }
+
+    /// What pasted text (a bracketed paste, or a burst of keys too fast to be typed, such as
+    /// a barcode scanner) does: it goes into the focused text field; on the device list it
+    /// starts a search for it; elsewhere it is ignored. It never runs key bindings.
+    pub fn action_for_paste(&mut self, text: &str) -> Option<Action> {
+        let context = self.context();
+        if context.takes_text() {
+            return Some(Action::InsertText(text.to_string()));
+        }
+        if context == Context::Devices {
+            self.list.search = Some(super::widgets::text_field::TextField::new(
+                "",
+                device_list::QUERY_LIMIT,
+            ));
+            return Some(Action::InsertText(text.trim().to_string()));
+        }
+        let chars = text.chars().count();
+        self.info(format!(
+            "Pasted text ignored ({chars} characters): paste into a note, a field or the search"
+        ));
+        None
+    }
+
+    /// A left click: selects the row under the pointer on the device list, the checklist and
+    /// the findings.
+    fn click(&mut self, mouse: &MouseEvent) {
+        let body = super::layout::chrome(self.size).body;
+        if mouse.row < body.y || mouse.row >= body.y + body.height {
+            return;
+        }
+        let row = usize::from(mouse.row - body.y);
+        match self.screen {
+            Screen::Devices => {
+                // Row 0 is the heading.
+                if row >= 1 {
+                    let i = self.device_cursor.offset + row - 1;
+                    if i < self.list.view.len() {
+                        self.device_cursor.selected = i;
+                    }
+                }
+            }
+            Screen::Checklist => {
+                let list = super::layout::checklist(body).list;
+                if mouse.column >= list.x + list.width || mouse.row >= list.y + list.height {
+                    return;
+                }
+                let r = self.control_cursor.offset + row;
+                if let Some(Row::Control(i)) = self.outline.rows.get(r) {
+                    self.control_cursor.selected = *i;
+                    checklist::keep_in_view(self);
+                }
+            }
+            Screen::Findings => findings::click(self, row),
+            Screen::Walk | Screen::Dashboard => {}
         }
     }
 
@@ -301,9 +454,11 @@ impl App {
     /// while it does.
     pub fn will_commit(&self, action: &Action) -> bool {
         match self.context() {
-            Context::Checklist => checklist::commits(self, action),
-            Context::Note => *action == Action::Submit,
-            _ => false,
+            Context::Checklist | Context::Walk => checklist::commits(self, action),
+            Context::Note | Context::Form | Context::Confirm => *action == Action::Submit,
+            Context::Findings => *action == Action::CycleStatus,
+            Context::Global => false,
+            _ => matches!(action, Action::Undo | Action::Redo),
         }
     }
 
@@ -351,6 +506,8 @@ impl App {
         match self.screen {
             Screen::Devices => super::layout::device_rows(body),
             Screen::Checklist => usize::from(super::layout::checklist(body).list.height),
+            Screen::Findings => usize::from(body.height.saturating_sub(1)),
+            Screen::Walk | Screen::Dashboard => usize::from(body.height),
         }
         .max(1)
     }
@@ -365,37 +522,118 @@ pub fn update(app: &mut App, action: Action) {
     match app.overlay {
         Some(Overlay::Help(_)) => help::update(app, action),
         Some(Overlay::Note(_)) => note::update(app, action),
+        Some(Overlay::Form(_)) => form::update(app, action),
+        Some(Overlay::Confirm(_)) => confirm::update(app, action),
+        Some(Overlay::Menu(_)) => menu::update(app, action),
+        Some(Overlay::Palette(_)) => palette::update(app, action),
+        Some(Overlay::Filter(_)) => filter::update(app, action),
+        None if app.context() == Context::Search => device_list::update_search(app, action),
         None => {
-            match action {
-                Action::Help => {
-                    let context = app.screen_context();
-                    app.overlay = Some(Overlay::Help(help::HelpState { context, scroll: 0 }));
-                    return;
-                }
-                Action::ToggleMouse => {
-                    app.mouse_capture = !app.mouse_capture;
-                    let key = app
-                        .keymap
-                        .key_for(app.screen_context(), &Action::ToggleMouse)
-                        .map(|k| k.to_string())
-                        .unwrap_or_else(|| Action::ToggleMouse.name());
-                    app.info(if app.mouse_capture {
-                        format!("Mouse on ({key} turns it off to select and copy text)")
-                    } else {
-                        format!("Mouse off: select text to copy it ({key} turns it back on)")
-                    });
-                    return;
-                }
-                Action::Quit => {
-                    app.quit = true;
-                    return;
-                }
-                _ => {}
+            if global(app, &action) {
+                return;
             }
             match app.screen {
                 Screen::Devices => devices::update(app, action),
                 Screen::Checklist => checklist::update(app, action),
+                Screen::Walk => walk::update(app, action),
+                Screen::Dashboard => dashboard::update(app, action),
+                Screen::Findings => findings::update(app, action),
             }
+        }
+    }
+}
+
+/// Actions that work the same on every screen; `true` when the action was one of them.
+fn global(app: &mut App, action: &Action) -> bool {
+    match action {
+        Action::Help => {
+            let context = app.screen_context();
+            app.overlay = Some(Overlay::Help(help::HelpState { context, scroll: 0 }));
+        }
+        Action::Palette => {
+            app.overlay = Some(Overlay::Palette(palette::Palette::new(app)));
+        }
+        Action::ToggleMouse => {
+            app.mouse_capture = !app.mouse_capture;
+            let key = app
+                .keymap
+                .key_for(app.screen_context(), &Action::ToggleMouse)
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| Action::ToggleMouse.name());
+            app.info(if app.mouse_capture {
+                format!("Mouse on ({key} turns it off to select and copy text)")
+            } else {
+                format!("Mouse off: select text to copy it ({key} turns it back on)")
+            });
+        }
+        Action::ToggleTheme => {
+            app.theme = app.theme.toggled_contrast();
+            app.info(if app.theme.is_high_contrast() {
+                "High-contrast theme"
+            } else {
+                "Normal theme"
+            });
+        }
+        Action::Undo => undo_redo(app, true),
+        Action::Redo => undo_redo(app, false),
+        Action::Dashboard => {
+            app.dashboard.invalidate();
+            app.screen = Screen::Dashboard;
+        }
+        Action::Findings => {
+            app.findings.invalidate();
+            app.screen = Screen::Findings;
+        }
+        Action::Devices => {
+            app.screen = Screen::Devices;
+            devices::keep_in_view(app);
+        }
+        Action::Quit => {
+            walk::save(app);
+            app.quit = true;
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Undoes or redoes one step of the workbook's change history, then reloads what is shown.
+fn undo_redo(app: &mut App, undo: bool) {
+    let result = if undo {
+        app.workbook.undo()
+    } else {
+        app.workbook.redo()
+    };
+    match result {
+        Ok(Some(step)) => {
+            let verb = if undo { "Undone" } else { "Redone" };
+            match app.reload() {
+                Ok(()) => {
+                    app.save = SaveState::Saved;
+                    let other = if undo { Action::Redo } else { Action::Undo };
+                    let key = app
+                        .keymap
+                        .key_for(app.screen_context(), &other)
+                        .map(|k| format!(" · {k} to {}", other.name()))
+                        .unwrap_or_default();
+                    app.info(format!(
+                        "{verb}: {}{key}",
+                        super::text::sanitize(&step.label)
+                    ));
+                }
+                Err(e) => app.error(format!(
+                    "{verb}, but reading the workbook again failed: {e}"
+                )),
+            }
+        }
+        Ok(None) => app.info(if undo {
+            "Nothing to undo"
+        } else {
+            "Nothing to redo"
+        }),
+        Err(e) => {
+            app.save = SaveState::Failed(e.to_string());
+            app.error(e.to_string());
         }
     }
 }

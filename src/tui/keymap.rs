@@ -16,43 +16,106 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 /// A keymap section: the screen or popup whose keys are active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
+    /// Keys of every screen (not of popups), used where the screen's own section has no
+    /// binding for the key.
+    Global,
     /// The Devices screen (home).
     Devices,
     /// The Checklist screen of one device.
     Checklist,
+    /// The walkthrough: one control at a time.
+    Walk,
+    /// The dashboard.
+    Dashboard,
+    /// The findings list.
+    Findings,
     /// The help overlay.
     Help,
-    /// The note popup (a text field).
+    /// A text popup: the note, a finding's owner or due date.
     Note,
+    /// The device form.
+    Form,
+    /// The search line of the Devices screen.
+    Search,
+    /// The command palette.
+    Palette,
+    /// A yes / no question.
+    Confirm,
+    /// A choice among a few options.
+    Menu,
+    /// The filters of the device list.
+    Filter,
 }
 
 impl Context {
     /// Every context, in the order of the keymap file.
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 14] = [
+        Context::Global,
         Context::Devices,
         Context::Checklist,
+        Context::Walk,
+        Context::Dashboard,
+        Context::Findings,
         Context::Help,
         Context::Note,
+        Context::Form,
+        Context::Search,
+        Context::Palette,
+        Context::Confirm,
+        Context::Menu,
+        Context::Filter,
     ];
 
-    /// The section name in the keymap file: `devices`, `checklist`, `help`, `note`.
+    /// The section name in the keymap file (`devices`, `checklist`, …).
     pub fn name(self) -> &'static str {
         match self {
+            Context::Global => "global",
             Context::Devices => "devices",
             Context::Checklist => "checklist",
+            Context::Walk => "walk",
+            Context::Dashboard => "dashboard",
+            Context::Findings => "findings",
             Context::Help => "help",
             Context::Note => "note",
+            Context::Form => "form",
+            Context::Search => "search",
+            Context::Palette => "palette",
+            Context::Confirm => "confirm",
+            Context::Menu => "menu",
+            Context::Filter => "filter",
         }
     }
 
     /// The title shown in the help overlay.
     pub fn title(self) -> &'static str {
         match self {
+            Context::Global => "Every screen",
             Context::Devices => "Devices",
             Context::Checklist => "Checklist",
+            Context::Walk => "Walkthrough",
+            Context::Dashboard => "Dashboard",
+            Context::Findings => "Findings",
             Context::Help => "Help",
-            Context::Note => "Note",
+            Context::Note => "Text",
+            Context::Form => "Device form",
+            Context::Search => "Search",
+            Context::Palette => "Commands",
+            Context::Confirm => "Question",
+            Context::Menu => "Choice",
+            Context::Filter => "Filters",
         }
+    }
+
+    /// Whether this is a full screen (the [global] keys apply) rather than a popup.
+    pub fn is_screen(self) -> bool {
+        matches!(
+            self,
+            Context::Devices
+                | Context::Checklist
+                | Context::Walk
+                | Context::Dashboard
+                | Context::Findings
+        )
     }
 
     fn from_name(name: &str) -> Option<Context> {
@@ -64,29 +127,31 @@ impl Context {
     pub fn actions(self) -> &'static [Action] {
         use Action::*;
         match self {
+            Context::Global => &[Palette, Undo, Redo, ToggleMouse, ToggleTheme, Help, Quit],
             Context::Devices => &[
-                Quit,
-                Help,
-                ToggleMouse,
+                Open,
+                Walk,
+                Search,
+                Filter,
+                SortNext,
+                SortReverse,
+                ClearFilters,
+                ToggleMark,
+                ClearMarks,
+                AddDevice,
+                EditDevice,
+                DeleteDevice,
+                Dashboard,
+                Findings,
                 MoveUp,
                 MoveDown,
                 PageUp,
                 PageDown,
                 First,
                 Last,
-                Open,
+                Quit,
             ],
             Context::Checklist => &[
-                Quit,
-                Back,
-                Help,
-                ToggleMouse,
-                MoveUp,
-                MoveDown,
-                PageUp,
-                PageDown,
-                First,
-                Last,
                 AnswerYes,
                 AnswerPartial,
                 AnswerNo,
@@ -98,11 +163,52 @@ impl Context {
                 NextUnanswered,
                 NextDevice,
                 PreviousDevice,
+                BulkApply,
+                Walk,
+                MoveUp,
+                MoveDown,
+                PageUp,
+                PageDown,
+                First,
+                Last,
+                Back,
+            ],
+            Context::Walk => &[
+                AnswerYes,
+                AnswerPartial,
+                AnswerNo,
+                AnswerNa,
+                AnswerUnknown,
+                AnswerClear,
+                Confirm,
+                EditNote,
+                Skip,
+                PreviousControl,
+                NextDevice,
+                PreviousDevice,
+                BulkApply,
+                Back,
+            ],
+            Context::Dashboard => &[Findings, MoveUp, MoveDown, PageUp, PageDown, Devices, Quit],
+            Context::Findings => &[
+                Open,
+                EditOwner,
+                EditDueDate,
+                CycleStatus,
+                MoveUp,
+                MoveDown,
+                PageUp,
+                PageDown,
+                First,
+                Last,
+                Dashboard,
+                Devices,
+                Quit,
             ],
             Context::Help => &[Back, MoveUp, MoveDown, PageUp, PageDown, First, Last],
             Context::Note => &[
-                Back,
                 Submit,
+                Back,
                 CursorLeft,
                 CursorRight,
                 CursorStart,
@@ -111,7 +217,61 @@ impl Context {
                 DeleteForward,
                 ClearText,
             ],
+            Context::Form => &[
+                Submit,
+                Back,
+                NextField,
+                PreviousField,
+                NextValue,
+                PreviousValue,
+                PageDown,
+                PageUp,
+                CursorLeft,
+                CursorRight,
+                CursorStart,
+                CursorEnd,
+                DeleteBack,
+                DeleteForward,
+                ClearText,
+                Quit,
+            ],
+            Context::Search => &[
+                Submit,
+                Back,
+                MoveDown,
+                MoveUp,
+                CursorLeft,
+                CursorRight,
+                CursorStart,
+                CursorEnd,
+                DeleteBack,
+                DeleteForward,
+                ClearText,
+                Quit,
+            ],
+            Context::Palette => &[
+                Submit, Back, MoveDown, MoveUp, PageDown, PageUp, DeleteBack, ClearText, Quit,
+            ],
+            Context::Confirm => &[Submit, Back, MoveDown, MoveUp, Quit],
+            Context::Menu => &[Submit, Back, MoveDown, MoveUp, Quit],
+            Context::Filter => &[
+                Back,
+                MoveDown,
+                MoveUp,
+                NextValue,
+                PreviousValue,
+                ClearFilters,
+                Quit,
+            ],
         }
+    }
+
+    /// Whether printable keys no binding claims become typed text in this context.
+    pub fn takes_text(self) -> bool {
+        matches!(
+            self,
+            Context::Note | Context::Form | Context::Search | Context::Palette
+        )
     }
 }
 
@@ -218,21 +378,58 @@ impl Keymap {
             .unwrap_or(&[])
     }
 
-    /// The action a key runs in a context, if any.
-    pub fn action(&self, context: Context, key: Key) -> Option<&Action> {
-        self.bindings(context)
-            .iter()
-            .find(|b| b.keys.contains(&key))
-            .map(|b| &b.action)
+    /// The bindings that act in a context: its own, then (on screens) the [global] ones whose
+    /// keys it does not use. This is what help, hints and the palette show.
+    pub fn active(&self, context: Context) -> Vec<&Binding> {
+        let own = self.bindings(context);
+        let mut out: Vec<&Binding> = own.iter().collect();
+        if context.is_screen() {
+            for g in self.bindings(Context::Global) {
+                let taken = g
+                    .keys
+                    .iter()
+                    .all(|k| own.iter().any(|b| b.keys.contains(k)));
+                if !taken && !own.iter().any(|b| b.action == g.action) {
+                    out.push(g);
+                }
+            }
+        }
+        out
     }
 
-    /// The first key that runs an action in a context, for messages such as "press e to add a
-    /// note".
+    /// The action a key runs in a context, if any (falling back to [global] on screens).
+    pub fn action(&self, context: Context, key: Key) -> Option<&Action> {
+        let find = |c: Context| {
+            self.bindings(c)
+                .iter()
+                .find(|b| b.keys.contains(&key))
+                .map(|b| &b.action)
+        };
+        find(context).or_else(|| {
+            if context.is_screen() {
+                find(Context::Global)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The first key that runs an action in a context (or in [global] on screens), for
+    /// messages such as "press e to add a note".
     pub fn key_for(&self, context: Context, action: &Action) -> Option<Key> {
-        self.bindings(context)
-            .iter()
-            .find(|b| &b.action == action)
-            .and_then(|b| b.keys.first().copied())
+        let find = |c: Context| {
+            self.bindings(c)
+                .iter()
+                .find(|b| &b.action == action)
+                .and_then(|b| b.keys.first().copied())
+        };
+        find(context).or_else(|| {
+            if context.is_screen() {
+                find(Context::Global)
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -304,7 +501,8 @@ mod tests {
             );
             for action in context.actions() {
                 assert!(
-                    km.key_for(context, action).is_some(),
+                    km.key_for(context, action).is_some()
+                        || (context.is_screen() && km.key_for(Context::Global, action).is_some()),
                     "[{}] has no key for `{}`",
                     context.name(),
                     action.name()
@@ -388,7 +586,7 @@ mod tests {
                 "[checklist]\nkeymap = [ { on = \"y\", run = \"answer_maybe\", desc = \"?\" } ]",
                 "answer_maybe",
             ),
-            ("[walk]\nkeymap = []", "unknown section [walk]"),
+            ("[walking]\nkeymap = []", "unknown section [walking]"),
             (
                 "[devices]\nkeymap = [ { on = \"hyper-q\", run = \"quit\", desc = \"Quit\" } ]",
                 "hyper-q",

@@ -121,7 +121,7 @@ mod tests {
         let l = checklist(c.body);
         assert!(!l.beside);
         assert_eq!((l.list.height, l.detail.height), (11, 10));
-        let l = checklist(chrome(Rect::new(0, 0, 160, 45)).body);
+        let l = checklist(chrome(Rect::new(0, 0, 160, 48)).body);
         assert!(l.beside);
         assert_eq!(l.list.width + l.detail.width, 160);
         // Degenerate sizes never underflow.

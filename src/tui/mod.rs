@@ -15,6 +15,7 @@ pub mod app;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod pending_api;
 mod popups;
 pub mod render;
 mod screens;

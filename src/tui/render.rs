@@ -7,8 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Overlay, Screen};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use super::popups::{help, note};
-use super::screens::{checklist, devices};
+use super::popups::{confirm, filter, form, help, menu, note, palette};
+use super::screens::{checklist, dashboard, devices, findings, walk};
 use super::text;
 use super::widgets::{hint_bar, status_line};
 
@@ -24,6 +24,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     let (left, right) = match app.screen {
         Screen::Devices => devices::title(app),
         Screen::Checklist => checklist::title(app),
+        Screen::Walk => walk::title(app),
+        Screen::Dashboard => dashboard::title(app),
+        Screen::Findings => findings::title(app),
     };
     let width = usize::from(area.width);
     let right = text::truncate(&right, width / 2);
@@ -40,12 +43,20 @@ pub fn render(app: &App, frame: &mut Frame) {
     match app.screen {
         Screen::Devices => devices::render(app, frame, chrome.body),
         Screen::Checklist => checklist::render(app, frame, chrome.body),
+        Screen::Walk => walk::render(app, frame, chrome.body),
+        Screen::Dashboard => dashboard::render(app, frame, chrome.body),
+        Screen::Findings => findings::render(app, frame, chrome.body),
     }
     status_line::render(app, frame, chrome.status);
     hint_bar::render(app, frame, chrome.hints);
     match &app.overlay {
         Some(Overlay::Help(state)) => help::render(app, frame, state),
         Some(Overlay::Note(editor)) => note::render(app, frame, editor),
+        Some(Overlay::Form(f)) => form::render(app, frame, f),
+        Some(Overlay::Confirm(c)) => confirm::render(app, frame, c),
+        Some(Overlay::Menu(m)) => menu::render(app, frame, m),
+        Some(Overlay::Palette(p)) => palette::render(app, frame, p),
+        Some(Overlay::Filter(f)) => filter::render(app, frame, f),
         None => {}
     }
 }

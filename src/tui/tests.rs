@@ -194,7 +194,7 @@ fn checklist_80x24_after_answering() -> TestResult {
 }
 
 #[test]
-fn checklist_wide_160x45() -> TestResult {
+fn checklist_wide_160x48() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (mut wb, _) = workbook(dir.path())?;
     sample(&mut wb)?;
@@ -206,7 +206,7 @@ fn checklist_wide_160x45() -> TestResult {
         Some("DEV-0003".into())
     );
     press(&mut app, &["]", "home", "j", "j"])?;
-    insta::assert_snapshot!("checklist_160x45", draw(&mut app, 160, 45)?);
+    insta::assert_snapshot!("checklist_160x48", draw(&mut app, 160, 48)?);
     Ok(())
 }
 
@@ -489,13 +489,14 @@ fn ten_thousand_devices_draw_only_the_visible_rows() -> TestResult {
         app.devices.push(d);
         app.progress.push(Default::default());
     }
+    app.list.rebuild(&app.devices, &app.progress);
     let start = std::time::Instant::now();
     press(&mut app, &["G"])?;
     let screen = draw(&mut app, 80, 24)?;
     press(&mut app, &["pgup", "k"])?;
     let _ = draw(&mut app, 80, 24)?;
     let elapsed = start.elapsed();
-    assert!(screen.contains("› DEV-10000 Pump 10000"), "{screen}");
+    assert!(screen.contains("›   DEV-10000 Pump 10000"), "{screen}");
     assert_eq!(app.device_cursor.selected, 10_000 - 1 - 20 - 1);
     // Generous: debug build on a shared machine; a full build of every row would take far longer.
     assert!(elapsed.as_millis() < 500, "{elapsed:?}");

@@ -10,27 +10,94 @@ use crate::assessment::Response;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     color: bool,
+    contrast: bool,
 }
 
 impl Theme {
     /// Colours unless `NO_COLOR` is set and non-empty.
     pub fn from_env() -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme { color: !no_color }
+        let contrast = std::env::var("MEDSEC_THEME")
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case("high-contrast"));
+        Theme {
+            color: !no_color,
+            contrast,
+        }
+    }
+
+    /// The high-contrast theme: bold text, pure black and white with saturated colours, no dim
+    /// grey (for sunlight, poor displays and low vision). `MEDSEC_THEME=high-contrast` starts
+    /// with it; F12 switches.
+    pub fn high_contrast() -> Theme {
+        Theme {
+            color: true,
+            contrast: true,
+        }
+    }
+
+    /// The same theme with high contrast switched on or off.
+    pub fn toggled_contrast(self) -> Theme {
+        Theme {
+            contrast: !self.contrast,
+            ..self
+        }
+    }
+
+    /// Whether high contrast is on.
+    pub fn is_high_contrast(self) -> bool {
+        self.contrast
+    }
+
+    /// A risk level: its matrix colour (TEMPLATE.md "Risk Matrix"); the level's name is always
+    /// written too, so colour is never the only signal.
+    pub fn risk(self, level: crate::risk::RiskLevel) -> Style {
+        use crate::risk::RiskLevel;
+        // Terminal colours close to the matrix's (red, orange, yellow, green), readable on
+        // dark and light backgrounds alike.
+        match level {
+            RiskLevel::VeryHigh => self.fg(Style::new().add_modifier(Modifier::BOLD), Color::Red),
+            RiskLevel::High => self.fg(Style::new().add_modifier(Modifier::BOLD), Color::LightRed),
+            RiskLevel::Moderate => self.fg(Style::new(), Color::Yellow),
+            RiskLevel::Low => self.fg(Style::new(), Color::Green),
+            RiskLevel::VeryLow => self.dim(),
+        }
     }
 
     /// A theme with colours.
     pub fn colored() -> Theme {
-        Theme { color: true }
+        Theme {
+            color: true,
+            contrast: false,
+        }
     }
 
     /// A theme without any colour (attributes only).
     pub fn monochrome() -> Theme {
-        Theme { color: false }
+        Theme {
+            color: false,
+            contrast: false,
+        }
     }
 
     fn fg(self, style: Style, color: Color) -> Style {
-        if self.color { style.fg(color) } else { style }
+        if !self.color {
+            return style;
+        }
+        if self.contrast {
+            // Saturated colours and bold: readable on bright screens and for low vision.
+            let strong = match color {
+                Color::Cyan => Color::LightCyan,
+                Color::Green => Color::LightGreen,
+                Color::Yellow => Color::LightYellow,
+                Color::Red => Color::LightRed,
+                Color::Blue => Color::LightBlue,
+                Color::Magenta => Color::LightMagenta,
+                Color::Gray | Color::DarkGray => Color::White,
+                other => other,
+            };
+            return style.fg(strong).add_modifier(Modifier::BOLD);
+        }
+        style.fg(color)
     }
 
     /// The top line: screen title.
@@ -55,7 +122,9 @@ impl Theme {
 
     /// Secondary text (labels, not-assessed markers).
     pub fn dim(self) -> Style {
-        if self.color {
+        if self.contrast {
+            Style::new()
+        } else if self.color {
             Style::new().fg(Color::DarkGray)
         } else {
             Style::new().add_modifier(Modifier::DIM)

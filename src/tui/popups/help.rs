@@ -48,7 +48,7 @@ fn geometry(size: Rect, entries: usize) -> Geometry {
 
 /// The largest useful scroll offset for the help of `context` at the app's size.
 pub fn max_scroll(app: &App, context: Context) -> usize {
-    let g = geometry(app.size, app.keymap.bindings(context).len());
+    let g = geometry(app.size, app.keymap.active(context).len());
     g.rows.saturating_sub(usize::from(g.inner.height))
 }
 
@@ -59,7 +59,7 @@ pub fn update(app: &mut App, action: Action) {
     };
     let state = *state;
     let max = max_scroll(app, state.context);
-    let entries = app.keymap.bindings(state.context).len();
+    let entries = app.keymap.active(state.context).len();
     let page = usize::from(geometry(app.size, entries).inner.height).max(1);
     let scroll = match action {
         Action::Back | Action::Help | Action::Quit => {
@@ -83,7 +83,7 @@ pub fn update(app: &mut App, action: Action) {
 /// Draws the overlay.
 pub fn render(app: &App, frame: &mut Frame, state: &HelpState) {
     let theme = app.theme;
-    let bindings: &[Binding] = app.keymap.bindings(state.context);
+    let bindings: Vec<&Binding> = app.keymap.active(state.context);
     let g = geometry(frame.area(), bindings.len());
     if g.inner.width == 0 || g.inner.height == 0 {
         return;
@@ -105,7 +105,7 @@ pub fn render(app: &App, frame: &mut Frame, state: &HelpState) {
     frame.render_widget(block, g.popup);
 
     let col_width = usize::from(g.inner.width) / g.columns;
-    let labels: Vec<String> = bindings.iter().map(Binding::keys_label).collect();
+    let labels: Vec<String> = bindings.iter().map(|b| b.keys_label()).collect();
     let key_width = labels
         .iter()
         .map(|l| text::width(l))

@@ -1,4 +1,9 @@
 //! Popups drawn over a screen; while one is open it takes the keys (its own keymap section).
 
+pub mod confirm;
+pub mod filter;
+pub mod form;
 pub mod help;
+pub mod menu;
 pub mod note;
+pub mod palette;

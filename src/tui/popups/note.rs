@@ -8,140 +8,105 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::assessment::Target;
 use crate::assessment::{NOTE_LIMIT_UTF16, Response};
 use crate::catalog::Control;
 use crate::tui::action::Action;
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
+use crate::tui::pending_api::RiskEntryInput;
 use crate::tui::text;
+use crate::tui::widgets::text_field::TextField;
 use crate::workbook::AnswerInput;
 
 /// Text rows the popup shows at most (it scrolls to keep the cursor in view).
 const MAX_ROWS: usize = 6;
 
-/// The note being edited.
+/// What a text popup edits.
+#[derive(Debug, Clone)]
+pub enum Purpose {
+    /// The note of a control's answer on the checklist's device; `then` is a response to set
+    /// together with the note when it is saved (N/A needs a note).
+    Note {
+        /// The control whose note this is.
+        control: &'static Control,
+        /// Set with the note.
+        then: Option<Response>,
+    },
+    /// The owner of a risk register entry.
+    Owner {
+        /// Whose finding.
+        target: Target,
+        /// The control.
+        control_id: String,
+    },
+    /// The due date of a risk register entry (YYYY-MM-DD, or empty for none).
+    DueDate {
+        /// Whose finding.
+        target: Target,
+        /// The control.
+        control_id: String,
+    },
+}
+
+/// The text being edited in a popup.
 #[derive(Debug, Clone)]
 pub struct NoteEditor {
-    /// The control whose note this is.
-    pub control: &'static Control,
-    /// The text.
-    pub text: String,
-    /// Cursor as a byte index into `text`, always on a character boundary.
-    pub cursor: usize,
-    /// The note as it was, to skip a commit when nothing changed.
+    /// What the text is for.
+    pub purpose: Purpose,
+    /// The text and its cursor.
+    pub field: TextField,
+    /// The text as it was, to skip a commit when nothing changed.
     original: String,
-    /// A response to set together with the note when it is saved (N/A needs a note).
-    pub then: Option<Response>,
 }
 
 impl NoteEditor {
-    /// An editor on `text` with the cursor at the end.
+    /// An editor on a control's note with the cursor at the end.
     pub fn new(control: &'static Control, text: String, then: Option<Response>) -> NoteEditor {
+        NoteEditor::with(Purpose::Note { control, then }, text)
+    }
+
+    /// An editor for any purpose, cursor at the end.
+    pub fn with(purpose: Purpose, text: String) -> NoteEditor {
         NoteEditor {
-            control,
-            cursor: text.len(),
-            original: text.clone(),
-            text,
-            then,
+            purpose,
+            field: TextField::new(text.clone(), NOTE_LIMIT_UTF16),
+            original: text,
         }
     }
 
-    fn prev_boundary(&self) -> usize {
-        self.text[..self.cursor]
-            .char_indices()
-            .next_back()
-            .map(|(i, _)| i)
-            .unwrap_or(0)
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.field.text
     }
 
-    fn next_boundary(&self) -> usize {
-        self.text[self.cursor..]
-            .chars()
-            .next()
-            .map(|c| self.cursor + c.len_utf8())
-            .unwrap_or(self.cursor)
-    }
-
-    /// Inserts typed or pasted text at the cursor. Line breaks and tabs become spaces, other
-    /// control characters are dropped. Refused (returns `false`) when the note would pass its
-    /// limit of 32,767 UTF-16 units.
-    pub fn insert(&mut self, input: &str) -> bool {
-        let clean: String = input
-            .replace("\r\n", " ")
-            .chars()
-            .filter_map(|c| match c {
-                '\n' | '\r' | '\t' => Some(' '),
-                c if c.is_control() => None,
-                c => Some(c),
-            })
-            .collect();
-        let units = self.text.encode_utf16().count() + clean.encode_utf16().count();
-        if units > NOTE_LIMIT_UTF16 {
-            return false;
+    /// The response set with the note, when opened by N/A.
+    pub fn then(&self) -> Option<Response> {
+        match &self.purpose {
+            Purpose::Note { then, .. } => *then,
+            _ => None,
         }
-        self.text.insert_str(self.cursor, &clean);
-        self.cursor += clean.len();
-        true
     }
 
-    /// Applies an editing action; `false` when the action is not an edit.
-    fn edit(&mut self, action: &Action) -> bool {
-        match action {
-            Action::CursorLeft => self.cursor = self.prev_boundary(),
-            Action::CursorRight => self.cursor = self.next_boundary(),
-            Action::CursorStart => self.cursor = 0,
-            Action::CursorEnd => self.cursor = self.text.len(),
-            Action::DeleteBack => {
-                let start = self.prev_boundary();
-                self.text.replace_range(start..self.cursor, "");
-                self.cursor = start;
-            }
-            Action::DeleteForward => {
-                let end = self.next_boundary();
-                self.text.replace_range(self.cursor..end, "");
-            }
-            Action::ClearText => {
-                self.text.clear();
-                self.cursor = 0;
-            }
-            _ => return false,
+    fn title(&self) -> String {
+        match &self.purpose {
+            Purpose::Note { control, .. } => format!(" Note · {} ", control.id),
+            Purpose::Owner { control_id, .. } => format!(" Owner · {control_id} "),
+            Purpose::DueDate { control_id, .. } => format!(" Due date · {control_id} "),
         }
-        true
     }
 
-    /// The text laid out in rows of `cols` columns (control characters escaped), and the
-    /// cursor's (row, column).
-    fn rows(&self, cols: usize) -> (Vec<String>, (usize, usize)) {
-        let cols = cols.max(2);
-        let mut rows = vec![String::new()];
-        let mut used = 0;
-        let mut cursor = None;
-        let mut buf = [0u8; 4];
-        for (i, c) in self.text.char_indices() {
-            let shown = text::sanitize(c.encode_utf8(&mut buf)).into_owned();
-            let w = text::width(&shown);
-            if used + w > cols {
-                rows.push(String::new());
-                used = 0;
-            }
-            if i == self.cursor {
-                cursor = Some((rows.len() - 1, used));
-            }
-            if let Some(last) = rows.last_mut() {
-                last.push_str(&shown);
-            }
-            used += w;
+    fn prompt(&self) -> Option<&'static str> {
+        match &self.purpose {
+            Purpose::Note {
+                then: Some(Response::NotApplicable),
+                ..
+            } => Some("N/A needs a note: why does this control not apply?"),
+            Purpose::Owner { .. } => Some("Who is responsible for fixing it (a name or a team)"),
+            Purpose::DueDate { .. } => Some("YYYY-MM-DD, or empty for none"),
+            _ => None,
         }
-        let cursor = cursor.unwrap_or_else(|| {
-            if used >= cols {
-                rows.push(String::new());
-                (rows.len() - 1, 0)
-            } else {
-                (rows.len() - 1, used)
-            }
-        });
-        (rows, cursor)
     }
 }
 
@@ -152,24 +117,24 @@ pub fn update(app: &mut App, action: Action) {
     };
     match action {
         Action::InsertText(t) => {
-            if !editor.insert(&t) {
+            if !editor.field.insert(&t) {
                 app.error(format!(
                     "The note is at its limit of {NOTE_LIMIT_UTF16} UTF-16 units (a spreadsheet cell)"
                 ));
             }
         }
         Action::Back => {
-            let na = editor.then == Some(Response::NotApplicable);
+            let na = editor.then() == Some(Response::NotApplicable);
             app.overlay = None;
             if na {
                 app.info("N/A not set: it needs a note saying why");
             } else {
-                app.info("Note not changed");
+                app.info("Nothing changed");
             }
         }
         Action::Submit => submit(app),
         other => {
-            editor.edit(&other);
+            editor.field.edit(&other);
         }
     }
 }
@@ -179,30 +144,69 @@ fn submit(app: &mut App) {
         return;
     };
     let editor = editor.clone();
-    if editor.then == Some(Response::NotApplicable) && editor.text.trim().is_empty() {
-        app.error("N/A needs a note saying why the control does not apply (Esc cancels)");
-        return;
-    }
-    if editor.then.is_none() && editor.text == editor.original {
-        app.overlay = None;
-        return;
-    }
-    let input = AnswerInput {
-        response: editor.then.map(Some),
-        note: Some(editor.text.clone()),
-        ..AnswerInput::default()
-    };
-    match answer::commit(app, editor.control, &input) {
-        Ok(()) => {
-            app.overlay = None;
-            if editor.then.is_some() {
-                let last = app.outline.controls.len().saturating_sub(1);
-                app.control_cursor.selected = (app.control_cursor.selected + 1).min(last);
-                crate::tui::screens::checklist::keep_in_view(app);
+    let text = editor.text().to_string();
+    match &editor.purpose {
+        Purpose::Note { control, then } => {
+            if *then == Some(Response::NotApplicable) && text.trim().is_empty() {
+                app.error("N/A needs a note saying why the control does not apply (Esc cancels)");
+                return;
+            }
+            if then.is_none() && text == editor.original {
+                app.overlay = None;
+                return;
+            }
+            let input = AnswerInput {
+                response: then.map(Some),
+                note: Some(text),
+                ..AnswerInput::default()
+            };
+            match answer::commit(app, control, &input) {
+                Ok(()) => {
+                    app.overlay = None;
+                    if then.is_some() {
+                        crate::tui::screens::after_answer(app);
+                    }
+                }
+                // The popup stays open so that nothing typed is lost.
+                Err(e) => app.error(e.to_string()),
             }
         }
-        // The popup stays open so that nothing typed is lost.
-        Err(e) => app.error(e.to_string()),
+        Purpose::Owner { target, control_id } => {
+            if text == editor.original {
+                app.overlay = None;
+                return;
+            }
+            let input = RiskEntryInput {
+                owner: Some(text),
+                ..RiskEntryInput::default()
+            };
+            if crate::tui::screens::findings::commit(app, target, control_id, &input) {
+                app.overlay = None;
+            }
+        }
+        Purpose::DueDate { target, control_id } => {
+            let due = if text.trim().is_empty() {
+                None
+            } else {
+                match crate::device::fields::parse_date(text.trim()) {
+                    Some(d) => Some(d),
+                    None => {
+                        app.error(format!(
+                            "{} is not a date: type YYYY-MM-DD, e.g. 2027-03-31 (Esc cancels)",
+                            text::sanitize(text.trim())
+                        ));
+                        return;
+                    }
+                }
+            };
+            let input = RiskEntryInput {
+                due_date: Some(due),
+                ..RiskEntryInput::default()
+            };
+            if crate::tui::screens::findings::commit(app, target, control_id, &input) {
+                app.overlay = None;
+            }
+        }
     }
 }
 
@@ -212,21 +216,15 @@ pub fn render(app: &App, frame: &mut Frame, editor: &NoteEditor) {
     let body = layout::chrome(frame.area()).body;
     let width = body.width.saturating_sub(4).min(72);
     let cols = usize::from(width.saturating_sub(4)).max(2);
-    let (rows, (cursor_row, cursor_col)) = editor.rows(cols);
+    let (rows, (cursor_row, cursor_col)) = editor.field.rows(cols);
     let shown = rows.len().clamp(1, MAX_ROWS);
-    let prompt = match editor.then {
-        Some(Response::NotApplicable) => Some("N/A needs a note: why does this control not apply?"),
-        _ => None,
-    };
+    let prompt = editor.prompt();
     let height = u16::try_from(shown + 2 + usize::from(prompt.is_some())).unwrap_or(u16::MAX);
     let popup = layout::popup(body, width, height);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border())
-        .title(Span::styled(
-            format!(" Note · {} ", editor.control.id),
-            theme.title(),
-        ));
+        .title(Span::styled(editor.title(), theme.title()));
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
@@ -261,59 +259,16 @@ mod tests {
     use super::*;
     use crate::catalog::catalog;
 
-    fn editor(text: &str) -> Option<NoteEditor> {
-        let control = catalog().control("ENC-01")?;
-        Some(NoteEditor::new(control, text.to_string(), None))
-    }
-
     #[test]
-    fn edits_by_character_not_byte() {
-        let Some(mut e) = editor("Dräger") else {
+    fn a_note_popup_edits_its_control_note() {
+        let Some(control) = catalog().control("ENC-01") else {
             panic!("catalog has ENC-01");
         };
-        e.edit(&Action::CursorLeft);
-        e.edit(&Action::CursorLeft);
-        e.edit(&Action::CursorLeft);
-        e.edit(&Action::DeleteBack);
-        assert_eq!(e.text, "Drger");
-        assert!(e.insert("ä東芝"));
-        assert_eq!(e.text, "Drä東芝ger");
-        e.edit(&Action::DeleteForward);
-        assert_eq!(e.text, "Drä東芝er");
-        e.edit(&Action::CursorEnd);
-        assert!(e.insert("\u{1b}[31m\r\nx\ty"));
-        assert_eq!(e.text, "Drä東芝er[31m x y");
-        e.edit(&Action::CursorStart);
-        e.edit(&Action::DeleteBack);
-        assert_eq!(e.cursor, 0);
-    }
-
-    #[test]
-    fn rows_place_the_cursor_after_wide_characters() {
-        let Some(mut e) = editor("東芝東芝") else {
-            panic!("catalog has ENC-01");
-        };
-        let (rows, cursor) = e.rows(5);
-        assert_eq!(rows, vec!["東芝", "東芝"]);
-        assert_eq!(cursor, (1, 4));
-        e.edit(&Action::CursorStart);
-        assert_eq!(e.rows(5).1, (0, 0));
-        let Some(e) = editor("abcd") else {
-            panic!("catalog has ENC-01");
-        };
-        assert_eq!(e.rows(4).1, (1, 0));
-        let Some(e) = editor("a\u{1b}b") else {
-            panic!("catalog has ENC-01");
-        };
-        assert_eq!(e.rows(10).0, vec!["a␛b"]);
-    }
-
-    #[test]
-    fn the_limit_is_enforced() {
-        let Some(mut e) = editor(&"x".repeat(NOTE_LIMIT_UTF16)) else {
-            panic!("catalog has ENC-01");
-        };
-        assert!(!e.insert("y"));
-        assert_eq!(e.text.len(), NOTE_LIMIT_UTF16);
+        let mut e = NoteEditor::new(control, "x".into(), Some(Response::NotApplicable));
+        assert!(e.field.insert("y"));
+        assert_eq!(e.text(), "xy");
+        assert_eq!(e.then(), Some(Response::NotApplicable));
+        assert!(e.prompt().is_some());
+        assert!(e.title().contains("ENC-01"));
     }
 }

@@ -11,7 +11,6 @@ use crate::catalog::Scope;
 use crate::tui::action::Action;
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay, Row, Screen};
-use crate::tui::keymap::Context;
 use crate::tui::layout;
 use crate::tui::popups::note::NoteEditor;
 use crate::tui::widgets::columns::{Cell, draw_row};
@@ -67,6 +66,14 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::Confirm => confirm(app),
         Action::EditNote => open_note(app, None),
+        Action::BulkApply => {
+            super::bulk::choose(app);
+            return;
+        }
+        Action::Walk => {
+            super::walk::start_here(app);
+            return;
+        }
         Action::NextUnanswered => match next_open(app, sel) {
             Some(next) => app.control_cursor.selected = next,
             None => {
@@ -77,24 +84,27 @@ pub fn update(app: &mut App, action: Action) {
                 app.info(format!("Every control of {id} is answered (or deferred)"));
             }
         },
-        Action::NextDevice => {
-            if app.device + 1 < app.devices.len() {
-                app.device += 1;
-            } else {
-                app.info("This is the last device");
-            }
-        }
-        Action::PreviousDevice => {
-            if app.device > 0 {
-                app.device -= 1;
-            } else {
-                app.info("This is the first device");
+        Action::NextDevice | Action::PreviousDevice => {
+            // Next and previous follow the device list as it is shown (search, filters, sort).
+            let view = &app.list.view;
+            let at = view.iter().position(|&i| i == app.device);
+            let next = match (at, action == Action::NextDevice) {
+                (Some(p), true) => view.get(p + 1).copied(),
+                (Some(p), false) => p.checked_sub(1).and_then(|p| view.get(p).copied()),
+                (None, true) => view.first().copied(),
+                (None, false) => view.last().copied(),
+            };
+            match next {
+                Some(i) => app.device = i,
+                None if action == Action::NextDevice => app.info("This is the last device"),
+                None => app.info("This is the first device"),
             }
         }
         Action::Back => {
             app.screen = Screen::Devices;
-            app.device_cursor.selected = app.device;
-            super::devices::keep_in_view(app);
+            if let Some(id) = app.current_device().map(|d| d.id) {
+                app.select_device_id(id);
+            }
             return;
         }
         _ => return,
@@ -187,8 +197,7 @@ fn answer(app: &mut App, response: Option<Response>) {
     match answer::commit(app, control, &input) {
         Ok(()) => {
             if response.is_some() {
-                let last = app.outline.controls.len().saturating_sub(1);
-                app.control_cursor.selected = (app.control_cursor.selected + 1).min(last);
+                super::after_answer(app);
             }
         }
         Err(e) => app.error(e.to_string()),
@@ -211,10 +220,7 @@ fn confirm(app: &mut App) {
         ..AnswerInput::default()
     };
     match answer::commit(app, control, &input) {
-        Ok(()) => {
-            let last = app.outline.controls.len().saturating_sub(1);
-            app.control_cursor.selected = (app.control_cursor.selected + 1).min(last);
-        }
+        Ok(()) => super::after_answer(app),
         Err(e) => app.error(e.to_string()),
     }
 }
@@ -364,7 +370,7 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
 /// The key that runs `action` on the Checklist, for messages ("press e to add a note").
 pub fn key_name(app: &App, action: &Action) -> String {
     app.keymap
-        .key_for(Context::Checklist, action)
+        .key_for(app.screen_context(), action)
         .map(|k| k.to_string())
         .unwrap_or_else(|| action.name())
 }

@@ -79,36 +79,21 @@ fn rating(a: &Answer) -> Option<String> {
     Some(s)
 }
 
-/// Draws the detail pane: below the list with a rule carrying the control's ID and title, or
-/// beside it with a rule on its left.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, beside: bool) {
+/// The lines of the selected control's detail, `width` columns wide: question, evidence to
+/// look for, the answer and where it applies, deferral, rating, note, MDS2 questions and
+/// references. `spacing` puts blank lines between groups; `heading` starts with the control's
+/// ID and title.
+pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<'static>> {
     let (Some(device), Some(control)) = (app.current_device(), app.current_control()) else {
-        return;
+        return Vec::new();
     };
     let theme = app.theme;
-    let heading = format!("{} · {}", control.id, text::sanitize(&control.title));
-    let block = if beside {
-        Block::new()
-            .borders(Borders::LEFT)
-            .border_style(theme.border())
-    } else {
-        Block::new()
-            .borders(Borders::TOP)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {heading} "), theme.title()))
-    };
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let inner = Rect {
-        x: inner.x + 1.min(inner.width),
-        width: inner.width.saturating_sub(1),
-        ..inner
-    };
-
-    let cols = usize::from(inner.width).saturating_sub(LABEL).max(1);
+    let beside = spacing;
+    let cols = width.saturating_sub(LABEL).max(1);
     let mut lines: Vec<Line<'static>> = Vec::new();
-    if beside {
-        for row in text::wrap_words(&heading, usize::from(inner.width)) {
+    if heading {
+        let heading = format!("{} · {}", control.id, text::sanitize(&control.title));
+        for row in text::wrap_words(&heading, width) {
             lines.push(Line::styled(row, theme.title()));
         }
         lines.push(Line::raw(""));
@@ -181,14 +166,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, beside: bool) {
     }
     let join = |v: &[String]| v.join(", ");
     if !control.mds2.is_empty() {
-        field(
-            app,
-            &mut lines,
-            "MDS2",
-            &join(&control.mds2),
-            theme.dim(),
-            cols,
-        );
+        let mut mds2 = join(&control.mds2);
+        let on_file = device.get("mds2_available");
+        if on_file.eq_ignore_ascii_case("yes") {
+            let about = [device.get("mds2_version"), device.get("mds2_document_id")]
+                .into_iter()
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            mds2.push_str(&format!(" · this device's MDS2 is on file ({about})"));
+        } else if on_file.eq_ignore_ascii_case("no") {
+            mds2.push_str(" · no MDS2 on file for this device");
+        }
+        field(app, &mut lines, "MDS2", &mds2, theme.dim(), cols);
     }
     let mut refs = vec![format!("CSF {}", join(&control.csf))];
     if !control.iec80001.is_empty() {
@@ -206,5 +196,35 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, beside: bool) {
         cols,
     );
 
+    lines
+}
+
+/// Draws the detail pane: below the list with a rule carrying the control's ID and title, or
+/// beside it with a rule on its left.
+pub fn render(app: &App, frame: &mut Frame, area: Rect, beside: bool) {
+    let (Some(_), Some(control)) = (app.current_device(), app.current_control()) else {
+        return;
+    };
+    let theme = app.theme;
+    let heading = format!("{} · {}", control.id, text::sanitize(&control.title));
+    let block = if beside {
+        Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border())
+    } else {
+        Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {heading} "), theme.title()))
+    };
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let inner = Rect {
+        x: inner.x + 1.min(inner.width),
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+
+    let lines = lines(app, usize::from(inner.width), beside, beside);
     frame.render_widget(Paragraph::new(Text::from(lines)), inner);
 }

@@ -6,21 +6,77 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::checklist;
+use super::device_list::{self, SortColumn};
+use super::{checklist, walk};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
+use crate::tui::popups::confirm::Confirm;
+use crate::tui::popups::filter::FilterPopup;
+use crate::tui::popups::form::DeviceForm;
 use crate::tui::text;
 use crate::tui::widgets::columns::{Cell, draw_row, share};
+use crate::tui::widgets::text_field::TextField;
 
 /// Acts on the Devices screen.
 pub fn update(app: &mut App, action: Action) {
-    let len = app.devices.len();
+    match action {
+        Action::Search => {
+            let field = TextField::new(app.list.query.clone(), device_list::QUERY_LIMIT);
+            app.list.search = Some(field);
+            return;
+        }
+        Action::Filter => {
+            app.overlay = Some(Overlay::Filter(FilterPopup::new(app)));
+            return;
+        }
+        Action::ClearFilters => {
+            if app.list.is_narrowed() {
+                app.list.query.clear();
+                app.list.filters.clear();
+                device_list::refresh(app);
+                app.info("Search and filters cleared");
+            }
+            return;
+        }
+        Action::SortNext | Action::SortReverse => {
+            if action == Action::SortNext {
+                app.list.sort = app.list.sort.next();
+                app.list.descending = false;
+            } else {
+                app.list.descending = !app.list.descending;
+            }
+            device_list::refresh(app);
+            let arrow = if app.list.descending { "▼" } else { "▲" };
+            app.info(format!("Sorted by {} {arrow}", app.list.sort.label()));
+            return;
+        }
+        Action::AddDevice => {
+            app.overlay = Some(Overlay::Form(Box::new(DeviceForm::add())));
+            return;
+        }
+        Action::Walk => {
+            walk::choose(app);
+            return;
+        }
+        _ => {}
+    }
+    let len = app.list.view.len();
     if len == 0 {
+        if matches!(
+            action,
+            Action::Open | Action::EditDevice | Action::DeleteDevice | Action::ToggleMark
+        ) {
+            app.info(if app.devices.is_empty() {
+                "No devices yet: a adds one"
+            } else {
+                "No device matches: Esc clears the search and filters"
+            });
+        }
         return;
     }
     let page = app.page_rows();
-    let sel = app.device_cursor.selected;
+    let sel = app.device_cursor.selected.min(len - 1);
     let last = len - 1;
     app.device_cursor.selected = match action {
         Action::MoveDown => (sel + 1).min(last),
@@ -30,7 +86,37 @@ pub fn update(app: &mut App, action: Action) {
         Action::First => 0,
         Action::Last => last,
         Action::Open => {
-            checklist::open(app, sel);
+            if let Some(&i) = app.list.view.get(sel) {
+                checklist::open(app, i);
+            }
+            return;
+        }
+        Action::ToggleMark => {
+            if let Some(id) = app.selected_device().map(|d| d.id) {
+                if !app.list.marked.remove(&id) {
+                    app.list.marked.insert(id);
+                }
+                app.info(format!("{} marked", app.list.marked.len()));
+            }
+            (sel + 1).min(last)
+        }
+        Action::ClearMarks => {
+            app.list.marked.clear();
+            app.info("No device is marked");
+            sel
+        }
+        Action::EditDevice => {
+            if let Some(d) = app.selected_device() {
+                let form = DeviceForm::edit(d);
+                app.overlay = Some(Overlay::Form(Box::new(form)));
+            }
+            return;
+        }
+        Action::DeleteDevice => {
+            if let Some(d) = app.selected_device() {
+                let confirm = Confirm::delete_device(app, d);
+                app.overlay = Some(Overlay::Confirm(confirm));
+            }
             return;
         }
         _ => return,
@@ -40,7 +126,7 @@ pub fn update(app: &mut App, action: Action) {
 
 /// Keeps the selected device inside the visible rows (after a move or a resize).
 pub fn keep_in_view(app: &mut App) {
-    let len = app.devices.len();
+    let len = app.list.view.len();
     let c = &mut app.device_cursor;
     c.selected = c.selected.min(len.saturating_sub(1));
     let rows = layout::device_rows(layout::chrome(app.size).body);
@@ -52,15 +138,22 @@ pub fn keep_in_view(app: &mut App) {
 /// The title line of the screen: (left, right).
 pub fn title(app: &App) -> (String, String) {
     let org = &app.workbook.meta().organisation;
-    let count = match app.devices.len() {
-        1 => "1 device".to_string(),
-        n => format!("{n} devices"),
+    let total = app.devices.len();
+    let shown = app.list.view.len();
+    let count = match (shown, total) {
+        (1, 1) => "1 device".to_string(),
+        (s, t) if s == t => format!("{t} devices"),
+        (s, t) => format!("{s} of {t} devices"),
     };
-    let left = if org.is_empty() {
+    let mut left = if org.is_empty() {
         "Devices".to_string()
     } else {
-        format!("{org} · Devices")
+        format!("{} · Devices", text::sanitize(org))
     };
+    let narrowed = app.list.describe();
+    if !narrowed.is_empty() {
+        left = format!("{left} · {}", text::sanitize(&narrowed));
+    }
     (left, format!("{count} "))
 }
 
@@ -68,6 +161,25 @@ pub fn title(app: &App) -> (String, String) {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if app.devices.is_empty() {
         render_empty(app, frame, area);
+        return;
+    }
+    if app.list.view.is_empty() {
+        let msg = Paragraph::new(Text::from(vec![
+            Line::styled(
+                "No device matches the search and filters.",
+                app.theme.title(),
+            ),
+            Line::raw(""),
+            Line::raw("Esc clears them; / changes the search; F changes the filters."),
+        ]))
+        .wrap(Wrap { trim: false });
+        let inner = Rect {
+            x: area.x + 2.min(area.width),
+            width: area.width.saturating_sub(2),
+            y: area.y + 1.min(area.height),
+            height: area.height.saturating_sub(1),
+        };
+        frame.render_widget(msg, inner);
         return;
     }
     let theme = app.theme;
@@ -79,33 +191,51 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .max(8);
     const IP: usize = 15;
     const DONE: usize = 4;
-    // cursor(1) id ip done + 7 separators
-    let fixed = 1 + id_width + IP + DONE + 7;
+    // Risk levels in full from 110 columns, as VH / H / M / L / VL below.
+    let wide = area.width >= 110;
+    let risk_width: usize = if wide { 9 } else { 4 };
+    // cursor(1) mark(1) id ip done risk + 9 separators
+    let fixed = 2 + id_width + IP + DONE + risk_width + 9;
     let flex = share(
         usize::from(area.width).saturating_sub(fixed),
         &[36, 18, 20, 26],
     );
-    let widths = [1, id_width, flex[0], flex[1], flex[2], flex[3], IP, DONE];
-    let headings = [
-        "",
-        "ID",
-        "Name",
-        if flex[1] >= 12 {
-            "Manufacturer"
+    let widths = [
+        1, 1, id_width, flex[0], flex[1], flex[2], flex[3], IP, DONE, risk_width,
+    ];
+    let arrow = if app.list.descending { "▼" } else { "▲" };
+    let sorted = |c: SortColumn, h: &str| {
+        if app.list.sort == c && (c != SortColumn::Id || app.list.descending) {
+            format!("{h}{arrow}")
         } else {
-            "Make"
-        },
-        "Model",
-        "Location",
-        "IP",
-        "Done",
+            h.to_string()
+        }
+    };
+    let headings = [
+        String::new(),
+        String::new(),
+        sorted(SortColumn::Id, "ID"),
+        sorted(SortColumn::Name, "Name"),
+        sorted(
+            SortColumn::Manufacturer,
+            if flex[1] >= 13 {
+                "Manufacturer"
+            } else {
+                "Make"
+            },
+        ),
+        sorted(SortColumn::Model, "Model"),
+        sorted(SortColumn::Location, "Location"),
+        sorted(SortColumn::Ip, "IP"),
+        sorted(SortColumn::Done, "Done"),
+        sorted(SortColumn::Risk, "Risk"),
     ];
     let heading_cells: Vec<Cell<'_>> = headings
         .iter()
         .zip(widths)
         .enumerate()
         .map(|(i, (h, w))| {
-            if i == 7 {
+            if i == 8 {
                 Cell::right(h, w, theme.heading())
             } else {
                 Cell::new(h, w, theme.heading())
@@ -122,12 +252,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     let rows = layout::device_rows(area);
     let start = app.device_cursor.offset;
-    let end = (start + rows).min(app.devices.len());
-    for (n, i) in (start..end).enumerate() {
+    let end = (start + rows).min(app.list.view.len());
+    for (n, row) in (start..end).enumerate() {
+        let Some(&i) = app.list.view.get(row) else {
+            continue;
+        };
         let (Some(d), Some(p)) = (app.devices.get(i), app.progress.get(i)) else {
             continue;
         };
-        let selected = i == app.device_cursor.selected;
+        let selected = row == app.device_cursor.selected;
+        let marked = app.list.marked.contains(&d.id);
         let row_style = if selected {
             theme.selected()
         } else {
@@ -143,18 +277,37 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Default::default()
         };
+        let (risk, risk_style) = match p.highest_risk {
+            Some(level) if wide => (level.label(), theme.risk(level)),
+            Some(level) => (short_level(level), theme.risk(level)),
+            None => ("", Default::default()),
+        };
         let cells = [
             Cell::new(if selected { "›" } else { " " }, widths[0], row_style),
-            Cell::new(&id, widths[1], Default::default()),
-            Cell::new(d.get("name"), widths[2], Default::default()),
-            Cell::new(d.get("manufacturer"), widths[3], Default::default()),
-            Cell::new(d.get("model"), widths[4], Default::default()),
-            Cell::new(&location, widths[5], Default::default()),
-            Cell::new(ip, widths[6], Default::default()),
-            Cell::right(&done, widths[7], done_style),
+            Cell::new(if marked { "●" } else { " " }, widths[1], theme.key()),
+            Cell::new(&id, widths[2], Default::default()),
+            Cell::new(d.get("name"), widths[3], Default::default()),
+            Cell::new(d.get("manufacturer"), widths[4], Default::default()),
+            Cell::new(d.get("model"), widths[5], Default::default()),
+            Cell::new(&location, widths[6], Default::default()),
+            Cell::new(ip, widths[7], Default::default()),
+            Cell::right(&done, widths[8], done_style),
+            Cell::new(risk, widths[9], risk_style),
         ];
         let y = area.y + 1 + u16::try_from(n).unwrap_or(u16::MAX);
         draw_row(buf, Rect::new(area.x, y, area.width, 1), &cells, row_style);
+    }
+}
+
+/// A risk level in at most two letters, for narrow terminals.
+fn short_level(level: crate::risk::RiskLevel) -> &'static str {
+    use crate::risk::RiskLevel;
+    match level {
+        RiskLevel::VeryHigh => "VH",
+        RiskLevel::High => "H",
+        RiskLevel::Moderate => "M",
+        RiskLevel::Low => "L",
+        RiskLevel::VeryLow => "VL",
     }
 }
 
@@ -163,7 +316,7 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
     let lines = vec![
         Line::styled("No devices in this workbook yet.", theme.title()),
         Line::raw(""),
-        Line::raw("Add devices from the command line, then open the workbook again:"),
+        Line::raw("Press a to add one here, or bring many in from the command line:"),
         Line::raw(""),
         Line::raw("  medsec import nmap FILE          hosts from an nmap -oX scan"),
         Line::raw("  medsec import inventory FILE     a CSV/XLSX/XLS/ODS inventory export"),

@@ -19,8 +19,8 @@ fn pair(b: &Binding) -> Option<(String, String)> {
 /// Draws the hint bar into `area` (one row).
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let bindings = app.keymap.bindings(app.context());
-    let hinted = bindings.iter().filter(|b| b.hint.is_some());
+    let bindings = app.keymap.active(app.context());
+    let hinted = bindings.into_iter().filter(|b| b.hint.is_some());
     let (help, others): (Vec<&Binding>, Vec<&Binding>) =
         hinted.partition(|b| b.action == Action::Help);
     let help = help.first().and_then(|b| pair(b));

@@ -3,3 +3,4 @@
 pub mod columns;
 pub mod hint_bar;
 pub mod status_line;
+pub mod text_field;

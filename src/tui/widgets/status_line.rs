@@ -32,6 +32,31 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (None, SaveState::Failed(e)) => (e.as_str(), theme.error()),
         (None, _) => ("", theme.dim()),
     };
+    if let Some(field) = &app.list.search
+        && app.overlay.is_none()
+    {
+        // The search line: what is typed, with the cursor, and how many devices match.
+        let count = format!("  {} match", app.list.view.len());
+        let cols = room.saturating_sub(text::width(&count) + 2).max(4);
+        let (line, col) = field.line(cols);
+        let cursor_x = area.x + 1 + u16::try_from(col).unwrap_or(u16::MAX);
+        let mut spans = vec![
+            Span::styled("/", theme.key()),
+            Span::raw(text::fit(&line, cols)),
+            Span::styled(count.clone(), theme.dim()),
+        ];
+        let used = 1 + cols + text::width(&count);
+        spans.push(Span::raw(
+            " ".repeat(width.saturating_sub(used + right_width)),
+        ));
+        spans.push(Span::styled(right, theme.dim()));
+        frame.render_widget(Line::from(spans), area);
+        let p = ratatui::layout::Position::new(cursor_x, area.y);
+        if area.contains(p) {
+            frame.set_cursor_position(p);
+        }
+        return;
+    }
     let left = text::fit(message, room);
     let save_style = match app.save {
         SaveState::Failed(_) => theme.error(),
