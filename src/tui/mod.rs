@@ -12,6 +12,7 @@
 pub mod action;
 mod answer;
 pub mod app;
+pub mod burst;
 pub mod key;
 pub mod keymap;
 pub mod layout;
@@ -76,16 +77,95 @@ pub enum TuiError {
 /// The caller opens the workbook first (passphrase prompt, lock) and maps the error to one
 /// line and exit code 1. Errors: [`TuiError`].
 pub fn run(workbook: Workbook) -> Result<(), TuiError> {
-    run_with(workbook, Keymap::built_in()?, Theme::from_env())
+    let (keymap, warning) = user_keymap();
+    let keymap = match keymap {
+        Some(k) => k,
+        None => Keymap::built_in()?,
+    };
+    run_inner(workbook, keymap, Theme::from_env(), warning)
+}
+
+/// Where the user keymap is read from: `MEDSEC_KEYMAP` when set, else `keymap.toml` in the
+/// config directory (`~/.config/medsec/` on Linux, `~/Library/Application Support/medsec/` on
+/// macOS, `%APPDATA%\medsec\config\` on Windows).
+pub fn user_keymap_path() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("MEDSEC_KEYMAP").filter(|p| !p.is_empty()) {
+        return Some(p.into());
+    }
+    directories::ProjectDirs::from("", "", "medsec").map(|d| d.config_dir().join("keymap.toml"))
+}
+
+/// The built-in keymap merged with the user's file when there is one. An unreadable or
+/// invalid user file is not fatal: the defaults are used and the returned warning (shown on
+/// the status line at start) says what is wrong.
+pub fn user_keymap() -> (Option<Keymap>, Option<String>) {
+    let Some(path) = user_keymap_path() else {
+        return (None, None);
+    };
+    let text = match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() > 1 << 20 => {
+            return (
+                None,
+                Some(format!(
+                    "{}: over 1 MB, not a keymap; using the default keys",
+                    path.display()
+                )),
+            );
+        }
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                return (
+                    None,
+                    Some(format!(
+                        "{}: not UTF-8 text; using the default keys",
+                        path.display()
+                    )),
+                );
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (None, None),
+        Err(e) => {
+            return (
+                None,
+                Some(format!("{}: {e}; using the default keys", path.display())),
+            );
+        }
+    };
+    match Keymap::load(Some(&text)) {
+        Ok(k) => (Some(k), None),
+        Err(e) => {
+            let one_line = e.to_string().replace(['\n', '\r'], " ");
+            (
+                None,
+                Some(format!(
+                    "{}: {one_line} — using the default keys",
+                    path.display()
+                )),
+            )
+        }
+    }
 }
 
 /// Like [`run`] with a given keymap (e.g. `Keymap::load(Some(user_file_text))`) and theme.
 pub fn run_with(workbook: Workbook, keymap: Keymap, theme: Theme) -> Result<(), TuiError> {
+    run_inner(workbook, keymap, theme, None)
+}
+
+fn run_inner(
+    workbook: Workbook,
+    keymap: Keymap,
+    theme: Theme,
+    warning: Option<String>,
+) -> Result<(), TuiError> {
     if !stdout().is_terminal() || !stdin().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
     // Load before taking the terminal, so a read error is reported on a normal screen.
     let mut app = App::new(workbook, keymap, theme)?;
+    if let Some(w) = warning {
+        app.error(w);
+    }
     // A signal sets this flag; the loop then leaves through the guard, which restores the
     // terminal (a default handler would end the process with the terminal still raw).
     let stop = Arc::new(AtomicBool::new(false));
@@ -119,14 +199,31 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Re
                 break event::read()?;
             }
         };
-        let Some(action) = app.action_for_event(&event) else {
-            continue;
-        };
-        if app.will_commit(&action) {
-            app.save = SaveState::Saving;
-            terminal.draw(|frame| render(app, frame))?;
+        // Characters arriving faster than anyone types (a paste without bracketed paste, a
+        // barcode scanner) are collected and handled as pasted text, never as key bindings.
+        let mut events = vec![event];
+        if burst::starts(&events[0]) {
+            while events.len() < burst::MAX && event::poll(burst::GAP)? {
+                events.push(event::read()?);
+            }
         }
-        update(app, action);
+        for item in burst::group(events) {
+            let action = match item {
+                burst::Item::Event(e) => app.action_for_event(&e),
+                burst::Item::Paste(text) => app.action_for_paste(&text),
+            };
+            let Some(action) = action else {
+                continue;
+            };
+            if app.will_commit(&action) {
+                app.save = SaveState::Saving;
+                terminal.draw(|frame| render(app, frame))?;
+            }
+            update(app, action);
+            if app.should_quit() {
+                break;
+            }
+        }
         if app.mouse_capture() != mouse {
             mouse = app.mouse_capture();
             guard.set_mouse(mouse)?;
