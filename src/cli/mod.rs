@@ -277,7 +277,7 @@ fn open_tui(
         open_path(&path, is_default, passphrase_file, Access::Write)?
     };
     crate::tui::run(wb).map_err(|e| match e {
-        crate::tui::TuiError::Interrupted => CliError {
+        crate::tui::TuiError::Interrupted | crate::tui::TuiError::HungUp => CliError {
             code: exit::INTERRUPTED,
             message: e.to_string(),
         },

@@ -69,6 +69,36 @@ pub enum TuiError {
     /// already committed (exit 130).
     #[error("interrupted by a signal; every answer given was already saved")]
     Interrupted,
+    /// The terminal went away (the window was closed, an SSH link dropped); every answer given
+    /// was already committed (exit 130).
+    #[error("the terminal was closed; every answer given was already saved")]
+    HungUp,
+}
+
+/// Waits up to `wait` for input on the terminal; `true` when the terminal has hung up (or
+/// closed), so that reading it would never return. crossterm's reader loops forever on a
+/// closed terminal (crossterm-rs/crossterm#793), so this is checked before every read.
+#[cfg(unix)]
+fn terminal_gone(wait: Duration) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let stdin = stdin();
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    let timeout = Timespec {
+        tv_sec: 0,
+        tv_nsec: i64::try_from(wait.as_nanos()).unwrap_or(0).min(999_999_999),
+    };
+    match poll(&mut fds, Some(&timeout)) {
+        Ok(_) => fds[0]
+            .revents()
+            .intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL),
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn terminal_gone(wait: Duration) -> bool {
+    let _ = wait;
+    false
 }
 
 /// Runs the TUI on an open workbook until the user quits, with the built-in keymap and colours
@@ -195,7 +225,10 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Re
             if stop.load(Ordering::Relaxed) {
                 return Err(TuiError::Interrupted);
             }
-            if event::poll(Duration::from_millis(200))? {
+            if terminal_gone(Duration::from_millis(200)) {
+                return Err(TuiError::HungUp);
+            }
+            if event::poll(Duration::ZERO)? {
                 break event::read()?;
             }
         };
@@ -203,7 +236,10 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Re
         // barcode scanner) are collected and handled as pasted text, never as key bindings.
         let mut events = vec![event];
         if burst::starts(&events[0]) {
-            while events.len() < burst::MAX && event::poll(burst::GAP)? {
+            while events.len() < burst::MAX
+                && !terminal_gone(burst::GAP)
+                && event::poll(Duration::ZERO)?
+            {
                 events.push(event::read()?);
             }
         }

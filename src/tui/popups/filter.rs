@@ -108,7 +108,8 @@ pub fn render(app: &App, frame: &mut Frame, p: &FilterPopup) {
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
     let label_width = 13;
-    let value_width = usize::from(inner.width).saturating_sub(label_width + 3);
+    let count_width = 11;
+    let value_width = usize::from(inner.width).saturating_sub(label_width + count_width + 4);
     let buf = frame.buffer_mut();
     for (n, (dim, values)) in p.choices.iter().enumerate().take(usize::from(inner.height)) {
         let selected = n == p.selected;
@@ -117,16 +118,29 @@ pub fn render(app: &App, frame: &mut Frame, p: &FilterPopup) {
         } else {
             Default::default()
         };
-        let value = match app.list.filters.get(dim) {
+        let (value, count) = match app.list.filters.get(dim) {
             Some(v) => {
                 let count = values
                     .iter()
                     .find(|(x, _)| x.eq_ignore_ascii_case(v))
                     .map(|(_, c)| *c)
                     .unwrap_or(0);
-                format!("‹ {v} ({count}) ›")
+                (
+                    format!("‹ {v} ›"),
+                    if count == 1 {
+                        "1 device".to_string()
+                    } else {
+                        format!("{count} devices")
+                    },
+                )
             }
-            None => format!("‹ any ({} values) ›", values.len()),
+            None => (
+                "‹ any ›".to_string(),
+                match values.len() {
+                    1 => "1 value".to_string(),
+                    n => format!("{n} values"),
+                },
+            ),
         };
         let y = inner.y + u16::try_from(n).unwrap_or(u16::MAX);
         draw_row(
@@ -136,6 +150,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &FilterPopup) {
                 Cell::new(if selected { "›" } else { " " }, 1, style),
                 Cell::new(dim.label(), label_width, style),
                 Cell::new(&value, value_width, style),
+                Cell::right(&count, count_width, theme.dim()),
             ],
             style,
         );

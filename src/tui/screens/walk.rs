@@ -285,8 +285,20 @@ fn next_on_device(app: &App, d: usize, from: Option<usize>) -> Option<usize> {
 /// Moves to the next control to walk: on this device, then on the next devices of the route.
 /// `answered` says whether the move follows an answer (for the message).
 pub fn advance(app: &mut App, answered: bool) {
-    let _ = answered;
     let here = app.control_cursor.selected;
+    if answered && let (Some(device), Some(control)) = (app.current_device(), app.current_control())
+    {
+        // Say what was just saved: the screen moves on at once.
+        let shown = app
+            .answers
+            .effective(device, control)
+            .answer
+            .and_then(|a| a.response)
+            .map(crate::assessment::Response::label)
+            .unwrap_or("cleared");
+        let msg = format!("{} {shown} · saved", control.id);
+        app.info(msg);
+    }
     if let Some(next) = next_on_device(app, app.device, Some(here)) {
         set_control(app, next);
         save(app);
