@@ -27,6 +27,8 @@ mod widgets;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_screens;
 
 use std::io::{IsTerminal, stdin, stdout};
 use std::sync::Arc;

@@ -17,16 +17,16 @@ use crate::workbook::{
     Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, Workbook,
 };
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub(super) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const PASS: &str = "correct horse battery staple";
+pub(super) const PASS: &str = "correct horse battery staple";
 
-fn pass() -> Passphrase {
+pub(super) fn pass() -> Passphrase {
     Passphrase::new(PASS.into())
 }
 
 /// A workbook named `test.medsec` (the name the status line shows) in `dir`.
-fn workbook(dir: &Path) -> Result<(Workbook, PathBuf), Box<dyn std::error::Error>> {
+pub(super) fn workbook(dir: &Path) -> Result<(Workbook, PathBuf), Box<dyn std::error::Error>> {
     let path = dir.join("test.medsec");
     let wb = Workbook::create(
         &path,
@@ -39,7 +39,7 @@ fn workbook(dir: &Path) -> Result<(Workbook, PathBuf), Box<dyn std::error::Error
     Ok((wb, path))
 }
 
-fn add(wb: &mut Workbook, values: &[(&'static str, &str)]) -> TestResult {
+pub(super) fn add(wb: &mut Workbook, values: &[(&'static str, &str)]) -> TestResult {
     let mut change = DeviceChange::default();
     for (key, value) in values {
         let def = fields::field(key).ok_or(format!("no field {key}"))?;
@@ -58,7 +58,7 @@ fn add(wb: &mut Workbook, values: &[(&'static str, &str)]) -> TestResult {
 
 /// Five devices: two units of one model (model answers are shared), wide characters, and
 /// text that must be shown escaped (a bidi override, a line break).
-fn sample(wb: &mut Workbook) -> TestResult {
+pub(super) fn sample(wb: &mut Workbook) -> TestResult {
     add(
         wb,
         &[
@@ -114,12 +114,16 @@ fn sample(wb: &mut Workbook) -> TestResult {
     Ok(())
 }
 
-fn app(wb: Workbook) -> Result<App, super::TuiError> {
+pub(super) fn app(wb: Workbook) -> Result<App, super::TuiError> {
     App::new(wb, Keymap::built_in()?, Theme::monochrome())
 }
 
 /// Draws the app at `width` × `height` and returns the screen as text.
-fn draw(app: &mut App, width: u16, height: u16) -> Result<String, Box<dyn std::error::Error>> {
+pub(super) fn draw(
+    app: &mut App,
+    width: u16,
+    height: u16,
+) -> Result<String, Box<dyn std::error::Error>> {
     app.set_size(width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     terminal.draw(|frame| render(app, frame))?;
@@ -131,7 +135,7 @@ fn draw(app: &mut App, width: u16, height: u16) -> Result<String, Box<dyn std::e
 }
 
 /// Presses keys given by their keymap names (`y`, `tab`, `]`, `esc`, `ctrl-c`).
-fn press(app: &mut App, keys: &[&str]) -> TestResult {
+pub(super) fn press(app: &mut App, keys: &[&str]) -> TestResult {
     for k in keys {
         let key = Key::parse(k)?;
         app.handle_key(KeyEvent::new(key.code, key.modifiers));
@@ -139,13 +143,13 @@ fn press(app: &mut App, keys: &[&str]) -> TestResult {
     Ok(())
 }
 
-fn selected_control(app: &App) -> String {
+pub(super) fn selected_control(app: &App) -> String {
     app.current_control()
         .map(|c| c.id.clone())
         .unwrap_or_default()
 }
 
-fn device_answer(app: &App, control: &str) -> Option<Response> {
+pub(super) fn device_answer(app: &App, control: &str) -> Option<Response> {
     let device = app.current_device()?;
     let control = app.outline.catalog.control(control)?;
     app.answers

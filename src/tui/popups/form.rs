@@ -120,10 +120,12 @@ pub fn accepts(def: &FieldDef) -> String {
         FieldKind::DateTime => "a date and time: 2026-11-29T10:15:00Z".into(),
         FieldKind::List(v) => format!("one of: {}", v.join(", ")),
         FieldKind::OpenList(v) => format!("one of {} or your own", v.join(", ")),
-        FieldKind::MultiList(v) => format!("one or more of: {} (comma-separated)", v.join(", ")),
-        FieldKind::IpList => "IP addresses, comma-separated (IPv4 or IPv6)".into(),
-        FieldKind::MacList => "MAC addresses, comma-separated (any common notation)".into(),
-        FieldKind::HostList => "host names, comma-separated".into(),
+        FieldKind::MultiList(v) => {
+            format!("one or more of: {} (separated by ; or ,)", v.join(", "))
+        }
+        FieldKind::IpList => "IP addresses (IPv4 or IPv6), separated by ; or ,".into(),
+        FieldKind::MacList => "MAC addresses (any common notation), separated by ; or ,".into(),
+        FieldKind::HostList => "host names, separated by ; or ,".into(),
         FieldKind::DeviceRef => "another device's ID, e.g. DEV-0001".into(),
         FieldKind::Computed => "computed".into(),
     }
@@ -335,8 +337,10 @@ pub fn render(app: &App, frame: &mut Frame, form: &DeviceForm) {
         return;
     }
     let rows = usize::from(inner.height.saturating_sub(2)).max(1);
+    // The focused field is always drawn, whatever size the offset was computed for.
+    let offset = layout::scroll(form.offset, form.focus, form.focus, rows);
     let label_width = (usize::from(inner.width) / 3).clamp(10, 36);
-    let value_width = usize::from(inner.width).saturating_sub(label_width + 4);
+    let value_width = usize::from(inner.width).saturating_sub(label_width + 6);
     let mut cursor = None;
     {
         let buf = frame.buffer_mut();
@@ -344,7 +348,7 @@ pub fn render(app: &App, frame: &mut Frame, form: &DeviceForm) {
             .fields
             .iter()
             .enumerate()
-            .skip(form.offset)
+            .skip(offset)
             .take(rows)
             .enumerate()
         {
@@ -374,6 +378,7 @@ pub fn render(app: &App, frame: &mut Frame, form: &DeviceForm) {
                 buf,
                 Rect::new(inner.x, y, inner.width, 1),
                 &[
+                    Cell::new(if focused { "›" } else { " " }, 1, label_style),
                     Cell::new(f.def.header, label_width, label_style),
                     Cell::new(mark, 1, mark_style),
                     Cell::new(&shown, value_width, Default::default()),
@@ -381,8 +386,8 @@ pub fn render(app: &App, frame: &mut Frame, form: &DeviceForm) {
                 Default::default(),
             );
             if focused {
-                // Label, separator, mark, separator, then the value.
-                let x = inner.x + u16::try_from(label_width + 3 + col).unwrap_or(u16::MAX);
+                // Cursor, separator, label, separator, mark, separator, then the value.
+                let x = inner.x + u16::try_from(label_width + 5 + col).unwrap_or(u16::MAX);
                 cursor = Some(Position::new(x, y));
             }
         }

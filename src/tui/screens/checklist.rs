@@ -254,12 +254,16 @@ pub fn title(app: &App) -> (String, String) {
     if !make.is_empty() {
         left = format!("{left} · {make}");
     }
+    // The position follows the device list as shown (search, filters, sort), which is what
+    // ] and [ step through.
+    let (at, of) = match app.list.view.iter().position(|&i| i == app.device) {
+        Some(p) => (p + 1, app.list.view.len()),
+        None => (app.device + 1, app.devices.len()),
+    };
     let right = format!(
-        "{}/{} answered · device {}/{} ",
+        "{}/{} answered · device {at}/{of} ",
         p.assessed(),
-        p.applicable,
-        app.device + 1,
-        app.devices.len()
+        p.applicable
     );
     (left, right)
 }
