@@ -4,7 +4,7 @@ use medsec::assessment::{Response, Target, progress};
 use medsec::catalog::catalog;
 use medsec::workbook::{
     Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, Workbook,
-    WorkbookError,
+    WorkbookError, schema,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -204,5 +204,63 @@ fn notes_are_cleaned_and_limited() -> TestResult {
         ),
         Err(WorkbookError::Invalid(_))
     ));
+    Ok(())
+}
+
+/// A workbook as medsec wrote it with schema version 1: only `MIGRATIONS[0]`, one device and one
+/// answer, made with SQL alone.
+fn version_1_workbook(path: &std::path::Path) -> TestResult {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", "correct horse battery staple")?;
+    conn.pragma_update(None, "cipher_compatibility", 4)?;
+    conn.execute_batch(schema::MIGRATIONS[0])?;
+    conn.pragma_update(None, "user_version", 1)?;
+    conn.execute_batch(
+        "INSERT INTO assessment (id, workbook_id, assessor, catalog_version, created_at,
+             next_device_no)
+         VALUES (1, 'wb-v1', 'A. Assessor', '1', '2025-06-01T08:00:00Z', 2);
+         INSERT INTO catalog_control (control_id, step, scope, title, question, question_hash)
+         VALUES ('ENC-01', 4, 'Device', 'Encryption at rest', 'Is data encrypted?', 'h');
+         INSERT INTO device (id, uuid, number, created_at, updated_at, name)
+         VALUES (1, 'uuid-1', 1, '2025-06-01T08:00:00Z', '2025-06-01T08:00:00Z', 'Old pump');
+         INSERT INTO answer (target_kind, target_key, device_id, control_id, response, note,
+             likelihood, impact, assessed_by, assessed_at, assessed_on)
+         VALUES ('device', '1', 1, 'ENC-01', 'No', 'written by version 1', 4, 5, 'A. Assessor',
+             '2025-06-01T09:00:00Z', '2025-06-01');",
+    )?;
+    Ok(())
+}
+
+#[test]
+fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("v1.medsec");
+    version_1_workbook(&path)?;
+    // A read-only command does not upgrade.
+    assert!(matches!(
+        Workbook::open(&path, &pass(), Access::Read),
+        Err(WorkbookError::Invalid(m)) if m.contains("needs upgrading")
+    ));
+    {
+        let wb = Workbook::open(&path, &pass(), Access::Write)?;
+        assert_eq!(wb.meta().workbook_id, "wb-v1");
+        let d = wb.find_device("DEV-0001")?;
+        let t = Target::Device(d.id);
+        let a = wb.answer(&t, "ENC-01")?.ok_or("the answer was lost")?;
+        assert_eq!(a.response, Some(Response::No));
+        assert_eq!(a.note, "written by version 1");
+        assert_eq!((a.likelihood, a.impact), (Some(4), Some(5)));
+        assert_eq!(a.assessed_by, "A. Assessor");
+    }
+    let conn = rusqlite::Connection::open(&path)?;
+    conn.pragma_update(None, "key", "correct horse battery staple")?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    assert_eq!(version, schema::SCHEMA_VERSION);
+    assert_eq!(version, 2);
+    for table in ["change_step", "change_row", "risk_entry"] {
+        let rows: i64 =
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        assert_eq!(rows, 0, "{table}");
+    }
     Ok(())
 }
