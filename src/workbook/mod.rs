@@ -5,13 +5,16 @@
 //! the key verified by reading `sqlite_master`, then rollback journal (one file),
 //! `synchronous = FULL`, in-memory temp store, foreign keys on, and migrations on
 //! `PRAGMA user_version`. A process that may write holds an exclusive OS lock on the file for its
-//! whole life; read-only commands hold a shared one. Every change is committed when made.
+//! whole life; read-only commands hold a shared one. Every change is committed when made, and
+//! recorded as one undo step in the same transaction (see [`Workbook::undo`]).
 
 mod answers;
 mod devices;
 mod lock;
 pub mod passphrase;
 pub mod schema;
+mod targets;
+mod undo;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -23,6 +26,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 pub use answers::{AnswerInput, AnswerRow};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
+pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
 
 use crate::catalog::{Catalog, catalog};
 
@@ -363,6 +367,27 @@ fn sql(path: &Path, source: rusqlite::Error) -> WorkbookError {
     WorkbookError::Sqlite {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// An error inside a transaction, before the workbook path is attached.
+enum TxError {
+    Sql(rusqlite::Error),
+    Invalid(String),
+}
+
+impl From<rusqlite::Error> for TxError {
+    fn from(e: rusqlite::Error) -> Self {
+        TxError::Sql(e)
+    }
+}
+
+impl TxError {
+    fn with_path(self, path: &Path) -> WorkbookError {
+        match self {
+            TxError::Sql(e) => sql(path, e),
+            TxError::Invalid(m) => WorkbookError::Invalid(m),
+        }
     }
 }
 
