@@ -1,10 +1,10 @@
 //! Undo and redo through the library: one step per change, kept in the workbook across restarts.
 
-use medsec::assessment::{Response, Target, progress};
+use medsec::assessment::{Answer, Response, Target, progress};
 use medsec::catalog::{Control, catalog};
 use medsec::workbook::{
-    Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, UNDO_STEPS,
-    Workbook,
+    Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, UNDO_STEP_ROWS,
+    UNDO_STEPS, Workbook,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -237,6 +237,50 @@ fn an_import_is_one_step() -> TestResult {
 }
 
 #[test]
+fn a_bulk_answer_is_one_step() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut wb = Workbook::create(
+        &dir.path().join("w.medsec"),
+        &pass(),
+        AssessmentMeta::default(),
+    )?;
+    let mk = [("manufacturer", "Baxter"), ("model", "Sigma Spectrum")];
+    let mut targets = Vec::new();
+    for name in ["Pump 1", "Pump 2", "Pump 3"] {
+        targets.push(Target::Device(
+            wb.add_device(&device(name, &mk), FieldSource::Typed)?.id,
+        ));
+    }
+    let enc = control("ENC-01")?;
+    let earlier = wb.set_answer(&targets[1], enc, &respond(Response::No, "no encryption"))?;
+    let answers = wb.set_answers_bulk(
+        &targets,
+        enc,
+        &respond(Response::Yes, ""),
+        "bulk ENC-01 Yes on 3 devices",
+    )?;
+    assert_eq!(answers.len(), 3);
+    assert_eq!(
+        undo_label(&wb)?.as_deref(),
+        Some("bulk ENC-01 Yes on 3 devices")
+    );
+
+    wb.undo()?;
+    assert_eq!(wb.answer(&targets[0], "ENC-01")?, None);
+    assert_eq!(wb.answer(&targets[1], "ENC-01")?, Some(earlier));
+    assert_eq!(wb.answer(&targets[2], "ENC-01")?, None);
+    assert_eq!(
+        undo_label(&wb)?.as_deref(),
+        Some("answer DEV-0002 ENC-01 No")
+    );
+    wb.redo()?;
+    for (t, a) in targets.iter().zip(&answers) {
+        assert_eq!(wb.answer(t, "ENC-01")?.as_ref(), Some(a));
+    }
+    Ok(())
+}
+
+#[test]
 fn a_new_change_discards_the_redo_branch() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut wb = Workbook::create(
@@ -331,5 +375,81 @@ fn the_history_survives_closing_and_reopening() -> TestResult {
     );
     wb.redo()?;
     assert_eq!(wb.answer(&model, "INV-03")?, Some(saved));
+    Ok(())
+}
+
+#[test]
+fn a_change_over_the_row_limit_clears_the_history() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut wb = Workbook::create(
+        &dir.path().join("w.medsec"),
+        &pass(),
+        AssessmentMeta::default(),
+    )?;
+    let plan = control("IR-01")?;
+    let yes = respond(Response::Yes, "");
+    let sites =
+        |n: usize| -> Vec<Target> { (0..n).map(|i| Target::Site(format!("site {i}"))).collect() };
+    // Exactly at the limit: kept, and undone as one step.
+    let at_limit = sites(UNDO_STEP_ROWS);
+    wb.set_answers_bulk(&at_limit, plan, &yes, "bulk at the limit")?;
+    assert_eq!(undo_label(&wb)?.as_deref(), Some("bulk at the limit"));
+    wb.undo()?;
+    assert!(wb.answer_rows()?.is_empty());
+    wb.redo()?;
+    assert_eq!(wb.answer_rows()?.len(), UNDO_STEP_ROWS);
+
+    // One row more: nothing of the history is kept, the change itself is applied.
+    let over = sites(UNDO_STEP_ROWS + 1);
+    wb.set_answers_bulk(
+        &over,
+        plan,
+        &respond(Response::No, ""),
+        "bulk over the limit",
+    )?;
+    assert_eq!(wb.next_undo()?, None);
+    assert_eq!(wb.next_redo()?, None);
+    assert_eq!(wb.undo()?, None);
+    let rows = wb.answer_rows()?;
+    assert_eq!(rows.len(), UNDO_STEP_ROWS + 1);
+    assert!(rows.iter().all(|r| r.answer.response == Some(Response::No)));
+    // Later changes are recorded again.
+    wb.set_answer(&Target::Site(String::new()), plan, &yes)?;
+    assert_eq!(
+        undo_label(&wb)?.as_deref(),
+        Some("answer default site IR-01 Yes")
+    );
+    Ok(())
+}
+
+#[test]
+fn a_failed_bulk_change_records_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut wb = Workbook::create(
+        &dir.path().join("w.medsec"),
+        &pass(),
+        AssessmentMeta::default(),
+    )?;
+    let a = wb.add_device(&device("Pump 1", &[]), FieldSource::Typed)?;
+    let b = wb.add_device(&device("Pump 2", &[]), FieldSource::Typed)?;
+    let enc = control("ENC-01")?;
+    let ta = Target::Device(a.id);
+    let tb = Target::Device(b.id);
+    // B already has a note, A does not: N/A without a note fails on A, after B was written.
+    wb.set_answer(&tb, enc, &note("no PHI"))?;
+    let before: Option<Answer> = wb.answer(&tb, "ENC-01")?;
+    let na = respond(Response::NotApplicable, "");
+    let err = wb
+        .set_answers_bulk(&[tb.clone(), ta.clone()], enc, &na, "bulk ENC-01 N/A")
+        .err()
+        .ok_or("N/A without a note was accepted")?;
+    assert!(
+        err.to_string()
+            .starts_with("DEV-0001: ENC-01: N/A needs a note"),
+        "{err}"
+    );
+    assert_eq!(wb.answer(&tb, "ENC-01")?, before);
+    assert_eq!(wb.answer(&ta, "ENC-01")?, None);
+    assert_eq!(undo_label(&wb)?.as_deref(), Some("note DEV-0002 ENC-01"));
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The encrypted workbook through the library: create, reopen, answers, locks, versions.
 
-use medsec::assessment::{Response, Target, progress};
+use medsec::assessment::{AnswerSource, Response, Target, progress};
 use medsec::catalog::catalog;
 use medsec::workbook::{
     Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, Workbook,
@@ -262,5 +262,78 @@ fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
             conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         assert_eq!(rows, 0, "{table}");
     }
+    Ok(())
+}
+
+#[test]
+fn a_bulk_preview_lists_exactly_what_would_be_overwritten() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("w.medsec");
+    let mut wb = Workbook::create(&path, &pass(), AssessmentMeta::default())?;
+    let mk = [("manufacturer", "Baxter"), ("model", "Sigma Spectrum")];
+    let mut targets = Vec::new();
+    for i in 1..=6 {
+        let d = wb.add_device(&device(&format!("Pump {i}"), &mk), FieldSource::Typed)?;
+        targets.push(Target::Device(d.id));
+    }
+    let c = catalog().control("ENC-01").ok_or("ENC-01")?;
+    let set = |response: Option<Response>, note: &str, likelihood: Option<u8>| AnswerInput {
+        response: response.map(Some),
+        note: (!note.is_empty()).then(|| note.to_string()),
+        likelihood,
+        ..AnswerInput::default()
+    };
+    // 1: same response, no note: kept as it is.
+    wb.set_answer(&targets[0], c, &set(Some(Response::Yes), "", None))?;
+    // 2: a different response: overwritten.
+    let no = wb.set_answer(&targets[1], c, &set(Some(Response::No), "", None))?;
+    // 3: nothing stored.
+    // 4: same response, a different note: overwritten.
+    let noted = wb.set_answer(&targets[3], c, &set(Some(Response::Yes), "old note", None))?;
+    // 5: same response and the same note.
+    wb.set_answer(
+        &targets[4],
+        c,
+        &set(Some(Response::Yes), "fleet policy", None),
+    )?;
+    // 6: a different response with a likelihood the assessor gave: overwritten.
+    let rated = wb.set_answer(&targets[5], c, &set(Some(Response::Partial), "", Some(4)))?;
+
+    let input = set(Some(Response::Yes), "fleet policy", None);
+    let preview = wb.preview_bulk(&targets, c, &input)?;
+    assert_eq!(preview.targets, 6);
+    assert_eq!(
+        preview.overwritten,
+        vec![
+            (targets[1].clone(), no),
+            (targets[3].clone(), noted),
+            (targets[5].clone(), rated.clone()),
+        ]
+    );
+    // A rating only overwrites one the assessor gave, not a default.
+    let rating = AnswerInput {
+        likelihood: Some(2),
+        ..AnswerInput::default()
+    };
+    let preview = wb.preview_bulk(&targets, c, &rating)?;
+    assert_eq!(preview.overwritten, vec![(targets[5].clone(), rated)]);
+    // The preview changed nothing.
+    assert_eq!(
+        wb.next_undo()?.map(|s| s.label).as_deref(),
+        Some("answer DEV-0006 ENC-01 Partial")
+    );
+
+    let answers = wb.set_answers_bulk(&targets, c, &input, "bulk ENC-01 Yes on 6 devices")?;
+    assert_eq!(answers.len(), 6);
+    for (t, a) in targets.iter().zip(&answers) {
+        assert_eq!(a.response, Some(Response::Yes));
+        assert_eq!(a.note, "fleet policy");
+        assert_eq!(a.source, Some(AnswerSource::Bulk));
+        // Default ratings go with the finding; one the assessor gave stays.
+        let kept = if *t == targets[5] { Some(4) } else { None };
+        assert_eq!((a.likelihood, a.impact), (kept, None), "{t:?}");
+        assert_eq!(wb.answer(t, "ENC-01")?.as_ref(), Some(a));
+    }
+    assert!(wb.preview_bulk(&targets, c, &input)?.overwritten.is_empty());
     Ok(())
 }

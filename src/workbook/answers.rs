@@ -1,4 +1,5 @@
-//! Answers in the workbook: set one (committed at once, one undo step), load them all.
+//! Answers in the workbook: set one or the same on many targets (committed at once, one undo
+//! step), load them all.
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -34,6 +35,16 @@ pub struct AnswerInput {
     pub impact: Option<u8>,
     /// Confirms an unconfirmed suggestion.
     pub confirm: bool,
+}
+
+/// What applying one answer to many targets would overwrite.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BulkPreview {
+    /// How many targets get the answer.
+    pub targets: usize,
+    /// Existing answers that would change (a different response, or a note / ratings the input
+    /// replaces), with their target, in target order.
+    pub overwritten: Vec<(Target, Answer)>,
 }
 
 /// One stored answer with its target, as loaded for exports.
@@ -163,6 +174,70 @@ impl Workbook {
             Ok((answer, label))
         })
     }
+
+    /// What applying `input` to every target would overwrite (see [`BulkPreview`]): an existing
+    /// answer counts when it has a response and the input sets a different one (or clears it),
+    /// or it has a non-empty note, observed value, evidence reference or recommendation and the
+    /// input sets a different text, or it has a likelihood / impact rated by the assessor (not a
+    /// default) and the input sets a different rating. Targets are expected to be distinct.
+    ///
+    /// Errors: `Sqlite`.
+    pub fn preview_bulk(
+        &self,
+        targets: &[Target],
+        control: &Control,
+        input: &AnswerInput,
+    ) -> Result<BulkPreview, WorkbookError> {
+        let mut overwritten = Vec::new();
+        for target in targets {
+            if let Some(existing) = self.answer(target, &control.id)?
+                && overwrites(&existing, input)
+            {
+                overwritten.push((target.clone(), existing));
+            }
+        }
+        Ok(BulkPreview {
+            targets: targets.len(),
+            overwritten,
+        })
+    }
+
+    /// Applies `input` to every target in ONE transaction and ONE undo step labelled `label`
+    /// (e.g. `bulk ENC-01 Yes on 14 devices`); same defaults and validation as
+    /// [`Workbook::set_answer`] (source defaults to `AnswerSource::Bulk` when `input.source` is
+    /// `None`). All or nothing: an invalid answer on any target changes nothing. Returns the
+    /// stored answers in target order.
+    ///
+    /// Errors: `Invalid` (as `set_answer`, the message prefixed with the target), `Sqlite`.
+    pub fn set_answers_bulk(
+        &mut self,
+        targets: &[Target],
+        control: &Control,
+        input: &AnswerInput,
+        label: &str,
+    ) -> Result<Vec<Answer>, WorkbookError> {
+        let mut input = input.clone();
+        input.source = input.source.or(Some(AnswerSource::Bulk));
+        let assessor = self.meta.assessor.clone();
+        self.recorded(|tx, rec| {
+            let mut ctx = AnswerContext::new(&assessor);
+            let mut answers = Vec::with_capacity(targets.len());
+            for target in targets {
+                let answer = match apply_answer(tx, &mut ctx, rec, target, control, &input) {
+                    Ok(a) => a,
+                    Err(TxError::Invalid(m)) => {
+                        return Err(TxError::Invalid(format!(
+                            "{}: {m}",
+                            target_name(tx, target)?
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                };
+                answers.push(answer);
+            }
+            Ok((answers, label.to_string()))
+        })
+    }
 }
 
 /// What setting answers needs besides the transaction: who answers, and the devices read for
@@ -219,7 +294,8 @@ fn impact_dimensions(control: &Control) -> Vec<ImpactDimension> {
     })
 }
 
-/// The one code path that sets an answer inside a transaction: validates, applies defaults, stores or removes the row, and notes the
+/// The one code path that sets an answer inside a transaction (for `set_answer` and
+/// `set_answers_bulk`): validates, applies defaults, stores or removes the row, and notes the
 /// row with the recorder.
 fn apply_answer(
     tx: &Transaction<'_>,
@@ -336,6 +412,31 @@ fn answer_label(target: &str, control_id: &str, input: &AnswerInput) -> String {
         None => "edit",
     };
     format!("{verb} {target} {control_id}")
+}
+
+/// Whether applying `input` would overwrite something in `existing` (see
+/// [`Workbook::preview_bulk`]).
+fn overwrites(existing: &Answer, input: &AnswerInput) -> bool {
+    let response =
+        matches!(input.response, Some(r) if existing.response.is_some() && r != existing.response);
+    let text = |new: &Option<String>, old: &str| {
+        new.as_ref()
+            .is_some_and(|n| !old.trim().is_empty() && clean_text(n) != old)
+    };
+    let rating = |new: Option<u8>, old: Option<u8>, default: bool| {
+        new.is_some_and(|n| !default && old.is_some_and(|o| o != n))
+    };
+    response
+        || text(&input.note, &existing.note)
+        || text(&input.observed, &existing.observed)
+        || text(&input.evidence_ref, &existing.evidence_ref)
+        || text(&input.recommendation, &existing.recommendation)
+        || rating(
+            input.likelihood,
+            existing.likelihood,
+            existing.likelihood_default,
+        )
+        || rating(input.impact, existing.impact, existing.impact_default)
 }
 
 fn delete_answer(conn: &Connection, target: &Target, control_id: &str) -> rusqlite::Result<()> {

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-pub use answers::{AnswerInput, AnswerRow};
+pub use answers::{AnswerInput, AnswerRow, BulkPreview};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
