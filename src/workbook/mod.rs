@@ -12,6 +12,7 @@ mod answers;
 mod devices;
 mod lock;
 pub mod passphrase;
+mod risk;
 pub mod schema;
 mod targets;
 mod undo;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 pub use answers::{AnswerInput, AnswerRow, BulkPreview};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
+pub use risk::{RiskEntry, RiskEntryInput};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
 
 use crate::catalog::{Catalog, catalog};

@@ -92,6 +92,11 @@ impl RowKey {
         Self::keyed(Table::Answer, target, control_id)
     }
 
+    /// The risk register row of `target` and `control_id`.
+    pub(super) fn risk_entry(target: &Target, control_id: &str) -> RowKey {
+        Self::keyed(Table::RiskEntry, target, control_id)
+    }
+
     fn keyed(table: Table, target: &Target, control_id: &str) -> RowKey {
         let (kind, key, _, _) = target_columns(target);
         RowKey::Keyed {
