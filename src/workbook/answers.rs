@@ -5,8 +5,9 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::devices::{devices_in, live_device_in};
+use super::snapshot::RowKey;
 use super::targets::{covers, target_columns, target_name, target_of};
-use super::undo::{Recorder, RowKey};
+use super::undo::Recorder;
 use super::{TxError, Workbook, WorkbookError};
 use crate::assessment::{Answer, AnswerSet, AnswerSource, Response, Target, check_text_limit};
 use crate::catalog::{Control, ImpactDimension, catalog};

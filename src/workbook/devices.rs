@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
 
-use super::undo::{Recorder, RowKey};
+use super::snapshot::RowKey;
+use super::undo::Recorder;
 use super::{TxError, Workbook, WorkbookError, now_utc};
 use crate::device::fields::{self, FieldKind, format_short_id};
 use crate::device::{Device, NetworkService, services_text};

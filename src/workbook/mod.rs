@@ -14,6 +14,7 @@ mod lock;
 pub mod passphrase;
 mod risk;
 pub mod schema;
+mod snapshot;
 mod targets;
 mod undo;
 

@@ -4,8 +4,8 @@
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::snapshot::RowKey;
 use super::targets::{target_columns, target_name, target_of};
-use super::undo::RowKey;
 use super::{TxError, Workbook, WorkbookError, now_utc};
 use crate::assessment::{Target, check_text_limit};
 use crate::device::fields::clean_text;
