@@ -16,7 +16,6 @@ pub mod burst;
 pub mod key;
 pub mod keymap;
 pub mod layout;
-pub mod pending_api;
 mod popups;
 pub mod render;
 mod screens;

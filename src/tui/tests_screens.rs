@@ -32,6 +32,17 @@ fn stored(
         .and_then(|a| a.response))
 }
 
+/// The response stored in an open workbook (read from the database, not the app's memory).
+fn in_workbook(
+    wb: &Workbook,
+    device: i64,
+    control: &str,
+) -> Result<Option<Response>, Box<dyn std::error::Error>> {
+    Ok(wb
+        .answer(&Target::Device(device), control)?
+        .and_then(|a| a.response))
+}
+
 #[test]
 fn walkthrough_answers_and_moves_on_80x24_and_160x48() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -189,7 +200,7 @@ fn delete_asks_first_and_undo_brings_the_device_back() -> TestResult {
     let wb = Workbook::open(&path, &pass(), Access::Write)?;
     assert_eq!(wb.devices()?.len(), 5);
     assert_eq!(
-        stored(&path, 1, "INV-01")?,
+        in_workbook(&wb, 1, "INV-01")?,
         Some(Response::Yes),
         "with its answers"
     );
@@ -205,19 +216,25 @@ fn undo_and_redo_of_answers_survive_a_restart() -> TestResult {
     let mut app = new_app(wb)?;
     press(&mut app, &["enter", "y", "n"])?;
     press(&mut app, &["ctrl-z"])?;
-    assert_eq!(stored(&path, 1, "INV-02")?, None);
-    assert_eq!(stored(&path, 1, "INV-01")?, Some(Response::Yes));
+    assert_eq!(in_workbook(app.workbook(), 1, "INV-02")?, None);
+    assert_eq!(
+        in_workbook(app.workbook(), 1, "INV-01")?,
+        Some(Response::Yes)
+    );
     drop(app);
     let wb = Workbook::open(&path, &pass(), Access::Write)?;
     let mut app = new_app(wb)?;
     press(&mut app, &["ctrl-z"])?;
     assert_eq!(
-        stored(&path, 1, "INV-01")?,
+        in_workbook(app.workbook(), 1, "INV-01")?,
         None,
         "undo works after a restart"
     );
     press(&mut app, &["ctrl-y"])?;
-    assert_eq!(stored(&path, 1, "INV-01")?, Some(Response::Yes));
+    assert_eq!(
+        in_workbook(app.workbook(), 1, "INV-01")?,
+        Some(Response::Yes)
+    );
     Ok(())
 }
 
@@ -294,13 +311,18 @@ fn bulk_answer_goes_to_every_unit_of_the_model_after_a_question() -> TestResult 
     press(&mut app, &["enter"])?;
     insta::assert_snapshot!("bulk_confirm_80x24", draw(&mut app, 80, 24)?);
     press(&mut app, &["y"])?;
-    assert_eq!(stored(&path, 4, "INV-01")?, Some(Response::Yes));
+    assert_eq!(
+        in_workbook(app.workbook(), 4, "INV-01")?,
+        Some(Response::Yes)
+    );
     press(&mut app, &["ctrl-z"])?;
     assert_eq!(
-        stored(&path, 4, "INV-01")?,
+        in_workbook(app.workbook(), 4, "INV-01")?,
         Some(Response::No),
         "one undo takes it all back"
     );
+    drop(app);
+    assert_eq!(stored(&path, 4, "INV-01")?, Some(Response::No));
     Ok(())
 }
 

@@ -6,7 +6,6 @@
 use crate::assessment::{Response, Target, model_key};
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
-use crate::tui::pending_api::PendingApi;
 use crate::tui::popups::confirm::{Confirm, Pending};
 use crate::tui::popups::menu::{Choice, Item, Menu};
 use crate::tui::text;
@@ -168,10 +167,10 @@ pub fn ask(app: &mut App, devices: &[i64], what: &str) {
     if preview.overwritten.is_empty() {
         lines.push("No answer given before is overwritten.".into());
     } else {
-        lines.push(format!(
-            "These {} answers given before are overwritten:",
-            preview.overwritten.len()
-        ));
+        lines.push(match preview.overwritten.len() {
+            1 => "This answer given before is overwritten:".to_string(),
+            n => format!("These {n} answers given before are overwritten:"),
+        });
         for (target, old) in &preview.overwritten {
             let who = target_name(app, target);
             let was = old.response.map(Response::label).unwrap_or("not assessed");
@@ -180,7 +179,7 @@ pub fn ask(app: &mut App, devices: &[i64], what: &str) {
             } else {
                 format!(" (note: {})", text::truncate(old.note.trim(), 40))
             };
-            lines.push(format!("  {who}: {was} → {}{note}", response.label()));
+            lines.push(format!("· {who}: {was} → {}{note}", response.label()));
         }
     }
     lines.push("It is one step: undo takes all of it back.".into());

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use crate::assessment::Target;
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::pending_api::RiskEntryInput;
+use crate::workbook::RiskEntryInput;
 
 /// The findings list (computed when shown, again after a change) and its cursor.
 #[derive(Debug, Clone, Default)]
