@@ -873,3 +873,30 @@ fn status_counts_as_the_exported_summary_does() -> TestResult {
     assert_eq!(row[5].to_string(), "1", "No on Summary");
     Ok(())
 }
+
+/// The progress bar is drawn only at a terminal: with stderr captured (as in a pipe or a log),
+/// imports and exports write nothing there, not even a cleared bar.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() -> TestResult {
+    let env = Env::new()?;
+    let quiet = |args: &[&str], file: &Path| -> TestResult {
+        let out = env.wb().args(args).arg(file).output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?} wrote to stderr");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.contains('\r') && !stdout.contains('\u{1b}'),
+            "{args:?}: {stdout:?}"
+        );
+        Ok(())
+    };
+    quiet(&["import", "nmap"], &corpus("nmap/nmap-ndiff-random-1.xml"))?;
+    quiet(
+        &["import", "inventory", "--skip-invalid"],
+        &corpus("assets/udea-lime-F-147-inventario-equipos-biomedicos-redacted.xlsx"),
+    )?;
+    quiet(&["export", "xlsx"], &env.path("out.xlsx"))?;
+    quiet(&["export", "template"], &env.path("blank.xlsx"))?;
+    Ok(())
+}

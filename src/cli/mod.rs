@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod json;
 mod output;
+mod progress;
 mod status;
 
 use output::say;
