@@ -900,3 +900,25 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() -> TestResult {
     quiet(&["export", "template"], &env.path("blank.xlsx"))?;
     Ok(())
 }
+
+/// `medsec` with an empty environment: no HOME, no workbook, no passphrase.
+fn bare() -> Command {
+    let mut c = Command::cargo_bin("medsec").unwrap_or_else(|e| panic!("medsec binary: {e}"));
+    c.env_clear();
+    c
+}
+
+#[test]
+fn a_missing_argument_is_named_on_the_one_line() -> TestResult {
+    for (args, missing) in [
+        (&["init"][..], "not provided: <PATH>"),
+        (&["answer", "DEV-0001"][..], "not provided: <CONTROL>"),
+    ] {
+        let out = bare().args(args).output()?;
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr)?;
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(missing), "{stderr}");
+    }
+    Ok(())
+}
