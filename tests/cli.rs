@@ -909,6 +909,48 @@ fn bare() -> Command {
 }
 
 #[test]
+fn completions_need_no_workbook_and_name_the_commands() -> TestResult {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bare().args(["completions", shell]).output()?;
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{shell} wrote to stderr");
+        let script = String::from_utf8(out.stdout)?;
+        for word in ["import", "export", "device", "nmap", "workbook"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    // Paths complete as files.
+    let zsh = bare().args(["completions", "zsh"]).output()?;
+    assert!(String::from_utf8(zsh.stdout)?.contains(":PATH:_files"));
+    // A workbook option is accepted and never opened.
+    bare()
+        .args(["-w", "/nonexistent/w.medsec", "completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("_medsec()"));
+    Ok(())
+}
+
+#[test]
+fn an_unknown_shell_is_a_usage_error_on_one_line() -> TestResult {
+    let out = bare().args(["completions", "tcsh"]).output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr)?;
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("'tcsh'"), "{stderr}");
+    assert!(
+        stderr.contains("bash, elvish, fish, powershell, zsh"),
+        "{stderr}"
+    );
+    Ok(())
+}
+
+#[test]
 fn a_missing_argument_is_named_on_the_one_line() -> TestResult {
     for (args, missing) in [
         (&["init"][..], "not provided: <PATH>"),
@@ -920,5 +962,35 @@ fn a_missing_argument_is_named_on_the_one_line() -> TestResult {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(missing), "{stderr}");
     }
+    Ok(())
+}
+
+#[test]
+fn the_manpage_is_roff_and_covers_the_commands() -> TestResult {
+    let out = bare()
+        .args(["-w", "/nonexistent/w.medsec", "manpage"])
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+    let page = String::from_utf8(out.stdout)?;
+    assert!(page.starts_with(".TH MEDSEC 1 "), "{}", &page[..60]);
+    for heading in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS"] {
+        assert!(page.contains(heading), "no {heading}");
+    }
+    for command in [
+        "medsec import nmap",
+        "medsec import inventory",
+        "medsec export xlsx",
+        "medsec device add",
+        "medsec completions",
+    ] {
+        assert!(page.contains(&format!(".SS \"{command}\"")), "no {command}");
+    }
+    // The inventory fields of `device add` are there as options.
+    assert!(page.contains(r"\-\-serial\-number"));
     Ok(())
 }

@@ -2,11 +2,13 @@
 //! every error into one line on stderr and an exit code.
 
 mod args;
+mod completions;
 mod device;
 mod error;
 mod export;
 mod import;
 mod json;
+mod manpage;
 mod output;
 mod progress;
 mod status;
@@ -198,6 +200,9 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         Command::Export(ExportCommand::Template { out, devices }) => {
             export::template(&out, devices)
         }
+        // Neither needs a workbook or a passphrase.
+        Command::Completions { shell } => completions::run(shell),
+        Command::Manpage => manpage::run(),
     }
 }
 
