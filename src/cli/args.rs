@@ -113,7 +113,7 @@ pub enum DeviceCommand {
         after_help = "Example:\n  medsec device add --name \"Infusion pump 3\" --manufacturer \"B. Braun\" --model \"Infusomat Space\" --serial-number 12345 --ip-addresses 10.1.2.3 --criticality Therapeutic"
     )]
     Add,
-    /// Change fields of a device (--FIELD \"\" clears a field).
+    /// Change fields of a device (--FIELD "" clears a field).
     #[command(
         after_help = "Example:\n  medsec device edit DEV-0001 --room \"ICU bed 4\" --vlan \"\""
     )]
