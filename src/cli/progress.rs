@@ -44,7 +44,7 @@ impl Bar {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
             .with_finish(ProgressFinish::AndClear)
             .with_prefix(name.into_owned())
-            .with_message("starting");
+            .with_message("preparing");
         bar.set_style(style(Units::None));
         bar.enable_steady_tick(TICK);
         Bar {
