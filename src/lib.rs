@@ -12,6 +12,7 @@ pub mod device;
 pub mod export;
 pub mod import;
 pub mod panic_guard;
+pub mod progress;
 pub mod risk;
 pub mod tui;
 pub mod workbook;

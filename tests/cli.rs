@@ -873,3 +873,124 @@ fn status_counts_as_the_exported_summary_does() -> TestResult {
     assert_eq!(row[5].to_string(), "1", "No on Summary");
     Ok(())
 }
+
+/// The progress bar is drawn only at a terminal: with stderr captured (as in a pipe or a log),
+/// imports and exports write nothing there, not even a cleared bar.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() -> TestResult {
+    let env = Env::new()?;
+    let quiet = |args: &[&str], file: &Path| -> TestResult {
+        let out = env.wb().args(args).arg(file).output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?} wrote to stderr");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.contains('\r') && !stdout.contains('\u{1b}'),
+            "{args:?}: {stdout:?}"
+        );
+        Ok(())
+    };
+    quiet(&["import", "nmap"], &corpus("nmap/nmap-ndiff-random-1.xml"))?;
+    quiet(
+        &["import", "inventory", "--skip-invalid"],
+        &corpus("assets/udea-lime-F-147-inventario-equipos-biomedicos-redacted.xlsx"),
+    )?;
+    quiet(&["export", "xlsx"], &env.path("out.xlsx"))?;
+    quiet(&["export", "template"], &env.path("blank.xlsx"))?;
+    Ok(())
+}
+
+/// `medsec` with an empty environment: no HOME, no workbook, no passphrase.
+fn bare() -> Command {
+    let mut c = Command::cargo_bin("medsec").unwrap_or_else(|e| panic!("medsec binary: {e}"));
+    c.env_clear();
+    c
+}
+
+#[test]
+fn completions_need_no_workbook_and_name_the_commands() -> TestResult {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bare().args(["completions", shell]).output()?;
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{shell} wrote to stderr");
+        let script = String::from_utf8(out.stdout)?;
+        for word in ["import", "export", "device", "nmap", "workbook"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    // Paths complete as files.
+    let zsh = bare().args(["completions", "zsh"]).output()?;
+    assert!(String::from_utf8(zsh.stdout)?.contains(":PATH:_files"));
+    // A workbook option is accepted and never opened.
+    bare()
+        .args(["-w", "/nonexistent/w.medsec", "completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("_medsec()"));
+    Ok(())
+}
+
+#[test]
+fn an_unknown_shell_is_a_usage_error_on_one_line() -> TestResult {
+    let out = bare().args(["completions", "tcsh"]).output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr)?;
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("'tcsh'"), "{stderr}");
+    assert!(
+        stderr.contains("bash, elvish, fish, powershell, zsh"),
+        "{stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_missing_argument_is_named_on_the_one_line() -> TestResult {
+    for (args, missing) in [
+        (&["init"][..], "not provided: <PATH>"),
+        (&["answer", "DEV-0001"][..], "not provided: <CONTROL>"),
+    ] {
+        let out = bare().args(args).output()?;
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr)?;
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(missing), "{stderr}");
+    }
+    Ok(())
+}
+
+#[test]
+fn the_manpage_is_roff_and_covers_the_commands() -> TestResult {
+    let out = bare()
+        .args(["-w", "/nonexistent/w.medsec", "manpage"])
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+    let page = String::from_utf8(out.stdout)?;
+    assert!(page.starts_with(".TH MEDSEC 1 "), "{}", &page[..60]);
+    for heading in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS"] {
+        assert!(page.contains(heading), "no {heading}");
+    }
+    for command in [
+        "medsec import nmap",
+        "medsec import inventory",
+        "medsec export xlsx",
+        "medsec device add",
+        "medsec completions",
+    ] {
+        assert!(page.contains(&format!(".SS \"{command}\"")), "no {command}");
+    }
+    // The inventory fields of `device add` are there as options.
+    assert!(page.contains(r"\-\-serial\-number"));
+    Ok(())
+}

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
+use clap_complete::Shell;
 
 /// medsec: walk medical devices through a security risk assessment, offline, in one encrypted
 /// workbook file.
@@ -15,11 +16,17 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     /// The workbook file (else MEDSEC_WORKBOOK, else the one in the platform data directory).
-    #[arg(short = 'w', long = "workbook", global = true, value_name = "PATH")]
+    #[arg(
+        short = 'w',
+        long = "workbook",
+        global = true,
+        value_name = "PATH",
+        value_hint = ValueHint::FilePath
+    )]
     pub workbook: Option<PathBuf>,
 
     /// Read the passphrase from this file (one trailing newline is ignored).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub passphrase_file: Option<PathBuf>,
 
     /// What to do; without a command the TUI opens on the workbook.
@@ -34,6 +41,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  medsec open site.medsec")]
     Open {
         /// The workbook (else -w, MEDSEC_WORKBOOK, or the default).
+        #[arg(value_hint = ValueHint::FilePath)]
         path: Option<PathBuf>,
     },
     /// Create a new encrypted workbook.
@@ -62,12 +70,26 @@ pub enum Command {
     /// Write the assessment out (the files are NOT encrypted).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Print a completion script for a shell to stdout (no workbook needed).
+    #[command(
+        after_help = "Examples:\n  medsec completions bash > ~/.local/share/bash-completion/completions/medsec\n  medsec completions zsh > ~/.zfunc/_medsec      (with fpath+=~/.zfunc before compinit)\n  medsec completions fish > ~/.config/fish/completions/medsec.fish"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff) to stdout: every command and its options (no workbook
+    /// needed).
+    #[command(after_help = "Example:\n  medsec manpage > medsec.1 && man -l medsec.1")]
+    Manpage,
 }
 
 /// `medsec init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to create the workbook (must not exist).
+    #[arg(value_hint = ValueHint::FilePath)]
     pub path: PathBuf,
     /// Organisation assessed.
     #[arg(long)]
@@ -91,7 +113,7 @@ pub enum DeviceCommand {
         after_help = "Example:\n  medsec device add --name \"Infusion pump 3\" --manufacturer \"B. Braun\" --model \"Infusomat Space\" --serial-number 12345 --ip-addresses 10.1.2.3 --criticality Therapeutic"
     )]
     Add,
-    /// Change fields of a device (--FIELD \"\" clears a field).
+    /// Change fields of a device (--FIELD "" clears a field).
     #[command(
         after_help = "Example:\n  medsec device edit DEV-0001 --room \"ICU bed 4\" --vlan \"\""
     )]
@@ -174,7 +196,7 @@ pub struct ImportOptions {
     #[arg(long)]
     pub skip_invalid: bool,
     /// Write the full per-row report to this file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub report: Option<PathBuf>,
 }
 
@@ -185,6 +207,7 @@ pub enum ImportCommand {
     #[command(after_help = "Example:\n  medsec import nmap scan.xml --dry-run")]
     Nmap {
         /// The nmap XML file.
+        #[arg(value_hint = ValueHint::FilePath)]
         file: PathBuf,
         #[command(flatten)]
         options: ImportOptions,
@@ -192,6 +215,7 @@ pub enum ImportCommand {
     /// An inventory export: CSV, XLSX, XLS or ODS.
     Inventory {
         /// The inventory file.
+        #[arg(value_hint = ValueHint::FilePath)]
         file: PathBuf,
         /// The sheet to read (default: the first).
         #[arg(long)]
@@ -214,6 +238,7 @@ pub enum ExportCommand {
     #[command(after_help = "Example:\n  medsec export xlsx assessment.xlsx --as-of 2026-11-30")]
     Xlsx {
         /// Output file.
+        #[arg(value_hint = ValueHint::FilePath)]
         out: PathBuf,
         /// The date every "overdue" and "expired" refers to (default: today).
         #[arg(long, value_name = "DATE")]
@@ -223,6 +248,7 @@ pub enum ExportCommand {
     #[command(after_help = "Example:\n  medsec export template blank.xlsx --devices 50")]
     Template {
         /// Output file.
+        #[arg(value_hint = ValueHint::FilePath)]
         out: PathBuf,
         /// Number of blank device rows.
         #[arg(long, default_value_t = 20)]

@@ -4,8 +4,11 @@ use super::output::say;
 use std::path::Path;
 
 use super::error::CliError;
+use super::progress::Bar;
 use crate::device::fields::parse_date;
-use crate::export::{ExportOptions, ExportSummary, export_template, export_xlsx};
+use crate::export::{
+    ExportOptions, ExportSummary, export_template_with_progress, export_xlsx_with_progress,
+};
 use crate::workbook::Workbook;
 
 const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; the export is not, and sheet protection is not encryption): keep it on an encrypted drive or share.";
@@ -20,8 +23,10 @@ pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(),
         as_of,
         app_version: env!("CARGO_PKG_VERSION"),
     };
-    let summary = export_xlsx(wb, out, &opts).map_err(|e| CliError::general(e.to_string()))?;
-    report(&summary)
+    let mut bar = Bar::for_file(out);
+    let summary = export_xlsx_with_progress(wb, out, &opts, &mut bar);
+    bar.clear();
+    report(&summary.map_err(|e| CliError::general(e.to_string()))?)
 }
 
 pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {
@@ -29,9 +34,10 @@ pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {
         as_of: chrono::Local::now().date_naive(),
         app_version: env!("CARGO_PKG_VERSION"),
     };
-    let summary =
-        export_template(out, devices, &opts).map_err(|e| CliError::general(e.to_string()))?;
-    report(&summary)
+    let mut bar = Bar::for_file(out);
+    let summary = export_template_with_progress(out, devices, &opts, &mut bar);
+    bar.clear();
+    report(&summary.map_err(|e| CliError::general(e.to_string()))?)
 }
 
 fn report(s: &ExportSummary) -> Result<(), CliError> {

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use super::args::ImportOptions;
 use super::error::CliError;
-use crate::import::inventory::{InventoryOptions, read_inventory};
+use super::progress::Bar;
+use crate::import::inventory::{InventoryOptions, read_inventory_with_progress};
 use crate::import::nmap;
 use crate::import::plan::ImportPlan;
 use crate::import::{plan_inventory, plan_nmap};
@@ -16,7 +17,10 @@ pub(super) fn nmap(
     file: &Path,
     options: &ImportOptions,
 ) -> Result<(), CliError> {
-    let scan = nmap::parse_file(file).map_err(|e| CliError::input(with_path(file, &e)))?;
+    let mut bar = Bar::for_file(file);
+    let scan = nmap::parse_file_with_progress(file, &mut bar);
+    bar.clear();
+    let scan = scan.map_err(|e| CliError::input(with_path(file, &e)))?;
     let typed = wb.typed_fields_map()?;
     let plan = plan_nmap::plan_nmap(&scan, wb.devices()?, &typed);
     if scan.hosts.is_empty() {
@@ -51,7 +55,10 @@ pub(super) fn inventory(
         header_row,
         map: pairs,
     };
-    let inv = read_inventory(file, &opts).map_err(|e| {
+    let mut bar = Bar::for_file(file);
+    let inv = read_inventory_with_progress(file, &opts, &mut bar);
+    bar.clear();
+    let inv = inv.map_err(|e| {
         let code = if e.is_usage() {
             super::exit::USAGE
         } else {

@@ -2,12 +2,15 @@
 //! every error into one line on stderr and an exit code.
 
 mod args;
+mod completions;
 mod device;
 mod error;
 mod export;
 mod import;
 mod json;
+mod manpage;
 mod output;
+mod progress;
 mod status;
 
 use output::say;
@@ -59,13 +62,22 @@ fn usage_error(e: &clap::Error) -> i32 {
         let _ = e.print();
         return e.exit_code();
     }
+    // clap's first paragraph, on one line: the error and what belongs to it (the missing
+    // arguments, the possible values).
     let text = e.render().to_string();
-    let first = text
+    let first: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let first = first.join(" ");
+    let first = first.strip_prefix("error: ").unwrap_or(&first);
+    let first = if first.is_empty() {
+        "invalid arguments"
+    } else {
+        first
+    };
     eprintln!("medsec: {first} (see --help)");
     exit::USAGE
 }
@@ -188,6 +200,9 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         Command::Export(ExportCommand::Template { out, devices }) => {
             export::template(&out, devices)
         }
+        // Neither needs a workbook or a passphrase.
+        Command::Completions { shell } => completions::run(shell),
+        Command::Manpage => manpage::run(),
     }
 }
 

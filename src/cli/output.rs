@@ -11,16 +11,26 @@ pub const BROKEN_PIPE: i32 = 141;
 /// [`BROKEN_PIPE`]; any other write error is a general error.
 pub fn write(args: std::fmt::Arguments<'_>) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    out.write_fmt(args).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            CliError {
-                code: BROKEN_PIPE,
-                message: String::new(),
-            }
-        } else {
-            CliError::general(format!("cannot write to standard output: {e}"))
+    out.write_fmt(args).map_err(stdout_error)
+}
+
+/// Writes bytes to stdout and flushes them, with the errors of [`write`].
+pub fn write_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
+}
+
+fn stdout_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError {
+            code: BROKEN_PIPE,
+            message: String::new(),
         }
-    })
+    } else {
+        CliError::general(format!("cannot write to standard output: {e}"))
+    }
 }
 
 /// `say!("...")`: like `println!`, through [`write`], returning early on failure.

@@ -6,6 +6,9 @@
 //! its temporary files in a private folder next to the output (owner-only, removed on every exit
 //! path), read the file back with calamine and check it, and only then move it into place.
 //!
+//! The `_with_progress` forms report the rows written and read back to a
+//! [`Progress`](crate::progress::Progress) watcher.
+//!
 //! Layout: [`layout`] (sheets, columns, lists as data); cells: [`xlsx`]; what is written:
 //! `plan` and `counts`; one writer per sheet under `sheets`; the read-back: `verify`.
 
@@ -21,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use crate::progress::{NoProgress, Progress, Stage};
 use crate::workbook::{Workbook, WorkbookError};
 use layout::{SHEETS, SheetKind};
 use plan::ExportData;
@@ -185,8 +189,24 @@ pub fn export_xlsx(
     out: &Path,
     opts: &ExportOptions,
 ) -> Result<ExportSummary, ExportError> {
+    export_xlsx_with_progress(wb, out, opts, &mut NoProgress)
+}
+
+/// [`export_xlsx`], reporting to `progress`: [`Stage::Writing`] in rows of the sheets that grow
+/// with the data (`1 Inventory`, the control sheets, `Risk Register`, header rows included; the
+/// other sheets are a few dozen rows each and not counted), then [`Stage::Saving`] (no units)
+/// while the sheets are compressed into the file, then [`Stage::Checking`] in rows read back,
+/// of every sheet. Nothing is reported while the workbook is read, before the first stage.
+///
+/// Errors: as [`export_xlsx`].
+pub fn export_xlsx_with_progress(
+    wb: &Workbook,
+    out: &Path,
+    opts: &ExportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ExportSummary, ExportError> {
     let data = ExportData::from_workbook(wb, opts.as_of)?;
-    write_verified(&data, out, opts)
+    write_verified(&data, out, opts, progress)
 }
 
 /// Writes the blank template to `out`: the same workbook without data — catalog, lists, the
@@ -199,27 +219,42 @@ pub fn export_template(
     blank_devices: usize,
     opts: &ExportOptions,
 ) -> Result<ExportSummary, ExportError> {
+    export_template_with_progress(out, blank_devices, opts, &mut NoProgress)
+}
+
+/// [`export_template`], reporting to `progress` the stages of [`export_xlsx_with_progress`].
+///
+/// Errors: as [`export_template`].
+pub fn export_template_with_progress(
+    out: &Path,
+    blank_devices: usize,
+    opts: &ExportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ExportSummary, ExportError> {
     let data = ExportData::template(blank_devices, opts.as_of);
-    write_verified(&data, out, opts)
+    write_verified(&data, out, opts, progress)
 }
 
 fn write_verified(
     data: &ExportData,
     out: &Path,
     opts: &ExportOptions,
+    progress: &mut dyn Progress,
 ) -> Result<ExportSummary, ExportError> {
     check_output(out)?;
     let folder = PrivateDir::next_to(out)?;
     let tmp_file = folder.path().join("export.xlsx");
     let ctx = Context::new(data, opts);
     // rust_xlsxwriter panics when a write fails in constant-memory mode (e.g. a full disk).
-    let written = crate::panic_guard::quietly(|| write_workbook(&ctx, &tmp_file, folder.path()))
-        .map_err(|reason| ExportError::Io {
-            path: out.to_path_buf(),
-            source: std::io::Error::other(reason),
-        })?;
+    let written =
+        crate::panic_guard::quietly(|| write_workbook(&ctx, &tmp_file, folder.path(), progress))
+            .map_err(|reason| ExportError::Io {
+                path: out.to_path_buf(),
+                source: std::io::Error::other(reason),
+            })?;
     let (records, devices, answers) = written.map_err(|e| e.in_file(out))?;
-    verify::check(&tmp_file, out, &records)?;
+    progress.stage(Stage::Checking);
+    verify::check(&tmp_file, out, &records, progress)?;
     restrict_to_owner(&tmp_file)?;
     fs::rename(&tmp_file, out).map_err(|source| ExportError::Io {
         path: out.to_path_buf(),
@@ -295,11 +330,29 @@ fn is_medsec_export(path: &Path) -> bool {
     member.take(1 << 20).read_to_string(&mut text).is_ok() && text.contains("name=\"_medsec\"")
 }
 
-/// Writes every sheet in order; returns the records, device rows and answered rows.
+/// Whether the rows of a sheet are counted by [`Stage::Writing`]: the sheets that grow with the
+/// data.
+fn counts_rows(kind: SheetKind) -> bool {
+    matches!(
+        kind,
+        SheetKind::Inventory | SheetKind::Controls(_) | SheetKind::RiskRegister
+    )
+}
+
+/// The rows [`Stage::Writing`] counts: every row of the sheets of [`counts_rows`], header rows
+/// included.
+fn rows_to_write(ctx: &Context<'_>) -> u64 {
+    let headers = SHEETS.iter().filter(|(_, k)| counts_rows(*k)).count();
+    (ctx.data.devices.len() + ctx.control_rows + ctx.findings.len() + headers) as u64
+}
+
+/// Writes every sheet in order, reporting [`Stage::Writing`] and then [`Stage::Saving`];
+/// returns the records, device rows and answered rows.
 fn write_workbook(
     ctx: &Context<'_>,
     path: &Path,
     tempdir: &Path,
+    progress: &mut dyn Progress,
 ) -> Result<(Vec<SheetRecord>, usize, usize), ExportError> {
     let book_err = |e| ExportError::xlsx("(workbook)", e);
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -310,11 +363,21 @@ fn write_workbook(
     let styles = Styles::new(ctx.data.catalog);
     let mut records: Vec<SheetRecord> = Vec::with_capacity(SHEETS.len());
     let (mut devices, mut answers) = (0, 0);
+    progress.stage(Stage::Writing);
+    let total = rows_to_write(ctx);
+    let mut done = 0u64;
+    let mut on_row = || {
+        done += 1;
+        progress.update(done.min(total), total);
+    };
     for (name, kind) in SHEETS {
         let ws = book
             .add_worksheet_with_constant_memory()
             .map_err(|e| ExportError::xlsx(name, e))?;
-        let w = SheetWriter::new(ws, &styles, name)?;
+        let mut w = SheetWriter::new(ws, &styles, name)?;
+        if counts_rows(kind) {
+            w = w.count_rows(&mut on_row);
+        }
         let record = match kind {
             SheetKind::Cover => sheets::cover::write(w, ctx)?,
             SheetKind::Summary => sheets::summary::write(w, ctx)?,
@@ -345,8 +408,13 @@ fn write_workbook(
         };
         records.push(record);
     }
+    if done != total {
+        // Never expected (the count is exact), but the stage must end at its total.
+        progress.update(total, total);
+    }
     book.define_name(layout::RISK_GRID_NAME, &sheets::matrix::grid_range())
         .map_err(book_err)?;
+    progress.stage(Stage::Saving);
     book.save(path).map_err(book_err)?;
     Ok((records, devices, answers))
 }

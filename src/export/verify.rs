@@ -15,9 +15,16 @@ use calamine::{DataRef, Reader, SheetVisible, Xlsx};
 use super::ExportError;
 use super::layout::{META_SHEET, SHEETS};
 use super::xlsx::{CellHasher, SheetRecord, cell_ref, number_text};
+use crate::progress::Progress;
 
-/// Checks the file at `path` against the records; `shown` is the path named in errors.
-pub fn check(path: &Path, shown: &Path, records: &[SheetRecord]) -> Result<(), ExportError> {
+/// Checks the file at `path` against the records; `shown` is the path named in errors. Reports
+/// to `progress` the rows read back, of every sheet's rows (header row included).
+pub fn check(
+    path: &Path,
+    shown: &Path,
+    records: &[SheetRecord],
+    progress: &mut dyn Progress,
+) -> Result<(), ExportError> {
     let read_err = |source: calamine::XlsxError| ExportError::ReadBack {
         path: shown.to_path_buf(),
         source,
@@ -53,7 +60,11 @@ pub fn check(path: &Path, shown: &Path, records: &[SheetRecord]) -> Result<(), E
         ));
     }
 
+    let total: u64 = records.iter().map(|r| u64::from(r.rows) + 1).sum();
+    let mut base = 0u64;
     for rec in records {
+        let rows = u64::from(rec.rows) + 1;
+        let mut reported = 0u64;
         let mut reader = xl.worksheet_cells_reader(&rec.name).map_err(read_err)?;
         let mut hasher = CellHasher::default();
         let mut last_row = 0u32;
@@ -67,6 +78,11 @@ pub fn check(path: &Path, shown: &Path, records: &[SheetRecord]) -> Result<(), E
                 continue;
             };
             let (r, c) = cell.get_position();
+            let through = (u64::from(r) + 1).min(rows);
+            if through > reported {
+                reported = through;
+                progress.update(base + through, total);
+            }
             let c = u16::try_from(c).unwrap_or(u16::MAX);
             last_row = last_row.max(r);
             if !rec.stamps.contains(&(r, c)) {
@@ -103,6 +119,10 @@ pub fn check(path: &Path, shown: &Path, records: &[SheetRecord]) -> Result<(), E
                 "its cells read back differ from those written (hash mismatch)".to_string(),
             ));
         }
+        base += rows;
+        if reported < rows {
+            progress.update(base, total);
+        }
     }
     Ok(())
 }
@@ -130,6 +150,7 @@ mod tests {
     use crate::export::plan::ExportData;
     use crate::export::sheets::Context;
     use crate::export::{ExportOptions, write_workbook};
+    use crate::progress::{NoProgress, Recorder, Stage};
 
     fn written(dir: &Path) -> Result<(std::path::PathBuf, Vec<SheetRecord>), ExportError> {
         let opts = ExportOptions {
@@ -139,7 +160,7 @@ mod tests {
         let data = ExportData::template(2, opts.as_of);
         let ctx = Context::new(&data, &opts);
         let path = dir.join("t.xlsx");
-        let (records, _, _) = write_workbook(&ctx, &path, dir)?;
+        let (records, _, _) = write_workbook(&ctx, &path, dir, &mut NoProgress)?;
         Ok((path, records))
     }
 
@@ -148,7 +169,7 @@ mod tests {
     -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let (path, records) = written(dir.path())?;
-        check(&path, &path, &records)?;
+        check(&path, &path, &records, &mut NoProgress)?;
 
         let sheet_of = |e: ExportError| match e {
             ExportError::Verify { sheet, detail, .. } => format!("{sheet}: {detail}"),
@@ -161,22 +182,69 @@ mod tests {
 
         let mut fewer = records.clone();
         fewer[inv].rows += 1;
-        let e = check(&path, &path, &fewer)
+        let e = check(&path, &path, &fewer, &mut NoProgress)
             .err()
             .ok_or("rows not checked")?;
         assert!(sheet_of(e).starts_with("1 Inventory: 2 data rows"));
 
         let mut sample = records.clone();
         sample[inv].samples[0].2 = "Something else".into();
-        let e = check(&path, &path, &sample)
+        let e = check(&path, &path, &sample, &mut NoProgress)
             .err()
             .ok_or("samples not checked")?;
         assert!(sheet_of(e).contains("cell A1 reads \"Device ID\""));
 
         let mut hash = records.clone();
         hash[inv].sha256 = "0".repeat(64);
-        let e = check(&path, &path, &hash).err().ok_or("hash not checked")?;
+        let e = check(&path, &path, &hash, &mut NoProgress)
+            .err()
+            .ok_or("hash not checked")?;
         assert!(sheet_of(e).contains("hash mismatch"));
+        Ok(())
+    }
+
+    #[test]
+    fn progress_counts_rows_written_then_read_back() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("t.xlsx");
+        let opts = ExportOptions {
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default(),
+            app_version: "test",
+        };
+        let mut recorder = Recorder::default();
+        let summary = crate::export::export_template_with_progress(&out, 30, &opts, &mut recorder)?;
+        assert_eq!(
+            recorder.stages,
+            [Stage::Writing, Stage::Saving, Stage::Checking]
+        );
+        // Every sheet's rows, header row included, as the summary counts them.
+        let rows = |keep: &dyn Fn(&str) -> bool| -> u64 {
+            summary
+                .sheets
+                .iter()
+                .filter(|(name, _)| keep(name))
+                .map(|(_, n)| *n as u64 + 1)
+                .sum()
+        };
+        let grows = |name: &str| {
+            SHEETS
+                .iter()
+                .any(|(n, k)| *n == name && crate::export::counts_rows(*k))
+        };
+        assert_eq!(
+            recorder.check()?,
+            [
+                (Stage::Writing, rows(&grows)),
+                (Stage::Checking, rows(&|_| true))
+            ]
+        );
+        // One update per row written: the count is exact, not patched up at the end.
+        let writing = recorder
+            .updates
+            .iter()
+            .filter(|(s, _, _)| *s == Some(Stage::Writing))
+            .count() as u64;
+        assert_eq!(writing, rows(&grows));
         Ok(())
     }
 }

@@ -34,16 +34,19 @@ pub struct Context<'a> {
     pub risks: RiskCounts,
     /// The device block of `Summary`.
     pub devices: DeviceCounts,
+    /// Rows of the eight control sheets together, header rows left out.
+    pub control_rows: usize,
 }
 
 impl<'a> Context<'a> {
     /// Computes the shared numbers (one pass over the control rows per step, one for findings).
     pub fn new(data: &'a ExportData, opts: &'a ExportOptions) -> Context<'a> {
+        let mut control_rows = 0;
         let tallies = data
             .catalog
             .steps
             .iter()
-            .map(|s| tally(data.control_rows(s)))
+            .map(|s| tally(data.control_rows(s).inspect(|_| control_rows += 1)))
             .collect();
         let findings = findings(data);
         let risks = RiskCounts::of(&findings);
@@ -55,6 +58,7 @@ impl<'a> Context<'a> {
             risks,
             findings,
             devices: DeviceCounts::of(data),
+            control_rows,
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct SheetWriter<'w> {
     last: Vec<(u16, String)>,
     last_len: usize,
     stamps: Vec<(u32, u16)>,
+    /// Called after every row written, when set.
+    on_row: Option<&'w mut dyn FnMut()>,
 }
 
 impl<'w> SheetWriter<'w> {
@@ -77,7 +79,14 @@ impl<'w> SheetWriter<'w> {
             last: Vec::new(),
             last_len: 0,
             stamps: Vec::new(),
+            on_row: None,
         })
+    }
+
+    /// Calls `on_row` after every row this writer writes (the header row too), for progress.
+    pub fn count_rows(mut self, on_row: &'w mut dyn FnMut()) -> SheetWriter<'w> {
+        self.on_row = Some(on_row);
+        self
     }
 
     /// The worksheet, for charts, merged settings and the like.
@@ -208,6 +217,9 @@ impl<'w> SheetWriter<'w> {
             }
             std::mem::swap(&mut self.cur, &mut self.last);
             self.last_len = self.cur_len;
+        }
+        if let Some(on_row) = self.on_row.as_mut() {
+            on_row();
         }
         Ok(())
     }

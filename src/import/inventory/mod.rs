@@ -49,6 +49,7 @@ mod values;
 use std::path::Path;
 
 use super::sheet::{self, Table, TableFormat};
+use crate::progress::{NoProgress, Progress};
 
 pub use self::aliases::HEADER_ALIASES;
 pub use self::error::InventoryError;
@@ -103,7 +104,19 @@ pub fn read_inventory(
     path: &Path,
     opts: &InventoryOptions,
 ) -> Result<InventoryFile, InventoryError> {
-    let table = sheet::read_table(path, opts.sheet.as_deref())?;
+    read_inventory_with_progress(path, opts, &mut NoProgress)
+}
+
+/// [`read_inventory`], reporting to `progress`: [`Stage::Reading`] in bytes read of the file's
+/// size, then [`Stage::Parsing`] (no units) while the sheet is read and its rows are checked.
+///
+/// Errors: as [`read_inventory`].
+pub fn read_inventory_with_progress(
+    path: &Path,
+    opts: &InventoryOptions,
+    progress: &mut dyn Progress,
+) -> Result<InventoryFile, InventoryError> {
+    let table = sheet::read_table_with_progress(path, opts.sheet.as_deref(), progress)?;
     inventory_from_table(&table, path, opts)
 }
 

@@ -270,3 +270,17 @@ fn unreadable_files_are_errors() -> TestResult {
     assert!(err.to_string().contains("its sheets are: Hoja1"), "{err}");
     Ok(())
 }
+
+#[test]
+fn progress_reads_the_bytes_then_parses() -> TestResult {
+    use crate::progress::{Recorder, Stage};
+    let path = Path::new(CORPUS_XLSX);
+    let size = std::fs::metadata(path)?.len();
+    let opts = InventoryOptions::default();
+    let mut recorder = Recorder::default();
+    let inv = read_inventory_with_progress(path, &opts, &mut recorder)?;
+    assert_eq!(inv, read_inventory(path, &opts)?);
+    assert_eq!(recorder.stages, [Stage::Reading, Stage::Parsing]);
+    assert_eq!(recorder.check()?, [(Stage::Reading, size)]);
+    Ok(())
+}

@@ -59,6 +59,7 @@ pub use self::scan::{Scan, ScanHost};
 
 use self::parser::parse_read;
 use self::source::LIMITS;
+use crate::progress::{NoProgress, Progress, ProgressReader, Stage};
 
 /// Largest input read, in bytes (512 MiB). [`parse_file`] checks the size before reading;
 /// [`parse`] stops once it has read more than this.
@@ -95,6 +96,19 @@ pub fn parse(reader: impl BufRead) -> Result<Scan, NmapError> {
 /// [`NmapError::Open`] when the file cannot be opened, [`NmapError::TooLarge`] when it is over
 /// [`MAX_FILE_BYTES`], and every error of [`parse`].
 pub fn parse_file(path: &Path) -> Result<Scan, NmapError> {
+    parse_file_with_progress(path, &mut NoProgress)
+}
+
+/// [`parse_file`], reporting to `progress` one [`Stage::Reading`] in bytes read of the file's
+/// size. The scan is parsed as it is read, so the bytes read are the progress of the whole
+/// parse (they run ahead of the parser by at most one 64 KiB buffer).
+///
+/// # Errors
+/// As [`parse_file`].
+pub fn parse_file_with_progress(
+    path: &Path,
+    progress: &mut dyn Progress,
+) -> Result<Scan, NmapError> {
     let open_error = |source| NmapError::Open {
         path: path.to_path_buf(),
         source,
@@ -104,5 +118,6 @@ pub fn parse_file(path: &Path) -> Result<Scan, NmapError> {
     if bytes > MAX_FILE_BYTES {
         return Err(NmapError::TooLarge { bytes });
     }
-    parse_read(file, LIMITS)
+    progress.stage(Stage::Reading);
+    parse_read(ProgressReader::new(file, bytes, progress), LIMITS)
 }

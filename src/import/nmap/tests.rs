@@ -369,3 +369,17 @@ fn file_size_is_checked_before_reading() -> TestResult {
     assert!(matches!(parse_file(&missing), Err(NmapError::Open { .. })));
     Ok(())
 }
+
+#[test]
+fn progress_counts_the_bytes_of_the_file() -> TestResult {
+    let path = corpus("nmap-ndiff-random-1.xml");
+    let size = std::fs::metadata(&path)?.len();
+    let mut recorder = crate::progress::Recorder::default();
+    let scan = parse_file_with_progress(&path, &mut recorder)?;
+    assert_eq!(scan, parse_file(&path)?);
+    assert_eq!(recorder.stages, [crate::progress::Stage::Reading]);
+    assert_eq!(recorder.check()?, [(crate::progress::Stage::Reading, size)]);
+    // The 132 KiB file is read in 64 KiB chunks: several updates, not one.
+    assert!(recorder.updates.len() >= 3, "{:?}", recorder.updates);
+    Ok(())
+}

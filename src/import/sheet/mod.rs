@@ -49,6 +49,8 @@ mod zip_limits;
 use std::io::{self, Read};
 use std::path::Path;
 
+use crate::progress::{NoProgress, Progress, ProgressReader, Stage};
+
 pub use self::cell::{CellValue, POSSIBLY_DAMAGED_NOTE, cell_address, column_letter};
 pub use self::csv::{CsvDialect, TextEncoding};
 pub use self::error::SheetError;
@@ -72,13 +74,33 @@ pub fn read_table_with_limits(
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<Table, SheetError> {
-    let bytes = read_file(path, limits)?;
+    let bytes = read_file(path, limits, &mut NoProgress)?;
     read_table_from_bytes(&bytes, path, sheet, limits)
 }
 
+/// [`read_table`], reporting to `progress`: [`Stage::Reading`] in bytes read of the file's size,
+/// then [`Stage::Parsing`] (no units) while the sheet's cells are read from those bytes.
+///
+/// Errors: as [`read_table`].
+pub fn read_table_with_progress(
+    path: &Path,
+    sheet: Option<&str>,
+    progress: &mut dyn Progress,
+) -> Result<Table, SheetError> {
+    let limits = Limits::default();
+    let bytes = read_file(path, &limits, progress)?;
+    progress.stage(Stage::Parsing);
+    read_table_from_bytes(&bytes, path, sheet, &limits)
+}
+
 /// Reads the file into memory, refusing directories and anything over the size limit (reading
-/// stops one byte past it, so devices and pipes are safe too).
-fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, SheetError> {
+/// stops one byte past it, so devices and pipes are safe too). Reports [`Stage::Reading`] in
+/// bytes to `progress`.
+fn read_file(
+    path: &Path,
+    limits: &Limits,
+    progress: &mut dyn Progress,
+) -> Result<Vec<u8>, SheetError> {
     let io_err = |source| SheetError::Io {
         path: path.to_path_buf(),
         source,
@@ -91,8 +113,10 @@ fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, SheetError> {
     if meta.len() > limits.max_file_bytes {
         return Err(SheetError::too_large(path, limits));
     }
+    progress.stage(Stage::Reading);
     let mut bytes = Vec::new();
-    file.take(limits.max_file_bytes.saturating_add(1))
+    ProgressReader::new(file, meta.len(), progress)
+        .take(limits.max_file_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io_err)?;
     if bytes.len() as u64 > limits.max_file_bytes {
