@@ -130,10 +130,15 @@ pub fn user_keymap_path() -> Option<std::path::PathBuf> {
 /// invalid user file is not fatal: the defaults are used and the returned warning (shown on
 /// the status line at start) says what is wrong.
 pub fn user_keymap() -> (Option<Keymap>, Option<String>) {
-    let Some(path) = user_keymap_path() else {
-        return (None, None);
-    };
-    let text = match std::fs::read(&path) {
+    match user_keymap_path() {
+        Some(path) => user_keymap_from(&path),
+        None => (None, None),
+    }
+}
+
+/// Like [`user_keymap`] for a given file: `(None, None)` when it does not exist.
+pub fn user_keymap_from(path: &std::path::Path) -> (Option<Keymap>, Option<String>) {
+    let text = match std::fs::read(path) {
         Ok(bytes) if bytes.len() > 1 << 20 => {
             return (
                 None,

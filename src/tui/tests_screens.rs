@@ -415,3 +415,41 @@ fn high_contrast_switches_with_one_key() -> TestResult {
     assert_ne!(app.theme.is_high_contrast(), before);
     Ok(())
 }
+
+#[test]
+fn a_user_keymap_file_is_merged_and_a_bad_one_keeps_the_defaults() -> TestResult {
+    use crate::tui::keymap::{Context, Key};
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("keymap.toml");
+    assert!(
+        matches!(super::user_keymap_from(&path), (None, None)),
+        "no file: defaults, quietly"
+    );
+    std::fs::write(
+        &path,
+        "[walk]\nkeymap = [ { on = \"space\", run = \"answer_yes\", desc = \"Yes\" } ]\n",
+    )?;
+    let (keymap, warning) = super::user_keymap_from(&path);
+    assert_eq!(warning, None);
+    let keymap = keymap.ok_or("the file should load")?;
+    assert_eq!(
+        keymap.action(Context::Walk, Key::parse("space")?),
+        Some(&super::Action::AnswerYes)
+    );
+    std::fs::write(
+        &path,
+        "[walk]\nkeymap = [ { on = \"y\", run = \"answer_maybe\", desc = \"?\" } ]\n",
+    )?;
+    let (keymap, warning) = super::user_keymap_from(&path);
+    assert!(keymap.is_none());
+    let warning = warning.ok_or("a warning")?;
+    assert!(
+        warning.contains("answer_maybe") && warning.contains("default keys"),
+        "{warning}"
+    );
+    assert!(!warning.contains('\n'));
+    std::fs::write(&path, [0xff, 0xfe, 0x00])?;
+    let (_, warning) = super::user_keymap_from(&path);
+    assert!(warning.is_some_and(|w| w.contains("UTF-8")));
+    Ok(())
+}
