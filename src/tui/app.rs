@@ -461,6 +461,18 @@ impl App {
         }
     }
 
+    /// Whether a note being typed differs from what is saved (the run loop then saves it after
+    /// a pause in typing, see [`App::autosave`]).
+    pub fn autosave_due(&self) -> bool {
+        matches!(&self.overlay, Some(Overlay::Note(e)) if e.autosaves() && e.is_dirty())
+    }
+
+    /// Saves the note being typed without closing the popup, so that an interruption loses
+    /// nothing typed (N/A is still set only when the popup is saved with Enter).
+    pub fn autosave(&mut self) {
+        note::autosave(self);
+    }
+
     /// Sets the status-line message (information).
     pub(crate) fn info(&mut self, text: impl Into<String>) {
         self.message = Some(Message {

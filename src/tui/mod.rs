@@ -32,7 +32,10 @@ mod tests_screens;
 use std::io::{IsTerminal, stdin, stdout};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long after the last key a note being typed is saved (PRODUCT.md "Saving").
+pub const AUTOSAVE_AFTER: Duration = Duration::from_millis(500);
 
 #[cfg(unix)]
 use signal_hook::consts::{SIGHUP, SIGQUIT};
@@ -225,19 +228,29 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Re
     let size = terminal.size()?;
     app.set_size(size.width, size.height);
     let mut mouse = app.mouse_capture();
+    let mut last_input = Instant::now();
     while !app.should_quit() {
         terminal.draw(|frame| render(app, frame))?;
         let event = loop {
             if stop.load(Ordering::Relaxed) {
                 return Err(TuiError::Interrupted);
             }
-            if terminal_gone(Duration::from_millis(200)) {
+            if terminal_gone(Duration::from_millis(100)) {
                 return Err(TuiError::HungUp);
             }
             if event::poll(Duration::ZERO)? {
-                break event::read()?;
+                break Some(event::read()?);
+            }
+            // A note being typed is saved after a pause, not only when it is closed.
+            if app.autosave_due() && last_input.elapsed() >= AUTOSAVE_AFTER {
+                break None;
             }
         };
+        let Some(event) = event else {
+            app.autosave();
+            continue;
+        };
+        last_input = Instant::now();
         // Characters arriving faster than anyone types (a paste without bracketed paste, a
         // barcode scanner) are collected and handled as pasted text, never as key bindings.
         let mut events = vec![event];

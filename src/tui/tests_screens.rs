@@ -453,3 +453,35 @@ fn a_user_keymap_file_is_merged_and_a_bad_one_keeps_the_defaults() -> TestResult
     assert!(warning.is_some_and(|w| w.contains("UTF-8")));
     Ok(())
 }
+
+#[test]
+fn a_note_is_saved_after_a_pause_and_never_thrown_away() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = new_app(wb)?;
+    press(&mut app, &["enter", "e"])?;
+    type_text(&mut app, "Label says v2.1");
+    assert!(app.autosave_due());
+    // What the run loop does after 500 ms without typing.
+    app.autosave();
+    assert!(!app.autosave_due());
+    assert!(
+        matches!(app.overlay, Some(Overlay::Note(_))),
+        "the popup stays open"
+    );
+    let note = |app: &super::App| -> Result<String, Box<dyn std::error::Error>> {
+        Ok(app
+            .workbook()
+            .answer(&Target::Device(1), "INV-01")?
+            .map(|a| a.note)
+            .unwrap_or_default())
+    };
+    assert_eq!(note(&app)?, "Label says v2.1");
+    // More typing, then Esc: kept too.
+    type_text(&mut app, ", checked");
+    press(&mut app, &["esc"])?;
+    assert!(app.overlay.is_none());
+    assert_eq!(note(&app)?, "Label says v2.1, checked");
+    Ok(())
+}

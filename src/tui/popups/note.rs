@@ -57,8 +57,10 @@ pub struct NoteEditor {
     pub purpose: Purpose,
     /// The text and its cursor.
     pub field: TextField,
-    /// The text as it was, to skip a commit when nothing changed.
+    /// The text as saved (updated by autosave), to skip a commit when nothing changed.
     original: String,
+    /// The text when the popup opened.
+    first: String,
 }
 
 impl NoteEditor {
@@ -72,13 +74,25 @@ impl NoteEditor {
         NoteEditor {
             purpose,
             field: TextField::new(text.clone(), NOTE_LIMIT_UTF16),
-            original: text,
+            original: text.clone(),
+            first: text,
         }
     }
 
     /// The text.
     pub fn text(&self) -> &str {
         &self.field.text
+    }
+
+    /// Whether the text differs from what is saved.
+    pub fn is_dirty(&self) -> bool {
+        self.field.text != self.original
+    }
+
+    /// Whether this popup saves on its own after a pause in typing: notes do; an owner or a
+    /// due date is saved with Enter (a half-typed date is not a date).
+    pub fn autosaves(&self) -> bool {
+        matches!(self.purpose, Purpose::Note { .. })
     }
 
     /// The response set with the note, when opened by N/A.
@@ -110,6 +124,32 @@ impl NoteEditor {
     }
 }
 
+/// Saves the note typed so far (a pause in typing) and keeps the popup open.
+pub fn autosave(app: &mut App) {
+    let Some(Overlay::Note(editor)) = &app.overlay else {
+        return;
+    };
+    let Purpose::Note { control, .. } = editor.purpose else {
+        return;
+    };
+    if !editor.is_dirty() {
+        return;
+    }
+    let text = editor.text().to_string();
+    let input = AnswerInput {
+        note: Some(text.clone()),
+        ..AnswerInput::default()
+    };
+    match answer::commit(app, control, &input) {
+        Ok(()) => {
+            if let Some(Overlay::Note(editor)) = &mut app.overlay {
+                editor.original = text;
+            }
+        }
+        Err(e) => app.error(e.to_string()),
+    }
+}
+
 /// Acts on the note popup: edit, save (commit) or cancel.
 pub fn update(app: &mut App, action: Action) {
     let Some(Overlay::Note(editor)) = &mut app.overlay else {
@@ -124,10 +164,30 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::Back => {
+            // A note is never thrown away: what was typed is saved (Ctrl-z undoes it). An owner
+            // or a due date is only changed with Enter.
             let na = editor.then() == Some(Response::NotApplicable);
+            let keeps = editor.autosaves();
+            if keeps {
+                autosave(app);
+            }
+            let changed = match &app.overlay {
+                Some(Overlay::Note(e)) => e.text() != e.first,
+                _ => false,
+            };
+            if matches!(&app.overlay, Some(Overlay::Note(e)) if e.is_dirty()) && keeps {
+                // Saving failed: the popup stays so that nothing typed is lost.
+                return;
+            }
             app.overlay = None;
             if na {
-                app.info("N/A not set: it needs a note saying why");
+                app.info(if changed {
+                    "Note saved; N/A not set (Enter in the note sets it)"
+                } else {
+                    "N/A not set: it needs a note saying why"
+                });
+            } else if keeps && changed {
+                app.info("Note saved (Ctrl-z undoes it)");
             } else {
                 app.info("Nothing changed");
             }
