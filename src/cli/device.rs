@@ -317,6 +317,7 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         likelihood: a.likelihood,
         impact: a.impact,
         confirm: a.confirm,
+        deferral: None,
     };
     let saved = wb.set_answer(&target, &control, &input)?;
     let who = match (&target, &device) {

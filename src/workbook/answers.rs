@@ -36,6 +36,10 @@ pub struct AnswerInput {
     pub impact: Option<u8>,
     /// Confirms an unconfirmed suggestion.
     pub confirm: bool,
+    /// Defers an unanswered control with this reason (device in use on a patient, room locked,
+    /// waiting for the vendor); `Some("")` lifts the deferral. A response given later lifts it
+    /// too (PRODUCT.md "Answers, suggestions and deferral").
+    pub deferral: Option<String>,
 }
 
 /// What applying one answer to many targets would overwrite.
@@ -340,9 +344,28 @@ fn apply_answer(
         }
     }
     let response_changed = input.response.is_some() && input.response != Some(a.response);
+    if let Some(reason) = &input.deferral {
+        let reason = clean_text(reason).trim().to_string();
+        check_text_limit("deferral reason", &reason).map_err(TxError::Invalid)?;
+        if !reason.is_empty() && a.response.is_some() && input.response.is_none() {
+            return Err(TxError::Invalid(format!(
+                "{}: only an unanswered control can be deferred (clear the answer first)",
+                control.id
+            )));
+        }
+        if reason.is_empty() {
+            a.deferred_until = None;
+        }
+        a.deferral_reason = reason;
+    }
     if let Some(r) = input.response {
         a.response = r;
         a.suggested = None;
+        if r.is_some() {
+            // Answered now: no longer deferred.
+            a.deferral_reason.clear();
+            a.deferred_until = None;
+        }
     }
     if input.confirm {
         a.suggested = None;
@@ -408,6 +431,14 @@ fn answer_label(target: &str, control_id: &str, input: &AnswerInput) -> String {
         Some(Some(r)) => return format!("answer {target} {control_id} {}", r.label()),
         Some(None) => "clear",
         None if input.confirm => "confirm",
+        None if input
+            .deferral
+            .as_ref()
+            .is_some_and(|r| !r.trim().is_empty()) =>
+        {
+            "defer"
+        }
+        None if input.deferral.is_some() => "undefer",
         None if input.note.is_some() => "note",
         None if input.likelihood.is_some() || input.impact.is_some() => "rate",
         None => "edit",
