@@ -62,3 +62,32 @@ impl PendingApi for Workbook {
         Ok(vec![])
     }
 }
+
+/// Stand-in for `crate::risk::RiskStatus` (issue3-store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum RiskStatus {
+    #[default]
+    Open,
+    InProgress,
+    Closed,
+}
+impl RiskStatus {
+    pub const ALL: [RiskStatus; 3] = [RiskStatus::Open, RiskStatus::InProgress, RiskStatus::Closed];
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskStatus::Open => "Open",
+            RiskStatus::InProgress => "In Progress",
+            RiskStatus::Closed => "Closed",
+        }
+    }
+    pub fn is_open(self) -> bool {
+        self != RiskStatus::Closed
+    }
+}
+/// Stand-in for `crate::workbook::RiskEntry` (issue3-store).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RiskEntry {
+    pub owner: String,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub status: RiskStatus,
+}
