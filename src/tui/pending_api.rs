@@ -9,6 +9,7 @@ use crate::workbook::{AnswerInput, Workbook, WorkbookError};
 pub struct RiskEntryInput {
     pub owner: Option<String>,
     pub due_date: Option<Option<chrono::NaiveDate>>,
+    pub status: Option<RiskStatus>,
 }
 pub struct ChangeStep {
     pub label: String,
@@ -33,6 +34,13 @@ pub trait PendingApi {
         i: &AnswerInput,
         l: &str,
     ) -> Result<Vec<Answer>, WorkbookError>;
+    fn risk_entries(&self) -> Result<Vec<(Target, String, RiskEntry)>, WorkbookError>;
+    fn set_risk_entry(
+        &mut self,
+        t: &Target,
+        c: &str,
+        i: &RiskEntryInput,
+    ) -> Result<RiskEntry, WorkbookError>;
 }
 impl PendingApi for Workbook {
     fn undo(&mut self) -> Result<Option<ChangeStep>, WorkbookError> {
@@ -60,6 +68,19 @@ impl PendingApi for Workbook {
         _: &str,
     ) -> Result<Vec<Answer>, WorkbookError> {
         Ok(vec![])
+    }
+    fn risk_entries(&self) -> Result<Vec<(Target, String, RiskEntry)>, WorkbookError> {
+        Ok(vec![])
+    }
+    fn set_risk_entry(
+        &mut self,
+        _: &Target,
+        _: &str,
+        _: &RiskEntryInput,
+    ) -> Result<RiskEntry, WorkbookError> {
+        Err(WorkbookError::Invalid(
+            "the risk register is not stored yet".into(),
+        ))
     }
 }
 
