@@ -1,10 +1,12 @@
 //! The encrypted workbook through the library: create, reopen, answers, locks, versions.
 
-use medsec::assessment::{Response, Target, progress};
+use chrono::NaiveDate;
+use medsec::assessment::{AnswerSource, Response, Target, progress};
 use medsec::catalog::catalog;
+use medsec::risk::RiskStatus;
 use medsec::workbook::{
-    Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, Workbook,
-    WorkbookError,
+    Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, RiskEntry,
+    RiskEntryInput, Workbook, WorkbookError, schema,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -204,5 +206,251 @@ fn notes_are_cleaned_and_limited() -> TestResult {
         ),
         Err(WorkbookError::Invalid(_))
     ));
+    Ok(())
+}
+
+/// A workbook as medsec wrote it with schema version 1: only `MIGRATIONS[0]`, one device and one
+/// answer, made with SQL alone.
+fn version_1_workbook(path: &std::path::Path) -> TestResult {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", "correct horse battery staple")?;
+    conn.pragma_update(None, "cipher_compatibility", 4)?;
+    conn.execute_batch(schema::MIGRATIONS[0])?;
+    conn.pragma_update(None, "user_version", 1)?;
+    conn.execute_batch(
+        "INSERT INTO assessment (id, workbook_id, assessor, catalog_version, created_at,
+             next_device_no)
+         VALUES (1, 'wb-v1', 'A. Assessor', '1', '2025-06-01T08:00:00Z', 2);
+         INSERT INTO catalog_control (control_id, step, scope, title, question, question_hash)
+         VALUES ('ENC-01', 4, 'Device', 'Encryption at rest', 'Is data encrypted?', 'h');
+         INSERT INTO device (id, uuid, number, created_at, updated_at, name)
+         VALUES (1, 'uuid-1', 1, '2025-06-01T08:00:00Z', '2025-06-01T08:00:00Z', 'Old pump');
+         INSERT INTO answer (target_kind, target_key, device_id, control_id, response, note,
+             likelihood, impact, assessed_by, assessed_at, assessed_on)
+         VALUES ('device', '1', 1, 'ENC-01', 'No', 'written by version 1', 4, 5, 'A. Assessor',
+             '2025-06-01T09:00:00Z', '2025-06-01');",
+    )?;
+    Ok(())
+}
+
+#[test]
+fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("v1.medsec");
+    version_1_workbook(&path)?;
+    // A read-only command does not upgrade.
+    assert!(matches!(
+        Workbook::open(&path, &pass(), Access::Read),
+        Err(WorkbookError::Invalid(m)) if m.contains("needs upgrading")
+    ));
+    {
+        let mut wb = Workbook::open(&path, &pass(), Access::Write)?;
+        assert_eq!(wb.meta().workbook_id, "wb-v1");
+        let d = wb.find_device("DEV-0001")?;
+        let t = Target::Device(d.id);
+        let a = wb.answer(&t, "ENC-01")?.ok_or("the answer was lost")?;
+        assert_eq!(a.response, Some(Response::No));
+        assert_eq!(a.note, "written by version 1");
+        assert_eq!((a.likelihood, a.impact), (Some(4), Some(5)));
+        assert_eq!(a.assessed_by, "A. Assessor");
+        // Nothing to undo from before the upgrade; the new tables work.
+        assert_eq!(wb.next_undo()?, None);
+        assert!(wb.risk_entries()?.is_empty());
+        wb.set_risk_entry(
+            &t,
+            "ENC-01",
+            &RiskEntryInput {
+                owner: Some("Biomed".into()),
+                ..RiskEntryInput::default()
+            },
+        )?;
+        assert_eq!(
+            wb.undo()?.map(|s| s.label).as_deref(),
+            Some("risk DEV-0001 ENC-01 owner")
+        );
+        assert_eq!(wb.risk_entry(&t, "ENC-01")?, None);
+    }
+    let conn = rusqlite::Connection::open(&path)?;
+    conn.pragma_update(None, "key", "correct horse battery staple")?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    assert_eq!(version, schema::SCHEMA_VERSION);
+    assert_eq!(version, 2);
+    Ok(())
+}
+
+#[test]
+fn risk_entries_are_set_kept_and_undone() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("w.medsec");
+    let mut wb = Workbook::create(&path, &pass(), AssessmentMeta::default())?;
+    let d = wb.add_device(&device("Pump", &[]), FieldSource::Typed)?;
+    let t = Target::Device(d.id);
+    let site = Target::Site("North".into());
+    assert_eq!(wb.risk_entry(&t, "ENC-01")?, None);
+    let due = NaiveDate::from_ymd_opt(2026, 3, 31).ok_or("date")?;
+    let first = wb.set_risk_entry(
+        &t,
+        "ENC-01",
+        &RiskEntryInput {
+            owner: Some("  Clinical\nEngineering\u{b} ".into()),
+            due_date: Some(Some(due)),
+            status: None,
+        },
+    )?;
+    assert_eq!(
+        first,
+        RiskEntry {
+            owner: "Clinical Engineering".into(),
+            due_date: Some(due),
+            status: RiskStatus::Open,
+        }
+    );
+    assert_eq!(
+        wb.next_undo()?.map(|s| s.label).as_deref(),
+        Some("risk DEV-0001 ENC-01 owner, due date")
+    );
+    // None keeps what is stored.
+    let second = wb.set_risk_entry(
+        &t,
+        "ENC-01",
+        &RiskEntryInput {
+            status: Some(RiskStatus::InProgress),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    assert_eq!(second.owner, "Clinical Engineering");
+    assert_eq!(second.due_date, Some(due));
+    assert_eq!(second.status, RiskStatus::InProgress);
+    wb.set_risk_entry(
+        &site,
+        "IR-01",
+        &RiskEntryInput {
+            status: Some(RiskStatus::Closed),
+            due_date: Some(None),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    let all = wb.risk_entries()?;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0], (t.clone(), "ENC-01".to_string(), second.clone()));
+    assert_eq!(all[1].0, site);
+    assert_eq!(all[1].2.status, RiskStatus::Closed);
+
+    // Invalid input changes nothing.
+    let too_early = NaiveDate::from_ymd_opt(1899, 12, 31).ok_or("date")?;
+    for (control, input) in [
+        (
+            "ENC-01",
+            RiskEntryInput {
+                due_date: Some(Some(too_early)),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            "NOPE-99",
+            RiskEntryInput {
+                owner: Some("x".into()),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            "ENC-01",
+            RiskEntryInput {
+                owner: Some("x".repeat(32_768)),
+                ..RiskEntryInput::default()
+            },
+        ),
+    ] {
+        assert!(matches!(
+            wb.set_risk_entry(&t, control, &input),
+            Err(WorkbookError::Invalid(_))
+        ));
+    }
+    assert_eq!(wb.risk_entry(&t, "ENC-01")?, Some(second));
+
+    // Undo walks back through the entries, then they survive a reopen.
+    assert_eq!(
+        wb.undo()?.map(|s| s.label).as_deref(),
+        Some("risk site North IR-01 due date, status")
+    );
+    assert_eq!(wb.risk_entry(&site, "IR-01")?, None);
+    wb.undo()?;
+    assert_eq!(wb.risk_entry(&t, "ENC-01")?, Some(first.clone()));
+    drop(wb);
+    let wb = Workbook::open(&path, &pass(), Access::Read)?;
+    assert_eq!(wb.risk_entry(&t, "ENC-01")?, Some(first));
+    Ok(())
+}
+
+#[test]
+fn a_bulk_preview_lists_exactly_what_would_be_overwritten() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("w.medsec");
+    let mut wb = Workbook::create(&path, &pass(), AssessmentMeta::default())?;
+    let mk = [("manufacturer", "Baxter"), ("model", "Sigma Spectrum")];
+    let mut targets = Vec::new();
+    for i in 1..=6 {
+        let d = wb.add_device(&device(&format!("Pump {i}"), &mk), FieldSource::Typed)?;
+        targets.push(Target::Device(d.id));
+    }
+    let c = catalog().control("ENC-01").ok_or("ENC-01")?;
+    let set = |response: Option<Response>, note: &str, likelihood: Option<u8>| AnswerInput {
+        response: response.map(Some),
+        note: (!note.is_empty()).then(|| note.to_string()),
+        likelihood,
+        ..AnswerInput::default()
+    };
+    // 1: same response, no note: kept as it is.
+    wb.set_answer(&targets[0], c, &set(Some(Response::Yes), "", None))?;
+    // 2: a different response: overwritten.
+    let no = wb.set_answer(&targets[1], c, &set(Some(Response::No), "", None))?;
+    // 3: nothing stored.
+    // 4: same response, a different note: overwritten.
+    let noted = wb.set_answer(&targets[3], c, &set(Some(Response::Yes), "old note", None))?;
+    // 5: same response and the same note.
+    wb.set_answer(
+        &targets[4],
+        c,
+        &set(Some(Response::Yes), "fleet policy", None),
+    )?;
+    // 6: a different response with a likelihood the assessor gave: overwritten.
+    let rated = wb.set_answer(&targets[5], c, &set(Some(Response::Partial), "", Some(4)))?;
+
+    let input = set(Some(Response::Yes), "fleet policy", None);
+    let preview = wb.preview_bulk(&targets, c, &input)?;
+    assert_eq!(preview.targets, 6);
+    assert_eq!(
+        preview.overwritten,
+        vec![
+            (targets[1].clone(), no),
+            (targets[3].clone(), noted),
+            (targets[5].clone(), rated.clone()),
+        ]
+    );
+    // A rating only overwrites one the assessor gave, not a default.
+    let rating = AnswerInput {
+        likelihood: Some(2),
+        ..AnswerInput::default()
+    };
+    let preview = wb.preview_bulk(&targets, c, &rating)?;
+    assert_eq!(preview.overwritten, vec![(targets[5].clone(), rated)]);
+    // The preview changed nothing.
+    assert_eq!(
+        wb.next_undo()?.map(|s| s.label).as_deref(),
+        Some("answer DEV-0006 ENC-01 Partial")
+    );
+
+    let answers = wb.set_answers_bulk(&targets, c, &input, "bulk ENC-01 Yes on 6 devices")?;
+    assert_eq!(answers.len(), 6);
+    for (t, a) in targets.iter().zip(&answers) {
+        assert_eq!(a.response, Some(Response::Yes));
+        assert_eq!(a.note, "fleet policy");
+        assert_eq!(a.source, Some(AnswerSource::Bulk));
+        // Default ratings go with the finding; one the assessor gave stays.
+        let kept = if *t == targets[5] { Some(4) } else { None };
+        assert_eq!((a.likelihood, a.impact), (kept, None), "{t:?}");
+        assert_eq!(wb.answer(t, "ENC-01")?.as_ref(), Some(a));
+    }
+    assert!(wb.preview_bulk(&targets, c, &input)?.overwritten.is_empty());
     Ok(())
 }

@@ -60,6 +60,46 @@ impl RiskLevel {
     }
 }
 
+/// Where a risk register entry stands (TEMPLATE.md "Risk Register"). "Open risk" = `Open` or
+/// `InProgress` (PRODUCT.md "Answers, suggestions and deferral").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum RiskStatus {
+    /// Nobody has acted on it yet (the default of a new entry).
+    #[default]
+    Open,
+    /// Treatment has started.
+    InProgress,
+    /// Treated or accepted; no longer an open risk.
+    Closed,
+}
+
+impl RiskStatus {
+    /// Every status in list order.
+    pub const ALL: [RiskStatus; 3] = [RiskStatus::Open, RiskStatus::InProgress, RiskStatus::Closed];
+
+    /// The status as written in sheets and the database: `Open`, `In Progress`, `Closed`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskStatus::Open => "Open",
+            RiskStatus::InProgress => "In Progress",
+            RiskStatus::Closed => "Closed",
+        }
+    }
+
+    /// Parses a status label case-insensitively, ignoring surrounding whitespace; `None` for
+    /// anything else.
+    pub fn parse(text: &str) -> Option<RiskStatus> {
+        RiskStatus::ALL
+            .into_iter()
+            .find(|s| s.label().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// Whether an entry with this status counts as an open risk (`Open` or `In Progress`).
+    pub fn is_open(self) -> bool {
+        self != RiskStatus::Closed
+    }
+}
+
 /// The 5 × 5 level grid: `GRID[5 - likelihood][impact - 1]`, rows from likelihood 5 (Very High)
 /// down to 1, columns impact 1 to 5. NIST SP 800-30 Rev. 1, Appendix I, Table I-2. Not a function
 /// of L × I: it weights impact (L5 × I3 is Moderate, L3 × I5 is High).
@@ -146,6 +186,21 @@ mod tests {
         assert_eq!(level(1, 1), RiskLevel::VeryLow);
         assert_eq!(level(4, 5), RiskLevel::VeryHigh);
         assert_eq!(level(2, 5), RiskLevel::Moderate);
+    }
+
+    #[test]
+    fn risk_status_labels_round_trip() {
+        for s in RiskStatus::ALL {
+            assert_eq!(RiskStatus::parse(s.label()), Some(s));
+        }
+        assert_eq!(
+            RiskStatus::parse("  in progress "),
+            Some(RiskStatus::InProgress)
+        );
+        assert_eq!(RiskStatus::parse("CLOSED"), Some(RiskStatus::Closed));
+        assert_eq!(RiskStatus::parse("InProgress"), None);
+        assert_eq!(RiskStatus::default(), RiskStatus::Open);
+        assert!(RiskStatus::InProgress.is_open() && !RiskStatus::Closed.is_open());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::{RiskLevel, default_impact, level};
 use crate::assessment::{AnswerSet, DeviceProgress, Response, StepProgress, Target, model_key};
 use crate::catalog::{Catalog, Control, ImpactDimension, Scope};
 use crate::device::Device;
-use crate::tui::pending_api::RiskEntry;
+use crate::workbook::RiskEntry;
 
 /// How many open findings the dashboard's top list shows.
 pub const TOP: usize = 10;
@@ -458,7 +458,7 @@ mod tests {
     use super::*;
     use crate::assessment::{Answer, progress};
     use crate::catalog::catalog;
-    use crate::tui::pending_api::RiskStatus;
+    use crate::risk::RiskStatus;
 
     fn device(id: i64, values: &[(&str, &str)]) -> Device {
         let mut d = Device {

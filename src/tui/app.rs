@@ -16,7 +16,6 @@ use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
 use crate::catalog::{Catalog, Control};
 use crate::device::Device;
-use crate::tui::pending_api::PendingApi;
 use crate::workbook::Workbook;
 
 /// The full-screen views.

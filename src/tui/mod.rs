@@ -15,7 +15,6 @@ pub mod app;
 pub mod key;
 pub mod keymap;
 pub mod layout;
-pub mod pending_api;
 mod popups;
 pub mod render;
 mod screens;

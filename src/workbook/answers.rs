@@ -1,13 +1,16 @@
-//! Answers in the workbook: set one (committed at once), load them all.
+//! Answers in the workbook: set one or the same on many targets (committed at once, one undo
+//! step), load them all.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, Row, params};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::{Workbook, WorkbookError};
-use crate::assessment::{
-    Answer, AnswerSet, AnswerSource, Response, Target, check_text_limit, model_key,
-};
-use crate::catalog::{Catalog, Control};
+use super::devices::{devices_in, live_device_in};
+use super::snapshot::RowKey;
+use super::targets::{covers, target_columns, target_name, target_of};
+use super::undo::Recorder;
+use super::{TxError, Workbook, WorkbookError};
+use crate::assessment::{Answer, AnswerSet, AnswerSource, Response, Target, check_text_limit};
+use crate::catalog::{Control, ImpactDimension, catalog};
 use crate::device::Device;
 use crate::device::fields::clean_text;
 use crate::risk::default_control_impact;
@@ -35,6 +38,16 @@ pub struct AnswerInput {
     pub confirm: bool,
 }
 
+/// What applying one answer to many targets would overwrite.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BulkPreview {
+    /// How many targets get the answer.
+    pub targets: usize,
+    /// Existing answers that would change (a different response, or a note / ratings the input
+    /// replaces), with their target, in target order.
+    pub overwritten: Vec<(Target, Answer)>,
+}
+
 /// One stored answer with its target, as loaded for exports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerRow {
@@ -48,22 +61,6 @@ const SELECT: &str = "SELECT target_kind, target_key, control_id, response, note
         evidence_ref, source, likelihood, impact, likelihood_default, impact_default,
         recommendation, suggested, deferred_until, deferral_reason, assessed_by, assessed_at,
         assessed_on, device_id, target_label FROM answer";
-
-fn target_of(kind: &str, key: &str, device_id: Option<i64>, label: String) -> Target {
-    let display = (!label.is_empty()).then_some(label);
-    match kind {
-        "device" => Target::Device(device_id.unwrap_or(0)),
-        "model" => {
-            let shown = display.unwrap_or_else(|| key.to_string());
-            let (m, n) = shown.split_once('\u{1f}').unwrap_or((shown.as_str(), ""));
-            Target::Model {
-                manufacturer: m.to_string(),
-                model: n.to_string(),
-            }
-        }
-        _ => Target::Site(display.unwrap_or_else(|| key.to_string())),
-    }
-}
 
 fn answer_from_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
     let kind: String = r.get(0)?;
@@ -103,21 +100,18 @@ fn answer_from_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
     })
 }
 
-/// (kind, key, label, device id) of a target as stored.
-fn target_columns(target: &Target) -> (&'static str, String, String, Option<i64>) {
-    match target {
-        Target::Device(id) => ("device", id.to_string(), String::new(), Some(*id)),
-        Target::Model {
-            manufacturer,
-            model,
-        } => (
-            "model",
-            model_key(manufacturer, model),
-            format!("{}\u{1f}{}", manufacturer.trim(), model.trim()),
-            None,
-        ),
-        Target::Site(s) => ("site", s.trim().to_lowercase(), s.trim().to_string(), None),
-    }
+/// The answer stored on exactly this target for this control.
+fn answer_in(
+    conn: &Connection,
+    target: &Target,
+    control_id: &str,
+) -> rusqlite::Result<Option<Answer>> {
+    let (kind, key, _, _) = target_columns(target);
+    let sql = format!("{SELECT} WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3");
+    conn.prepare_cached(&sql)?
+        .query_row(params![kind, key, control_id], answer_from_row)
+        .optional()
+        .map(|r| r.map(|r| r.answer))
 }
 
 impl Workbook {
@@ -145,42 +139,26 @@ impl Workbook {
         target: &Target,
         control_id: &str,
     ) -> Result<Option<Answer>, WorkbookError> {
-        let (kind, key, _, _) = target_columns(target);
-        let sql =
-            format!("{SELECT} WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3");
-        self.conn
-            .query_row(&sql, params![kind, key, control_id], answer_from_row)
-            .optional()
-            .map(|r| r.map(|r| r.answer))
-            .map_err(|e| self.sql(e))
+        answer_in(&self.conn, target, control_id).map_err(|e| self.sql(e))
     }
 
     /// The devices a target covers: the device itself, every unit of a model, every device of a
     /// site (`""` = devices with no site).
     pub fn devices_of(&self, target: &Target) -> Result<Vec<Device>, WorkbookError> {
-        let all = self.devices()?;
-        Ok(match target {
-            Target::Device(id) => all.into_iter().filter(|d| d.id == *id).collect(),
-            Target::Model {
-                manufacturer,
-                model,
-            } => {
-                let key = model_key(manufacturer, model);
-                all.into_iter()
-                    .filter(|d| model_key(d.get("manufacturer"), d.get("model")) == key)
-                    .collect()
-            }
-            Target::Site(site) => all
-                .into_iter()
-                .filter(|d| d.get("site").trim().to_lowercase() == site.trim().to_lowercase())
-                .collect(),
-        })
+        Ok(self
+            .devices()?
+            .into_iter()
+            .filter(|d| covers(target, d))
+            .collect())
     }
 
     /// Sets (part of) an answer and commits it at once. A finding (No, Partial, Unknown) given
     /// without a rating gets the default likelihood (3, or 2 for Partial) and the highest default
     /// impact of the devices it covers on the control's impact dimensions, both marked
-    /// "default" (PRODUCT.md "Answers, suggestions and deferral").
+    /// "default" (PRODUCT.md "Answers, suggestions and deferral"). An answer left with nothing
+    /// recorded is removed. One undo step, labelled by what changed: `answer DEV-0003 ENC-01
+    /// Yes`, `clear DEV-0003 ENC-01`, `confirm …`, `note …`, `rate …` (likelihood / impact), or
+    /// `edit …` (other fields).
     ///
     /// Errors: `Invalid` (N/A without a note, rating outside 1–5, text over the limit), `Sqlite`.
     pub fn set_answer(
@@ -189,182 +167,333 @@ impl Workbook {
         control: &Control,
         input: &AnswerInput,
     ) -> Result<Answer, WorkbookError> {
-        let mut a = self.answer(target, &control.id)?.unwrap_or_else(|| Answer {
-            control_id: control.id.clone(),
-            ..Answer::default()
-        });
-        let text = |slot: &mut String, value: &Option<String>, name: &str| {
-            if let Some(v) = value {
-                let v = clean_text(v);
-                check_text_limit(name, &v).map_err(WorkbookError::Invalid)?;
-                *slot = v;
-            }
-            Ok::<(), WorkbookError>(())
-        };
-        text(&mut a.note, &input.note, "note")?;
-        text(&mut a.observed, &input.observed, "observed value")?;
-        text(
-            &mut a.evidence_ref,
-            &input.evidence_ref,
-            "evidence reference",
-        )?;
-        text(
-            &mut a.recommendation,
-            &input.recommendation,
-            "recommendation",
-        )?;
-        for (name, v) in [("likelihood", input.likelihood), ("impact", input.impact)] {
-            if let Some(v) = v
-                && !(1..=5).contains(&v)
-            {
-                return Err(WorkbookError::Invalid(format!(
-                    "{name} must be a whole number from 1 to 5, not {v}"
-                )));
-            }
-        }
-        let response_changed = input.response.is_some() && input.response != Some(a.response);
-        if let Some(r) = input.response {
-            a.response = r;
-            a.suggested = None;
-        }
-        if input.confirm {
-            a.suggested = None;
-        }
-        if input.source.is_some() {
-            a.source = input.source;
-        }
-        if let Some(l) = input.likelihood {
-            a.likelihood = Some(l);
-            a.likelihood_default = false;
-        }
-        if let Some(i) = input.impact {
-            a.impact = Some(i);
-            a.impact_default = false;
-        }
-        match a.response {
-            Some(r) if r.is_finding() => {
-                if a.likelihood.is_none() || (a.likelihood_default && response_changed) {
-                    a.likelihood = r.default_likelihood();
-                    a.likelihood_default = true;
-                }
-                if a.impact.is_none() {
-                    a.impact = Some(self.default_impact(target, control)?);
-                    a.impact_default = true;
-                }
-            }
-            _ => {
-                // Ratings belong to findings; defaults go away with the finding.
-                if a.likelihood_default {
-                    a.likelihood = None;
-                    a.likelihood_default = false;
-                }
-                if a.impact_default {
-                    a.impact = None;
-                    a.impact_default = false;
-                }
-            }
-        }
-        if a.response == Some(Response::NotApplicable) && a.note.trim().is_empty() {
-            return Err(WorkbookError::Invalid(format!(
-                "{}: N/A needs a note saying why (e.g. --note \"no PHI on this device\")",
-                control.id
-            )));
-        }
-        if a.response.is_some() || input.note.is_some() {
-            a.assessed_by = self.meta.assessor.clone();
-            a.assessed_at = Some(Utc::now());
-            a.assessed_on = Some(chrono::Local::now().date_naive());
-        }
-        if a.is_empty() {
-            self.delete_answer(target, &control.id)?;
-        } else {
-            self.store_answer(target, &a)?;
-        }
-        Ok(a)
-    }
-
-    fn default_impact(&self, target: &Target, control: &Control) -> Result<u8, WorkbookError> {
-        let dims = self.impact_dimensions(self.catalog(), control);
-        let devices = self.devices_of(target)?;
-        Ok(devices
-            .iter()
-            .map(|d| default_control_impact(d, &dims))
-            .max()
-            .unwrap_or(3))
-    }
-
-    fn impact_dimensions(
-        &self,
-        catalog: &Catalog,
-        control: &Control,
-    ) -> Vec<crate::catalog::ImpactDimension> {
-        control.impact_dimensions.clone().unwrap_or_else(|| {
-            catalog
-                .step_of(&control.id)
-                .map(|s| s.impact_dimensions.clone())
-                .unwrap_or_default()
+        let assessor = self.meta.assessor.clone();
+        self.recorded(|tx, rec| {
+            let mut ctx = AnswerContext::new(&assessor);
+            let answer = apply_answer(tx, &mut ctx, rec, target, control, input)?;
+            let label = answer_label(&target_name(tx, target)?, &control.id, input);
+            Ok((answer, label))
         })
     }
 
-    fn delete_answer(&mut self, target: &Target, control_id: &str) -> Result<(), WorkbookError> {
-        let (kind, key, _, _) = target_columns(target);
-        self.conn
-            .execute(
-                "DELETE FROM answer WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3",
-                params![kind, key, control_id],
-            )
-            .map(|_| ())
-            .map_err(|e| self.sql(e))
+    /// What applying `input` to every target would overwrite (see [`BulkPreview`]): an existing
+    /// answer counts when it has a response and the input sets a different one (or clears it),
+    /// or it has a non-empty note, observed value, evidence reference or recommendation and the
+    /// input sets a different text, or it has a likelihood / impact rated by the assessor (not a
+    /// default) and the input sets a different rating. Targets are expected to be distinct.
+    ///
+    /// Errors: `Sqlite`.
+    pub fn preview_bulk(
+        &self,
+        targets: &[Target],
+        control: &Control,
+        input: &AnswerInput,
+    ) -> Result<BulkPreview, WorkbookError> {
+        let mut overwritten = Vec::new();
+        for target in targets {
+            if let Some(existing) = self.answer(target, &control.id)?
+                && overwrites(&existing, input)
+            {
+                overwritten.push((target.clone(), existing));
+            }
+        }
+        Ok(BulkPreview {
+            targets: targets.len(),
+            overwritten,
+        })
     }
 
-    fn store_answer(&mut self, target: &Target, a: &Answer) -> Result<(), WorkbookError> {
-        let (kind, key, label, device_id) = target_columns(target);
-        self.conn
-            .execute(
-                "INSERT INTO answer (target_kind, target_key, target_label, device_id, control_id,
-                    response, note,
-                    observed, evidence_ref, source, likelihood, impact, likelihood_default,
-                    impact_default, recommendation, suggested, deferred_until, deferral_reason,
-                    assessed_by, assessed_at, assessed_on)
-                 VALUES (?1, ?2, ?21, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                    ?16, ?17, ?18, ?19, ?20)
-                 ON CONFLICT (target_kind, target_key, control_id) DO UPDATE SET
-                    response = excluded.response, note = excluded.note,
-                    observed = excluded.observed, evidence_ref = excluded.evidence_ref,
-                    source = excluded.source, likelihood = excluded.likelihood,
-                    impact = excluded.impact, likelihood_default = excluded.likelihood_default,
-                    impact_default = excluded.impact_default,
-                    recommendation = excluded.recommendation, suggested = excluded.suggested,
-                    deferred_until = excluded.deferred_until,
-                    deferral_reason = excluded.deferral_reason,
-                    assessed_by = excluded.assessed_by, assessed_at = excluded.assessed_at,
-                    assessed_on = excluded.assessed_on",
-                params![
-                    kind,
-                    key,
-                    device_id,
-                    a.control_id,
-                    a.response.map(Response::label),
-                    a.note,
-                    a.observed,
-                    a.evidence_ref,
-                    a.source.map(AnswerSource::label),
-                    a.likelihood,
-                    a.impact,
-                    a.likelihood_default,
-                    a.impact_default,
-                    a.recommendation,
-                    a.suggested,
-                    a.deferred_until.map(|d| d.to_string()),
-                    a.deferral_reason,
-                    a.assessed_by,
-                    a.assessed_at
-                        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-                    a.assessed_on.map(|d| d.to_string()),
-                    label,
-                ],
-            )
-            .map(|_| ())
-            .map_err(|e| self.sql(e))
+    /// Applies `input` to every target in ONE transaction and ONE undo step labelled `label`
+    /// (e.g. `bulk ENC-01 Yes on 14 devices`); same defaults and validation as
+    /// [`Workbook::set_answer`] (source defaults to `AnswerSource::Bulk` when `input.source` is
+    /// `None`). All or nothing: an invalid answer on any target changes nothing. Returns the
+    /// stored answers in target order.
+    ///
+    /// Errors: `Invalid` (as `set_answer`, the message prefixed with the target), `Sqlite`.
+    pub fn set_answers_bulk(
+        &mut self,
+        targets: &[Target],
+        control: &Control,
+        input: &AnswerInput,
+        label: &str,
+    ) -> Result<Vec<Answer>, WorkbookError> {
+        let mut input = input.clone();
+        input.source = input.source.or(Some(AnswerSource::Bulk));
+        let assessor = self.meta.assessor.clone();
+        self.recorded(|tx, rec| {
+            let mut ctx = AnswerContext::new(&assessor);
+            let mut answers = Vec::with_capacity(targets.len());
+            for target in targets {
+                let answer = match apply_answer(tx, &mut ctx, rec, target, control, &input) {
+                    Ok(a) => a,
+                    Err(TxError::Invalid(m)) => {
+                        return Err(TxError::Invalid(format!(
+                            "{}: {m}",
+                            target_name(tx, target)?
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                };
+                answers.push(answer);
+            }
+            Ok((answers, label.to_string()))
+        })
     }
+}
+
+/// What setting answers needs besides the transaction: who answers, and the devices read for
+/// default impacts (all of them loaded at most once per transaction, for model and site targets).
+struct AnswerContext<'a> {
+    assessor: &'a str,
+    devices: Option<Vec<Device>>,
+}
+
+impl<'a> AnswerContext<'a> {
+    fn new(assessor: &'a str) -> Self {
+        AnswerContext {
+            assessor,
+            devices: None,
+        }
+    }
+
+    /// The highest default impact of the devices `target` covers on the control's impact
+    /// dimensions; 3 when it covers none.
+    fn default_impact(
+        &mut self,
+        conn: &Connection,
+        target: &Target,
+        control: &Control,
+    ) -> rusqlite::Result<u8> {
+        let dims = impact_dimensions(control);
+        let impact = match target {
+            Target::Device(id) => {
+                live_device_in(conn, *id)?.map(|d| default_control_impact(&d, &dims))
+            }
+            _ => {
+                if self.devices.is_none() {
+                    self.devices = Some(devices_in(conn)?);
+                }
+                self.devices
+                    .iter()
+                    .flatten()
+                    .filter(|d| covers(target, d))
+                    .map(|d| default_control_impact(d, &dims))
+                    .max()
+            }
+        };
+        Ok(impact.unwrap_or(3))
+    }
+}
+
+/// The impact dimensions of a control: its own, else its step's (CATALOG.md conventions).
+fn impact_dimensions(control: &Control) -> Vec<ImpactDimension> {
+    control.impact_dimensions.clone().unwrap_or_else(|| {
+        catalog()
+            .step_of(&control.id)
+            .map(|s| s.impact_dimensions.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// The one code path that sets an answer inside a transaction (for `set_answer` and
+/// `set_answers_bulk`): validates, applies defaults, stores or removes the row, and notes the
+/// row with the recorder.
+fn apply_answer(
+    tx: &Transaction<'_>,
+    ctx: &mut AnswerContext<'_>,
+    rec: &mut Recorder,
+    target: &Target,
+    control: &Control,
+    input: &AnswerInput,
+) -> Result<Answer, TxError> {
+    let mut a = answer_in(tx, target, &control.id)?.unwrap_or_else(|| Answer {
+        control_id: control.id.clone(),
+        ..Answer::default()
+    });
+    let text = |slot: &mut String, value: &Option<String>, name: &str| {
+        if let Some(v) = value {
+            let v = clean_text(v);
+            check_text_limit(name, &v).map_err(TxError::Invalid)?;
+            *slot = v;
+        }
+        Ok::<(), TxError>(())
+    };
+    text(&mut a.note, &input.note, "note")?;
+    text(&mut a.observed, &input.observed, "observed value")?;
+    text(
+        &mut a.evidence_ref,
+        &input.evidence_ref,
+        "evidence reference",
+    )?;
+    text(
+        &mut a.recommendation,
+        &input.recommendation,
+        "recommendation",
+    )?;
+    for (name, v) in [("likelihood", input.likelihood), ("impact", input.impact)] {
+        if let Some(v) = v
+            && !(1..=5).contains(&v)
+        {
+            return Err(TxError::Invalid(format!(
+                "{name} must be a whole number from 1 to 5, not {v}"
+            )));
+        }
+    }
+    let response_changed = input.response.is_some() && input.response != Some(a.response);
+    if let Some(r) = input.response {
+        a.response = r;
+        a.suggested = None;
+    }
+    if input.confirm {
+        a.suggested = None;
+    }
+    if input.source.is_some() {
+        a.source = input.source;
+    }
+    if let Some(l) = input.likelihood {
+        a.likelihood = Some(l);
+        a.likelihood_default = false;
+    }
+    if let Some(i) = input.impact {
+        a.impact = Some(i);
+        a.impact_default = false;
+    }
+    match a.response {
+        Some(r) if r.is_finding() => {
+            if a.likelihood.is_none() || (a.likelihood_default && response_changed) {
+                a.likelihood = r.default_likelihood();
+                a.likelihood_default = true;
+            }
+            if a.impact.is_none() {
+                a.impact = Some(ctx.default_impact(tx, target, control)?);
+                a.impact_default = true;
+            }
+        }
+        _ => {
+            // Ratings belong to findings; defaults go away with the finding.
+            if a.likelihood_default {
+                a.likelihood = None;
+                a.likelihood_default = false;
+            }
+            if a.impact_default {
+                a.impact = None;
+                a.impact_default = false;
+            }
+        }
+    }
+    if a.response == Some(Response::NotApplicable) && a.note.trim().is_empty() {
+        return Err(TxError::Invalid(format!(
+            "{}: N/A needs a note saying why (e.g. --note \"no PHI on this device\")",
+            control.id
+        )));
+    }
+    if a.response.is_some() || input.note.is_some() {
+        a.assessed_by = ctx.assessor.to_string();
+        // Whole seconds, as stored, so the answer returned is the answer read back.
+        a.assessed_at = Some(Utc::now().trunc_subsecs(0));
+        a.assessed_on = Some(chrono::Local::now().date_naive());
+    }
+    rec.touch(tx, RowKey::answer(target, &control.id))?;
+    if a.is_empty() {
+        delete_answer(tx, target, &control.id)?;
+    } else {
+        store_answer(tx, target, &a)?;
+    }
+    Ok(a)
+}
+
+/// The undo label of `set_answer`: what the input changes, on which target and control.
+fn answer_label(target: &str, control_id: &str, input: &AnswerInput) -> String {
+    let verb = match input.response {
+        Some(Some(r)) => return format!("answer {target} {control_id} {}", r.label()),
+        Some(None) => "clear",
+        None if input.confirm => "confirm",
+        None if input.note.is_some() => "note",
+        None if input.likelihood.is_some() || input.impact.is_some() => "rate",
+        None => "edit",
+    };
+    format!("{verb} {target} {control_id}")
+}
+
+/// Whether applying `input` would overwrite something in `existing` (see
+/// [`Workbook::preview_bulk`]).
+fn overwrites(existing: &Answer, input: &AnswerInput) -> bool {
+    let response =
+        matches!(input.response, Some(r) if existing.response.is_some() && r != existing.response);
+    let text = |new: &Option<String>, old: &str| {
+        new.as_ref()
+            .is_some_and(|n| !old.trim().is_empty() && clean_text(n) != old)
+    };
+    let rating = |new: Option<u8>, old: Option<u8>, default: bool| {
+        new.is_some_and(|n| !default && old.is_some_and(|o| o != n))
+    };
+    response
+        || text(&input.note, &existing.note)
+        || text(&input.observed, &existing.observed)
+        || text(&input.evidence_ref, &existing.evidence_ref)
+        || text(&input.recommendation, &existing.recommendation)
+        || rating(
+            input.likelihood,
+            existing.likelihood,
+            existing.likelihood_default,
+        )
+        || rating(input.impact, existing.impact, existing.impact_default)
+}
+
+fn delete_answer(conn: &Connection, target: &Target, control_id: &str) -> rusqlite::Result<()> {
+    let (kind, key, _, _) = target_columns(target);
+    conn.execute(
+        "DELETE FROM answer WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3",
+        params![kind, key, control_id],
+    )
+    .map(|_| ())
+}
+
+fn store_answer(conn: &Connection, target: &Target, a: &Answer) -> rusqlite::Result<()> {
+    let (kind, key, label, device_id) = target_columns(target);
+    conn.prepare_cached(
+        "INSERT INTO answer (target_kind, target_key, target_label, device_id, control_id,
+            response, note,
+            observed, evidence_ref, source, likelihood, impact, likelihood_default,
+            impact_default, recommendation, suggested, deferred_until, deferral_reason,
+            assessed_by, assessed_at, assessed_on)
+         VALUES (?1, ?2, ?21, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            ?16, ?17, ?18, ?19, ?20)
+         ON CONFLICT (target_kind, target_key, control_id) DO UPDATE SET
+            response = excluded.response, note = excluded.note,
+            observed = excluded.observed, evidence_ref = excluded.evidence_ref,
+            source = excluded.source, likelihood = excluded.likelihood,
+            impact = excluded.impact, likelihood_default = excluded.likelihood_default,
+            impact_default = excluded.impact_default,
+            recommendation = excluded.recommendation, suggested = excluded.suggested,
+            deferred_until = excluded.deferred_until,
+            deferral_reason = excluded.deferral_reason,
+            assessed_by = excluded.assessed_by, assessed_at = excluded.assessed_at,
+            assessed_on = excluded.assessed_on",
+    )?
+    .execute(params![
+        kind,
+        key,
+        device_id,
+        a.control_id,
+        a.response.map(Response::label),
+        a.note,
+        a.observed,
+        a.evidence_ref,
+        a.source.map(AnswerSource::label),
+        a.likelihood,
+        a.impact,
+        a.likelihood_default,
+        a.impact_default,
+        a.recommendation,
+        a.suggested,
+        a.deferred_until.map(|d| d.to_string()),
+        a.deferral_reason,
+        a.assessed_by,
+        a.assessed_at
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        a.assessed_on.map(|d| d.to_string()),
+        label,
+    ])
+    .map(|_| ())
 }

@@ -1,11 +1,14 @@
-//! Devices in the workbook: add, change, find, list, delete (soft).
+//! Devices in the workbook: add, change, find, list, delete (soft). Every change is one undo
+//! step.
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
 
-use super::{Workbook, WorkbookError, now_utc};
-use crate::device::fields::{self, FieldKind};
+use super::snapshot::RowKey;
+use super::undo::Recorder;
+use super::{TxError, Workbook, WorkbookError, now_utc};
+use crate::device::fields::{self, FieldKind, format_short_id};
 use crate::device::{Device, NetworkService, services_text};
 
 /// Who set a field, so that a scan never overwrites what an assessor typed (PRODUCT.md
@@ -27,6 +30,18 @@ impl FieldSource {
             FieldSource::Scan => "scan",
             FieldSource::Inventory => "inventory",
         }
+    }
+
+    /// The undo label of a batch of `count` device changes from this source, e.g.
+    /// `scan import (12 devices)`.
+    fn batch_label(self, count: usize) -> String {
+        let what = match self {
+            FieldSource::Typed => "device edits",
+            FieldSource::Scan => "scan import",
+            FieldSource::Inventory => "inventory import",
+        };
+        let plural = if count == 1 { "" } else { "s" };
+        format!("{what} ({count} device{plural})")
     }
 }
 
@@ -75,15 +90,37 @@ fn device_from_row(row: &Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
+/// Every device not deleted, in short-ID order.
+pub(super) fn devices_in(conn: &Connection) -> rusqlite::Result<Vec<Device>> {
+    let sql = format!("{} WHERE deleted_at IS NULL ORDER BY number", select_sql());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], device_from_row)?;
+    rows.collect()
+}
+
+/// One device not deleted, by row ID.
+pub(super) fn live_device_in(conn: &Connection, id: i64) -> rusqlite::Result<Option<Device>> {
+    let sql = format!("{} WHERE id = ?1 AND deleted_at IS NULL", select_sql());
+    conn.prepare_cached(&sql)?
+        .query_row([id], device_from_row)
+        .optional()
+}
+
+/// The short ID of a device by row ID (`device #ID` when there is none), for undo labels.
+pub(super) fn short_id_in(conn: &Connection, id: i64) -> rusqlite::Result<String> {
+    Ok(conn
+        .query_row("SELECT number FROM device WHERE id = ?1", [id], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+        .map(format_short_id)
+        .unwrap_or_else(|| format!("device #{id}")))
+}
+
 impl Workbook {
     /// Every device not deleted, in short-ID order.
     pub fn devices(&self) -> Result<Vec<Device>, WorkbookError> {
-        let sql = format!("{} WHERE deleted_at IS NULL ORDER BY number", select_sql());
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([], device_from_row)
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+        devices_in(&self.conn).map_err(|e| self.sql(e))
     }
 
     /// One device by row ID (deleted ones included).
@@ -133,22 +170,21 @@ impl Workbook {
 
     /// Adds a device with the next short ID; returns it. Values must be canonical (see
     /// [`fields::FieldDef::normalize`]); unknown or computed keys give `WorkbookError::Invalid`.
+    /// One undo step, `add DEV-0012`.
     pub fn add_device(
         &mut self,
         change: &DeviceChange,
         source: FieldSource,
     ) -> Result<Device, WorkbookError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| sql_err(&self.path, e))?;
-        let id = insert_device(&tx, change, source).map_err(|e| e.with_path(&self.path))?;
-        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        let id = self.recorded(|tx, rec| {
+            let id = insert_device(tx, rec, change, source)?;
+            Ok((id, format!("add {}", short_id_in(tx, id)?)))
+        })?;
         self.device(id)
     }
 
     /// Applies a change to a device. With `FieldSource::Scan` or `Inventory`, fields an assessor
-    /// typed are left alone unless `overwrite_typed` is set.
+    /// typed are left alone unless `overwrite_typed` is set. One undo step, `edit DEV-0003`.
     pub fn update_device(
         &mut self,
         id: i64,
@@ -156,70 +192,74 @@ impl Workbook {
         source: FieldSource,
         overwrite_typed: bool,
     ) -> Result<Device, WorkbookError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| sql_err(&self.path, e))?;
-        update_device_in(&tx, id, change, source, overwrite_typed)
-            .map_err(|e| e.with_path(&self.path))?;
-        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        self.recorded(|tx, rec| {
+            update_device_in(tx, rec, id, change, source, overwrite_typed)?;
+            Ok(((), format!("edit {}", short_id_in(tx, id)?)))
+        })?;
         self.device(id)
     }
 
     /// Runs several device changes in one transaction: all are applied or none (imports).
     /// `Some(id)` updates that device, `None` adds one. Returns the row IDs in order.
+    ///
+    /// The whole batch is one undo step labelled by source and count: `scan import (12
+    /// devices)`, `inventory import (40 devices)`, `device edits (3 devices)`.
     pub fn apply_device_changes(
         &mut self,
         changes: &[(Option<i64>, DeviceChange)],
         source: FieldSource,
     ) -> Result<Vec<i64>, WorkbookError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| sql_err(&self.path, e))?;
-        let mut ids = Vec::with_capacity(changes.len());
-        for (id, change) in changes {
-            let id = match id {
-                Some(id) => {
-                    update_device_in(&tx, *id, change, source, false)
-                        .map_err(|e| e.with_path(&self.path))?;
-                    *id
-                }
-                None => insert_device(&tx, change, source).map_err(|e| e.with_path(&self.path))?,
-            };
-            ids.push(id);
-        }
-        tx.commit().map_err(|e| sql_err(&self.path, e))?;
-        Ok(ids)
+        self.recorded(|tx, rec| {
+            let mut ids = Vec::with_capacity(changes.len());
+            for (id, change) in changes {
+                let id = match id {
+                    Some(id) => {
+                        update_device_in(tx, rec, *id, change, source, false)?;
+                        *id
+                    }
+                    None => insert_device(tx, rec, change, source)?,
+                };
+                ids.push(id);
+            }
+            Ok((ids, source.batch_label(changes.len())))
+        })
     }
 
-    /// Marks a device deleted (it keeps its short ID, which is never reused).
+    /// Marks a device deleted (it keeps its short ID, which is never reused; its answers stay
+    /// and come back with it). One undo step, `delete DEV-0003`.
     pub fn delete_device(&mut self, id: i64) -> Result<(), WorkbookError> {
-        self.conn
-            .execute(
+        self.recorded(|tx, rec| {
+            rec.touch(tx, RowKey::Device(id))?;
+            tx.execute(
                 "UPDATE device SET deleted_at = ?2 WHERE id = ?1",
                 rusqlite::params![id, now_utc()],
-            )
-            .map(|_| ())
-            .map_err(|e| self.sql(e))
+            )?;
+            Ok(((), format!("delete {}", short_id_in(tx, id)?)))
+        })
     }
 
-    /// Brings back a deleted device by its short ID (`DEV-0007`), with its answers.
+    /// Brings back a deleted device by its short ID (`DEV-0007`), with its answers. One undo
+    /// step, `restore DEV-0007`.
     ///
     /// Errors: `NoSuchDevice` when no deleted device has that ID.
     pub fn undelete_device(&mut self, reference: &str) -> Result<Device, WorkbookError> {
         let missing = || WorkbookError::NoSuchDevice(format!("{reference} among deleted devices"));
         let n = fields::parse_short_id(reference).ok_or_else(missing)?;
-        let changed = self
+        let id: Option<i64> = self
             .conn
-            .execute(
-                "UPDATE device SET deleted_at = NULL WHERE number = ?1 AND deleted_at IS NOT NULL",
+            .query_row(
+                "SELECT id FROM device WHERE number = ?1 AND deleted_at IS NOT NULL",
                 [n],
+                |r| r.get(0),
             )
+            .optional()
             .map_err(|e| self.sql(e))?;
-        if changed == 0 {
-            return Err(missing());
-        }
+        let id = id.ok_or_else(missing)?;
+        self.recorded(|tx, rec| {
+            rec.touch(tx, RowKey::Device(id))?;
+            tx.execute("UPDATE device SET deleted_at = NULL WHERE id = ?1", [id])?;
+            Ok(((), format!("restore {}", format_short_id(n))))
+        })?;
         self.find_device(reference)
     }
 
@@ -267,34 +307,6 @@ impl Workbook {
     }
 }
 
-/// An error inside a transaction, before the workbook path is attached.
-enum TxError {
-    Sql(rusqlite::Error),
-    Invalid(String),
-}
-
-impl From<rusqlite::Error> for TxError {
-    fn from(e: rusqlite::Error) -> Self {
-        TxError::Sql(e)
-    }
-}
-
-impl TxError {
-    fn with_path(self, path: &std::path::Path) -> WorkbookError {
-        match self {
-            TxError::Sql(e) => sql_err(path, e),
-            TxError::Invalid(m) => WorkbookError::Invalid(m),
-        }
-    }
-}
-
-fn sql_err(path: &std::path::Path, source: rusqlite::Error) -> WorkbookError {
-    WorkbookError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 fn check_keys(change: &DeviceChange) -> Result<(), TxError> {
     for (key, _) in &change.values {
         let def = fields::settable(key).map_err(|e| TxError::Invalid(e.to_string()))?;
@@ -306,7 +318,8 @@ fn check_keys(change: &DeviceChange) -> Result<(), TxError> {
 }
 
 fn insert_device(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Transaction<'_>,
+    rec: &mut Recorder,
     change: &DeviceChange,
     source: FieldSource,
 ) -> Result<i64, TxError> {
@@ -323,18 +336,21 @@ fn insert_device(
         rusqlite::params![uuid::Uuid::new_v4().to_string(), number, now],
     )?;
     let id = tx.last_insert_rowid();
-    update_device_in(tx, id, change, source, true)?;
+    rec.created(RowKey::Device(id));
+    update_device_in(tx, rec, id, change, source, true)?;
     Ok(id)
 }
 
 fn update_device_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Transaction<'_>,
+    rec: &mut Recorder,
     id: i64,
     change: &DeviceChange,
     source: FieldSource,
     overwrite_typed: bool,
 ) -> Result<(), TxError> {
     check_keys(change)?;
+    rec.touch(tx, RowKey::Device(id))?;
     let (sources_json, extra_json): (String, String) = tx.query_row(
         "SELECT sources_json, extra_json FROM device WHERE id = ?1",
         [id],

@@ -5,13 +5,18 @@
 //! the key verified by reading `sqlite_master`, then rollback journal (one file),
 //! `synchronous = FULL`, in-memory temp store, foreign keys on, and migrations on
 //! `PRAGMA user_version`. A process that may write holds an exclusive OS lock on the file for its
-//! whole life; read-only commands hold a shared one. Every change is committed when made.
+//! whole life; read-only commands hold a shared one. Every change is committed when made, and
+//! recorded as one undo step in the same transaction (see [`Workbook::undo`]).
 
 mod answers;
 mod devices;
 mod lock;
 pub mod passphrase;
+mod risk;
 pub mod schema;
+mod snapshot;
+mod targets;
+mod undo;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -20,9 +25,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-pub use answers::{AnswerInput, AnswerRow};
+pub use answers::{AnswerInput, AnswerRow, BulkPreview};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
+pub use risk::{RiskEntry, RiskEntryInput};
+pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
 
 use crate::catalog::{Catalog, catalog};
 
@@ -363,6 +370,27 @@ fn sql(path: &Path, source: rusqlite::Error) -> WorkbookError {
     WorkbookError::Sqlite {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// An error inside a transaction, before the workbook path is attached.
+enum TxError {
+    Sql(rusqlite::Error),
+    Invalid(String),
+}
+
+impl From<rusqlite::Error> for TxError {
+    fn from(e: rusqlite::Error) -> Self {
+        TxError::Sql(e)
+    }
+}
+
+impl TxError {
+    fn with_path(self, path: &Path) -> WorkbookError {
+        match self {
+            TxError::Sql(e) => sql(path, e),
+            TxError::Invalid(m) => WorkbookError::Invalid(m),
+        }
     }
 }
 

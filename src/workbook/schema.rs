@@ -5,10 +5,10 @@
 //! is refused (exit 6).
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: assessment metadata, devices, answers, UI state.
 const V1: &str = r#"
@@ -141,4 +141,50 @@ CREATE TABLE ui_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+"#;
+
+/// Version 2: the undo history (`change_step`, `change_row`) and risk register entries
+/// (`risk_entry`).
+const V2: &str = r#"
+-- One change made through the workbook API, as the user sees it in undo / redo. Steps are undone
+-- newest first; the undone ones are always the newest (recording a new step drops them).
+CREATE TABLE change_step (
+    -- AUTOINCREMENT: a step's ID is never reused, even after the history is cleared
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- when the change was made, RFC 3339 UTC
+    at     TEXT NOT NULL,
+    -- short and human, e.g. 'answer DEV-0003 ENC-01 Yes'
+    label  TEXT NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1))
+);
+
+-- Every row one step touched: the whole row before and after the change, as a JSON object of
+-- column values; NULL = the row did not exist. table_name is 'answer', 'risk_entry' or 'device'.
+CREATE TABLE change_row (
+    step_id     INTEGER NOT NULL REFERENCES change_step(id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    table_name  TEXT NOT NULL CHECK (table_name IN ('answer', 'risk_entry', 'device')),
+    before_json TEXT,
+    after_json  TEXT,
+    PRIMARY KEY (step_id, seq)
+);
+
+-- The risk register entry of one finding: one per (target, control), keyed like `answer`.
+-- Issue 4 adds treatment, residual risk and acceptance columns.
+CREATE TABLE risk_entry (
+    id           INTEGER PRIMARY KEY,
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('device', 'model', 'site')),
+    target_key   TEXT NOT NULL,
+    target_label TEXT NOT NULL DEFAULT '',
+    device_id    INTEGER REFERENCES device(id) ON DELETE CASCADE,
+    control_id   TEXT NOT NULL REFERENCES catalog_control(control_id),
+    owner        TEXT NOT NULL DEFAULT '',
+    -- ISO date (YYYY-MM-DD) or NULL
+    due_date     TEXT,
+    status       TEXT NOT NULL DEFAULT 'Open' CHECK (status IN ('Open', 'In Progress', 'Closed')),
+    -- when it was last set, RFC 3339 UTC
+    updated_at   TEXT NOT NULL,
+    UNIQUE (target_kind, target_key, control_id)
+);
+CREATE INDEX risk_entry_device ON risk_entry(device_id);
 "#;

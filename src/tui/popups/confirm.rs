@@ -12,7 +12,6 @@ use crate::device::Device;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Overlay, SaveState};
 use crate::tui::layout;
-use crate::tui::pending_api::PendingApi;
 use crate::tui::popups::form::DeviceForm;
 use crate::tui::text;
 use crate::workbook::AnswerInput;

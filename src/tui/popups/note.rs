@@ -15,10 +15,9 @@ use crate::tui::action::Action;
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
-use crate::tui::pending_api::RiskEntryInput;
 use crate::tui::text;
 use crate::tui::widgets::text_field::TextField;
-use crate::workbook::AnswerInput;
+use crate::workbook::{AnswerInput, RiskEntryInput};
 
 /// Text rows the popup shows at most (it scrolls to keep the cursor in view).
 const MAX_ROWS: usize = 6;

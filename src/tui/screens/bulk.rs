@@ -6,7 +6,6 @@
 use crate::assessment::{Response, Target, model_key};
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
-use crate::tui::pending_api::PendingApi;
 use crate::tui::popups::confirm::{Confirm, Pending};
 use crate::tui::popups::menu::{Choice, Item, Menu};
 use crate::tui::text;

@@ -16,16 +16,15 @@ use super::checklist;
 use super::devices::short_level;
 use crate::assessment::{Response, Target};
 use crate::risk::register::{self, Finding};
-use crate::risk::scale_label;
+use crate::risk::{RiskStatus, scale_label};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Cursor, Overlay, SaveState};
 use crate::tui::keymap::Context;
 use crate::tui::layout;
-use crate::tui::pending_api::{PendingApi, RiskEntry, RiskEntryInput, RiskStatus};
 use crate::tui::popups::note::{NoteEditor, Purpose};
 use crate::tui::text;
 use crate::tui::widgets::columns::{Cell, draw_row, share};
-use crate::workbook::WorkbookError;
+use crate::workbook::{RiskEntry, RiskEntryInput, WorkbookError};
 
 /// From this width on the table shows level names and the control's title.
 const WIDE: u16 = 110;
