@@ -162,9 +162,16 @@ pub fn update(app: &mut App, action: Action) {
                     status: Some(status),
                     ..RiskEntryInput::default()
                 };
-                // The cursor stays on this row: closing findings one after the other walks
-                // down the list while each closed one moves below the open ones.
-                commit(app, &target, &control_id, &input);
+                // The cursor follows the finding when it moves (closed ones go below the open
+                // ones), so the next key acts on the same finding again.
+                if commit(app, &target, &control_id, &input)
+                    && let Some(i) = current(app)
+                        .list
+                        .iter()
+                        .position(|f| f.target == target && f.control.id == control_id)
+                {
+                    app.findings.cursor.selected = i;
+                }
                 keep_in_view(app);
             }
             return;
@@ -413,10 +420,15 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, f: &Finding<'_>, r: 
     let first = if let Some(e) = &r.error {
         Line::styled(text::sanitize(e).into_owned(), theme.error())
     } else {
-        Line::from(vec![
+        let mut spans = vec![
             Span::styled(format!("{} ", f.control.id), theme.title()),
             Span::raw(f.control.title.clone()),
-        ])
+        ];
+        if !f.entry.owner.trim().is_empty() {
+            spans.push(Span::styled(" · owner ", theme.dim()));
+            spans.push(Span::raw(text::sanitize(&f.entry.owner).into_owned()));
+        }
+        Line::from(spans)
     };
     let target = match &f.target {
         Target::Device(_) => {
