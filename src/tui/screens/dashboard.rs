@@ -597,26 +597,31 @@ fn not_started(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
         ));
         return lines;
     }
-    // As many short IDs as fit on two lines, then how many more.
-    let ids: Vec<String> = d
-        .not_started
-        .iter()
-        .filter_map(|&i| app.devices.get(i))
-        .map(|dev| dev.short_id())
-        .collect();
-    let room = width * 2;
-    let mut shown = Vec::new();
-    let mut used = 0;
-    for (k, id) in ids.iter().enumerate() {
-        let rest = ids.len() - k - 1;
-        let tail = if rest > 0 { 12 } else { 0 };
-        if used + id.len() + 2 + tail > room {
+    // As many short IDs as fit on two lines with "and N more" after them; only those are
+    // built (there may be thousands).
+    let mut shown: Vec<String> = Vec::new();
+    let (mut line, mut used) = (1, 0);
+    for (k, &i) in d.not_started.iter().enumerate() {
+        let Some(dev) = app.devices.get(i) else {
+            continue;
+        };
+        let id = dev.short_id();
+        let (mut l, mut u) = (line, used);
+        if u > 0 && u + 2 + id.len() > width {
+            l += 1;
+            u = 0;
+        }
+        u += if u > 0 { 2 + id.len() } else { id.len() };
+        let rest = n - k - 1;
+        let tail = format!("and {rest} more").len();
+        let tail_fits = rest == 0 || u + 2 + tail <= width || (l < 2 && tail <= width);
+        if l > 2 || !tail_fits {
             break;
         }
-        used += id.len() + 2;
-        shown.push(id.clone());
+        (line, used) = (l, u);
+        shown.push(id);
     }
-    let more = ids.len() - shown.len();
+    let more = n - shown.len();
     let mut items: Vec<Vec<Span<'static>>> =
         shown.into_iter().map(|id| vec![Span::raw(id)]).collect();
     if more > 0 {

@@ -41,6 +41,10 @@ pub struct Register {
     pub error: Option<String>,
     /// The date "overdue" was decided against (the local date when computed).
     pub today: NaiveDate,
+    /// Open findings (Open or In Progress).
+    pub open: usize,
+    /// Open findings due before `today`.
+    pub overdue: usize,
 }
 
 /// The findings list (computed when first needed, again after [`FindingsState::invalidate`])
@@ -77,10 +81,14 @@ pub(crate) fn compute(app: &App) -> Register {
             Some(format!("Owners, due dates and status: {e}")),
         ),
     };
+    let list = register::findings(app.outline.catalog, &app.devices, &app.answers, &entries);
+    let today = today();
     Register {
-        list: register::findings(app.outline.catalog, &app.devices, &app.answers, &entries),
+        open: list.iter().filter(|f| f.is_open()).count(),
+        overdue: list.iter().filter(|f| f.is_overdue(today)).count(),
+        list,
         error,
-        today: today(),
+        today,
     }
 }
 
@@ -282,9 +290,8 @@ fn target_label(app: &App, target: &Target) -> String {
 /// The title line: (screen, counts).
 pub fn title(app: &App) -> (String, String) {
     let r = current(app);
-    let open = r.list.iter().filter(|f| f.is_open()).count();
+    let (open, overdue) = (r.open, r.overdue);
     let closed = r.list.len() - open;
-    let overdue = r.list.iter().filter(|f| f.is_overdue(r.today)).count();
     let mut right = format!("{open} open");
     if overdue > 0 {
         right.push_str(&format!(" · {overdue} overdue"));

@@ -347,3 +347,155 @@ fn enter_opens_the_finding_on_its_device_and_a_click_selects() -> TestResult {
     );
     Ok(())
 }
+
+/// 10,000 devices in memory (through the workbook it would test SQLCipher, not the screens):
+/// 100 models of 100 units, a finding on every device and on every model; the first 5,000
+/// devices answered, the rest not started.
+fn ten_thousand(app: &mut App) {
+    for n in 1..=10_000i64 {
+        let mut d = crate::device::Device {
+            id: n,
+            number: n,
+            ..Default::default()
+        };
+        d.values.insert("name".into(), format!("Pump {n}"));
+        d.values.insert("manufacturer".into(), "Acme".into());
+        d.values.insert("model".into(), format!("P{}", n % 100));
+        if n <= 5_000 {
+            app.answers.insert(
+                &Target::Device(n),
+                crate::assessment::Answer {
+                    control_id: "ENC-01".into(),
+                    response: Some(Response::No),
+                    likelihood: Some(3),
+                    impact: Some(u8::try_from(n % 5 + 1).unwrap_or(1)),
+                    ..Default::default()
+                },
+            );
+        }
+        app.devices.push(d);
+    }
+    for m in 0..100 {
+        let target = Target::Model {
+            manufacturer: "Acme".into(),
+            model: format!("P{m}"),
+        };
+        app.answers.insert(
+            &target,
+            crate::assessment::Answer {
+                control_id: "INV-03".into(),
+                response: Some(Response::Partial),
+                likelihood: Some(2),
+                impact: Some(3),
+                ..Default::default()
+            },
+        );
+    }
+    // Progress as the app keeps it; the model answer starts every device.
+    app.progress = app
+        .devices
+        .iter()
+        .map(|d| crate::assessment::progress(app.outline.catalog, &app.answers, d))
+        .collect();
+    app.list.rebuild(&app.devices, &app.progress);
+}
+
+#[test]
+fn ten_thousand_devices_are_counted_once_per_change_not_per_frame() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (wb, _) = workbook(dir.path())?;
+    let mut app = app(wb)?;
+    ten_thousand(&mut app);
+    press(&mut app, &["g"])?;
+    let screen = draw(&mut app, 160, 48)?;
+    assert!(screen.contains("10000 devices"), "{screen}");
+    assert!(screen.contains("5100 open risks"), "{screen}");
+    assert_eq!(heat_total(&app), 5_100);
+    // Drawn again without a change: the figures are not computed again. An answer slipped in
+    // behind the app's back is not seen until the figures are invalidated.
+    app.answers.insert(
+        &Target::Device(10_000),
+        crate::assessment::Answer {
+            control_id: "ENC-01".into(),
+            response: Some(Response::No),
+            likelihood: Some(5),
+            impact: Some(5),
+            ..Default::default()
+        },
+    );
+    let start = std::time::Instant::now();
+    for _ in 0..10 {
+        draw(&mut app, 160, 48)?;
+        press(&mut app, &["j"])?;
+    }
+    let ten_frames = start.elapsed();
+    assert_eq!(heat_total(&app), 5_100);
+    app.dashboard.invalidate();
+    assert_eq!(heat_total(&app), 5_101);
+    // Generous (a debug build on a shared machine); computing per frame would be far slower.
+    assert!(ten_frames.as_millis() < 1_000, "{ten_frames:?}");
+
+    press(&mut app, &["f", "G"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(screen.contains("5101 open"), "{screen}");
+    // Each model finding once, shown on its 100 units.
+    let models: Vec<usize> = crate::tui::screens::findings::current(&app)
+        .list
+        .iter()
+        .filter(|f| matches!(f.target, Target::Model { .. }))
+        .map(|f| f.covers)
+        .collect();
+    assert_eq!(models.len(), 100);
+    assert!(models.iter().all(|&c| c == 100), "{models:?}");
+    // The last row: the lowest score, then the highest device number.
+    assert!(screen.contains("› VL     3 DEV-5000"), "{screen}");
+    Ok(())
+}
+
+#[test]
+fn devices_not_started_lists_the_first_few_and_counts_the_rest() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (wb, _) = workbook(dir.path())?;
+    let mut app = app(wb)?;
+    for n in 1..=40i64 {
+        app.devices.push(crate::device::Device {
+            id: n,
+            number: n,
+            ..Default::default()
+        });
+        app.progress.push(crate::assessment::progress(
+            app.outline.catalog,
+            &app.answers,
+            app.devices.last().ok_or("device")?,
+        ));
+    }
+    press(&mut app, &["g", "pgdn", "pgdn"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(
+        screen.contains("Devices not started · 40 of 40"),
+        "{screen}"
+    );
+    assert!(screen.contains("DEV-0001  DEV-0002"), "{screen}");
+    assert!(screen.contains(" more"), "{screen}");
+    assert!(!screen.contains("DEV-0040"), "{screen}");
+    Ok(())
+}
+
+#[test]
+fn no_color_dashboard_and_findings_use_no_colour() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    with_entries(&mut wb)?;
+    let mut app = app(wb)?;
+    for keys in [["g"], ["f"]] {
+        press(&mut app, &keys)?;
+        app.set_size(160, 48);
+        let mut terminal = Terminal::new(TestBackend::new(160, 48))?;
+        terminal.draw(|frame| render(&app, frame))?;
+        for cell in terminal.backend().buffer().content() {
+            assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+            assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
+        }
+    }
+    Ok(())
+}
