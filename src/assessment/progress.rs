@@ -101,6 +101,25 @@ impl AnswerSet {
             .and_then(|m| m.get(control_id))
     }
 
+    /// Every answer stored on exactly this target, in no particular order.
+    pub fn stored_on(&self, target: &Target) -> impl Iterator<Item = &Answer> {
+        self.by_target
+            .get(&TargetKey::of(target))
+            .into_iter()
+            .flat_map(|m| m.values())
+    }
+
+    /// The models and sites that have stored answers, as their case-insensitive keys: a model's
+    /// is [`model_key`] (manufacturer and model lower-cased, joined by U+001F), a site's its
+    /// trimmed, lower-cased name (`""` = the default site).
+    pub fn scope_keys(&self) -> impl Iterator<Item = (Scope, &str)> {
+        self.by_target.keys().filter_map(|k| match k {
+            TargetKey::Device(_) => None,
+            TargetKey::Model(m) => Some((Scope::Model, m.as_str())),
+            TargetKey::Site(s) => Some((Scope::Site, s.as_str())),
+        })
+    }
+
     /// The answer that applies to `device` for `control` (PRODUCT.md "Scopes"): device controls
     /// on the device; model controls on the device when it overrides, else on its model; site
     /// controls on its site.

@@ -1,5 +1,7 @@
 //! Risk levels and default ratings: likelihood × impact on the NIST SP 800-30 Rev. 1 scales.
 
+pub mod register;
+
 use crate::catalog::ImpactDimension;
 use crate::device::Device;
 

@@ -517,7 +517,7 @@ impl App {
         match self.screen {
             Screen::Devices => super::layout::device_rows(body),
             Screen::Checklist => usize::from(super::layout::checklist(body).list.height),
-            Screen::Findings => usize::from(body.height.saturating_sub(1)),
+            Screen::Findings => findings::rows(body),
             Screen::Walk | Screen::Dashboard => usize::from(body.height),
         }
         .max(1)

@@ -555,3 +555,5 @@ fn keys_do_nothing_while_the_terminal_is_too_small() -> TestResult {
     assert!(app.action_for_event(&y).is_some());
     Ok(())
 }
+
+mod risk;

@@ -17,8 +17,7 @@ use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
 use crate::tui::text;
 use crate::tui::widgets::text_field::TextField;
-use crate::workbook::AnswerInput;
-use crate::workbook::RiskEntryInput;
+use crate::workbook::{AnswerInput, RiskEntryInput};
 
 /// Text rows the popup shows at most (it scrolls to keep the cursor in view).
 const MAX_ROWS: usize = 6;

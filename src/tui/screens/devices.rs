@@ -300,7 +300,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// A risk level in at most two letters, for narrow terminals.
-fn short_level(level: crate::risk::RiskLevel) -> &'static str {
+pub(crate) fn short_level(level: crate::risk::RiskLevel) -> &'static str {
     use crate::risk::RiskLevel;
     match level {
         RiskLevel::VeryHigh => "VH",

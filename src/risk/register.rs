@@ -1,0 +1,736 @@
+//! The risk register as the screens see it: one finding per confirmed No, Partial or Unknown
+//! answer, with its rating and its register entry (owner, due date, status), in the order
+//! PRODUCT.md gives; and the figures of the dashboard computed from them.
+//!
+//! A model or site answer is one finding, counted once (PRODUCT.md "Scopes"), with the number
+//! of devices it is shown on. Unconfirmed suggestions are not findings. "Open" means a status of
+//! Open or In Progress (PRODUCT.md "Answers, suggestions and deferral"); heat map, top ten and
+//! risk counts use open findings only, on the inherent rating.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::{RiskLevel, default_impact, level};
+use crate::assessment::{AnswerSet, DeviceProgress, Response, StepProgress, Target, model_key};
+use crate::catalog::{Catalog, Control, ImpactDimension, Scope};
+use crate::device::Device;
+use crate::workbook::RiskEntry;
+
+/// How many open findings the dashboard's top list shows.
+pub const TOP: usize = 10;
+
+/// One finding: a confirmed No, Partial or Unknown answer on a device, a model or a site.
+#[derive(Debug, Clone)]
+pub struct Finding<'c> {
+    /// Where the answer is stored. A model or site is spelled as on its first device (short-ID
+    /// order); one with no device left is spelled as its case-insensitive key.
+    pub target: Target,
+    /// What the target is called: `DEV-0003`, `B. Braun Space`, `Main` (`""` = the default
+    /// site).
+    pub name: String,
+    /// How many devices the finding is shown on: 1 for a device; the units of a model that do
+    /// not override its answer; every device of a site.
+    pub covers: usize,
+    /// The device to open for this finding (index into the devices given): the device; else
+    /// the first device the finding is shown on; else the first device of the model.
+    pub first_device: Option<usize>,
+    /// The control.
+    pub control: &'c Control,
+    /// Index of the control's step in the catalog (0–7).
+    pub step: usize,
+    /// Position of the control in catalog order (0-based; 0–71 for the built-in catalog).
+    pub position: usize,
+    /// The confirmed response: No, Partial or Unknown.
+    pub response: Response,
+    /// Likelihood 1–5, rated or defaulted; `None` when the answer has none (e.g. imported).
+    pub likelihood: Option<u8>,
+    /// Impact 1–5, rated or defaulted; `None` when the answer has none.
+    pub impact: Option<u8>,
+    /// Patient-safety impact used for ordering, 0–5: the highest patient-safety default of the
+    /// target's devices when the control's step affects patient safety, else 0 (the order the
+    /// export uses).
+    pub safety: u8,
+    /// The register entry (no owner, no due date, Open when none is stored).
+    pub entry: RiskEntry,
+    /// Sort rank of the target: devices by number, then models, then sites by key.
+    rank: (u8, i64, String),
+}
+
+impl Finding<'_> {
+    /// L × I, 1–25, when both are set.
+    pub fn score(&self) -> Option<u8> {
+        Some(self.likelihood? * self.impact?)
+    }
+
+    /// The level of L and I in NIST SP 800-30 Rev. 1 Table I-2, when both are set.
+    pub fn level(&self) -> Option<RiskLevel> {
+        Some(level(self.likelihood?, self.impact?))
+    }
+
+    /// Whether this is an open risk: status Open or In Progress.
+    pub fn is_open(&self) -> bool {
+        self.entry.status.is_open()
+    }
+
+    /// Whether it is open and its due date is before `today`.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.is_open() && self.entry.due_date.is_some_and(|d| d < today)
+    }
+
+    /// The scope of the target.
+    pub fn scope(&self) -> Scope {
+        self.target.scope()
+    }
+
+    /// The target in one short label: `DEV-0003`, `MODEL B. Braun Space (4)` (4 devices),
+    /// `SITE Main`, `SITE (default)`. Not sanitised: it holds what the user typed.
+    pub fn label(&self) -> String {
+        match self.target {
+            Target::Device(_) => self.name.clone(),
+            Target::Model { .. } => format!("MODEL {} ({})", self.name, self.covers),
+            Target::Site(_) if self.name.is_empty() => "SITE (default)".to_string(),
+            Target::Site(_) => format!("SITE {}", self.name),
+        }
+    }
+}
+
+/// PRODUCT.md order: open first; then score (L × I) highest first, unrated last; then
+/// patient-safety impact highest first; then device short ID numerically, models and sites
+/// after every device; then catalog order.
+pub fn order(a: &Finding<'_>, b: &Finding<'_>) -> Ordering {
+    b.is_open()
+        .cmp(&a.is_open())
+        .then_with(|| b.score().unwrap_or(0).cmp(&a.score().unwrap_or(0)))
+        .then_with(|| b.safety.cmp(&a.safety))
+        .then_with(|| a.rank.cmp(&b.rank))
+        .then_with(|| a.position.cmp(&b.position))
+}
+
+/// The case-insensitive identity of a target, as the workbook matches them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Device(i64),
+    Model(String),
+    Site(String),
+}
+
+fn key(target: &Target) -> Key {
+    match target {
+        Target::Device(id) => Key::Device(*id),
+        Target::Model {
+            manufacturer,
+            model,
+        } => Key::Model(model_key(manufacturer, model)),
+        Target::Site(s) => Key::Site(s.trim().to_lowercase()),
+    }
+}
+
+/// A model or a site and the devices it covers.
+struct Group {
+    target: Target,
+    name: String,
+    devices: Vec<usize>,
+}
+
+/// Every finding of a workbook in [`order`].
+///
+/// `devices` in short-ID order (indexes in [`Finding::first_device`] point into it); `answers`
+/// every stored answer; `entries` the stored register entries as `(target, control ID, entry)`
+/// (a finding without one is Open with no owner and no due date; entries without a finding are
+/// ignored). Runs in time linear in devices + stored answers.
+pub fn findings<'c>(
+    catalog: &'c Catalog,
+    devices: &[Device],
+    answers: &AnswerSet,
+    entries: &[(Target, String, RiskEntry)],
+) -> Vec<Finding<'c>> {
+    let mut controls: HashMap<&str, (usize, usize, &'c Control)> = HashMap::new();
+    let mut position = 0;
+    for (s, step) in catalog.steps.iter().enumerate() {
+        for c in &step.controls {
+            controls.insert(c.id.as_str(), (s, position, c));
+            position += 1;
+        }
+    }
+    let entries: HashMap<(Key, &str), &RiskEntry> = entries
+        .iter()
+        .map(|(t, c, e)| ((key(t), c.as_str()), e))
+        .collect();
+    let affects_safety = |step: usize, control: &Control| {
+        let dims = control.impact_dimensions.as_deref().or_else(|| {
+            catalog
+                .steps
+                .get(step)
+                .map(|s| s.impact_dimensions.as_slice())
+        });
+        dims.is_some_and(|d| d.contains(&ImpactDimension::PatientSafety))
+    };
+    let safety_of = |indexes: &[usize]| {
+        indexes
+            .iter()
+            .filter_map(|&i| devices.get(i))
+            .map(|d| default_impact(d, ImpactDimension::PatientSafety))
+            .max()
+            .unwrap_or(0)
+    };
+
+    let mut out = Vec::new();
+    let mut models: HashMap<String, Group> = HashMap::new();
+    let mut sites: HashMap<String, Group> = HashMap::new();
+    let mut model_order: Vec<String> = Vec::new();
+    let mut site_order: Vec<String> = Vec::new();
+    for (i, device) in devices.iter().enumerate() {
+        let (m, n) = (device.get("manufacturer"), device.get("model"));
+        if !m.is_empty() && !n.is_empty() {
+            let k = model_key(m, n);
+            models
+                .entry(k.clone())
+                .or_insert_with(|| {
+                    model_order.push(k);
+                    Group {
+                        target: Target::Model {
+                            manufacturer: m.to_string(),
+                            model: n.to_string(),
+                        },
+                        name: format!("{m} {n}"),
+                        devices: Vec::new(),
+                    }
+                })
+                .devices
+                .push(i);
+        }
+        let site = device.get("site").trim();
+        let k = site.to_lowercase();
+        sites
+            .entry(k.clone())
+            .or_insert_with(|| {
+                site_order.push(k);
+                Group {
+                    target: Target::Site(site.to_string()),
+                    name: site.to_string(),
+                    devices: Vec::new(),
+                }
+            })
+            .devices
+            .push(i);
+
+        // The device's own answers: device controls, and model controls it answers itself
+        // (no manufacturer + model, or an override). Site controls are never read from a device.
+        let target = Target::Device(device.id);
+        for answer in answers.stored_on(&target) {
+            let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
+                continue;
+            };
+            let Some(&(step, position, control)) = controls.get(answer.control_id.as_str()) else {
+                continue;
+            };
+            if control.scope == Scope::Site {
+                continue;
+            }
+            let safety = if affects_safety(step, control) {
+                default_impact(device, ImpactDimension::PatientSafety)
+            } else {
+                0
+            };
+            let entry = entries
+                .get(&(Key::Device(device.id), control.id.as_str()))
+                .map(|e| (*e).clone())
+                .unwrap_or_default();
+            out.push(Finding {
+                target: target.clone(),
+                name: device.short_id(),
+                covers: 1,
+                first_device: Some(i),
+                control,
+                step,
+                position,
+                response,
+                likelihood: answer.likelihood,
+                impact: answer.impact,
+                safety,
+                entry,
+                rank: (0, device.number, String::new()),
+            });
+        }
+    }
+
+    // Models and sites with answers but no device left.
+    for (scope, k) in answers.scope_keys() {
+        match scope {
+            Scope::Model if !models.contains_key(k) => {
+                let (m, n) = k.split_once('\u{1f}').unwrap_or((k, ""));
+                model_order.push(k.to_string());
+                models.insert(
+                    k.to_string(),
+                    Group {
+                        target: Target::Model {
+                            manufacturer: m.to_string(),
+                            model: n.to_string(),
+                        },
+                        name: format!("{m} {n}"),
+                        devices: Vec::new(),
+                    },
+                );
+            }
+            Scope::Site if !sites.contains_key(k) => {
+                site_order.push(k.to_string());
+                sites.insert(
+                    k.to_string(),
+                    Group {
+                        target: Target::Site(k.to_string()),
+                        name: k.to_string(),
+                        devices: Vec::new(),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    let groups = model_order
+        .iter()
+        .filter_map(|k| models.get(k).map(|g| (Scope::Model, 1u8, k, g)))
+        .chain(
+            site_order
+                .iter()
+                .filter_map(|k| sites.get(k).map(|g| (Scope::Site, 2u8, k, g))),
+        );
+    for (scope, rank, k, group) in groups {
+        for answer in answers.stored_on(&group.target) {
+            let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
+                continue;
+            };
+            let Some(&(step, position, control)) = controls.get(answer.control_id.as_str()) else {
+                continue;
+            };
+            if control.scope != scope {
+                continue;
+            }
+            // A unit with its own answer for the control overrides its model's.
+            let shown_on: Vec<usize> = group
+                .devices
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    scope == Scope::Site
+                        || devices.get(i).is_some_and(|d| {
+                            answers.get(&Target::Device(d.id), &control.id).is_none()
+                        })
+                })
+                .collect();
+            let safety = if affects_safety(step, control) {
+                safety_of(&group.devices)
+            } else {
+                0
+            };
+            let entry = entries
+                .get(&(key(&group.target), control.id.as_str()))
+                .map(|e| (*e).clone())
+                .unwrap_or_default();
+            out.push(Finding {
+                target: group.target.clone(),
+                name: group.name.clone(),
+                covers: shown_on.len(),
+                first_device: shown_on.first().or_else(|| group.devices.first()).copied(),
+                control,
+                step,
+                position,
+                response,
+                likelihood: answer.likelihood,
+                impact: answer.impact,
+                safety,
+                entry,
+                rank: (rank, 0, k.clone()),
+            });
+        }
+    }
+    out.sort_by(order);
+    out
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard<'c> {
+    /// Per step (catalog order), summed over every device as its checklist counts it (model and
+    /// site answers count on each device they are shown on).
+    pub steps: Vec<StepProgress>,
+    /// All steps together.
+    pub total: StepProgress,
+    /// Number of devices.
+    pub devices: usize,
+    /// Indexes of the devices with no answer assessed yet (their own, model or site), in the
+    /// order given.
+    pub not_started: Vec<usize>,
+    /// Open findings (Open or In Progress), a model or site finding once.
+    pub open: usize,
+    /// Closed findings.
+    pub closed: usize,
+    /// Open findings due before the date given.
+    pub overdue: usize,
+    /// Open findings per level, in [`RiskLevel::ALL`] order (Very High first).
+    pub by_level: [usize; 5],
+    /// Open findings by rating: `heat[5 - L][I - 1]`, rows likelihood 5 → 1, columns impact
+    /// 1 → 5 (the layout of TEMPLATE.md "Risk Matrix").
+    pub heat: [[usize; 5]; 5],
+    /// Open findings without a complete rating (not in the heat map or the levels).
+    pub unrated: usize,
+    /// The [`TOP`] highest open findings, in [`order`].
+    pub top: Vec<Finding<'c>>,
+}
+
+impl Dashboard<'_> {
+    /// Open findings rated `likelihood` × `impact` (each 1–5; 0 outside the scale).
+    pub fn heat_at(&self, likelihood: u8, impact: u8) -> usize {
+        if !(1..=5).contains(&likelihood) || !(1..=5).contains(&impact) {
+            return 0;
+        }
+        self.heat[usize::from(5 - likelihood)][usize::from(impact - 1)]
+    }
+
+    /// Open findings of one level.
+    pub fn at_level(&self, level: RiskLevel) -> usize {
+        RiskLevel::ALL
+            .iter()
+            .position(|l| *l == level)
+            .and_then(|p| self.by_level.get(p))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Computes the dashboard from every device's progress (parallel to the devices, as
+/// [`crate::assessment::progress`] gives it) and the findings in [`order`]; `today` decides
+/// what is overdue.
+pub fn dashboard<'c>(
+    catalog: &Catalog,
+    progress: &[DeviceProgress],
+    findings: &[Finding<'c>],
+    today: NaiveDate,
+) -> Dashboard<'c> {
+    let mut d = Dashboard {
+        steps: vec![StepProgress::default(); catalog.steps.len()],
+        devices: progress.len(),
+        ..Dashboard::default()
+    };
+    for (i, p) in progress.iter().enumerate() {
+        for (slot, sp) in d.steps.iter_mut().zip(&p.steps) {
+            *slot = slot.plus(sp);
+        }
+        if p.total.assessed() == 0 {
+            d.not_started.push(i);
+        }
+    }
+    d.total = d
+        .steps
+        .iter()
+        .fold(StepProgress::default(), |a, s| a.plus(s));
+    for f in findings {
+        if !f.is_open() {
+            d.closed += 1;
+            continue;
+        }
+        d.open += 1;
+        d.overdue += usize::from(f.is_overdue(today));
+        match (f.likelihood, f.impact, f.level()) {
+            (Some(l), Some(i), Some(lv)) => {
+                let row = usize::from(5 - l.clamp(1, 5));
+                let col = usize::from(i.clamp(1, 5) - 1);
+                d.heat[row][col] += 1;
+                if let Some(p) = RiskLevel::ALL.iter().position(|x| *x == lv) {
+                    d.by_level[p] += 1;
+                }
+            }
+            _ => d.unrated += 1,
+        }
+        if d.top.len() < TOP {
+            d.top.push(f.clone());
+        }
+    }
+    // `findings` is in order already; sort anyway so a caller's order cannot leak in.
+    d.top.sort_by(order);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{Answer, progress};
+    use crate::catalog::catalog;
+    use crate::risk::RiskStatus;
+
+    fn device(id: i64, values: &[(&str, &str)]) -> Device {
+        let mut d = Device {
+            id,
+            number: id,
+            ..Device::default()
+        };
+        for (k, v) in values {
+            d.values.insert((*k).to_string(), (*v).to_string());
+        }
+        d
+    }
+
+    fn rated(control: &str, r: Response, l: u8, i: u8) -> Answer {
+        Answer {
+            control_id: control.into(),
+            response: Some(r),
+            likelihood: Some(l),
+            impact: Some(i),
+            ..Answer::default()
+        }
+    }
+
+    fn model() -> Target {
+        Target::Model {
+            manufacturer: "B. Braun".into(),
+            model: "Space".into(),
+        }
+    }
+
+    fn entry(status: RiskStatus) -> RiskEntry {
+        RiskEntry {
+            status,
+            ..RiskEntry::default()
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap_or_default()
+    }
+
+    /// Three pumps of one model and a monitor, all on site "Main".
+    fn devices() -> Vec<Device> {
+        let pump = [
+            ("manufacturer", "B. Braun"),
+            ("model", "Space"),
+            ("site", "Main"),
+        ];
+        vec![
+            device(1, &pump),
+            device(2, &pump),
+            device(3, &pump),
+            device(10, &[("site", "main "), ("criticality", "Life-sustaining")]),
+        ]
+    }
+
+    fn model_control() -> &'static str {
+        catalog()
+            .controls()
+            .find(|c| c.scope == Scope::Model)
+            .map(|c| c.id.as_str())
+            .unwrap_or("INV-03")
+    }
+
+    fn site_control() -> &'static str {
+        catalog()
+            .controls()
+            .find(|c| c.scope == Scope::Site)
+            .map(|c| c.id.as_str())
+            .unwrap_or("IR-01")
+    }
+
+    #[test]
+    fn a_model_finding_counts_once_with_its_devices() {
+        let cat = catalog();
+        let devices = devices();
+        let mut set = AnswerSet::default();
+        // The spelling differs from the devices': still the same model.
+        let lower = Target::Model {
+            manufacturer: "b. braun".into(),
+            model: "SPACE".into(),
+        };
+        set.insert(&lower, rated(model_control(), Response::No, 4, 4));
+        // Unit 2 overrides with Yes: the model finding is shown on two units.
+        set.insert(
+            &Target::Device(2),
+            rated(model_control(), Response::Yes, 1, 1),
+        );
+        set.insert(
+            &Target::Site("MAIN".into()),
+            rated(site_control(), Response::Partial, 2, 3),
+        );
+        let list = findings(cat, &devices, &set, &[]);
+        assert_eq!(list.len(), 2, "{list:#?}");
+        let m = &list[0];
+        assert_eq!(m.target, model());
+        assert_eq!(m.covers, 2);
+        assert_eq!(m.first_device, Some(0));
+        assert_eq!(m.label(), "MODEL B. Braun Space (2)");
+        assert_eq!(m.level(), Some(RiskLevel::High));
+        let s = &list[1];
+        assert_eq!(s.label(), "SITE Main");
+        assert_eq!(s.covers, 4);
+
+        let progress: Vec<_> = devices.iter().map(|d| progress(cat, &set, d)).collect();
+        let dash = dashboard(cat, &progress, &list, day("2026-01-01"));
+        assert_eq!(dash.open, 2);
+        assert_eq!(dash.heat_at(4, 4), 1);
+        assert_eq!(dash.heat.iter().flatten().sum::<usize>(), 2);
+        assert_eq!(dash.at_level(RiskLevel::High), 1);
+        assert_eq!(dash.at_level(RiskLevel::Low), 1);
+        // The checklists count the model answer on each of the two units that inherit it.
+        assert_eq!(dash.total.no, 2);
+        assert_eq!(dash.total.yes, 1);
+        assert!(dash.not_started.is_empty());
+    }
+
+    #[test]
+    fn suggestions_and_other_responses_are_not_findings() {
+        let cat = catalog();
+        let devices = devices();
+        let mut set = AnswerSet::default();
+        let mut suggested = rated("ENC-01", Response::No, 3, 3);
+        suggested.suggested = Some("MDS2 (unconfirmed)".into());
+        set.insert(&Target::Device(1), suggested);
+        set.insert(&Target::Device(1), rated("ENC-02", Response::Yes, 3, 3));
+        let mut na = rated("ENC-03", Response::NotApplicable, 3, 3);
+        na.note = "no storage".into();
+        set.insert(&Target::Device(1), na);
+        // A site control stored on a device is never shown, so it is no finding either.
+        set.insert(
+            &Target::Device(1),
+            rated(site_control(), Response::No, 3, 3),
+        );
+        assert!(findings(cat, &devices, &set, &[]).is_empty());
+        let progress: Vec<_> = devices.iter().map(|d| progress(cat, &set, d)).collect();
+        let dash = dashboard(cat, &progress, &[], day("2026-01-01"));
+        assert_eq!(dash.not_started, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn closed_findings_leave_the_heat_map_and_the_top_ten() {
+        let cat = catalog();
+        let devices = devices();
+        let mut set = AnswerSet::default();
+        let ids: Vec<&str> = cat
+            .controls()
+            .filter(|c| c.scope == Scope::Device)
+            .map(|c| c.id.as_str())
+            .take(12)
+            .collect();
+        for id in &ids {
+            set.insert(&Target::Device(1), rated(id, Response::No, 5, 5));
+        }
+        set.insert(&Target::Device(3), rated(ids[0], Response::No, 1, 1));
+        let mut entries = vec![
+            (
+                Target::Device(1),
+                ids[0].to_string(),
+                entry(RiskStatus::Closed),
+            ),
+            (
+                Target::Device(1),
+                ids[1].to_string(),
+                RiskEntry {
+                    owner: "Biomed".into(),
+                    due_date: Some(day("2025-12-31")),
+                    status: RiskStatus::InProgress,
+                },
+            ),
+        ];
+        // An entry whose finding is gone is ignored.
+        entries.push((
+            Target::Device(2),
+            ids[0].to_string(),
+            entry(RiskStatus::Open),
+        ));
+        let list = findings(cat, &devices, &set, &entries);
+        assert_eq!(list.len(), 13);
+        let last = list.last().map(|f| (f.control.id.as_str(), f.is_open()));
+        assert_eq!(last, Some((ids[0], false)), "closed goes last");
+        assert!(list[..12].iter().all(Finding::is_open));
+        let progress: Vec<_> = devices.iter().map(|d| progress(cat, &set, d)).collect();
+        let dash = dashboard(cat, &progress, &list, day("2026-01-01"));
+        assert_eq!((dash.open, dash.closed, dash.overdue), (12, 1, 1));
+        assert_eq!(dash.heat_at(5, 5), 11);
+        assert_eq!(dash.heat_at(1, 1), 1);
+        assert_eq!(dash.top.len(), TOP);
+        assert!(dash.top.iter().all(Finding::is_open));
+        assert!(
+            !dash
+                .top
+                .iter()
+                .any(|f| f.control.id == ids[0] && f.name == "DEV-0001")
+        );
+        // The in-progress one is still open and kept its owner.
+        let wip = list.iter().find(|f| f.control.id == ids[1]);
+        assert_eq!(wip.map(|f| f.entry.owner.as_str()), Some("Biomed"));
+        assert!(wip.is_some_and(|f| f.is_overdue(day("2026-01-01"))));
+        assert!(!wip.is_some_and(|f| f.is_overdue(day("2025-12-31"))));
+    }
+
+    #[test]
+    fn ties_order_by_safety_then_device_number_then_catalog() {
+        let cat = catalog();
+        let devices = devices();
+        let device_controls: Vec<&str> = cat
+            .controls()
+            .filter(|c| c.scope == Scope::Device)
+            .filter(|c| {
+                let step = cat.step_of(&c.id).map(|s| s.impact_dimensions.clone());
+                c.impact_dimensions
+                    .clone()
+                    .or(step)
+                    .is_some_and(|d| d.contains(&ImpactDimension::PatientSafety))
+            })
+            .map(|c| c.id.as_str())
+            .take(2)
+            .collect();
+        let (a, b) = (device_controls[0], device_controls[1]);
+        let mut set = AnswerSet::default();
+        // Same score 9 everywhere.
+        set.insert(&Target::Device(3), rated(b, Response::No, 3, 3));
+        set.insert(&Target::Device(3), rated(a, Response::No, 3, 3));
+        set.insert(&Target::Device(2), rated(b, Response::No, 3, 3));
+        // Device 10 is life-sustaining (patient safety 5): first despite its number.
+        set.insert(&Target::Device(10), rated(b, Response::Unknown, 3, 3));
+        set.insert(&model(), rated(model_control(), Response::No, 3, 3));
+        // A higher score beats everything.
+        set.insert(&Target::Device(3), rated("ENC-01", Response::Partial, 2, 5));
+        let list = findings(cat, &devices, &set, &[]);
+        let got: Vec<(String, &str)> = list
+            .iter()
+            .map(|f| (f.label(), f.control.id.as_str()))
+            .collect();
+        let want = vec![
+            ("DEV-0003".to_string(), "ENC-01"),
+            ("DEV-0010".to_string(), b),
+            ("DEV-0002".to_string(), b),
+            ("DEV-0003".to_string(), a),
+            ("DEV-0003".to_string(), b),
+            ("MODEL B. Braun Space (3)".to_string(), model_control()),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn device_numbers_sort_numerically_and_orphans_are_kept() {
+        let cat = catalog();
+        let devices = vec![
+            device(9, &[]),
+            device(10_000, &[]),
+            device(10, &[("criticality", "Non-clinical")]),
+        ];
+        let mut set = AnswerSet::default();
+        for id in [10_000, 10, 9] {
+            set.insert(&Target::Device(id), rated("ENC-01", Response::No, 3, 3));
+        }
+        // A model answer whose units were all deleted is still one finding.
+        set.insert(
+            &Target::Model {
+                manufacturer: "Gone".into(),
+                model: "X1".into(),
+            },
+            rated(model_control(), Response::No, 3, 3),
+        );
+        let list = findings(cat, &devices, &set, &[]);
+        let names: Vec<String> = list.iter().map(Finding::label).collect();
+        assert_eq!(
+            names,
+            vec!["DEV-0009", "DEV-0010", "DEV-10000", "MODEL gone x1 (0)"]
+        );
+        assert_eq!(list[3].first_device, None);
+    }
+}
