@@ -50,6 +50,10 @@ pub enum Action {
     Confirm,
     /// Edit the selected control's note in a popup; committed when the popup is saved.
     EditNote,
+    /// Defer the selected (unanswered) control with a reason — device in use on a patient,
+    /// room locked, waiting for the vendor; walks pass over it. On a deferred control: edit or
+    /// lift the deferral.
+    Defer,
     /// Jump to the next control that is not assessed (unconfirmed suggestions count as not
     /// assessed, deferred controls are skipped), wrapping round to the first.
     NextUnanswered,

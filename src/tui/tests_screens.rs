@@ -485,3 +485,34 @@ fn a_note_is_saved_after_a_pause_and_never_thrown_away() -> TestResult {
     assert_eq!(note(&app)?, "Label says v2.1, checked");
     Ok(())
 }
+
+#[test]
+fn a_deferred_control_is_passed_over_and_answering_lifts_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = new_app(wb)?;
+    press(&mut app, &["w", "j", "enter"])?; // only DEV-0001
+    assert_eq!(selected_control(&app), "INV-01");
+    press(&mut app, &["d"])?;
+    type_text(&mut app, "in use on a patient");
+    press(&mut app, &["enter"])?;
+    assert_eq!(selected_control(&app), "INV-02", "the walk moves on");
+    let a = app
+        .workbook()
+        .answer(&Target::Device(1), "INV-01")?
+        .ok_or("stored")?;
+    assert_eq!(a.deferral_reason, "in use on a patient");
+    assert_eq!(a.response, None);
+    // Back on the checklist it reads "deferred"; Tab passes over it.
+    press(&mut app, &["esc", "enter"])?;
+    insta::assert_snapshot!("checklist_deferred_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["home", "y"])?;
+    let a = app
+        .workbook()
+        .answer(&Target::Device(1), "INV-01")?
+        .ok_or("stored")?;
+    assert_eq!(a.response, Some(Response::Yes));
+    assert_eq!(a.deferral_reason, "", "answering lifts the deferral");
+    Ok(())
+}

@@ -33,6 +33,11 @@ pub enum Purpose {
         /// Set with the note.
         then: Option<Response>,
     },
+    /// Why a control of the checklist's device is deferred (empty lifts the deferral).
+    Defer {
+        /// The control.
+        control: &'static Control,
+    },
     /// The owner of a risk register entry.
     Owner {
         /// Whose finding.
@@ -105,6 +110,7 @@ impl NoteEditor {
     fn title(&self) -> String {
         match &self.purpose {
             Purpose::Note { control, .. } => format!(" Note · {} ", control.id),
+            Purpose::Defer { control } => format!(" Defer · {} ", control.id),
             Purpose::Owner { control_id, .. } => format!(" Owner · {control_id} "),
             Purpose::DueDate { control_id, .. } => format!(" Due date · {control_id} "),
         }
@@ -116,6 +122,9 @@ impl NoteEditor {
                 then: Some(Response::NotApplicable),
                 ..
             } => Some("N/A needs a note: why does this control not apply?"),
+            Purpose::Defer { .. } => {
+                Some("Why not now? (in use on a patient, room locked…) Empty lifts it.")
+            }
             Purpose::Owner { .. } => Some("Who is responsible for fixing it (a name or a team)"),
             Purpose::DueDate { .. } => Some("YYYY-MM-DD, or empty for none"),
             _ => None,
@@ -227,6 +236,33 @@ fn submit(app: &mut App) {
                     }
                 }
                 // The popup stays open so that nothing typed is lost.
+                Err(e) => app.error(e.to_string()),
+            }
+        }
+        Purpose::Defer { control } => {
+            let deferring = !text.trim().is_empty();
+            if text == editor.original && deferring {
+                app.overlay = None;
+                return;
+            }
+            let input = AnswerInput {
+                deferral: Some(text.clone()),
+                ..AnswerInput::default()
+            };
+            match answer::commit(app, control, &input) {
+                Ok(()) => {
+                    app.overlay = None;
+                    if deferring {
+                        app.info(format!(
+                            "{} deferred: {}",
+                            control.id,
+                            text::sanitize(text.trim())
+                        ));
+                        crate::tui::screens::after_answer(app);
+                    } else {
+                        app.info(format!("{}: no longer deferred", control.id));
+                    }
+                }
                 Err(e) => app.error(e.to_string()),
             }
         }

@@ -66,6 +66,7 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::Confirm => confirm(app),
         Action::EditNote => open_note(app, None),
+        Action::Defer => defer(app),
         Action::BulkApply => {
             super::bulk::choose(app);
             return;
@@ -223,6 +224,29 @@ fn confirm(app: &mut App) {
         Ok(()) => super::after_answer(app),
         Err(e) => app.error(e.to_string()),
     }
+}
+
+/// Opens the deferral popup on the selected control (its reason when it is deferred already).
+fn defer(app: &mut App) {
+    let Some(control) = app.current_control() else {
+        return;
+    };
+    let stored = answer::stored(app, control);
+    if stored.is_some_and(|a| a.response.is_some() && a.suggested.is_none()) {
+        let clear = key_name(app, &Action::AnswerClear);
+        app.info(format!(
+            "{}: only an unanswered control can be deferred ({clear} clears the answer)",
+            control.id
+        ));
+        return;
+    }
+    let reason = stored
+        .map(|a| a.deferral_reason.clone())
+        .unwrap_or_default();
+    app.overlay = Some(Overlay::Note(NoteEditor::with(
+        crate::tui::popups::note::Purpose::Defer { control },
+        reason,
+    )));
 }
 
 fn open_note(app: &mut App, then: Option<Response>) {

@@ -289,13 +289,15 @@ pub fn advance(app: &mut App, answered: bool) {
     if answered && let (Some(device), Some(control)) = (app.current_device(), app.current_control())
     {
         // Say what was just saved: the screen moves on at once.
-        let shown = app
-            .answers
-            .effective(device, control)
-            .answer
-            .and_then(|a| a.response)
-            .map(crate::assessment::Response::label)
-            .unwrap_or("cleared");
+        let answer = app.answers.effective(device, control).answer;
+        let shown = match answer {
+            Some(a) if !a.deferral_reason.trim().is_empty() => "deferred",
+            Some(a) => a
+                .response
+                .map(crate::assessment::Response::label)
+                .unwrap_or("cleared"),
+            None => "cleared",
+        };
         let msg = format!("{} {shown} · saved", control.id);
         app.info(msg);
     }
@@ -403,7 +405,8 @@ pub fn update(app: &mut App, action: Action) {
         | Action::AnswerNa
         | Action::AnswerClear
         | Action::Confirm
-        | Action::EditNote => checklist::update(app, action),
+        | Action::EditNote
+        | Action::Defer => checklist::update(app, action),
         Action::Skip => {
             if let (Some(d), Some(c)) = (app.current_device(), app.current_control()) {
                 let key = (d.id, c.id.clone());
