@@ -60,6 +60,8 @@ pub fn commit(
             }
             let affected = affected(app, &target);
             app.refresh_progress(affected);
+            app.dashboard.invalidate();
+            app.findings.invalidate();
             app.save = SaveState::Saved;
             Ok(())
         }

@@ -150,6 +150,8 @@ pub struct App {
     pub(crate) overlay: Option<Overlay>,
     /// Search, filters, sort and marks of the device list, and the rows it shows.
     pub(crate) list: device_list::DeviceList,
+    /// The screen the checklist goes back to.
+    pub(crate) checklist_from: Screen,
     /// The walkthrough in progress (kept in the workbook, so it resumes after a restart).
     pub(crate) walk: Option<walk::Walk>,
     /// The dashboard's figures and scroll.
@@ -198,6 +200,7 @@ impl App {
             control_cursor: Cursor::default(),
             overlay: None,
             list,
+            checklist_from: Screen::Devices,
             walk,
             dashboard: dashboard::DashboardState::default(),
             findings: findings::FindingsState::default(),

@@ -22,6 +22,11 @@ pub fn open(app: &mut App, index: usize) {
         return;
     }
     app.device = index;
+    // Esc goes back to where the checklist was opened from (Devices or Findings).
+    app.checklist_from = match app.screen {
+        Screen::Findings => Screen::Findings,
+        _ => Screen::Devices,
+    };
     app.screen = Screen::Checklist;
     app.control_cursor.selected = 0;
     app.control_cursor.offset = 0;
@@ -102,6 +107,11 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::Back => {
+            if app.checklist_from == Screen::Findings {
+                app.findings.invalidate();
+                app.screen = Screen::Findings;
+                return;
+            }
             app.screen = Screen::Devices;
             if let Some(id) = app.current_device().map(|d| d.id) {
                 app.select_device_id(id);
