@@ -4,10 +4,15 @@
 //! (`assets/keymap.toml`, one section per screen) maps keys to actions, and the help overlay and
 //! hint bar are generated from it; [`update`] is the only code that changes the [`App`] state,
 //! and [`render`] only reads it, so every screen can be drawn into ratatui's `TestBackend` in
-//! tests. Files: `app` (state and update), `screens/` (Devices, Checklist and its detail pane),
-//! `popups/` (help, note), `widgets/` (columns, status line, hint bar), `keymap`, `action`,
-//! `answer` (which target an answer is stored on), `text` (escaping and widths), `layout`,
-//! `theme` (`NO_COLOR`), `terminal` (taking over and restoring the terminal).
+//! tests. Files: `app` (state, update, the actions every screen shares: help, palette, undo,
+//! redo, theme, mouse), `screens/` (Devices with `device_list` for search, filters, sort and
+//! marks; Checklist and its `detail` pane; the Walkthrough; the Dashboard; Findings; `bulk`
+//! answers), `popups/` (help, text popups for notes, deferrals, owners and due dates, the
+//! device form, questions, choices, the command palette, filters), `widgets/` (columns, status
+//! line, hint bar, text field, message), `keymap` and `key` (keys as data, a user file merged
+//! over the defaults), `action`, `answer` (which target an answer is stored on), `burst`
+//! (telling pastes from typing), `text` (escaping and widths), `layout`, `theme` (`NO_COLOR`,
+//! high contrast), `terminal` (taking over and restoring the terminal).
 
 pub mod action;
 mod answer;

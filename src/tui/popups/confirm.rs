@@ -3,8 +3,8 @@
 //! overwrite), leaving the device form with unsaved changes.
 
 use ratatui::Frame;
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear};
 
 use crate::assessment::Target;
 use crate::catalog::Control;
@@ -196,14 +196,5 @@ pub fn render(app: &App, frame: &mut Frame, c: &Confirm) {
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
-    let inner = ratatui::layout::Rect {
-        x: inner.x + 1.min(inner.width),
-        width: inner.width.saturating_sub(1),
-        y: inner.y + 1.min(inner.height),
-        height: inner.height.saturating_sub(1),
-    };
-    frame.render_widget(
-        Paragraph::new(Text::from(shown)).wrap(Wrap { trim: false }),
-        inner,
-    );
+    crate::tui::widgets::message::render(frame, inner, shown, 1, 0, 1);
 }

@@ -3,8 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Text};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::text::Line;
 
 use super::device_list::{self, SortColumn};
 use super::{checklist, walk};
@@ -16,6 +15,7 @@ use crate::tui::popups::filter::FilterPopup;
 use crate::tui::popups::form::DeviceForm;
 use crate::tui::text;
 use crate::tui::widgets::columns::{Cell, draw_row, share};
+use crate::tui::widgets::message;
 use crate::tui::widgets::text_field::TextField;
 
 /// Acts on the Devices screen.
@@ -164,22 +164,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     if app.list.view.is_empty() {
-        let msg = Paragraph::new(Text::from(vec![
+        let lines = vec![
             Line::styled(
                 "No device matches the search and filters.",
                 app.theme.title(),
             ),
             Line::raw(""),
             Line::raw("Esc clears them; / changes the search; F changes the filters."),
-        ]))
-        .wrap(Wrap { trim: false });
-        let inner = Rect {
-            x: area.x + 2.min(area.width),
-            width: area.width.saturating_sub(2),
-            y: area.y + 1.min(area.height),
-            height: area.height.saturating_sub(1),
-        };
-        frame.render_widget(msg, inner);
+        ];
+        message::render(frame, area, lines, 2, 0, 1);
         return;
     }
     let theme = app.theme;
@@ -327,14 +320,5 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
             theme.dim(),
         ),
     ];
-    let inner = Rect {
-        x: area.x + 2.min(area.width),
-        width: area.width.saturating_sub(2),
-        y: area.y + 1.min(area.height),
-        height: area.height.saturating_sub(1),
-    };
-    frame.render_widget(
-        Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }),
-        inner,
-    );
+    message::render(frame, area, lines, 2, 0, 1);
 }

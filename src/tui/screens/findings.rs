@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::checklist;
 use super::devices::short_level;
@@ -527,14 +527,5 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect, error: Option<&str>) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error()));
     }
-    let inner = Rect {
-        x: area.x + 2.min(area.width),
-        width: area.width.saturating_sub(4),
-        y: area.y + 1.min(area.height),
-        height: area.height.saturating_sub(1),
-    };
-    frame.render_widget(
-        Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false }),
-        inner,
-    );
+    crate::tui::widgets::message::render(frame, area, lines, 2, 2, 1);
 }

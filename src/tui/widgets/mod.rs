@@ -2,5 +2,6 @@
 
 pub mod columns;
 pub mod hint_bar;
+pub mod message;
 pub mod status_line;
 pub mod text_field;
