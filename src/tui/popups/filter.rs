@@ -47,6 +47,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::MoveUp => p.selected = p.selected.saturating_sub(1),
         Action::Back => {
             app.overlay = None;
+            app.list.save(&app.workbook);
             let n = app.list.view.len();
             app.info(format!("{n} device{} shown", if n == 1 { "" } else { "s" }));
         }

@@ -398,7 +398,8 @@ fn compare(
 }
 
 /// Recomputes the rows after the search, filters or sort changed, keeping the cursor on the
-/// same device when it is still shown (else on the first row), and stores the settings.
+/// same device when it is still shown (else on the first row). The settings are stored by the
+/// caller when the change is finished (not per keystroke: each store is a synced write).
 pub fn refresh(app: &mut App) {
     let selected = app.selected_device().map(|d| d.id);
     app.list.rebuild(&app.devices, &app.progress);
@@ -407,7 +408,6 @@ pub fn refresh(app: &mut App) {
     if let Some(id) = selected {
         app.select_device_id(id);
     }
-    app.list.save(&app.workbook);
 }
 
 /// Acts while the search line is open: typing narrows the list at once.
@@ -437,6 +437,7 @@ pub fn update_search(app: &mut App, action: Action) {
             app.list.search = None;
             app.list.query.clear();
             refresh(app);
+            app.list.save(&app.workbook);
             return;
         }
         Action::MoveDown | Action::MoveUp => {

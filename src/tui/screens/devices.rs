@@ -35,6 +35,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.list.query.clear();
                 app.list.filters.clear();
                 device_list::refresh(app);
+                app.list.save(&app.workbook);
                 app.info("Search and filters cleared");
             }
             return;
@@ -47,6 +48,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.list.descending = !app.list.descending;
             }
             device_list::refresh(app);
+            app.list.save(&app.workbook);
             let arrow = if app.list.descending { "▼" } else { "▲" };
             app.info(format!("Sorted by {} {arrow}", app.list.sort.label()));
             return;

@@ -69,6 +69,9 @@ pub fn save(app: &mut App) {
 pub fn resume(app: &mut App) {
     if app.walk.as_ref().is_some_and(|w| w.active && !w.done) {
         enter(app);
+        if app.screen == Screen::Walk && !is_open(app, app.device, app.control_cursor.selected) {
+            advance(app, false);
+        }
         if app.screen == Screen::Walk {
             app.info("Walkthrough resumed where you left off");
         }
@@ -210,7 +213,7 @@ pub fn start(app: &mut App, route: Vec<i64>, label: String) {
     }
 }
 
-/// Shows the walk where it stands.
+/// Shows the walk where it stands (the saved control, or the next one still open).
 pub fn enter(app: &mut App) {
     if place(app) {
         app.screen = Screen::Walk;
@@ -302,8 +305,10 @@ pub fn advance(app: &mut App, answered: bool) {
         app.info(msg);
     }
     if let Some(next) = next_on_device(app, app.device, Some(here)) {
+        // Not stored at every step (each store is a synced write, and the answer just given
+        // already was one): after a restart the walk picks up at the device's first control
+        // still open, which is this one.
         set_control(app, next);
-        save(app);
         return;
     }
     // This device is finished: find the next device of the route with something to walk.
@@ -415,6 +420,7 @@ pub fn update(app: &mut App, action: Action) {
                 }
             }
             advance(app, false);
+            save(app);
         }
         Action::PreviousControl => {
             let c = app.control_cursor.selected;
@@ -422,14 +428,12 @@ pub fn update(app: &mut App, action: Action) {
                 app.info("This is the device's first control ([ goes to the previous device)");
             } else {
                 set_control(app, c - 1);
-                save(app);
             }
         }
         Action::NextDevice => goto_device(app, true),
         Action::PreviousDevice => goto_device(app, false),
         Action::BulkApply => bulk::choose(app),
         Action::Back => {
-            save(app);
             app.screen = Screen::Devices;
             if let Some(id) = app.current_device().map(|d| d.id) {
                 app.select_device_id(id);
