@@ -516,3 +516,31 @@ fn a_deferred_control_is_passed_over_and_answering_lifts_it() -> TestResult {
     assert_eq!(a.deferral_reason, "", "answering lifts the deferral");
     Ok(())
 }
+
+#[test]
+fn every_popup_at_160x48() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = new_app(wb)?;
+    press(&mut app, &["w"])?;
+    insta::assert_snapshot!("walk_menu_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["esc", "D"])?;
+    insta::assert_snapshot!("confirm_delete_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["n", ":"])?;
+    insta::assert_snapshot!("palette_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["esc", "F"])?;
+    insta::assert_snapshot!("filter_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["enter", "/"])?;
+    type_text(&mut app, "icu");
+    insta::assert_snapshot!("search_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["esc", "?"])?;
+    insta::assert_snapshot!("help_devices_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["esc", "enter", "e"])?;
+    type_text(&mut app, "Firmware 2.1 seen on the settings screen");
+    insta::assert_snapshot!("note_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["enter", "d"])?;
+    insta::assert_snapshot!("defer_80x24", draw(&mut app, 80, 24)?);
+    insta::assert_snapshot!("defer_160x48", draw(&mut app, 160, 48)?);
+    Ok(())
+}
