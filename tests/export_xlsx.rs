@@ -646,3 +646,83 @@ fn a_failed_export_leaves_the_previous_file_alone() -> TestResult {
     assert!(names.iter().all(|n| !n.contains(".medsec-")), "{names:?}");
     Ok(())
 }
+
+/// Owner, due date and status set on findings (the TUI's Findings screen, `set_risk_entry`) reach
+/// the `Risk Register`, the control sheets and the Summary's open and overdue counts.
+#[test]
+fn register_entries_reach_the_export() -> TestResult {
+    use medsec::risk::RiskStatus;
+    use medsec::workbook::RiskEntryInput;
+    let dir = tempfile::tempdir()?;
+    let mut wb = Workbook::create(
+        &dir.path().join("w.medsec"),
+        &Passphrase::new("correct horse battery staple".into()),
+        AssessmentMeta::default(),
+    )?;
+    let d = wb.add_device(
+        &device(&[("name", "Pump"), ("criticality", "Therapeutic")], &[]),
+        FieldSource::Typed,
+    )?;
+    let cat = catalog();
+    let inv01 = cat.control("INV-01").ok_or("INV-01")?;
+    let inv02 = cat.control("INV-02").ok_or("INV-02")?;
+    let target = Target::Device(d.id);
+    wb.set_answer(&target, inv01, &answer(Response::No, "", Some(4), Some(4)))?;
+    wb.set_answer(&target, inv02, &answer(Response::No, "", Some(5), Some(5)))?;
+    // INV-01: in progress, owned, overdue on the as-of date (2026-06-30).
+    wb.set_risk_entry(
+        &target,
+        "INV-01",
+        &RiskEntryInput {
+            owner: Some("Biomed — J. Müller".into()),
+            due_date: Some(NaiveDate::from_ymd_opt(2026, 6, 1)),
+            status: Some(RiskStatus::InProgress),
+        },
+    )?;
+    // INV-02: the higher risk, but closed: after the open one, out of the counts.
+    wb.set_risk_entry(
+        &target,
+        "INV-02",
+        &RiskEntryInput {
+            status: Some(RiskStatus::Closed),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    let out = dir.path().join("out.xlsx");
+    export_xlsx(&wb, &out, &opts()?)?;
+    let mut xl: Xlsx<_> = open_workbook(&out)?;
+    let reg = xl.worksheet_range("Risk Register")?;
+    // Row 1 holds the open finding, row 2 the closed one.
+    assert_eq!(text(&reg, 1, 3), "INV-01");
+    assert_eq!(text(&reg, 1, 14), "Biomed — J. Müller");
+    assert_eq!(number(&reg, 1, 15), Some(serial(2026, 6, 1)?));
+    assert!(is_date(&reg, 1, 15));
+    assert_eq!(text(&reg, 1, 16), "In Progress");
+    assert_eq!(text(&reg, 1, 26), "Yes", "overdue");
+    assert_eq!(text(&reg, 2, 3), "INV-02");
+    assert_eq!(text(&reg, 2, 16), "Closed");
+    assert_eq!(text(&reg, 2, 26), "No");
+    // The control sheet shows them read-only (W, X, Y).
+    let inv = xl.worksheet_range("1 Inventory Checks")?;
+    let row = find_row(&inv, &[3], &["INV-01"]).ok_or("INV-01 row")?;
+    assert_eq!(text(&inv, row, 22), "Biomed — J. Müller");
+    assert_eq!(text(&inv, row, 24), "In Progress");
+    let row = find_row(&inv, &[3], &["INV-02"]).ok_or("INV-02 row")?;
+    assert_eq!(text(&inv, row, 24), "Closed");
+    // Summary: one open risk, one overdue; the cached results say so.
+    let sum = xl.worksheet_range("Summary")?;
+    let at = |label: &str| {
+        (0..sum.height())
+            .find(|r| text(&sum, *r, 0) == label)
+            .and_then(|r| number(&sum, r, 1))
+    };
+    assert_eq!(at("Open risks"), Some(1.0));
+    assert_eq!(at("Overdue"), Some(1.0));
+    assert_eq!(
+        at("High"),
+        Some(1.0),
+        "INV-01 (L4 × I4) is High; INV-02 is closed"
+    );
+    assert_eq!(at("Very High"), Some(0.0));
+    Ok(())
+}

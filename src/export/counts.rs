@@ -12,6 +12,7 @@ use crate::assessment::{Response, StepProgress};
 use crate::catalog::ImpactDimension;
 use crate::device::fields::parse_date;
 use crate::risk::{RiskLevel, default_impact, level};
+use crate::workbook::RiskEntry;
 
 /// Counts a control sheet's rows as the `Summary` formulas count them: a response counts when
 /// it is in column H and column I (Suggested) is blank; `applicable` is the number of rows.
@@ -25,7 +26,7 @@ pub fn tally<'a>(rows: impl IntoIterator<Item = ControlRow<'a>>) -> StepProgress
 
 /// One entry of the interim risk register: a confirmed No, Partial or Unknown answer on a device,
 /// model or site row (a model or site finding once, not once per device).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Finding<'a> {
     /// The control row it comes from.
     pub row: ControlRow<'a>,
@@ -38,9 +39,23 @@ pub struct Finding<'a> {
     /// Patient-safety impact used for ordering: the highest default of the devices it covers
     /// when the control affects patient safety, else 0.
     pub safety: u8,
+    /// Owner, due date and status from the stored register entry (Open with neither when none
+    /// is stored).
+    pub entry: RiskEntry,
 }
 
 impl Finding<'_> {
+    /// Open or In Progress: counted in heat maps, levels and top-ten lists (PRODUCT.md "Open
+    /// risk").
+    pub fn is_open(&self) -> bool {
+        self.entry.status.is_open()
+    }
+
+    /// Open and due before `as_of`.
+    pub fn is_overdue(&self, as_of: NaiveDate) -> bool {
+        self.is_open() && self.entry.due_date.is_some_and(|d| d < as_of)
+    }
+
     /// L × I (1–25).
     pub fn score(&self) -> Option<u8> {
         Some(self.likelihood? * self.impact?)
@@ -54,7 +69,7 @@ impl Finding<'_> {
 
 /// The findings in PRODUCT.md order: score (highest first), then patient-safety impact (highest
 /// first), then device ID (numeric; model and site findings after devices, by key), then step and
-/// control order. All are open (status `Open`) in this version.
+/// control order — open ones (Open, In Progress) before closed ones.
 pub fn findings(data: &ExportData) -> Vec<Finding<'_>> {
     let mut out: Vec<Finding<'_>> = data
         .all_control_rows()
@@ -67,6 +82,7 @@ pub fn findings(data: &ExportData) -> Vec<Finding<'_>> {
                 likelihood: answer.likelihood,
                 impact: answer.impact,
                 safety: safety_impact(data, &row),
+                entry: row.risk_entry(data).cloned().unwrap_or_default(),
             })
         })
         .collect();
@@ -74,10 +90,11 @@ pub fn findings(data: &ExportData) -> Vec<Finding<'_>> {
     out
 }
 
-type OrderKey<'f> = (Reverse<u8>, Reverse<u8>, (i64, &'f str), u8, u32);
+type OrderKey<'f> = (bool, Reverse<u8>, Reverse<u8>, (i64, &'f str), u8, u32);
 
 fn order_key<'f>(f: &'f Finding<'_>) -> OrderKey<'f> {
     (
+        !f.is_open(),
         Reverse(f.score().unwrap_or(0)),
         Reverse(f.safety),
         f.row.target_order(),
@@ -121,7 +138,7 @@ impl RiskCounts {
     /// Counts open findings.
     pub fn of(findings: &[Finding<'_>]) -> RiskCounts {
         let mut c = RiskCounts::default();
-        for f in findings {
+        for f in findings.iter().filter(|f| f.is_open()) {
             match (f.likelihood, f.impact, f.level()) {
                 (Some(l), Some(i), Some(lv)) => {
                     let li = usize::from(5 - l.clamp(1, 5));

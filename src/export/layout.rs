@@ -263,6 +263,10 @@ pub mod reg {
     pub const SCORE: u16 = 10;
     /// L: Inherent Level.
     pub const LEVEL: u16 = 11;
+    /// O: Owner.
+    pub const OWNER: u16 = 14;
+    /// P: Due Date.
+    pub const DUE_DATE: u16 = 15;
     /// Q: Status.
     pub const STATUS: u16 = 16;
     /// R: Residual Likelihood.

@@ -60,6 +60,9 @@ pub struct ExportData {
     pub as_of: NaiveDate,
     /// A blank template (`export template`).
     pub template: bool,
+    /// Owner, due date and status of the findings that have them (PRODUCT.md: they live on
+    /// the risk register entry, not on the answer).
+    pub risk_entries: crate::risk::register::EntryIndex,
 }
 
 /// Whom a control row is for.
@@ -124,6 +127,19 @@ impl<'a> ControlRow<'a> {
     }
 
     /// Sort key of the target: device number, scope rows after every device.
+    /// Where this row's answer and risk entry are stored.
+    pub fn target(&self) -> Target {
+        match self.target {
+            RowTarget::Device(d) => Target::Device(d.device.id),
+            RowTarget::Scope(s) => s.target.clone(),
+        }
+    }
+
+    /// The risk register entry of this row (owner, due date, status), if one is stored.
+    pub fn risk_entry<'d>(&self, data: &'d ExportData) -> Option<&'d crate::workbook::RiskEntry> {
+        data.risk_entries.get(&self.target(), &self.control.id)
+    }
+
     pub fn target_order(&self) -> (i64, &str) {
         match self.target {
             RowTarget::Device(d) => (d.device.number, ""),
@@ -170,6 +186,7 @@ impl ExportData {
             .collect();
         let models = model_targets(&devices, stored_models);
         let sites = site_targets(&devices, stored_sites);
+        let risk_entries = crate::risk::register::EntryIndex::new(wb.risk_entries()?);
         Ok(ExportData {
             meta: wb.meta().clone(),
             catalog,
@@ -180,6 +197,7 @@ impl ExportData {
             extra_headers,
             as_of,
             template: false,
+            risk_entries,
         })
     }
 
@@ -212,6 +230,7 @@ impl ExportData {
             extra_headers: Vec::new(),
             as_of,
             template: true,
+            risk_entries: Default::default(),
         }
     }
 

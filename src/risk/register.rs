@@ -127,6 +127,30 @@ fn key(target: &Target) -> Key {
     }
 }
 
+/// The stored register entries, looked up by target (case-insensitively, as the workbook
+/// matches models and sites) and control ID.
+#[derive(Debug, Clone, Default)]
+pub struct EntryIndex {
+    by_key: HashMap<(Key, String), RiskEntry>,
+}
+
+impl EntryIndex {
+    /// Indexes `(target, control ID, entry)` triples as `Workbook::risk_entries` returns them.
+    pub fn new(entries: Vec<(Target, String, RiskEntry)>) -> EntryIndex {
+        EntryIndex {
+            by_key: entries
+                .into_iter()
+                .map(|(t, c, e)| ((key(&t), c), e))
+                .collect(),
+        }
+    }
+
+    /// The entry of a finding; `None` means Open, no owner, no due date.
+    pub fn get(&self, target: &Target, control_id: &str) -> Option<&RiskEntry> {
+        self.by_key.get(&(key(target), control_id.to_string()))
+    }
+}
+
 /// A model or a site and the devices it covers.
 struct Group {
     target: Target,

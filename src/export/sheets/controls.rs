@@ -29,7 +29,7 @@ pub fn write(
         let refs = i.and_then(|i| refs.get(i)).ok_or_else(|| {
             ExportError::Internal(format!("{} is not in step {}", r.control.id, step.number))
         })?;
-        w.write_row(row, &cells(&r, refs, row))?;
+        w.write_row(row, &cells(&r, refs, row, ctx.data))?;
     }
     w.autofilter(ctl::ROW_KEY)?;
     Ok((w.finish(), answered))
@@ -55,7 +55,12 @@ impl Refs {
 }
 
 /// The cells of one control row (`row` is 0-based; formulas refer to its own cells).
-fn cells<'a>(r: &ControlRow<'a>, refs: &'a Refs, row: u32) -> Vec<Cell<'a>> {
+fn cells<'a>(
+    r: &ControlRow<'a>,
+    refs: &'a Refs,
+    row: u32,
+    data: &crate::export::plan::ExportData,
+) -> Vec<Cell<'a>> {
     let c = r.control;
     let a = r.answer;
     let (name, location) = match r.target {
@@ -86,10 +91,17 @@ fn cells<'a>(r: &ControlRow<'a>, refs: &'a Refs, row: u32) -> Vec<Cell<'a>> {
         Some(a) if !a.deferral_reason.trim().is_empty() => Value::text("deferred"),
         _ => Value::Empty,
     };
-    let status = if r.counted_response().is_some_and(|x| x.is_finding()) {
-        Value::text("Open")
-    } else {
-        Value::Empty
+    // Owner, due date and status live on the risk register entry (read-only here).
+    let finding = r.counted_response().is_some_and(|x| x.is_finding());
+    let entry = if finding { r.risk_entry(data) } else { None };
+    let (owner, due, status) = match (finding, entry) {
+        (true, Some(e)) => (
+            Value::string(e.owner.clone()),
+            Value::opt_date(e.due_date),
+            Value::text(e.status.label()),
+        ),
+        (true, None) => (Value::Empty, Value::Empty, Value::text("Open")),
+        (false, _) => (Value::Empty, Value::Empty, Value::Empty),
     };
     let values: [Value<'a>; 33] = [
         Value::string(r.target_id()),
@@ -120,8 +132,8 @@ fn cells<'a>(r: &ControlRow<'a>, refs: &'a Refs, row: u32) -> Vec<Cell<'a>> {
             Value::Empty
         },
         text(|a| &a.recommendation),
-        Value::Empty,
-        Value::Empty,
+        owner,
+        due,
         status,
         deferred,
         text(|a| &a.deferral_reason),

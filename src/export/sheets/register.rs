@@ -1,5 +1,6 @@
 //! `Risk Register` (interim): one row per confirmed No, Partial or Unknown answer, in PRODUCT.md
-//! order, all `Open`. The stored register of a later issue replaces [`write`]'s row source; the
+//! order (open ones first), with the owner, due date and status stored on its register entry.
+//! Treatment, residual rating and acceptance come with the complete register (issue 4); the
 //! columns are already those of TEMPLATE.md.
 
 use super::{Context, level_formula, score_formula};
@@ -8,9 +9,6 @@ use crate::export::counts::Finding;
 use crate::export::layout::{REGISTER_COLUMNS, reg, step_label};
 use crate::export::xlsx::{Cell, SheetRecord, SheetWriter, Value, cell_ref};
 
-/// The status of every interim register entry.
-pub const OPEN: &str = "Open";
-
 /// Writes the register.
 pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, ExportError> {
     w.table(&REGISTER_COLUMNS, 2)?;
@@ -18,7 +16,7 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
     w.level_colours(reg::RESIDUAL_LEVEL)?;
     for (n, f) in ctx.findings.iter().enumerate() {
         let row = u32::try_from(n + 1).unwrap_or(u32::MAX);
-        w.write_row(row, &cells(n + 1, f, row))?;
+        w.write_row(row, &cells(n + 1, f, row, ctx.data.as_of))?;
     }
     w.autofilter(reg::OVERDUE)?;
     Ok(w.finish())
@@ -29,7 +27,7 @@ pub fn risk_id(n: usize) -> String {
     format!("R-{n:04}")
 }
 
-fn cells<'a>(n: usize, f: &Finding<'a>, row: u32) -> Vec<Cell<'a>> {
+fn cells<'a>(n: usize, f: &Finding<'a>, row: u32, as_of: chrono::NaiveDate) -> Vec<Cell<'a>> {
     let r = &f.row;
     let at = |col| cell_ref(row, col);
     let mut out = vec![
@@ -56,7 +54,9 @@ fn cells<'a>(n: usize, f: &Finding<'a>, row: u32) -> Vec<Cell<'a>> {
                 f.level(),
             ),
         ),
-        Cell::new(reg::STATUS, Value::text(OPEN)),
+        Cell::new(reg::OWNER, Value::string(f.entry.owner.clone())),
+        Cell::new(reg::DUE_DATE, Value::opt_date(f.entry.due_date)),
+        Cell::new(reg::STATUS, Value::text(f.entry.status.label())),
         Cell::new(
             reg::RESIDUAL_SCORE,
             score_formula(
@@ -74,9 +74,12 @@ fn cells<'a>(n: usize, f: &Finding<'a>, row: u32) -> Vec<Cell<'a>> {
                 None,
             ),
         ),
-        // No treatment and no due date yet: neither expired nor overdue.
+        // No treatment yet: never an expired acceptance.
         Cell::new(reg::EXPIRED, Value::text("No")),
-        Cell::new(reg::OVERDUE, Value::text("No")),
+        Cell::new(
+            reg::OVERDUE,
+            Value::text(if f.is_overdue(as_of) { "Yes" } else { "No" }),
+        ),
     ];
     out.sort_by_key(|c| c.col);
     out

@@ -309,11 +309,16 @@ fn risk_levels(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result
         format!(
             r#"=COUNTIF({p}{status}:{status},"Open")+COUNTIF({p}{status}:{status},"In Progress")"#
         ),
-        Cached::Number(ctx.findings.len() as f64),
+        Cached::Number(ctx.findings.iter().filter(|f| f.is_open()).count() as f64),
     );
+    let overdue = ctx
+        .findings
+        .iter()
+        .filter(|f| f.is_overdue(ctx.data.as_of))
+        .count();
     for (label, value) in [
         ("Open risks", open_total),
-        ("Overdue", count_if(reg::OVERDUE, "Yes", 0)),
+        ("Overdue", count_if(reg::OVERDUE, "Yes", overdue)),
         ("Expired acceptances", count_if(reg::EXPIRED, "Yes", 0)),
     ] {
         row += 1;
@@ -348,7 +353,14 @@ fn top_ten(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32
         ],
     )?;
     let mut row = first;
-    for (n, f) in ctx.findings.iter().take(10).enumerate() {
+    // Open risks come first in the register, so their risk IDs are the first ones.
+    let open: Vec<_> = ctx
+        .findings
+        .iter()
+        .filter(|f| f.is_open())
+        .take(10)
+        .collect();
+    for (n, f) in open.iter().enumerate() {
         row += 1;
         let level = f.level().map_or((Value::Empty, Look::Auto), |l| {
             (Value::text(l.label()), Look::Level(l))
@@ -367,7 +379,7 @@ fn top_ten(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32
             ],
         )?;
     }
-    if ctx.findings.is_empty() {
+    if open.is_empty() {
         row += 1;
         w.write_row(row, &[Cell::new(0, Value::text("No open risks"))])?;
     }
