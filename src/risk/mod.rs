@@ -174,6 +174,64 @@ pub fn default_control_impact(device: &Device, dimensions: &[ImpactDimension]) -
         .unwrap_or(3)
 }
 
+/// Likelihood anchors for a medical device finding, 5 → 1: (likelihood 1–5, when to choose it).
+/// Level names from NIST SP 800-30 Rev. 1; the device anchors are TEMPLATE.md "Risk Matrix".
+pub const LIKELIHOOD_ANCHORS: [(u8, &str); 5] = [
+    (
+        5,
+        "On CISA KEV or exploit public and reachable from the device's network without \
+         credentials; or control fully absent on an Internet-exposed device",
+    ),
+    (
+        4,
+        "Network/adjacent attack vector, no or weak authentication, flat or poorly filtered \
+         network",
+    ),
+    (
+        3,
+        "Needs adjacent access or low privileges; some compensating control (segmentation, \
+         allowlisting) in place",
+    ),
+    (
+        2,
+        "Needs physical/local access or high privileges; strong compensating controls",
+    ),
+    (
+        1,
+        "Theoretical, several independent controls, no known vulnerability",
+    ),
+];
+
+/// Impact anchors, 5 → 1: (impact 1–5, patient safety, PHI / data, clinical operations);
+/// patient-safety names from ISO 14971 practice (TEMPLATE.md "Risk Matrix").
+pub const IMPACT_ANCHORS: [(u8, &str, &str, &str); 5] = [
+    (
+        5,
+        "Catastrophic – death",
+        "Records of 500 or more individuals",
+        "Facility-wide disruption / diversion",
+    ),
+    (
+        4,
+        "Critical – permanent impairment or life-threatening",
+        "Records of 50–499 individuals",
+        "Department or many devices down",
+    ),
+    (
+        3,
+        "Serious – injury needing medical intervention",
+        "Records of 2–49 individuals",
+        "Unit-level disruption, delayed care",
+    ),
+    (
+        2,
+        "Minor – temporary injury, no intervention",
+        "One individual's record",
+        "Minor delay, workaround available",
+    ),
+    (1, "Negligible – inconvenience", "None", "None"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

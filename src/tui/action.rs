@@ -50,6 +50,8 @@ pub enum Action {
     Confirm,
     /// Edit the selected control's note in a popup; committed when the popup is saved.
     EditNote,
+    /// Rate the selected finding: likelihood and impact 1–5, with the device-anchored guidance.
+    Rate,
     /// Defer the selected (unanswered) control with a reason — device in use on a patient,
     /// room locked, waiting for the vendor; walks pass over it. On a deferred control: edit or
     /// lift the deferral.

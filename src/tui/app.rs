@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use super::TuiError;
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
-use super::popups::{confirm, filter, form, help, menu, note, palette};
+use super::popups::{confirm, filter, form, help, menu, note, palette, rate};
 use super::screens::{checklist, dashboard, device_list, devices, findings, walk};
 use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
@@ -50,6 +50,8 @@ pub enum Overlay {
     Palette(palette::Palette),
     /// The filters of the device list.
     Filter(filter::FilterPopup),
+    /// Likelihood and impact of a finding.
+    Rate(rate::RatePopup),
 }
 
 /// Whether everything the user did is in the workbook.
@@ -318,6 +320,7 @@ impl App {
             Some(Overlay::Menu(_)) => Context::Menu,
             Some(Overlay::Palette(_)) => Context::Palette,
             Some(Overlay::Filter(_)) => Context::Filter,
+            Some(Overlay::Rate(_)) => Context::Rate,
             None if self.screen == Screen::Devices && self.list.search.is_some() => Context::Search,
             None => self.screen_context(),
         }
@@ -457,7 +460,9 @@ impl App {
     pub fn will_commit(&self, action: &Action) -> bool {
         match self.context() {
             Context::Checklist | Context::Walk => checklist::commits(self, action),
-            Context::Note | Context::Form | Context::Confirm => *action == Action::Submit,
+            Context::Note | Context::Form | Context::Confirm | Context::Rate => {
+                *action == Action::Submit
+            }
             Context::Findings => *action == Action::CycleStatus,
             Context::Global => false,
             _ => matches!(action, Action::Undo | Action::Redo),
@@ -541,6 +546,7 @@ pub fn update(app: &mut App, action: Action) {
         Some(Overlay::Menu(_)) => menu::update(app, action),
         Some(Overlay::Palette(_)) => palette::update(app, action),
         Some(Overlay::Filter(_)) => filter::update(app, action),
+        Some(Overlay::Rate(_)) => rate::update(app, action),
         None if app.context() == Context::Search => device_list::update_search(app, action),
         None => {
             if global(app, &action) {

@@ -45,11 +45,13 @@ pub enum Context {
     Menu,
     /// The filters of the device list.
     Filter,
+    /// Rating a finding (likelihood, impact).
+    Rate,
 }
 
 impl Context {
     /// Every context, in the order of the keymap file.
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Devices,
         Context::Checklist,
@@ -64,6 +66,7 @@ impl Context {
         Context::Confirm,
         Context::Menu,
         Context::Filter,
+        Context::Rate,
     ];
 
     /// The section name in the keymap file (`devices`, `checklist`, …).
@@ -83,6 +86,7 @@ impl Context {
             Context::Confirm => "confirm",
             Context::Menu => "menu",
             Context::Filter => "filter",
+            Context::Rate => "rate",
         }
     }
 
@@ -103,6 +107,7 @@ impl Context {
             Context::Confirm => "Question",
             Context::Menu => "Choice",
             Context::Filter => "Filters",
+            Context::Rate => "Rating",
         }
     }
 
@@ -161,6 +166,7 @@ impl Context {
                 Confirm,
                 EditNote,
                 Defer,
+                Rate,
                 NextUnanswered,
                 NextDevice,
                 PreviousDevice,
@@ -184,6 +190,7 @@ impl Context {
                 Confirm,
                 EditNote,
                 Defer,
+                Rate,
                 Skip,
                 PreviousControl,
                 NextDevice,
@@ -256,6 +263,15 @@ impl Context {
             ],
             Context::Confirm => &[Submit, Back, MoveDown, MoveUp, Quit],
             Context::Menu => &[Submit, Back, MoveDown, MoveUp, Quit],
+            Context::Rate => &[
+                Submit,
+                Back,
+                MoveDown,
+                MoveUp,
+                NextValue,
+                PreviousValue,
+                Quit,
+            ],
             Context::Filter => &[
                 Back,
                 MoveDown,

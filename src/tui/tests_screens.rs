@@ -544,3 +544,25 @@ fn every_popup_at_160x48() -> TestResult {
     insta::assert_snapshot!("defer_160x48", draw(&mut app, 160, 48)?);
     Ok(())
 }
+
+#[test]
+fn a_finding_is_rated_with_the_guidance_in_view() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = new_app(wb)?;
+    press(&mut app, &["enter", "r"])?;
+    assert!(app.overlay.is_none(), "an unanswered control is not rated");
+    press(&mut app, &["n", "k", "r"])?;
+    insta::assert_snapshot!("rate_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["right", "right", "down", "right"])?;
+    insta::assert_snapshot!("rate_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["enter"])?;
+    let a = app
+        .workbook()
+        .answer(&Target::Device(1), "INV-01")?
+        .ok_or("stored")?;
+    assert_eq!((a.likelihood, a.impact), (Some(5), Some(4)));
+    assert!(!a.likelihood_default && !a.impact_default);
+    Ok(())
+}

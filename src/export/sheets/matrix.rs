@@ -6,63 +6,9 @@ use super::Context;
 use crate::export::ExportError;
 use crate::export::layout::MATRIX_SHEET;
 use crate::export::xlsx::{Cell, Look, SheetRecord, SheetWriter, Value, sheet_prefix};
-use crate::risk::{GRID, RiskLevel, scale_label};
-
-/// Likelihood anchors for a medical device finding, 5 → 1 (TEMPLATE.md).
-const LIKELIHOOD: [(u8, &str); 5] = [
-    (
-        5,
-        "On CISA KEV or exploit public and reachable from the device's network without \
-         credentials; or control fully absent on an Internet-exposed device",
-    ),
-    (
-        4,
-        "Network/adjacent attack vector, no or weak authentication, flat or poorly filtered \
-         network",
-    ),
-    (
-        3,
-        "Needs adjacent access or low privileges; some compensating control (segmentation, \
-         allowlisting) in place",
-    ),
-    (
-        2,
-        "Needs physical/local access or high privileges; strong compensating controls",
-    ),
-    (
-        1,
-        "Theoretical, several independent controls, no known vulnerability",
-    ),
-];
-
-/// Impact dimensions, 5 → 1: patient safety, PHI / data, clinical operations.
-const IMPACT: [(u8, &str, &str, &str); 5] = [
-    (
-        5,
-        "Catastrophic – death",
-        "Records of 500 or more individuals",
-        "Facility-wide disruption / diversion",
-    ),
-    (
-        4,
-        "Critical – permanent impairment or life-threatening",
-        "Records of 50–499 individuals",
-        "Department or many devices down",
-    ),
-    (
-        3,
-        "Serious – injury needing medical intervention",
-        "Records of 2–49 individuals",
-        "Unit-level disruption, delayed care",
-    ),
-    (
-        2,
-        "Minor – temporary injury, no intervention",
-        "One individual's record",
-        "Minor delay, workaround available",
-    ),
-    (1, "Negligible – inconvenience", "None", "None"),
-];
+use crate::risk::{
+    GRID, IMPACT_ANCHORS as IMPACT, LIKELIHOOD_ANCHORS as LIKELIHOOD, RiskLevel, scale_label,
+};
 
 /// Default due dates by level (days from first identification; HICP 2018 Tech Vol 2 Table 8).
 const DUE: [(RiskLevel, &str, &str); 5] = [

@@ -7,3 +7,4 @@ pub mod help;
 pub mod menu;
 pub mod note;
 pub mod palette;
+pub mod rate;

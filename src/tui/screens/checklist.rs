@@ -72,6 +72,10 @@ pub fn update(app: &mut App, action: Action) {
         Action::Confirm => confirm(app),
         Action::EditNote => open_note(app, None),
         Action::Defer => defer(app),
+        Action::Rate => {
+            crate::tui::popups::rate::open(app);
+            return;
+        }
         Action::BulkApply => {
             super::bulk::choose(app);
             return;

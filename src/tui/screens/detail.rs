@@ -139,6 +139,11 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
         if a.response.is_some_and(Response::is_finding)
             && let Some(r) = rating(a)
         {
+            let r = if a.likelihood_default || a.impact_default {
+                format!("{r} · {} to rate", key_name(app, &Action::Rate))
+            } else {
+                r
+            };
             field(app, &mut lines, "Rating", &r, plain, cols);
         }
     }
