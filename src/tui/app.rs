@@ -401,11 +401,26 @@ impl App {
             return Some(Action::InsertText(text.to_string()));
         }
         if context == Context::Devices {
-            self.list.search = Some(super::widgets::text_field::TextField::new(
-                "",
-                device_list::QUERY_LIMIT,
+            // A scanned asset tag or serial: searched for at once, and the list keeps its keys.
+            let query: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .take(200)
+                .collect();
+            self.list.query = query.trim().to_string();
+            device_list::refresh(self);
+            self.list.save(&self.workbook);
+            let n = self.list.view.len();
+            self.info(format!(
+                "{n} {} \"{}\" (Esc clears the search)",
+                if n == 1 {
+                    "device matches"
+                } else {
+                    "devices match"
+                },
+                super::text::sanitize(&self.list.query)
             ));
-            return Some(Action::InsertText(text.trim().to_string()));
+            return None;
         }
         let chars = text.chars().count();
         self.info(format!(
@@ -479,6 +494,21 @@ impl App {
     /// nothing typed (N/A is still set only when the popup is saved with Enter).
     pub fn autosave(&mut self) {
         note::autosave(self);
+    }
+
+    /// Shows a notice to read in a popup (closed with Enter or Esc), e.g. what is wrong with
+    /// the user's keymap file: too long for the status line.
+    pub fn notice(&mut self, title: &str, text: String) {
+        self.overlay = Some(Overlay::Confirm(confirm::Confirm {
+            title: title.to_string(),
+            lines: vec![
+                text,
+                String::new(),
+                "medsec started with the default keys; fix the file and start again.".into(),
+            ],
+            pending: confirm::Pending::Notice,
+            scroll: 0,
+        }));
     }
 
     /// Sets the status-line message (information).

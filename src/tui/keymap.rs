@@ -242,7 +242,6 @@ impl Context {
                 DeleteBack,
                 DeleteForward,
                 ClearText,
-                Quit,
             ],
             Context::Search => &[
                 Submit,

@@ -208,7 +208,7 @@ fn run_inner(
     // Load before taking the terminal, so a read error is reported on a normal screen.
     let mut app = App::new(workbook, keymap, theme)?;
     if let Some(w) = warning {
-        app.error(w);
+        app.notice("Your keymap file has a mistake", w);
     }
     // A signal sets this flag; the loop then leaves through the guard, which restores the
     // terminal (a default handler would end the process with the terminal still raw).

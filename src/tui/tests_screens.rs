@@ -566,3 +566,66 @@ fn a_finding_is_rated_with_the_guidance_in_view() -> TestResult {
     assert!(!a.likelihood_default && !a.impact_default);
     Ok(())
 }
+
+#[test]
+fn what_the_first_user_tripped_over() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = new_app(wb)?;
+    // The palette puts the action named "undo" before "delete … undo restores".
+    press(&mut app, &[":"])?;
+    type_text(&mut app, "undo");
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => {
+            let first = p.shown.first().and_then(|&i| p.entries.get(i));
+            assert_eq!(first.map(|e| e.action.clone()), Some(super::Action::Undo));
+        }
+        other => panic!("expected the palette, got {other:?}"),
+    }
+    press(&mut app, &["esc"])?;
+    // A stored value with characters the form would clean (DEV-0005's bidi override, line
+    // break) is not a change when the form is opened and closed.
+    press(&mut app, &["G", "e", "esc"])?;
+    assert!(app.overlay.is_none(), "no phantom changes to discard");
+    // Ctrl-c in the form asks instead of quitting.
+    press(&mut app, &["a"])?;
+    type_text(&mut app, "Half typed");
+    press(&mut app, &["ctrl-c"])?;
+    assert!(!app.should_quit());
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    press(&mut app, &["y"])?;
+    // A paste over a note's limit keeps what fits.
+    press(&mut app, &["home", "enter", "e"])?;
+    let big = "x".repeat(40_000);
+    if let Some(a) = app.action_for_event(&Event::Paste(big)) {
+        update(&mut app, a);
+    }
+    match &app.overlay {
+        Some(Overlay::Note(n)) => assert_eq!(n.text().len(), 32_767),
+        other => panic!("expected the note, got {other:?}"),
+    }
+    press(&mut app, &["esc", "esc"])?;
+    // A scanner burst on the device list searches and gives the list its keys back.
+    if let Some(a) = app.action_for_event(&Event::Paste("10.0.0.22\n".into())) {
+        update(&mut app, a);
+    }
+    assert!(app.list.search.is_none());
+    assert_eq!(app.list.view.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn a_keymap_mistake_is_shown_in_full() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (wb, _) = workbook(dir.path())?;
+    let mut app = new_app(wb)?;
+    app.notice(
+        "Your keymap file has a mistake",
+        "/home/a/.config/medsec/keymap.toml: user keymap: [walk] binding 1 : unknown action `answer_maybe` — using the default keys".into(),
+    );
+    insta::assert_snapshot!("keymap_notice_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["enter"])?;
+    assert!(app.overlay.is_none());
+    Ok(())
+}

@@ -39,6 +39,9 @@ pub enum Pending {
     },
     /// Leave the device form without saving; "no" goes back to the form.
     DiscardForm(Box<DeviceForm>),
+    /// Nothing to decide: a notice to read (e.g. a mistake in the user's keymap file); either
+    /// key closes it.
+    Notice,
 }
 
 /// The open question.
@@ -89,6 +92,7 @@ pub fn update(app: &mut App, action: Action) {
             app.overlay = None;
             match pending {
                 Pending::DiscardForm(form) => app.overlay = Some(Overlay::Form(form)),
+                Pending::Notice => {}
                 _ => app.info("Nothing changed"),
             }
         }
@@ -144,6 +148,7 @@ fn run(app: &mut App, pending: Pending) {
             }
         },
         Pending::DiscardForm(_) => app.info("The device form was closed without saving"),
+        Pending::Notice => {}
     }
 }
 
@@ -187,12 +192,19 @@ pub fn render(app: &App, frame: &mut Frame, c: &Confirm) {
             format!(" {} ", text::fit(&text::sanitize(&c.title), inner_width)),
             theme.title(),
         ))
-        .title_bottom(Line::from(vec![
-            Span::styled(format!(" {yes}"), theme.key()),
-            Span::raw(" yes  "),
-            Span::styled(no, theme.key()),
-            Span::raw(" no "),
-        ]));
+        .title_bottom(if matches!(c.pending, Pending::Notice) {
+            Line::from(vec![
+                Span::styled(" Enter", theme.key()),
+                Span::raw(" close "),
+            ])
+        } else {
+            Line::from(vec![
+                Span::styled(format!(" {yes}"), theme.key()),
+                Span::raw(" yes  "),
+                Span::styled(no, theme.key()),
+                Span::raw(" no "),
+            ])
+        });
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);

@@ -35,6 +35,10 @@ pub struct FormField {
 
 impl FormField {
     fn check(&mut self) {
+        if !self.changed() {
+            self.error = None;
+            return;
+        }
         self.error = self.def.normalize(&self.input.text).err().map(|e| match e {
             fields::FieldError::Invalid { expected, .. } => format!("expected {expected}"),
             other => other.to_string(),
@@ -46,8 +50,11 @@ impl FormField {
         self.def.normalize(&self.input.text).ok()
     }
 
+    /// Whether the user changed the text. Only changed fields are checked and saved: a stored
+    /// value the user did not touch (e.g. an imported one with odd characters) is left as it
+    /// is.
     fn changed(&self) -> bool {
-        self.value().is_none_or(|v| v != self.original)
+        self.input.text != self.original
     }
 }
 
@@ -159,11 +166,14 @@ pub fn update(app: &mut App, action: Action) {
     match action {
         Action::InsertText(t) => {
             if let Some(f) = form.fields.get_mut(form.focus) {
-                if !f.input.insert(&t) {
-                    app.error("That field is at its limit of 32,767 UTF-16 units");
+                let all = f.input.insert(&t);
+                f.check();
+                if !all {
+                    app.error(
+                        "Full: a field holds what fits in one spreadsheet cell (32,767 characters); the rest was left out",
+                    );
                     return;
                 }
-                f.check();
             }
         }
         Action::NextField => form.focus = (form.focus + 1).min(last),
@@ -241,7 +251,11 @@ fn submit(app: &mut App) {
         return;
     };
     for f in form.fields.iter_mut() {
-        f.check();
+        if f.changed() {
+            f.check();
+        } else {
+            f.error = None;
+        }
     }
     if let Some(bad) = form.fields.iter().position(|f| f.error.is_some()) {
         let n = form.fields.iter().filter(|f| f.error.is_some()).count();

@@ -166,9 +166,9 @@ pub fn update(app: &mut App, action: Action) {
     match action {
         Action::InsertText(t) => {
             if !editor.field.insert(&t) {
-                app.error(format!(
-                    "The note is at its limit of {NOTE_LIMIT_UTF16} UTF-16 units (a spreadsheet cell)"
-                ));
+                app.error(
+                    "Full: a note holds what fits in one spreadsheet cell (32,767 characters); the rest was left out",
+                );
             }
         }
         Action::Back => {

@@ -93,17 +93,24 @@ impl Palette {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        self.shown = self
+        // Actions whose name matches come first, then those whose description does ("undo"
+        // finds undo before "delete — undo restores").
+        let mut ranked: Vec<(usize, usize)> = self
             .entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| {
-                let hay =
-                    format!("{} {} {}", e.name.replace('_', " "), e.name, e.desc).to_lowercase();
-                words.iter().all(|w| hay.contains(w.as_str()))
+            .filter_map(|(i, e)| {
+                let name = format!("{} {}", e.name.replace('_', " "), e.name).to_lowercase();
+                let hay = format!("{name} {}", e.desc.to_lowercase());
+                if !words.iter().all(|w| hay.contains(w.as_str())) {
+                    return None;
+                }
+                let in_name = words.iter().filter(|w| name.contains(w.as_str())).count();
+                Some((words.len() - in_name, i))
             })
-            .map(|(i, _)| i)
             .collect();
+        ranked.sort();
+        self.shown = ranked.into_iter().map(|(_, i)| i).collect();
         self.selected = 0;
     }
 }

@@ -142,8 +142,7 @@ pub fn ask(app: &mut App, devices: &[i64], what: &str) {
         count(preview.targets)
     );
     let mut lines = vec![format!(
-        "{} gets {} {}{}{}.",
-        capitalise(what),
+        "{} {} goes to {what}{}{}.",
         control.id,
         response.label(),
         if input.note.is_some() {
@@ -194,14 +193,6 @@ pub fn ask(app: &mut App, devices: &[i64], what: &str) {
         },
         scroll: 0,
     }));
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// A target as a person reads it: `DEV-0004 Pump`, `model B. Braun Space`, `site Main`.

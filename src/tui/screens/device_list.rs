@@ -418,7 +418,7 @@ pub fn update_search(app: &mut App, action: Action) {
     match action {
         Action::InsertText(t) => {
             if !field.insert(&t) {
-                app.error("The search is at its limit");
+                app.error("The search holds 200 characters; the rest was left out");
                 return;
             }
         }

@@ -349,7 +349,7 @@ pub fn advance(app: &mut App, answered: bool) {
         w.done = true;
     }
     save(app);
-    app.info("Walk complete: every control of every device is answered or skipped");
+    app.info("Walk complete: nothing left to answer");
 }
 
 fn set_control(app: &mut App, c: usize) {
@@ -483,14 +483,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Line::styled("Walk complete", theme.title()),
             Line::raw(""),
             Line::raw(format!(
-                "{}: every control is answered{}.",
+                "{}: nothing is left to answer — every control is answered, deferred or skipped.",
                 text::sanitize(&w.label),
-                if skipped > 0 {
-                    format!(" or skipped ({skipped} skipped; ← goes back to them)")
-                } else {
-                    String::new()
-                }
             )),
+            Line::raw(if skipped > 0 {
+                format!("{skipped} skipped on this walk: ← goes back to them.")
+            } else {
+                "Deferred controls stay on the checklists, marked deferred.".to_string()
+            }),
             Line::raw(""),
             Line::raw("Esc goes back to the device list; g there shows the dashboard."),
         ];

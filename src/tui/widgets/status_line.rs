@@ -16,7 +16,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         SaveState::Saving => "saving…",
         SaveState::Failed(_) => "NOT SAVED",
     };
-    let mut right = format!("{} · encrypted · {save}", text::sanitize(&app.file_name));
+    // On a narrow terminal a message needs the room more than the file name does.
+    let narrow = area.width < 110 && (app.message.is_some() || app.list.search.is_some());
+    let mut right = if narrow {
+        format!("encrypted · {save}")
+    } else {
+        format!("{} · encrypted · {save}", text::sanitize(&app.file_name))
+    };
     if !app.mouse_capture {
         right = format!("mouse off · {right}");
     }
@@ -36,7 +42,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         && app.overlay.is_none()
     {
         // The search line: what is typed, with the cursor, and how many devices match.
-        let count = format!("  {} match", app.list.view.len());
+        let count = match app.list.view.len() {
+            1 => "  1 match".to_string(),
+            n => format!("  {n} matches"),
+        };
         let cols = room.saturating_sub(text::width(&count) + 2).max(4);
         let (line, col) = field.line(cols);
         let cursor_x = area.x + 1 + u16::try_from(col).unwrap_or(u16::MAX);

@@ -52,8 +52,8 @@ impl TextField {
     }
 
     /// Inserts typed or pasted text at the cursor. Line breaks and tabs become spaces, other
-    /// control characters are dropped. Refused (returns `false`, nothing inserted) when the
-    /// text would pass its limit.
+    /// control characters are dropped. When the whole text would pass the limit, as much as
+    /// fits is inserted and `false` is returned (the caller says the rest was left out).
     pub fn insert(&mut self, input: &str) -> bool {
         let clean: String = input
             .replace("\r\n", " ")
@@ -64,13 +64,21 @@ impl TextField {
                 c => Some(c),
             })
             .collect();
-        let units = self.text.encode_utf16().count() + clean.encode_utf16().count();
-        if units > self.limit_utf16 {
-            return false;
-        }
-        self.text.insert_str(self.cursor, &clean);
-        self.cursor += clean.len();
-        true
+        let room = self
+            .limit_utf16
+            .saturating_sub(self.text.encode_utf16().count());
+        let mut used = 0;
+        let fits: String = clean
+            .chars()
+            .take_while(|c| {
+                used += c.len_utf16();
+                used <= room
+            })
+            .collect();
+        let all = fits.len() == clean.len();
+        self.text.insert_str(self.cursor, &fits);
+        self.cursor += fits.len();
+        all
     }
 
     /// Applies an editing action (cursor moves, deletions, clear); `false` when the action is
@@ -215,9 +223,12 @@ mod tests {
     }
 
     #[test]
-    fn the_limit_is_enforced() {
+    fn the_limit_is_enforced_keeping_what_fits() {
         let mut e = TextField::new("x".repeat(10), 10);
         assert!(!e.insert("y"));
         assert_eq!(e.text.len(), 10);
+        let mut e = TextField::new("", 5);
+        assert!(!e.insert("abc😀def"));
+        assert_eq!(e.text, "abc😀", "an emoji is two UTF-16 units");
     }
 }
