@@ -26,6 +26,8 @@ pub mod theme;
 mod widgets;
 
 #[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::{IsTerminal, stdin, stdout};
