@@ -66,11 +66,97 @@ fn cli(home: &Path) -> Command {
     c
 }
 
-/// The real binary's TUI running in a pseudo-terminal of 80×24.
+type Writer = Arc<Mutex<Option<Box<dyn Write + Send>>>>;
+
+/// The real binary's TUI running in a pseudo-terminal of 80×24. Dropping it kills the process
+/// if it is still running (a failed test must not leave one behind).
 struct Tui {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     screen: Screen,
-    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    /// The terminal's keyboard; `None` once the terminal is closed.
+    writer: Writer,
+    /// Asks the output thread to close the terminal's side of the pty (a hang-up), after the
+    /// output has been quiet for the given time.
+    hang_up: Arc<Mutex<Option<Duration>>>,
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Tui {
+    /// Types bytes on the terminal's keyboard.
+    fn send(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut w = self
+            .writer
+            .lock()
+            .map_err(|_| std::io::Error::other("writer lock poisoned"))?;
+        let w = w
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the terminal is closed"))?;
+        w.write_all(bytes)?;
+        w.flush()
+    }
+
+    /// Closes the terminal, as when an SSH connection drops or a terminal window is closed:
+    /// every handle on the pty's terminal side is dropped, so the kernel hangs up the TUI's side.
+    /// Dropping the keyboard types Enter and Ctrl-D (portable-pty's way of saying end of
+    /// input); the TUI redraws, which wakes the output thread; it closes the rest once the
+    /// output has been quiet for `settle` (a long `settle`: the TUI is idle, waiting for a key;
+    /// none: it may be drawing when the terminal goes).
+    fn close_terminal(&self, settle: Duration) -> std::io::Result<()> {
+        if let Ok(mut h) = self.hang_up.lock() {
+            *h = Some(settle);
+        }
+        let writer = self
+            .writer
+            .lock()
+            .map_err(|_| std::io::Error::other("writer lock poisoned"))?
+            .take();
+        drop(writer);
+        Ok(())
+    }
+
+    /// Waits for the process to end (at most `timeout()`).
+    fn wait(&mut self) -> Result<portable_pty::ExitStatus, String> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
+                return Ok(status);
+            }
+            if start.elapsed() > timeout() {
+                return Err(format!(
+                    "medsec did not end within {:?}; screen:\n{}",
+                    timeout(),
+                    self.screen.text()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits for the TUI to exit and checks that it exited with 0 and left the alternate
+    /// screen.
+    fn wait_for_exit(&mut self) -> TestResult {
+        let status = self.wait()?;
+        assert!(status.success(), "exit status {status:?}");
+        // The last bytes (leaving the alternate screen) may still be on their way to the parser.
+        let start = Instant::now();
+        while self.screen.alternate() && start.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            !self.screen.alternate(),
+            "the alternate screen was left on:\n{}",
+            self.screen.text()
+        );
+        Ok(())
+    }
 }
 
 /// Starts `medsec -w WORKBOOK` in an 80×24 pseudo-terminal, with the passphrase from the file
@@ -93,15 +179,17 @@ fn spawn_tui(home: &Path, wb: &Path) -> Result<Tui, Box<dyn std::error::Error>> 
     let child = pty.slave.spawn_command(cmd)?;
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader()?;
-    let writer = Arc::new(Mutex::new(pty.master.take_writer()?));
+    let writer: Writer = Arc::new(Mutex::new(Some(pty.master.take_writer()?)));
     let screen = Screen {
         parser: Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0))),
     };
     let parser = Arc::clone(&screen.parser);
     let answerer = Arc::clone(&writer);
+    let hang_up: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
+    let closing = Arc::clone(&hang_up);
     std::thread::spawn(move || {
-        // Keeps the pty open until the child has gone.
-        let _master = pty.master;
+        // Keeps the pty open until the child has gone or the terminal is closed.
+        let master = pty.master;
         let mut buf = [0u8; 4096];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
@@ -111,6 +199,7 @@ fn spawn_tui(home: &Path, wb: &Path) -> Result<Tui, Box<dyn std::error::Error>> 
             // Answer cursor-position requests (CSI 6n) as a real terminal does.
             if chunk.windows(4).any(|w| w == b"\x1b[6n")
                 && let Ok(mut w) = answerer.lock()
+                && let Some(w) = w.as_mut()
             {
                 let _ = w.write_all(b"\x1b[1;1R");
                 let _ = w.flush();
@@ -118,51 +207,21 @@ fn spawn_tui(home: &Path, wb: &Path) -> Result<Tui, Box<dyn std::error::Error>> 
             if let Ok(mut p) = parser.lock() {
                 p.process(chunk);
             }
+            let settle = closing.lock().ok().and_then(|h| *h);
+            if let Some(settle) = settle {
+                std::thread::sleep(settle);
+                break;
+            }
         }
+        drop(reader);
+        drop(master);
     });
     Ok(Tui {
         child,
         screen,
         writer,
+        hang_up,
     })
-}
-
-fn send_to(writer: &Mutex<Box<dyn Write + Send>>, bytes: &[u8]) -> std::io::Result<()> {
-    let mut w = writer
-        .lock()
-        .map_err(|_| std::io::Error::other("writer lock poisoned"))?;
-    w.write_all(bytes)?;
-    w.flush()
-}
-
-/// Waits for the TUI to exit and checks that it exited with 0 and left the alternate screen.
-fn wait_for_exit(
-    child: &mut Box<dyn portable_pty::Child + Send + Sync>,
-    screen: &Screen,
-) -> TestResult {
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > timeout() {
-            child.kill()?;
-            return Err(format!("medsec did not quit; screen:\n{}", screen.text()).into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "exit status {status:?}");
-    // The last bytes (leaving the alternate screen) may still be on their way to the parser.
-    let start = Instant::now();
-    while screen.alternate() && start.elapsed() < Duration::from_secs(2) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(
-        !screen.alternate(),
-        "the alternate screen was left on:\n{}",
-        screen.text()
-    );
-    Ok(())
 }
 
 #[test]
@@ -184,13 +243,10 @@ fn answer_five_controls_and_a_note_then_quit() -> TestResult {
         .assert()
         .success();
 
-    let Tui {
-        mut child,
-        screen,
-        writer,
-    } = spawn_tui(home, &wb)?;
+    let mut tui = spawn_tui(home, &wb)?;
+    let screen = &tui.screen;
     let send = |bytes: &[u8]| -> std::io::Result<()> {
-        send_to(&writer, bytes)?;
+        tui.send(bytes)?;
         std::thread::sleep(Duration::from_millis(150));
         Ok(())
     };
@@ -211,7 +267,7 @@ fn answer_five_controls_and_a_note_then_quit() -> TestResult {
     screen.wait_for("Enter open")?;
     send(b"q")?;
 
-    wait_for_exit(&mut child, &screen)?;
+    tui.wait_for_exit()?;
 
     let book = Workbook::open(&wb, &Passphrase::new(PASSPHRASE.into()), Access::Read)?;
     let device = book.find_device("DEV-0001")?;
@@ -272,7 +328,7 @@ fn walk_answers_resume_after_a_restart_and_are_stored() -> TestResult {
     // Keys go one at a time: characters within 3 ms of each other would be taken as a paste.
     let key = |tui: &Tui, bytes: &[u8]| -> std::io::Result<()> {
         std::thread::sleep(Duration::from_millis(40));
-        send_to(&tui.writer, bytes)
+        tui.send(bytes)
     };
 
     // First session: walk the device, answer four controls, leave the walk, quit.
@@ -307,7 +363,7 @@ fn walk_answers_resume_after_a_restart_and_are_stored() -> TestResult {
     let left = tui.screen.wait_for("w resumes it")?;
     assert!(!left.contains("Walk ·"), "{left}");
     key(&tui, b"q")?;
-    wait_for_exit(&mut tui.child, &tui.screen)?;
+    tui.wait_for_exit()?;
 
     // Second session: the walk is offered for resuming where it stood, and resumes there.
     let mut tui = spawn_tui(home, &wb)?;
@@ -323,7 +379,7 @@ fn walk_answers_resume_after_a_restart_and_are_stored() -> TestResult {
     key(&tui, b"\x1b")?;
     tui.screen.wait_for("w resumes it")?;
     key(&tui, b"q")?;
-    wait_for_exit(&mut tui.child, &tui.screen)?;
+    tui.wait_for_exit()?;
 
     // Exactly the answers given are stored: counted by `status --json` …
     let out = cli(home)
@@ -367,4 +423,61 @@ fn walk_answers_resume_after_a_restart_and_are_stored() -> TestResult {
     let stored = book.answer_rows()?.len();
     assert_eq!(stored, 4, "exactly the four answers given are stored");
     Ok(())
+}
+
+/// Answers INV-01 No on a new workbook's only device, closes the terminal (after the output
+/// has been quiet for `settle`), and checks that the TUI ends by itself as for the hang-up
+/// signal (exit 130) — it used to spin for ever, the workbook locked — and that the workbook
+/// is free again and holds the answer.
+fn close_the_terminal(settle: Duration) -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let home = dir.path();
+    std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
+    }
+    let wb = home.join("hangup.medsec");
+    cli(home).arg("init").arg(&wb).assert().success();
+    cli(home)
+        .arg("-w")
+        .arg(&wb)
+        .args(["device", "add", "--name", "Pump 1"])
+        .assert()
+        .success();
+
+    let mut tui = spawn_tui(home, &wb)?;
+    tui.screen.wait_for("DEV-0001")?;
+    tui.send(b"\r")?;
+    tui.screen.wait_for("INV-01")?;
+    std::thread::sleep(Duration::from_millis(40));
+    tui.send(b"n")?;
+    tui.screen.wait_for("1/72")?;
+
+    tui.close_terminal(settle)?;
+    let status = tui.wait()?;
+    assert_eq!(status.exit_code(), 130, "{status:?}");
+
+    cli(home)
+        .arg("-w")
+        .arg(&wb)
+        .args(["device", "list"])
+        .assert()
+        .success();
+    let book = Workbook::open(&wb, &Passphrase::new(PASSPHRASE.into()), Access::Read)?;
+    let target = Target::Device(book.find_device("DEV-0001")?.id);
+    let stored = book.answer(&target, "INV-01")?.and_then(|a| a.response);
+    assert_eq!(stored, Some(Response::No));
+    Ok(())
+}
+
+#[test]
+fn closing_the_terminal_while_idle_ends_the_tui() -> TestResult {
+    close_the_terminal(Duration::from_millis(500))
+}
+
+#[test]
+fn closing_the_terminal_while_drawing_ends_the_tui() -> TestResult {
+    close_the_terminal(Duration::ZERO)
 }
