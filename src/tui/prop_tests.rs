@@ -14,8 +14,8 @@
 //!
 //! Properties:
 //! - nothing panics (drawing included, at any size);
-//! - no frame holds a control character (escape sequences in stored text never reach the
-//!   terminal raw);
+//! - no frame holds a control character or a bidirectional override (escape sequences and
+//!   "Trojan Source" reordering in stored, typed or pasted text never reach the terminal raw);
 //! - after every event the answers the app shows are exactly the answers in the workbook, and
 //!   after a quit and at the end, exactly those read back from the file by a fresh
 //!   `Workbook::open`: a committed answer is never lost, and nothing is shown as answered that
@@ -71,6 +71,9 @@ const PIECES: &[&str] = &[
     "🇩🇪",
     "e\u{301}",
     "\u{202e}evil",
+    "\u{2067}isolate",
+    "\u{200f}",
+    "\u{61c}",
     "\u{1b}[2J",
     "\u{1b}[31m",
     "\u{1b}]0;title\u{7}",
@@ -324,15 +327,26 @@ fn open(path: &Path, access: Access) -> Result<Workbook, WorkbookError> {
     Workbook::open(path, &Passphrase::new(PASS.into()), access)
 }
 
-/// Draws one frame at `size` and checks that no cell holds a control character.
+/// Characters that must never reach the terminal as they are: controls (escape sequences)
+/// and the bidirectional marks, overrides and isolates that reorder what follows them.
+fn garbles(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Draws one frame at `size` and checks that no cell holds a control or bidirectional
+/// character.
 fn draw(app: &App, size: (u16, u16)) -> Result<(), TestCaseError> {
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).map_err(fail)?;
     terminal.draw(|frame| render(app, frame)).map_err(fail)?;
     for (i, cell) in terminal.backend().buffer().content().iter().enumerate() {
-        if cell.symbol().chars().any(char::is_control) {
+        if cell.symbol().chars().any(garbles) {
             let (x, y) = (i % usize::from(size.0), i / usize::from(size.0));
             return Err(fail(format!(
-                "a control character reached the terminal at column {x}, row {y}: {:?} \
+                "{:?} reached the terminal at column {x}, row {y} \
                  (screen {:?}, {size:?})\n{}",
                 cell.symbol(),
                 app.screen(),
