@@ -30,11 +30,14 @@ pub mod theme;
 mod widgets;
 
 #[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_screens;
 
 use std::io::{IsTerminal, stdin, stdout};
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -220,21 +223,76 @@ fn run_inner(
     for signal in signals {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
+    let _watchdog = Watchdog::start(Arc::clone(&stop));
     let mut guard = TerminalGuard::enter(app.mouse_capture())?;
     let result = event_loop(&mut app, &mut guard, &stop);
     drop(guard);
-    result
+    match result {
+        // A terminal that has gone away (hang-up) fails to draw: the signal says why.
+        Err(_) if stop.load(Ordering::Relaxed) => Err(TuiError::Interrupted),
+        other => other,
+    }
+}
+
+/// After a signal, how long the event loop has to stop before [`Watchdog`] ends the process.
+const SIGNAL_GRACE: Duration = Duration::from_secs(2);
+
+/// Ends the process (exit 130) when a signal came and the event loop has not stopped within
+/// [`SIGNAL_GRACE`]. Once the terminal is gone (an SSH connection dropped, a terminal window
+/// closed), crossterm's `event::poll` re-reads the end of input for ever and never returns
+/// (crossterm-rs/crossterm#793), so the loop would never see the signal's flag: the process
+/// would spin on a core and keep the workbook locked. Every answer is already committed; the
+/// terminal is restored as far as it still can be. Dropping the watchdog (when the TUI ends)
+/// stops it.
+struct Watchdog {
+    done: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    fn start(stop: Arc<AtomicBool>) -> Watchdog {
+        let done = Arc::new(AtomicBool::new(false));
+        let finished = Arc::clone(&done);
+        // Without the thread the TUI still works; only this safety net would be missing.
+        let _ = std::thread::Builder::new()
+            .name("medsec-watchdog".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if finished.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                std::thread::sleep(SIGNAL_GRACE);
+                if !finished.load(Ordering::Relaxed) {
+                    terminal::restore();
+                    std::process::exit(130);
+                }
+            });
+        Watchdog { done }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
 }
 
 fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Result<(), TuiError> {
     // No `terminal.clear()`: it asks the terminal for the cursor position, which some
     // terminals (serial consoles, some SSH clients) never answer; the alternate screen is blank.
-    let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+    // Never dropped: ratatui's `Terminal` shows the cursor on drop and `eprintln!`s when that
+    // fails, which panics once the terminal (and stderr with it) is gone. The guard's
+    // `restore` shows the cursor; the buffers go with the process.
+    let mut terminal = ManuallyDrop::new(Terminal::new(CrosstermBackend::new(stdout()))?);
     let size = terminal.size()?;
     app.set_size(size.width, size.height);
     let mut mouse = app.mouse_capture();
     let mut last_input = Instant::now();
     while !app.should_quit() {
+        if stop.load(Ordering::Relaxed) {
+            return Err(TuiError::Interrupted);
+        }
         terminal.draw(|frame| render(app, frame))?;
         let event = loop {
             if stop.load(Ordering::Relaxed) {
