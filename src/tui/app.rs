@@ -229,6 +229,7 @@ impl App {
             .iter()
             .map(|d| progress(self.outline.catalog, &self.answers, d))
             .collect();
+        self.list.devices_changed();
         self.list.rebuild(&self.devices, &self.progress);
         if let Some(id) = selected {
             self.select_device_id(id);

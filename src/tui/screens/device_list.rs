@@ -203,6 +203,9 @@ pub struct DeviceList {
     pub marked: BTreeSet<i64>,
     /// Indexes into `App::devices` of the rows shown, in order.
     pub view: Vec<usize>,
+    /// The lower-cased text a search looks in, per device (built once per change of the
+    /// devices, not per keystroke).
+    hay: Vec<String>,
 }
 
 impl DeviceList {
@@ -241,8 +244,18 @@ impl DeviceList {
         !self.query.trim().is_empty() || !self.filters.is_empty()
     }
 
+    /// Forgets the search index, after the devices changed (it is built again on the next
+    /// [`DeviceList::rebuild`]).
+    pub fn devices_changed(&mut self) {
+        self.hay.clear();
+    }
+
     /// Recomputes `view` from the devices: search, then filters, then sort.
     pub fn rebuild(&mut self, devices: &[Device], progress: &[DeviceProgress]) {
+        if self.hay.len() != devices.len() {
+            self.hay = devices.iter().map(haystack).collect();
+        }
+        let hay = &self.hay;
         let words: Vec<String> = self
             .query
             .split_whitespace()
@@ -252,10 +265,10 @@ impl DeviceList {
             .iter()
             .zip(progress)
             .enumerate()
-            .filter(|(_, (d, p))| {
+            .filter(|(i, (d, p))| {
                 (words.is_empty() || {
-                    let hay = haystack(d);
-                    words.iter().all(|w| hay.contains(w.as_str()))
+                    let h = hay.get(*i).map(String::as_str).unwrap_or("");
+                    words.iter().all(|w| h.contains(w.as_str()))
                 }) && self.filters.iter().all(|(dim, want)| {
                     dim.values(d, p).iter().any(|v| {
                         v.eq_ignore_ascii_case(want) || v.to_lowercase() == *want.to_lowercase()
