@@ -86,12 +86,15 @@ fn wrong_passphrase_is_reported_and_changes_nothing() -> TestResult {
     let path = dir.path().join("w.medsec");
     drop(Workbook::create(&path, &pass(), AssessmentMeta::default())?);
     let before = std::fs::read(&path)?;
-    let wrong = Passphrase::new("not the passphrase".into());
-    for access in [Access::Read, Access::Write] {
-        match Workbook::open(&path, &wrong, access) {
-            Err(WorkbookError::WrongPassphrase(_)) => {}
-            Err(e) => return Err(format!("unexpected error {e}").into()),
-            Ok(_) => return Err("opened with the wrong passphrase".into()),
+    // A wrong one, and an empty one (Enter at the prompt), which SQLCipher calls a misuse.
+    for wrong in ["not the passphrase", ""] {
+        let wrong = Passphrase::new(wrong.into());
+        for access in [Access::Read, Access::Write] {
+            match Workbook::open(&path, &wrong, access) {
+                Err(WorkbookError::WrongPassphrase(_)) => {}
+                Err(e) => return Err(format!("unexpected error {e}").into()),
+                Ok(_) => return Err("opened with the wrong passphrase".into()),
+            }
         }
     }
     assert_eq!(before, std::fs::read(&path)?);

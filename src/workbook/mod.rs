@@ -266,7 +266,9 @@ impl Workbook {
             Access::Write => lock::exclusive(&file, path)?,
             Access::Read => lock::shared(&file, path)?,
         }
-        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        // An empty file, or an empty passphrase (SQLCipher calls an empty key a misuse): never
+        // a medsec workbook opened with its passphrase.
+        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 || pass.is_empty() {
             return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
         }
         let conn = keyed_connection(path, pass)?;
