@@ -6,6 +6,7 @@
 //! suppressed on this thread and returns the panic as `Err`.
 
 use std::cell::Cell;
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 thread_local! {
@@ -29,7 +30,12 @@ pub fn install_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("medsec: internal error: {what}{at}; please report it");
+        // Not `eprintln!`: it panics when stderr is gone (a closed terminal), which would abort
+        // inside the panic hook.
+        let _ = writeln!(
+            std::io::stderr(),
+            "medsec: internal error: {what}{at}; please report it"
+        );
     }));
 }
 
