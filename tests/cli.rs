@@ -994,3 +994,29 @@ fn the_manpage_is_roff_and_covers_the_commands() -> TestResult {
     assert!(page.contains(r"\-\-serial\-number"));
     Ok(())
 }
+
+/// A host name with C1 controls (valid in XML, e.g. U+009B, the 8-bit CSI) is reported escaped:
+/// nothing from the file can drive the terminal.
+#[test]
+fn import_reports_show_controls_from_the_file_escaped() -> TestResult {
+    let env = Env::new()?;
+    let scan = env.path("c1.xml");
+    std::fs::write(
+        &scan,
+        "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\" start=\"1700000000\"><host starttime=\"1700000000\"><status state=\"up\"/><address addr=\"10.9.9.9\" addrtype=\"ipv4\"/><hostnames><hostname name=\"host\u{9b}[31mRED\u{9d}0;pwned\u{9c}\" type=\"PTR\"/></hostnames></host><runstats><finished time=\"1700000001\"/></runstats></nmaprun>\n",
+    )?;
+    let out = env
+        .wb()
+        .args(["import", "nmap", "--dry-run"])
+        .arg(&scan)
+        .output()?;
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout)?;
+    assert!(stdout.contains("host\\u{9b}[31mRED"), "{stdout}");
+    assert!(
+        !stdout
+            .chars()
+            .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{1b}')
+    );
+    Ok(())
+}

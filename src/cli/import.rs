@@ -112,7 +112,9 @@ fn finish(
     source: FieldSource,
 ) -> Result<(), CliError> {
     let counts = plan.counts();
-    let report = plan.render();
+    // Text from the file (host names, cells) may hold control characters, C1 escapes included:
+    // shown escaped, line by line, so it can never drive the terminal.
+    let report = shown(&plan.render());
     if let Some(path) = &options.report {
         write_report(file, path, &format!("{report}{counts}\n"))?;
     }
@@ -135,7 +137,7 @@ fn finish(
         .collect();
     if !rejects.is_empty() && !options.skip_invalid {
         for l in &rejects {
-            eprintln!("reject {} {}", l.location, l.detail);
+            eprintln!("reject {}", shown(&format!("{} {}", l.location, l.detail)));
         }
         return Err(CliError::input(format!(
             "{}: {} rejected, nothing was imported (fix them, or use --skip-invalid; --dry-run shows everything)",
@@ -144,10 +146,10 @@ fn finish(
         )));
     }
     for l in &rejects {
-        say!("skipped {} {}", l.location, l.detail);
+        say!("skipped {}", shown(&format!("{} {}", l.location, l.detail)));
     }
     for w in &plan.warnings {
-        say!("warning: {w}");
+        say!("warning: {}", shown(w));
     }
     let ids = wb.apply_device_changes(&plan.changes, source)?;
     let mut added = Vec::new();
@@ -219,4 +221,18 @@ fn write_report(file: &Path, path: &Path, text: &str) -> Result<(), CliError> {
         path.display()
     );
     Ok(())
+}
+
+/// Text for the terminal: each line with its control characters (C0, C1, DEL) and bidi
+/// overrides shown escaped; the line breaks between lines kept.
+fn shown(text: &str) -> String {
+    let mut out: String = text
+        .split('\n')
+        .map(crate::device::fields::printable)
+        .collect::<Vec<_>>()
+        .join("\n");
+    if text.ends_with('\n') && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
