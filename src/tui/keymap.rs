@@ -452,8 +452,16 @@ impl Keymap {
 
 fn parse(origin: &'static str, text: &str) -> Result<BTreeMap<Context, Vec<Binding>>, KeymapError> {
     let err = |message: String| KeymapError { origin, message };
-    let raw: BTreeMap<String, RawSection> =
-        toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
+    let raw: BTreeMap<String, RawSection> = toml::from_str(text).map_err(|e| {
+        let mut message = e.to_string().trim_end().to_string();
+        // serde lists every action name after an unknown one; the palette (:) and the default
+        // keymap show them better than a line of seventy names.
+        if let Some(at) = message.find(", expected one of") {
+            message.truncate(at);
+            message.push_str(" (the names are those of the default keymap, assets/keymap.toml)");
+        }
+        err(message)
+    })?;
     let mut out = BTreeMap::new();
     for (name, section) in raw {
         let context = Context::from_name(&name).ok_or_else(|| {

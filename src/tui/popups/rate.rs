@@ -112,6 +112,8 @@ pub fn render(app: &App, frame: &mut Frame, p: &RatePopup) {
     let width = body.width.saturating_sub(4).min(90);
     let cols = usize::from(width.saturating_sub(4)).max(10);
     let lv = level(p.likelihood, p.impact);
+    // The guidance goes when the terminal is too low for it; the values and the level stay.
+    let guidance = body.height >= 18;
     let mut lines: Vec<Line<'_>> = Vec::new();
     let scale = |v: u8, selected: bool, name: &str| {
         let style = if selected {
@@ -126,14 +128,20 @@ pub fn render(app: &App, frame: &mut Frame, p: &RatePopup) {
         ])
     };
     lines.push(scale(p.likelihood, p.row == 0, "Likelihood"));
-    if let Some((_, anchor)) = LIKELIHOOD_ANCHORS.iter().find(|(l, _)| *l == p.likelihood) {
+    if let Some((_, anchor)) = LIKELIHOOD_ANCHORS
+        .iter()
+        .find(|(l, _)| guidance && *l == p.likelihood)
+    {
         for r in text::wrap_words(anchor, cols.saturating_sub(4)) {
             lines.push(Line::styled(format!("    {r}"), theme.dim()));
         }
     }
-    lines.push(Line::raw(""));
+    if guidance {
+        lines.push(Line::raw(""));
+    }
     lines.push(scale(p.impact, p.row == 1, "Impact"));
-    if let Some((_, safety, phi, ops)) = IMPACT_ANCHORS.iter().find(|a| a.0 == p.impact) {
+    if let Some((_, safety, phi, ops)) = IMPACT_ANCHORS.iter().find(|a| guidance && a.0 == p.impact)
+    {
         for (what, anchor) in [
             ("Patient safety", safety),
             ("PHI / data", phi),
@@ -145,7 +153,9 @@ pub fn render(app: &App, frame: &mut Frame, p: &RatePopup) {
             }
         }
     }
-    lines.push(Line::raw(""));
+    if guidance {
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::from(vec![
         Span::raw(format!(
             "  Score {} · level ",

@@ -313,7 +313,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let wide = area.width >= WIDE;
     let rows = rows(area);
     let (level_w, score_w) = if wide { (9, 5) } else { (4, 3) };
-    const CONTROL: usize = 7;
+    const CONTROL: usize = 8;
     const RESPONSE: usize = 8;
     const DUE: usize = 12;
     const STATUS: usize = 11;

@@ -478,7 +478,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ..area
     };
     if w.done {
-        let skipped = w.skipped.len();
+        // Skipped controls answered since do not count.
+        let skipped = w
+            .skipped
+            .iter()
+            .filter(|(id, control)| {
+                let d = app.devices.iter().position(|d| d.id == *id);
+                let c = app.outline.controls.iter().position(|c| c.id == *control);
+                matches!((d, c), (Some(d), Some(c)) if is_open(app, d, c))
+            })
+            .count();
         let lines = vec![
             Line::styled("Walk complete", theme.title()),
             Line::raw(""),
@@ -487,7 +496,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 text::sanitize(&w.label),
             )),
             Line::raw(if skipped > 0 {
-                format!("{skipped} skipped on this walk: ← goes back to them.")
+                format!(
+                    "{skipped} skipped on this walk and still open: the checklist (Esc, then Enter) shows them."
+                )
             } else {
                 "Deferred controls stay on the checklists, marked deferred.".to_string()
             }),
