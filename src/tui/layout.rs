@@ -93,6 +93,26 @@ pub fn popup(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// Where a cursor at `selected` goes on a move action in a list whose last index is `last`,
+/// `page` rows per page; `None` for any other action.
+pub fn moved(
+    action: &crate::tui::action::Action,
+    selected: usize,
+    last: usize,
+    page: usize,
+) -> Option<usize> {
+    use crate::tui::action::Action;
+    Some(match action {
+        Action::MoveDown => (selected + 1).min(last),
+        Action::MoveUp => selected.saturating_sub(1),
+        Action::PageDown => (selected + page).min(last),
+        Action::PageUp => selected.saturating_sub(page),
+        Action::First => 0,
+        Action::Last => last,
+        _ => return None,
+    })
+}
+
 /// The first row to show so that rows `first..=last` are visible in `height` rows, moving the
 /// previous `offset` as little as possible.
 pub fn scroll(offset: usize, first: usize, last: usize, height: usize) -> usize {

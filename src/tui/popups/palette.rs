@@ -135,10 +135,9 @@ pub fn update(app: &mut App, action: Action) {
             p.query.edit(&action);
             p.refilter();
         }
-        Action::MoveDown => p.selected = (p.selected + 1).min(last),
-        Action::MoveUp => p.selected = p.selected.saturating_sub(1),
-        Action::PageDown => p.selected = (p.selected + page).min(last),
-        Action::PageUp => p.selected = p.selected.saturating_sub(page),
+        Action::MoveDown | Action::MoveUp | Action::PageDown | Action::PageUp => {
+            p.selected = layout::moved(&action, p.selected, last, page).unwrap_or(p.selected);
+        }
         Action::Back => app.overlay = None,
         Action::Quit => {
             app.overlay = None;

@@ -50,13 +50,12 @@ pub fn update(app: &mut App, action: Action) {
     let page = app.page_rows();
     let sel = app.control_cursor.selected;
     let last = count - 1;
+    if let Some(to) = layout::moved(&action, sel, last, page) {
+        app.control_cursor.selected = to;
+        keep_in_view(app);
+        return;
+    }
     match action {
-        Action::MoveDown => app.control_cursor.selected = (sel + 1).min(last),
-        Action::MoveUp => app.control_cursor.selected = sel.saturating_sub(1),
-        Action::PageDown => app.control_cursor.selected = (sel + page).min(last),
-        Action::PageUp => app.control_cursor.selected = sel.saturating_sub(page),
-        Action::First => app.control_cursor.selected = 0,
-        Action::Last => app.control_cursor.selected = last,
         Action::AnswerYes => answer(app, Some(Response::Yes)),
         Action::AnswerPartial => answer(app, Some(Response::Partial)),
         Action::AnswerNo => answer(app, Some(Response::No)),

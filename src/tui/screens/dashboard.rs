@@ -150,15 +150,7 @@ pub fn update(app: &mut App, action: Action) {
     let max = max_scroll(app);
     let page = app.page_rows().saturating_sub(1).max(1);
     let s = app.dashboard.scroll.min(max);
-    app.dashboard.scroll = match action {
-        Action::MoveDown => (s + 1).min(max),
-        Action::MoveUp => s.saturating_sub(1),
-        Action::PageDown => (s + page).min(max),
-        Action::PageUp => s.saturating_sub(page),
-        Action::First => 0,
-        Action::Last => max,
-        _ => s,
-    };
+    app.dashboard.scroll = crate::tui::layout::moved(&action, s, max, page).unwrap_or(s);
 }
 
 /// The title line: the screen, and which rows are shown when they do not all fit.

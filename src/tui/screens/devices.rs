@@ -80,13 +80,12 @@ pub fn update(app: &mut App, action: Action) {
     let page = app.page_rows();
     let sel = app.device_cursor.selected.min(len - 1);
     let last = len - 1;
+    if let Some(to) = layout::moved(&action, sel, last, page) {
+        app.device_cursor.selected = to;
+        keep_in_view(app);
+        return;
+    }
     app.device_cursor.selected = match action {
-        Action::MoveDown => (sel + 1).min(last),
-        Action::MoveUp => sel.saturating_sub(1),
-        Action::PageDown => (sel + page).min(last),
-        Action::PageUp => sel.saturating_sub(page),
-        Action::First => 0,
-        Action::Last => last,
         Action::Open => {
             if let Some(&i) = app.list.view.get(sel) {
                 checklist::open(app, i);

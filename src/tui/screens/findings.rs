@@ -137,13 +137,9 @@ pub fn update(app: &mut App, action: Action) {
     let page = app.page_rows();
     let sel = app.findings.cursor.selected.min(len - 1);
     let last = len - 1;
+    let moved = layout::moved(&action, sel, last, page);
     let next = match action {
-        Action::MoveDown => (sel + 1).min(last),
-        Action::MoveUp => sel.saturating_sub(1),
-        Action::PageDown => (sel + page).min(last),
-        Action::PageUp => sel.saturating_sub(page),
-        Action::First => 0,
-        Action::Last => last,
+        _ if moved.is_some() => moved.unwrap_or(sel),
         Action::Open => {
             open(app);
             return;
