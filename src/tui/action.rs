@@ -114,6 +114,8 @@ pub enum Action {
     Dashboard,
     /// Show the findings: every No / Partial / Unknown answer by risk.
     Findings,
+    /// Show the To-do list: every deferred control.
+    Todo,
     /// Show the device list.
     Devices,
     /// Apply the selected control's answer to every device of the same model or to the marked

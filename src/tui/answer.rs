@@ -62,6 +62,7 @@ pub fn commit(
             app.refresh_progress(affected);
             app.dashboard.invalidate();
             app.findings.invalidate();
+            app.todo.invalidate();
             app.save = SaveState::Saved;
             Ok(())
         }

@@ -11,7 +11,7 @@ use super::TuiError;
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
 use super::popups::{confirm, filter, form, help, menu, note, palette, rate};
-use super::screens::{checklist, dashboard, device_list, devices, findings, walk};
+use super::screens::{checklist, dashboard, device_list, devices, findings, todo, walk};
 use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
 use crate::catalog::{Catalog, Control};
@@ -31,6 +31,8 @@ pub enum Screen {
     Dashboard,
     /// Every No / Partial / Unknown answer by risk.
     Findings,
+    /// Every deferred control, to come back to.
+    Todo,
 }
 
 /// What is drawn over the screen and takes the keys while open.
@@ -160,6 +162,8 @@ pub struct App {
     pub(crate) dashboard: dashboard::DashboardState,
     /// The findings list and its cursor.
     pub(crate) findings: findings::FindingsState,
+    /// The deferred controls and their cursor.
+    pub(crate) todo: todo::TodoState,
     pub(crate) save: SaveState,
     pub(crate) message: Option<Message>,
     /// The terminal's size (for page sizes and scrolling).
@@ -206,6 +210,7 @@ impl App {
             walk,
             dashboard: dashboard::DashboardState::default(),
             findings: findings::FindingsState::default(),
+            todo: todo::TodoState::default(),
             save: SaveState::Saved,
             message: None,
             size: Rect::new(0, 0, 80, 24),
@@ -245,6 +250,7 @@ impl App {
         }
         self.dashboard.invalidate();
         self.findings.invalidate();
+        self.todo.invalidate();
         devices::keep_in_view(self);
         checklist::keep_in_view(self);
         Ok(())
@@ -335,6 +341,7 @@ impl App {
             Screen::Walk => Context::Walk,
             Screen::Dashboard => Context::Dashboard,
             Screen::Findings => Context::Findings,
+            Screen::Todo => Context::Todo,
         }
     }
 
@@ -460,7 +467,7 @@ impl App {
                 }
             }
             Screen::Findings => findings::click(self, row),
-            Screen::Walk | Screen::Dashboard => {}
+            Screen::Walk | Screen::Dashboard | Screen::Todo => {}
         }
     }
 
@@ -557,6 +564,7 @@ impl App {
             Screen::Devices => super::layout::device_rows(body),
             Screen::Checklist => usize::from(super::layout::checklist(body).list.height),
             Screen::Findings => findings::rows(body),
+            Screen::Todo => usize::from(body.height.saturating_sub(1)),
             Screen::Walk | Screen::Dashboard => usize::from(body.height),
         }
         .max(1)
@@ -589,6 +597,7 @@ pub fn update(app: &mut App, action: Action) {
                 Screen::Walk => walk::update(app, action),
                 Screen::Dashboard => dashboard::update(app, action),
                 Screen::Findings => findings::update(app, action),
+                Screen::Todo => todo::update(app, action),
             }
         }
     }
@@ -634,6 +643,10 @@ fn global(app: &mut App, action: &Action) -> bool {
         Action::Findings => {
             app.findings.invalidate();
             app.screen = Screen::Findings;
+        }
+        Action::Todo => {
+            app.todo.invalidate();
+            app.screen = Screen::Todo;
         }
         Action::Devices => {
             app.screen = Screen::Devices;

@@ -29,6 +29,8 @@ pub enum Context {
     Dashboard,
     /// The findings list.
     Findings,
+    /// The To-do list of deferred controls.
+    Todo,
     /// The help overlay.
     Help,
     /// A text popup: the note, a finding's owner or due date.
@@ -51,13 +53,14 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order of the keymap file.
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Devices,
         Context::Checklist,
         Context::Walk,
         Context::Dashboard,
         Context::Findings,
+        Context::Todo,
         Context::Help,
         Context::Note,
         Context::Form,
@@ -78,6 +81,7 @@ impl Context {
             Context::Walk => "walk",
             Context::Dashboard => "dashboard",
             Context::Findings => "findings",
+            Context::Todo => "todo",
             Context::Help => "help",
             Context::Note => "note",
             Context::Form => "form",
@@ -99,6 +103,7 @@ impl Context {
             Context::Walk => "Walkthrough",
             Context::Dashboard => "Dashboard",
             Context::Findings => "Findings",
+            Context::Todo => "To do",
             Context::Help => "Help",
             Context::Note => "Text",
             Context::Form => "Device form",
@@ -120,6 +125,7 @@ impl Context {
                 | Context::Walk
                 | Context::Dashboard
                 | Context::Findings
+                | Context::Todo
         )
     }
 
@@ -148,6 +154,7 @@ impl Context {
                 DeleteDevice,
                 Dashboard,
                 Findings,
+                Todo,
                 MoveUp,
                 MoveDown,
                 PageUp,
@@ -197,6 +204,9 @@ impl Context {
                 PreviousDevice,
                 BulkApply,
                 Back,
+            ],
+            Context::Todo => &[
+                Open, MoveUp, MoveDown, PageUp, PageDown, First, Last, Findings, Devices, Quit,
             ],
             Context::Dashboard => &[Findings, MoveUp, MoveDown, PageUp, PageDown, Devices, Quit],
             Context::Findings => &[

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::{App, Overlay, Screen};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::popups::{confirm, filter, form, help, menu, note, palette, rate};
-use super::screens::{checklist, dashboard, devices, findings, walk};
+use super::screens::{checklist, dashboard, devices, findings, todo, walk};
 use super::text;
 use super::widgets::{hint_bar, status_line};
 
@@ -27,6 +27,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Walk => walk::title(app),
         Screen::Dashboard => dashboard::title(app),
         Screen::Findings => findings::title(app),
+        Screen::Todo => todo::title(app),
     };
     let width = usize::from(area.width);
     let right = text::truncate(&right, width / 2);
@@ -46,6 +47,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Walk => walk::render(app, frame, chrome.body),
         Screen::Dashboard => dashboard::render(app, frame, chrome.body),
         Screen::Findings => findings::render(app, frame, chrome.body),
+        Screen::Todo => todo::render(app, frame, chrome.body),
     }
     status_line::render(app, frame, chrome.status);
     hint_bar::render(app, frame, chrome.hints);

@@ -629,3 +629,32 @@ fn a_keymap_mistake_is_shown_in_full() -> TestResult {
     assert!(app.overlay.is_none());
     Ok(())
 }
+
+#[test]
+fn deferred_controls_form_a_to_do_list() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let mut app = new_app(wb)?;
+    press(&mut app, &["t"])?;
+    insta::assert_snapshot!("todo_empty_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["esc", "j", "enter", "j", "d"])?;
+    type_text(&mut app, "room locked, key with the ward manager");
+    press(&mut app, &["enter", "esc", "t"])?;
+    assert_eq!(app.screen(), Screen::Todo);
+    insta::assert_snapshot!("todo_80x24", draw(&mut app, 80, 24)?);
+    insta::assert_snapshot!("todo_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["enter"])?;
+    assert_eq!(app.screen(), Screen::Checklist);
+    assert_eq!(selected_control(&app), "INV-02");
+    assert_eq!(
+        app.current_device().map(|d| d.short_id()),
+        Some("DEV-0002".into())
+    );
+    // Answering lifts the deferral; Esc goes back to the list, now empty.
+    press(&mut app, &["y", "esc"])?;
+    assert_eq!(app.screen(), Screen::Todo);
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(screen.contains("Nothing deferred."), "{screen}");
+    Ok(())
+}

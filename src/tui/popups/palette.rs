@@ -67,6 +67,7 @@ impl Palette {
                 Action::Findings,
                 "Show the findings: every No / Partial / Unknown by risk",
             ),
+            (Action::Todo, "Show the To-do list: every deferred control"),
         ] {
             if !entries.iter().any(|e| e.action == action) {
                 entries.push(Entry {

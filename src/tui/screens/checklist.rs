@@ -110,9 +110,10 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::Back => {
-            if app.checklist_from == Screen::Findings {
+            if matches!(app.checklist_from, Screen::Findings | Screen::Todo) {
                 app.findings.invalidate();
-                app.screen = Screen::Findings;
+                app.todo.invalidate();
+                app.screen = app.checklist_from;
                 return;
             }
             app.screen = Screen::Devices;

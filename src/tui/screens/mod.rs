@@ -8,6 +8,7 @@ pub mod detail;
 pub mod device_list;
 pub mod devices;
 pub mod findings;
+pub mod todo;
 pub mod walk;
 
 use crate::tui::app::{App, Screen};
