@@ -224,24 +224,35 @@ fn spawn_tui(home: &Path, wb: &Path) -> Result<Tui, Box<dyn std::error::Error>> 
     })
 }
 
-#[test]
-fn answer_five_controls_and_a_note_then_quit() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let home = dir.path();
+/// A passphrase file (owner-only) in `home`, a workbook `name` made with `medsec init`, and one
+/// device named `device` added with the CLI; returns the workbook's path.
+fn workbook_with_device(
+    home: &Path,
+    name: &str,
+    device: &str,
+) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
     std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
     }
-    let wb = home.join("w.medsec");
+    let wb = home.join(name);
     cli(home).arg("init").arg(&wb).assert().success();
     cli(home)
         .arg("-w")
         .arg(&wb)
-        .args(["device", "add", "--name", "Infusion pump 3"])
+        .args(["device", "add", "--name", device])
         .assert()
         .success();
+    Ok(wb)
+}
+
+#[test]
+fn answer_five_controls_and_a_note_then_quit() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let home = dir.path();
+    let wb = workbook_with_device(home, "w.medsec", "Infusion pump 3")?;
 
     let mut tui = spawn_tui(home, &wb)?;
     let screen = &tui.screen;
@@ -310,20 +321,7 @@ fn question_start(id: &str) -> Result<String, String> {
 fn walk_answers_resume_after_a_restart_and_are_stored() -> TestResult {
     let dir = tempfile::tempdir()?;
     let home = dir.path();
-    std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
-    }
-    let wb = home.join("walk.medsec");
-    cli(home).arg("init").arg(&wb).assert().success();
-    cli(home)
-        .arg("-w")
-        .arg(&wb)
-        .args(["device", "add", "--name", "Vent bed 4"])
-        .assert()
-        .success();
+    let wb = workbook_with_device(home, "walk.medsec", "Vent bed 4")?;
 
     // Keys go one at a time: characters within 3 ms of each other would be taken as a paste.
     let key = |tui: &Tui, bytes: &[u8]| -> std::io::Result<()> {
@@ -432,20 +430,7 @@ fn walk_answers_resume_after_a_restart_and_are_stored() -> TestResult {
 fn close_the_terminal(settle: Duration) -> TestResult {
     let dir = tempfile::tempdir()?;
     let home = dir.path();
-    std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
-    }
-    let wb = home.join("hangup.medsec");
-    cli(home).arg("init").arg(&wb).assert().success();
-    cli(home)
-        .arg("-w")
-        .arg(&wb)
-        .args(["device", "add", "--name", "Pump 1"])
-        .assert()
-        .success();
+    let wb = workbook_with_device(home, "hangup.medsec", "Pump 1")?;
 
     let mut tui = spawn_tui(home, &wb)?;
     tui.screen.wait_for("DEV-0001")?;

@@ -41,6 +41,17 @@ impl RiskLevel {
         }
     }
 
+    /// The level in at most two letters, for narrow columns: `VH`, `H`, `M`, `L`, `VL`.
+    pub fn abbreviation(self) -> &'static str {
+        match self {
+            RiskLevel::VeryHigh => "VH",
+            RiskLevel::High => "H",
+            RiskLevel::Moderate => "M",
+            RiskLevel::Low => "L",
+            RiskLevel::VeryLow => "VL",
+        }
+    }
+
     /// Fill and text colours (`#RRGGBB`), TEMPLATE.md "Risk Matrix".
     pub fn colours(self) -> (u32, u32) {
         match self {

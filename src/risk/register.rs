@@ -161,14 +161,13 @@ struct Group {
 /// Every finding of a workbook in [`order`].
 ///
 /// `devices` in short-ID order (indexes in [`Finding::first_device`] point into it); `answers`
-/// every stored answer; `entries` the stored register entries as `(target, control ID, entry)`
-/// (a finding without one is Open with no owner and no due date; entries without a finding are
+/// every stored answer; `entries` the stored register entries (a finding without one is Open with no owner and no due date; entries without a finding are
 /// ignored). Runs in time linear in devices + stored answers.
 pub fn findings<'c>(
     catalog: &'c Catalog,
     devices: &[Device],
     answers: &AnswerSet,
-    entries: &[(Target, String, RiskEntry)],
+    entries: &EntryIndex,
 ) -> Vec<Finding<'c>> {
     let mut controls: HashMap<&str, (usize, usize, &'c Control)> = HashMap::new();
     let mut position = 0;
@@ -178,10 +177,6 @@ pub fn findings<'c>(
             position += 1;
         }
     }
-    let entries: HashMap<(Key, &str), &RiskEntry> = entries
-        .iter()
-        .map(|(t, c, e)| ((key(t), c.as_str()), e))
-        .collect();
     let affects_safety = |step: usize, control: &Control| {
         let dims = control.impact_dimensions.as_deref().or_else(|| {
             catalog
@@ -259,8 +254,8 @@ pub fn findings<'c>(
                 0
             };
             let entry = entries
-                .get(&(Key::Device(device.id), control.id.as_str()))
-                .map(|e| (*e).clone())
+                .get(&target, &control.id)
+                .cloned()
                 .unwrap_or_default();
             out.push(Finding {
                 target: target.clone(),
@@ -350,8 +345,8 @@ pub fn findings<'c>(
                 0
             };
             let entry = entries
-                .get(&(key(&group.target), control.id.as_str()))
-                .map(|e| (*e).clone())
+                .get(&group.target, &control.id)
+                .cloned()
                 .unwrap_or_default();
             out.push(Finding {
                 target: group.target.clone(),
@@ -575,7 +570,7 @@ mod tests {
             &Target::Site("MAIN".into()),
             rated(site_control(), Response::Partial, 2, 3),
         );
-        let list = findings(cat, &devices, &set, &[]);
+        let list = findings(cat, &devices, &set, &EntryIndex::default());
         assert_eq!(list.len(), 2, "{list:#?}");
         let m = &list[0];
         assert_eq!(m.target, model());
@@ -617,7 +612,7 @@ mod tests {
             &Target::Device(1),
             rated(site_control(), Response::No, 3, 3),
         );
-        assert!(findings(cat, &devices, &set, &[]).is_empty());
+        assert!(findings(cat, &devices, &set, &EntryIndex::default()).is_empty());
         let progress: Vec<_> = devices.iter().map(|d| progress(cat, &set, d)).collect();
         let dash = dashboard(cat, &progress, &[], day("2026-01-01"));
         assert_eq!(dash.not_started, vec![1, 2, 3]);
@@ -660,7 +655,7 @@ mod tests {
             ids[0].to_string(),
             entry(RiskStatus::Open),
         ));
-        let list = findings(cat, &devices, &set, &entries);
+        let list = findings(cat, &devices, &set, &EntryIndex::new(entries));
         assert_eq!(list.len(), 13);
         let last = list.last().map(|f| (f.control.id.as_str(), f.is_open()));
         assert_eq!(last, Some((ids[0], false)), "closed goes last");
@@ -713,7 +708,7 @@ mod tests {
         set.insert(&model(), rated(model_control(), Response::No, 3, 3));
         // A higher score beats everything.
         set.insert(&Target::Device(3), rated("ENC-01", Response::Partial, 2, 5));
-        let list = findings(cat, &devices, &set, &[]);
+        let list = findings(cat, &devices, &set, &EntryIndex::default());
         let got: Vec<(String, &str)> = list
             .iter()
             .map(|f| (f.label(), f.control.id.as_str()))
@@ -749,7 +744,7 @@ mod tests {
             },
             rated(model_control(), Response::No, 3, 3),
         );
-        let list = findings(cat, &devices, &set, &[]);
+        let list = findings(cat, &devices, &set, &EntryIndex::default());
         let names: Vec<String> = list.iter().map(Finding::label).collect();
         assert_eq!(
             names,

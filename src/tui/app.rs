@@ -617,9 +617,7 @@ fn global(app: &mut App, action: &Action) -> bool {
             app.mouse_capture = !app.mouse_capture;
             let key = app
                 .keymap
-                .key_for(app.screen_context(), &Action::ToggleMouse)
-                .map(|k| k.to_string())
-                .unwrap_or_else(|| Action::ToggleMouse.name());
+                .key_label(app.screen_context(), &Action::ToggleMouse);
             app.info(if app.mouse_capture {
                 format!("Mouse on ({key} turns it off to select and copy text)")
             } else {

@@ -441,6 +441,14 @@ impl Keymap {
         })
     }
 
+    /// The first key that runs an action in a context as shown to the user (`e`, `Ctrl-z`), or
+    /// the action's name when no key runs it — for messages such as "press e to add a note".
+    pub fn key_label(&self, context: Context, action: &Action) -> String {
+        self.key_for(context, action)
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| action.name())
+    }
+
     /// The first key that runs an action in a context (or in [global] on screens), for
     /// messages such as "press e to add a note".
     pub fn key_for(&self, context: Context, action: &Action) -> Option<Key> {

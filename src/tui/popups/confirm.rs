@@ -177,14 +177,10 @@ pub fn render(app: &App, frame: &mut Frame, c: &Confirm) {
     let popup = layout::popup(body, width, height);
     let yes = app
         .keymap
-        .key_for(crate::tui::keymap::Context::Confirm, &Action::Submit)
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| "y".into());
+        .key_label(crate::tui::keymap::Context::Confirm, &Action::Submit);
     let no = app
         .keymap
-        .key_for(crate::tui::keymap::Context::Confirm, &Action::Back)
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| "n".into());
+        .key_label(crate::tui::keymap::Context::Confirm, &Action::Back);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border())

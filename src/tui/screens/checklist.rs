@@ -411,8 +411,5 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The key that runs `action` on the Checklist, for messages ("press e to add a note").
 pub fn key_name(app: &App, action: &Action) -> String {
-    app.keymap
-        .key_for(app.screen_context(), action)
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| action.name())
+    app.keymap.key_label(app.screen_context(), action)
 }

@@ -14,7 +14,6 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::devices::short_level;
 use super::findings;
 use crate::assessment::{Response, StepProgress};
 use crate::risk::register::{self, Dashboard, TOP};
@@ -469,7 +468,7 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
             } else {
                 n.to_string()
             };
-            let cell = format!(" {:<2} {count:>3} ", short_level(lv));
+            let cell = format!(" {:<2} {count:>3} ", lv.abbreviation());
             let style = if n > 0 {
                 theme
                     .risk(lv)
@@ -555,7 +554,7 @@ fn top_ten(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     for finding in &d.top {
         let (lv, lv_style) = match finding.level() {
             Some(l) if wide => (l.label(), theme.risk(l)),
-            Some(l) => (short_level(l), theme.risk(l)),
+            Some(l) => (l.abbreviation(), theme.risk(l)),
             None => ("·", theme.dim()),
         };
         let score = finding.score().map(|s| s.to_string()).unwrap_or("·".into());

@@ -256,6 +256,12 @@ impl DeviceList {
             self.hay = devices.iter().map(haystack).collect();
         }
         let hay = &self.hay;
+        // Filter values compared case-insensitively: lower-cased once, not per device.
+        let filters: Vec<(FilterDim, String)> = self
+            .filters
+            .iter()
+            .map(|(d, v)| (*d, v.to_lowercase()))
+            .collect();
         let words: Vec<String> = self
             .query
             .split_whitespace()
@@ -269,11 +275,9 @@ impl DeviceList {
                 (words.is_empty() || {
                     let h = hay.get(*i).map(String::as_str).unwrap_or("");
                     words.iter().all(|w| h.contains(w.as_str()))
-                }) && self.filters.iter().all(|(dim, want)| {
-                    dim.values(d, p).iter().any(|v| {
-                        v.eq_ignore_ascii_case(want) || v.to_lowercase() == *want.to_lowercase()
-                    })
-                })
+                }) && filters
+                    .iter()
+                    .all(|(dim, want)| dim.values(d, p).iter().any(|v| v.to_lowercase() == *want))
             })
             .map(|(i, _)| i)
             .collect();

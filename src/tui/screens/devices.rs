@@ -273,7 +273,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         let (risk, risk_style) = match p.highest_risk {
             Some(level) if wide => (level.label(), theme.risk(level)),
-            Some(level) => (short_level(level), theme.risk(level)),
+            Some(level) => (level.abbreviation(), theme.risk(level)),
             None => ("", Default::default()),
         };
         let cells = [
@@ -290,18 +290,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ];
         let y = area.y + 1 + u16::try_from(n).unwrap_or(u16::MAX);
         draw_row(buf, Rect::new(area.x, y, area.width, 1), &cells, row_style);
-    }
-}
-
-/// A risk level in at most two letters, for narrow terminals.
-pub(crate) fn short_level(level: crate::risk::RiskLevel) -> &'static str {
-    use crate::risk::RiskLevel;
-    match level {
-        RiskLevel::VeryHigh => "VH",
-        RiskLevel::High => "H",
-        RiskLevel::Moderate => "M",
-        RiskLevel::Low => "L",
-        RiskLevel::VeryLow => "VL",
     }
 }
 

@@ -13,7 +13,6 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::Paragraph;
 
 use super::checklist;
-use super::devices::short_level;
 use crate::assessment::{Response, Target};
 use crate::risk::register::{self, Finding};
 use crate::risk::{RiskStatus, scale_label};
@@ -81,6 +80,7 @@ pub(crate) fn compute(app: &App) -> Register {
             Some(format!("Owners, due dates and status: {e}")),
         ),
     };
+    let entries = register::EntryIndex::new(entries);
     let list = register::findings(app.outline.catalog, &app.devices, &app.answers, &entries);
     let today = today();
     Register {
@@ -359,7 +359,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         let (level, level_style) = match f.level() {
             Some(l) if wide => (l.label(), theme.risk(l)),
-            Some(l) => (short_level(l), theme.risk(l)),
+            Some(l) => (l.abbreviation(), theme.risk(l)),
             None => ("·", theme.dim()),
         };
         let score = f.score().map(|s| s.to_string()).unwrap_or("·".into());
@@ -494,12 +494,7 @@ fn devices(n: usize) -> String {
 
 fn render_empty(app: &App, frame: &mut Frame, area: Rect, error: Option<&str>) {
     let theme = app.theme;
-    let key = |a: Action, context| {
-        app.keymap
-            .key_for(context, &a)
-            .map(|k| k.to_string())
-            .unwrap_or_else(|| a.name())
-    };
+    let key = |a: Action, context| app.keymap.key_label(context, &a);
     let mut lines = vec![
         Line::styled("No findings yet.", theme.title()),
         Line::raw(""),
