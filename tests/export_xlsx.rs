@@ -652,7 +652,7 @@ fn a_failed_export_leaves_the_previous_file_alone() -> TestResult {
 #[test]
 fn register_entries_reach_the_export() -> TestResult {
     use medsec::risk::RiskStatus;
-    use medsec::workbook::RiskEntryInput;
+    use medsec::workbook::{Due, RiskEntryInput};
     let dir = tempfile::tempdir()?;
     let mut wb = Workbook::create(
         &dir.path().join("w.medsec"),
@@ -675,8 +675,9 @@ fn register_entries_reach_the_export() -> TestResult {
         "INV-01",
         &RiskEntryInput {
             owner: Some("Biomed — J. Müller".into()),
-            due_date: Some(NaiveDate::from_ymd_opt(2026, 6, 1)),
+            due: NaiveDate::from_ymd_opt(2026, 6, 1).map(Due::On),
             status: Some(RiskStatus::InProgress),
+            ..RiskEntryInput::default()
         },
     )?;
     // INV-02: the higher risk, but closed: after the open one, out of the counts.

@@ -5,7 +5,7 @@ use medsec::assessment::{AnswerSource, Response, Target, progress};
 use medsec::catalog::catalog;
 use medsec::risk::RiskStatus;
 use medsec::workbook::{
-    Access, AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, RiskEntry,
+    Access, AnswerInput, AssessmentMeta, DeviceChange, Due, FieldSource, Passphrase, RiskEntry,
     RiskEntryInput, Workbook, WorkbookError, schema,
 };
 
@@ -277,7 +277,7 @@ fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
     conn.pragma_update(None, "key", "correct horse battery staple")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     assert_eq!(version, schema::SCHEMA_VERSION);
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     Ok(())
 }
 
@@ -296,8 +296,8 @@ fn risk_entries_are_set_kept_and_undone() -> TestResult {
         "ENC-01",
         &RiskEntryInput {
             owner: Some("  Clinical\nEngineering\u{b} ".into()),
-            due_date: Some(Some(due)),
-            status: None,
+            due: Some(Due::On(due)),
+            ..RiskEntryInput::default()
         },
     )?;
     assert_eq!(
@@ -305,7 +305,9 @@ fn risk_entries_are_set_kept_and_undone() -> TestResult {
         RiskEntry {
             owner: "Clinical Engineering".into(),
             due_date: Some(due),
+            due_default: false,
             status: RiskStatus::Open,
+            ..RiskEntry::default()
         }
     );
     assert_eq!(
@@ -329,7 +331,7 @@ fn risk_entries_are_set_kept_and_undone() -> TestResult {
         "IR-01",
         &RiskEntryInput {
             status: Some(RiskStatus::Closed),
-            due_date: Some(None),
+            due: Some(Due::None),
             ..RiskEntryInput::default()
         },
     )?;
@@ -345,7 +347,7 @@ fn risk_entries_are_set_kept_and_undone() -> TestResult {
         (
             "ENC-01",
             RiskEntryInput {
-                due_date: Some(Some(too_early)),
+                due: Some(Due::On(too_early)),
                 ..RiskEntryInput::default()
             },
         ),

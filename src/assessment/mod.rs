@@ -197,6 +197,11 @@ pub struct Answer {
     pub likelihood_default: bool,
     /// Impact is the device's default, not rated by the assessor.
     pub impact_default: bool,
+    /// Impact per dimension as the assessor rated it, 1–5 each: patient safety, PHI / data,
+    /// clinical operations (TEMPLATE.md "Risk Matrix"; order of [`crate::catalog::ImpactDimension`]).
+    /// All `None` = the impact is one number, or the devices' defaults; when any is set,
+    /// `impact` is the highest of them.
+    pub dimension_impacts: [Option<u8>; 3],
     /// Recommendation text.
     pub recommendation: String,
     /// Source reference of an unconfirmed suggestion (e.g. `MDS2 (unconfirmed) <doc> <date>`).
@@ -251,9 +256,10 @@ impl Answer {
         Some(self.likelihood? * self.impact?)
     }
 
-    /// The level from the Table I-2 grid when both ratings are set.
-    pub fn level(&self) -> Option<crate::risk::RiskLevel> {
-        Some(crate::risk::level(self.likelihood?, self.impact?))
+    /// The level in `grid` (the workbook's; NIST SP 800-30 Rev. 1 Table I-2 unless edited)
+    /// when both ratings are set.
+    pub fn level(&self, grid: &crate::risk::RiskGrid) -> Option<crate::risk::RiskLevel> {
+        Some(grid.level(self.likelihood?, self.impact?))
     }
 }
 

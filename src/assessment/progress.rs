@@ -250,7 +250,9 @@ pub struct DeviceProgress {
     pub steps: Vec<StepProgress>,
     /// All steps together.
     pub total: StepProgress,
-    /// The highest level of the device's findings (its own, its model's and its site's).
+    /// The highest level of the device's OPEN findings (its own, its model's and its site's).
+    /// [`progress`] leaves it `None`: the register knows which findings are open, so it is
+    /// filled by [`crate::risk::register::fill_highest_risk`].
     pub highest_risk: Option<RiskLevel>,
     /// The latest assessed-at of the device's answers, with who gave it.
     pub last_assessed: Option<(chrono::DateTime<chrono::Utc>, String)>,
@@ -277,17 +279,11 @@ pub fn progress(catalog: &Catalog, answers: &AnswerSet, device: &Device) -> Devi
             let eff = answers.effective(device, control);
             let answer = eff.answer;
             sp.add(answer.and_then(Answer::confirmed_response));
-            if let Some(a) = answer.filter(|a| a.is_assessed()) {
-                if a.response.is_some_and(Response::is_finding)
-                    && let Some(level) = a.level()
-                {
-                    out.highest_risk = out.highest_risk.max(Some(level));
-                }
-                if let Some(at) = a.assessed_at
-                    && out.last_assessed.as_ref().is_none_or(|(t, _)| at > *t)
-                {
-                    out.last_assessed = Some((at, a.assessed_by.clone()));
-                }
+            if let Some(a) = answer.filter(|a| a.is_assessed())
+                && let Some(at) = a.assessed_at
+                && out.last_assessed.as_ref().is_none_or(|(t, _)| at > *t)
+            {
+                out.last_assessed = Some((at, a.assessed_by.clone()));
             }
         }
         out.total = out.total.plus(&sp);

@@ -44,6 +44,33 @@ pub enum ImpactDimension {
     Operations,
 }
 
+impl ImpactDimension {
+    /// Every dimension, in the order of the register's columns.
+    pub const ALL: [ImpactDimension; 3] = [
+        ImpactDimension::PatientSafety,
+        ImpactDimension::Phi,
+        ImpactDimension::Operations,
+    ];
+
+    /// The dimension in words: `patient safety`, `PHI / data`, `clinical operations`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImpactDimension::PatientSafety => "patient safety",
+            ImpactDimension::Phi => "PHI / data",
+            ImpactDimension::Operations => "clinical operations",
+        }
+    }
+
+    /// Position in [`ImpactDimension::ALL`] (0–2).
+    pub fn index(self) -> usize {
+        match self {
+            ImpactDimension::PatientSafety => 0,
+            ImpactDimension::Phi => 1,
+            ImpactDimension::Operations => 2,
+        }
+    }
+}
+
 /// One control: the question an assessor answers, with its guidance and cross-references.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

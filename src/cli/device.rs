@@ -10,6 +10,7 @@ use crate::assessment::{AnswerSource, Response, Target, progress, site_target};
 use crate::catalog::Scope;
 use crate::device::Device;
 use crate::device::fields::{self, FIELDS, FieldKind, flag_name, printable};
+use crate::risk::register::Register;
 use crate::workbook::{AnswerInput, DeviceChange, FieldSource, Workbook};
 
 /// Adds one `--<field>` flag per inventory field (computed ones hidden, refused when given).
@@ -99,8 +100,13 @@ pub(super) fn edit(
 
 pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), CliError> {
     let d = wb.find_device(reference)?;
-    let answers = wb.answer_set()?;
-    let p = progress(wb.catalog(), &answers, &d);
+    let register = Register::load(wb)?;
+    let p = register
+        .devices
+        .iter()
+        .position(|x| x.id == d.id)
+        .and_then(|i| register.progress().into_iter().nth(i))
+        .unwrap_or_else(|| progress(wb.catalog(), &register.answers, &d));
     if as_json {
         let v = json::device(&d, &p);
         say!(
@@ -130,13 +136,15 @@ pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), 
 }
 
 pub(super) fn list(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
-    let devices = wb.devices()?;
-    let answers = wb.answer_set()?;
+    let register = Register::load(wb)?;
+    let devices = &register.devices;
+    let answers = &register.answers;
     let cat = wb.catalog();
     if as_json {
         let arr: Vec<serde_json::Value> = devices
             .iter()
-            .map(|d| json::device(d, &progress(cat, &answers, d)))
+            .zip(register.progress())
+            .map(|(d, p)| json::device(d, &p))
             .collect();
         say!(
             "{}",
@@ -159,8 +167,8 @@ pub(super) fn list(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
         "IP",
         "Done"
     );
-    for d in &devices {
-        let p = progress(cat, &answers, d);
+    for d in devices {
+        let p = progress(cat, answers, d);
         say!(
             "{:<9} {:<28} {:<18} {:<16} {:<16} {:>4}%",
             d.short_id(),
@@ -318,6 +326,7 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         impact: a.impact,
         confirm: a.confirm,
         deferral: None,
+        dimension_impacts: None,
     };
     let saved = wb.set_answer(&target, &control, &input)?;
     let who = match (&target, &device) {
@@ -335,7 +344,7 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
     if let (Some(l), Some(i), Some(level), true) = (
         saved.likelihood,
         saved.impact,
-        saved.level(),
+        saved.level(&wb.risk_grid()),
         saved.response.is_some_and(Response::is_finding),
     ) {
         let default = if saved.likelihood_default || saved.impact_default {

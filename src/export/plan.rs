@@ -63,6 +63,8 @@ pub struct ExportData {
     /// Owner, due date and status of the findings that have them (PRODUCT.md: they live on
     /// the risk register entry, not on the answer).
     pub risk_entries: crate::risk::register::EntryIndex,
+    /// The workbook's level grid (NIST SP 800-30 Rev. 1 Table I-2 unless edited).
+    pub grid: crate::risk::RiskGrid,
 }
 
 /// Whom a control row is for.
@@ -172,10 +174,22 @@ impl ExportData {
                 }
             }
         }
+        let risk_entries = crate::risk::register::EntryIndex::new(wb.risk_entries()?);
+        let findings = crate::risk::register::findings(
+            catalog,
+            &devices,
+            &answers,
+            &risk_entries,
+            &wb.risk_grid(),
+        );
+        let risks = crate::risk::register::device_risks(&findings, devices.len());
+        drop(findings);
         let devices: Vec<DeviceEntry> = devices
             .into_iter()
-            .map(|device| {
-                let p = progress(catalog, &answers, &device);
+            .zip(risks)
+            .map(|(device, risk)| {
+                let mut p = progress(catalog, &answers, &device);
+                p.highest_risk = risk;
                 let on = last_assessed_on(catalog, &answers, &device, &p);
                 DeviceEntry {
                     device,
@@ -186,7 +200,6 @@ impl ExportData {
             .collect();
         let models = model_targets(&devices, stored_models);
         let sites = site_targets(&devices, stored_sites);
-        let risk_entries = crate::risk::register::EntryIndex::new(wb.risk_entries()?);
         Ok(ExportData {
             meta: wb.meta().clone(),
             catalog,
@@ -198,6 +211,7 @@ impl ExportData {
             as_of,
             template: false,
             risk_entries,
+            grid: wb.risk_grid(),
         })
     }
 
@@ -231,6 +245,7 @@ impl ExportData {
             as_of,
             template: true,
             risk_entries: Default::default(),
+            grid: crate::risk::RiskGrid::default(),
         }
     }
 

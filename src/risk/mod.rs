@@ -2,6 +2,8 @@
 
 pub mod register;
 
+use chrono::NaiveDate;
+
 use crate::catalog::ImpactDimension;
 use crate::device::Device;
 
@@ -69,6 +71,34 @@ impl RiskLevel {
             .into_iter()
             .find(|l| l.label().eq_ignore_ascii_case(text.trim()))
     }
+
+    /// Parses a level name or its abbreviation (`VH`, `H`, `M`, `L`, `VL`), case-insensitively.
+    pub fn parse_short(text: &str) -> Option<RiskLevel> {
+        RiskLevel::parse(text).or_else(|| {
+            RiskLevel::ALL
+                .into_iter()
+                .find(|l| l.abbreviation().eq_ignore_ascii_case(text.trim()))
+        })
+    }
+
+    /// Days from the date a finding was first identified to its default due date, TEMPLATE.md
+    /// "Default due dates" (HICP 2018 Technical Volume 2 Table 8; FDA 2016 postmarket guidance):
+    /// Very High 14, High 30, Moderate 90, Low 180; Very Low has none (owner's discretion).
+    pub fn default_due_days(self) -> Option<u32> {
+        match self {
+            RiskLevel::VeryHigh => Some(14),
+            RiskLevel::High => Some(30),
+            RiskLevel::Moderate => Some(90),
+            RiskLevel::Low => Some(180),
+            RiskLevel::VeryLow => None,
+        }
+    }
+
+    /// The default due date of a finding of this level first identified on `identified_on`.
+    pub fn default_due(self, identified_on: NaiveDate) -> Option<NaiveDate> {
+        let days = self.default_due_days()?;
+        identified_on.checked_add_days(chrono::Days::new(u64::from(days)))
+    }
 }
 
 /// Where a risk register entry stands (TEMPLATE.md "Risk Register"). "Open risk" = `Open` or
@@ -125,11 +155,133 @@ pub const GRID: [[RiskLevel; 5]; 5] = {
     ]
 };
 
-/// The level of a likelihood and an impact, each 1–5 (out-of-range values are clamped).
+/// The level of a likelihood and an impact, each 1–5 (out-of-range values are clamped), in the
+/// NIST grid ([`GRID`]). A workbook may edit its grid: code that rates a workbook's findings uses
+/// [`RiskGrid::level`] on the workbook's grid instead.
 pub fn level(likelihood: u8, impact: u8) -> RiskLevel {
-    let l = usize::from(likelihood.clamp(1, 5));
-    let i = usize::from(impact.clamp(1, 5));
-    GRID[5 - l][i - 1]
+    RiskGrid::default().level(likelihood, impact)
+}
+
+/// A workbook's 5 × 5 level grid (TEMPLATE.md "Risk Matrix"): `cells[5 - likelihood][impact - 1]`,
+/// rows likelihood 5 → 1, columns impact 1 → 5. The default is NIST SP 800-30 Rev. 1 Table I-2
+/// ([`GRID`]); a workbook stores its own and may edit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskGrid {
+    /// The levels, rows likelihood 5 → 1, columns impact 1 → 5.
+    pub cells: [[RiskLevel; 5]; 5],
+}
+
+impl Default for RiskGrid {
+    fn default() -> Self {
+        RiskGrid { cells: GRID }
+    }
+}
+
+impl RiskGrid {
+    /// The level of `likelihood` × `impact`, each 1–5 (out-of-range values are clamped).
+    pub fn level(&self, likelihood: u8, impact: u8) -> RiskLevel {
+        let l = usize::from(likelihood.clamp(1, 5));
+        let i = usize::from(impact.clamp(1, 5));
+        self.cells[5 - l][i - 1]
+    }
+
+    /// Sets the level of one cell (likelihood and impact 1–5; out-of-range values are clamped).
+    pub fn set(&mut self, likelihood: u8, impact: u8, level: RiskLevel) {
+        let l = usize::from(likelihood.clamp(1, 5));
+        let i = usize::from(impact.clamp(1, 5));
+        self.cells[5 - l][i - 1] = level;
+    }
+
+    /// Whether this is NIST SP 800-30 Rev. 1 Table I-2.
+    pub fn is_nist(&self) -> bool {
+        self.cells == GRID
+    }
+
+    /// The grid as stored: 25 level abbreviations separated by spaces, rows likelihood 5 → 1,
+    /// columns impact 1 → 5 (e.g. `VL L M H VH VL L M H VH …`); `""` for the NIST grid.
+    pub fn to_text(&self) -> String {
+        if self.is_nist() {
+            return String::new();
+        }
+        self.cells
+            .iter()
+            .flatten()
+            .map(|l| l.abbreviation())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Reads [`RiskGrid::to_text`]'s form (`""` = NIST). Level names or abbreviations, any
+    /// whitespace or commas between them.
+    ///
+    /// Errors: a message naming the cell that is not a level, or the count when it is not 25.
+    pub fn parse(text: &str) -> Result<RiskGrid, String> {
+        if text.trim().is_empty() {
+            return Ok(RiskGrid::default());
+        }
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.len() != 25 {
+            return Err(format!(
+                "a level grid has 25 cells (5 likelihoods × 5 impacts), not {}",
+                words.len()
+            ));
+        }
+        let mut grid = RiskGrid::default();
+        for (n, word) in words.iter().enumerate() {
+            let level = RiskLevel::parse_short(word).ok_or_else(|| {
+                format!(
+                    "cell L{} × I{}: {word:?} is not a level (VL, L, M, H, VH)",
+                    5 - n / 5,
+                    n % 5 + 1
+                )
+            })?;
+            grid.cells[n / 5][n % 5] = level;
+        }
+        Ok(grid)
+    }
+}
+
+/// How a risk is treated (TEMPLATE.md "Risk Register", `Lists` "Treatment").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Treatment {
+    /// Reduce it with controls (the usual answer to a finding).
+    Mitigate,
+    /// Live with it: needs who accepted it and a note (PRODUCT.md), and a review date.
+    Accept,
+    /// Hand it to someone else (manufacturer service contract, insurer).
+    Transfer,
+    /// Stop the activity (e.g. take the device off the network).
+    Avoid,
+}
+
+impl Treatment {
+    /// Every treatment in list order.
+    pub const ALL: [Treatment; 4] = [
+        Treatment::Mitigate,
+        Treatment::Accept,
+        Treatment::Transfer,
+        Treatment::Avoid,
+    ];
+
+    /// The treatment as written in sheets and the database.
+    pub fn label(self) -> &'static str {
+        match self {
+            Treatment::Mitigate => "Mitigate",
+            Treatment::Accept => "Accept",
+            Treatment::Transfer => "Transfer",
+            Treatment::Avoid => "Avoid",
+        }
+    }
+
+    /// Parses a label case-insensitively, ignoring surrounding whitespace.
+    pub fn parse(text: &str) -> Option<Treatment> {
+        Treatment::ALL
+            .into_iter()
+            .find(|t| t.label().eq_ignore_ascii_case(text.trim()))
+    }
 }
 
 /// Names of the likelihood and impact scale points (1–5), NIST SP 800-30 Rev. 1.
@@ -255,6 +407,67 @@ mod tests {
         assert_eq!(level(1, 1), RiskLevel::VeryLow);
         assert_eq!(level(4, 5), RiskLevel::VeryHigh);
         assert_eq!(level(2, 5), RiskLevel::Moderate);
+    }
+
+    #[test]
+    fn the_25_cells_equal_nist_table_i2() {
+        use RiskLevel::*;
+        // NIST SP 800-30 Rev. 1, Appendix I, Table I-2, written out cell by cell:
+        // (likelihood, impact, level).
+        let table = [
+            (5, [VeryLow, Low, Moderate, High, VeryHigh]),
+            (4, [VeryLow, Low, Moderate, High, VeryHigh]),
+            (3, [VeryLow, Low, Moderate, Moderate, High]),
+            (2, [VeryLow, Low, Low, Low, Moderate]),
+            (1, [VeryLow, VeryLow, VeryLow, Low, Low]),
+        ];
+        let grid = RiskGrid::default();
+        let mut cells = 0;
+        for (l, row) in table {
+            for (i, want) in (1u8..=5).zip(row) {
+                assert_eq!(grid.level(l, i), want, "L{l} × I{i}");
+                assert_eq!(level(l, i), want);
+                cells += 1;
+            }
+        }
+        assert_eq!(cells, 25);
+        assert!(grid.is_nist());
+    }
+
+    #[test]
+    fn an_edited_grid_round_trips_as_text() {
+        let mut grid = RiskGrid::default();
+        assert_eq!(grid.to_text(), "");
+        grid.set(5, 3, RiskLevel::High);
+        assert_eq!(grid.level(5, 3), RiskLevel::High);
+        let text = grid.to_text();
+        assert!(text.starts_with("VL L H H VH "), "{text}");
+        assert_eq!(RiskGrid::parse(&text), Ok(grid));
+        assert_eq!(RiskGrid::parse(""), Ok(RiskGrid::default()));
+        let bad = text.replacen("VH", "Severe", 1);
+        assert!(
+            RiskGrid::parse(&bad).is_err_and(|e| e.contains("L5 × I5") && e.contains("Severe"))
+        );
+        assert!(RiskGrid::parse("VL L").is_err_and(|e| e.contains("not 2")));
+    }
+
+    #[test]
+    fn default_due_dates_follow_the_level() {
+        let day = |t: &str| t.parse::<NaiveDate>().ok();
+        let found = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
+        assert_eq!(RiskLevel::VeryHigh.default_due(found), day("2026-02-14"));
+        assert_eq!(RiskLevel::High.default_due(found), day("2026-03-02"));
+        assert_eq!(RiskLevel::Moderate.default_due(found), day("2026-05-01"));
+        assert_eq!(RiskLevel::Low.default_due(found), day("2026-07-30"));
+        assert_eq!(RiskLevel::VeryLow.default_due(found), None);
+    }
+
+    #[test]
+    fn treatments_parse_their_labels() {
+        for t in Treatment::ALL {
+            assert_eq!(Treatment::parse(&t.label().to_uppercase()), Some(t));
+        }
+        assert_eq!(Treatment::parse("ignore"), None);
     }
 
     #[test]

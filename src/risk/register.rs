@@ -12,11 +12,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::{RiskLevel, default_impact, level};
-use crate::assessment::{AnswerSet, DeviceProgress, Response, StepProgress, Target, model_key};
+use super::{RiskGrid, RiskLevel, Treatment, default_impact};
+use crate::assessment::progress;
+use crate::assessment::{
+    Answer, AnswerSet, DeviceProgress, Response, StepProgress, Target, model_key,
+};
 use crate::catalog::{Catalog, Control, ImpactDimension, Scope};
 use crate::device::Device;
-use crate::workbook::RiskEntry;
+use crate::workbook::{RiskEntry, Workbook, WorkbookError};
 
 /// How many open findings the dashboard's top list shows.
 pub const TOP: usize = 10;
@@ -33,6 +36,8 @@ pub struct Finding<'c> {
     /// How many devices the finding is shown on: 1 for a device; the units of a model that do
     /// not override its answer; every device of a site.
     pub covers: usize,
+    /// The devices the finding is shown on (indexes into the devices given), in their order.
+    pub shown_on: Vec<usize>,
     /// The device to open for this finding (index into the devices given): the device; else
     /// the first device the finding is shown on; else the first device of the model.
     pub first_device: Option<usize>,
@@ -44,16 +49,31 @@ pub struct Finding<'c> {
     pub position: usize,
     /// The confirmed response: No, Partial or Unknown.
     pub response: Response,
+    /// The stored answer (note, observed value, recommendation, who and when).
+    pub answer: Answer,
     /// Likelihood 1–5, rated or defaulted; `None` when the answer has none (e.g. imported).
     pub likelihood: Option<u8>,
     /// Impact 1–5, rated or defaulted; `None` when the answer has none.
     pub impact: Option<u8>,
+    /// Impact per dimension, 1–5 each (patient safety, PHI / data, clinical operations), as the
+    /// register shows them: the assessor's per-dimension rating; else, while the impact is the
+    /// default, the devices' defaults on the dimensions the control's step affects (others
+    /// `None`); all `None` when the impact was rated as one number (TEMPLATE.md "Risk Register").
+    pub dimension_impacts: [Option<u8>; 3],
     /// Patient-safety impact used for ordering, 0–5: the highest patient-safety default of the
-    /// target's devices when the control's step affects patient safety, else 0 (the order the
-    /// export uses).
+    /// target's devices when the control's step affects patient safety, else 0.
     pub safety: u8,
-    /// The register entry (no owner, no due date, Open when none is stored).
+    /// The register entry (the defaults of [`RiskEntry`] when none is stored).
     pub entry: RiskEntry,
+    /// The impact dimensions the control affects (its own, else its step's; CATALOG.md).
+    pub affects: &'c [ImpactDimension],
+    /// The date the finding was first identified: the entry's, else the answer's assessed-on
+    /// date.
+    pub identified_on: Option<NaiveDate>,
+    /// The level of (likelihood, impact) in the workbook's grid.
+    level: Option<RiskLevel>,
+    /// The level of the residual rating in the workbook's grid.
+    residual_level: Option<RiskLevel>,
     /// Sort rank of the target: devices by number, then models, then sites by key.
     rank: (u8, i64, String),
 }
@@ -64,9 +84,20 @@ impl Finding<'_> {
         Some(self.likelihood? * self.impact?)
     }
 
-    /// The level of L and I in NIST SP 800-30 Rev. 1 Table I-2, when both are set.
+    /// The level of L and I in the workbook's grid (NIST SP 800-30 Rev. 1 Table I-2 unless
+    /// edited), when both are set.
     pub fn level(&self) -> Option<RiskLevel> {
-        Some(level(self.likelihood?, self.impact?))
+        self.level
+    }
+
+    /// Residual L × I, 1–25, when both residual ratings are set.
+    pub fn residual_score(&self) -> Option<u8> {
+        Some(self.entry.residual_likelihood? * self.entry.residual_impact?)
+    }
+
+    /// The level of the residual rating in the workbook's grid, when both are set.
+    pub fn residual_level(&self) -> Option<RiskLevel> {
+        self.residual_level
     }
 
     /// Whether this is an open risk: status Open or In Progress.
@@ -74,9 +105,44 @@ impl Finding<'_> {
         self.entry.status.is_open()
     }
 
+    /// The due date in force: the one set by hand, or (by default) the date first identified
+    /// plus the level's default days (TEMPLATE.md "Default due dates"; none for Very Low or an
+    /// unrated finding).
+    pub fn due_date(&self) -> Option<NaiveDate> {
+        if self.entry.due_default {
+            self.level?.default_due(self.identified_on?)
+        } else {
+            self.entry.due_date
+        }
+    }
+
     /// Whether it is open and its due date is before `today`.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        self.is_open() && self.entry.due_date.is_some_and(|d| d < today)
+        self.is_open() && self.due_date().is_some_and(|d| d < today)
+    }
+
+    /// Whether it is an accepted risk whose review date is before `today` (TEMPLATE.md "Risk
+    /// Register", Expired).
+    pub fn is_expired(&self, today: NaiveDate) -> bool {
+        self.entry.treatment == Some(Treatment::Accept)
+            && self.entry.review_date.is_some_and(|d| d < today)
+    }
+
+    /// The patient-safety impact, 0–5: the per-dimension one when shown, else the ordering
+    /// value ([`Finding::safety`]).
+    pub fn safety_impact(&self) -> u8 {
+        self.dimension_impacts[0].unwrap_or(self.safety)
+    }
+
+    /// Whether the risk is controlled: closed, or a residual rating of Low or Very Low.
+    pub fn is_controlled(&self) -> bool {
+        !self.is_open() || self.residual_level.is_some_and(|l| l <= RiskLevel::Low)
+    }
+
+    /// The "uncontrolled patient-safety risk" flag (TEMPLATE.md "Risk Matrix", FDA postmarket
+    /// framing): patient-safety impact 4 or more and not controlled, whatever its level.
+    pub fn is_uncontrolled_safety(&self) -> bool {
+        self.safety_impact() >= 4 && !self.is_controlled()
     }
 
     /// The scope of the target.
@@ -93,6 +159,83 @@ impl Finding<'_> {
             Target::Site(_) if self.name.is_empty() => "SITE (default)".to_string(),
             Target::Site(_) => format!("SITE {}", self.name),
         }
+    }
+
+    /// A one-line risk description (threat + weakness + consequence) from the control and the
+    /// response, e.g. `Partial: Is data at rest encrypted? — patient safety, PHI / data at risk`.
+    pub fn description(&self) -> String {
+        let dims = self.affects.iter().map(|d| d.label()).collect::<Vec<_>>();
+        let weakness = format!("{}: {}", self.response.label(), self.control.title);
+        if dims.is_empty() {
+            weakness
+        } else {
+            format!("{weakness} — {} at risk", dims.join(", "))
+        }
+    }
+}
+
+/// The highest level of the open findings shown on each device (its own, its model's and its
+/// site's), parallel to the devices given to [`findings`]; `None` = no rated open finding
+/// (PRODUCT.md "Scopes": a device's highest risk includes the model and site findings).
+pub fn device_risks(findings: &[Finding<'_>], devices: usize) -> Vec<Option<RiskLevel>> {
+    let mut out = vec![None; devices];
+    for f in findings.iter().filter(|f| f.is_open()) {
+        let Some(level) = f.level() else { continue };
+        for &i in &f.shown_on {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = (*slot).max(Some(level));
+            }
+        }
+    }
+    out
+}
+
+/// Sets each device's [`DeviceProgress::highest_risk`] from the findings ([`device_risks`]);
+/// `progress` is parallel to the devices given to [`findings`].
+pub fn fill_highest_risk(progress: &mut [DeviceProgress], findings: &[Finding<'_>]) {
+    let risks = device_risks(findings, progress.len());
+    for (p, r) in progress.iter_mut().zip(risks) {
+        p.highest_risk = r;
+    }
+}
+
+/// A workbook's register, loaded in one go for commands and reports.
+#[derive(Debug, Clone)]
+pub struct Register {
+    /// Live devices in short-ID order (finding device indexes point here).
+    pub devices: Vec<Device>,
+    /// Every stored answer.
+    pub answers: AnswerSet,
+    /// Every finding, in [`order`].
+    pub findings: Vec<Finding<'static>>,
+}
+
+impl Register {
+    /// Reads devices, answers and register entries and rates the findings with the workbook's
+    /// grid.
+    ///
+    /// Errors: `WorkbookError::Sqlite`.
+    pub fn load(wb: &Workbook) -> Result<Register, WorkbookError> {
+        let devices = wb.devices()?;
+        let answers = wb.answer_set()?;
+        let entries = EntryIndex::new(wb.risk_entries()?);
+        let findings = findings(wb.catalog(), &devices, &answers, &entries, &wb.risk_grid());
+        Ok(Register {
+            devices,
+            answers,
+            findings,
+        })
+    }
+
+    /// Every device's progress with its highest open risk filled in, parallel to `devices`.
+    pub fn progress(&self) -> Vec<DeviceProgress> {
+        let mut p: Vec<DeviceProgress> = self
+            .devices
+            .iter()
+            .map(|d| progress(crate::catalog::catalog(), &self.answers, d))
+            .collect();
+        fill_highest_risk(&mut p, &self.findings);
+        p
     }
 }
 
@@ -161,13 +304,15 @@ struct Group {
 /// Every finding of a workbook in [`order`].
 ///
 /// `devices` in short-ID order (indexes in [`Finding::first_device`] point into it); `answers`
-/// every stored answer; `entries` the stored register entries (a finding without one is Open with no owner and no due date; entries without a finding are
-/// ignored). Runs in time linear in devices + stored answers.
+/// every stored answer; `entries` the stored register entries (a finding without one gets
+/// [`RiskEntry::default`]; entries without a finding are ignored); `grid` the workbook's level
+/// grid. Runs in time linear in devices + stored answers.
 pub fn findings<'c>(
     catalog: &'c Catalog,
     devices: &[Device],
     answers: &AnswerSet,
     entries: &EntryIndex,
+    grid: &RiskGrid,
 ) -> Vec<Finding<'c>> {
     let mut controls: HashMap<&str, (usize, usize, &'c Control)> = HashMap::new();
     let mut position = 0;
@@ -177,15 +322,36 @@ pub fn findings<'c>(
             position += 1;
         }
     }
-    let affects_safety = |step: usize, control: &Control| {
-        let dims = control.impact_dimensions.as_deref().or_else(|| {
-            catalog
-                .steps
-                .get(step)
-                .map(|s| s.impact_dimensions.as_slice())
-        });
-        dims.is_some_and(|d| d.contains(&ImpactDimension::PatientSafety))
+    let affects = |step: usize, control: &'c Control| -> &'c [ImpactDimension] {
+        control
+            .impact_dimensions
+            .as_deref()
+            .or_else(|| {
+                catalog
+                    .steps
+                    .get(step)
+                    .map(|s| s.impact_dimensions.as_slice())
+            })
+            .unwrap_or_default()
     };
+    let affects_safety = |step: usize, control: &'c Control| {
+        affects(step, control).contains(&ImpactDimension::PatientSafety)
+    };
+    // The impact per dimension the register shows (see `Finding::dimension_impacts`).
+    let shown_dims = |answer: &Answer, dims: &[ImpactDimension], of: &[usize]| {
+        let mut out = answer.dimension_impacts;
+        if out.iter().all(Option::is_none) && answer.impact_default {
+            for d in dims {
+                out[d.index()] = of
+                    .iter()
+                    .filter_map(|&i| devices.get(i))
+                    .map(|dev| default_impact(dev, *d))
+                    .max();
+            }
+        }
+        out
+    };
+    let rate = |l: Option<u8>, i: Option<u8>| Some(grid.level(l?, i?));
     let safety_of = |indexes: &[usize]| {
         indexes
             .iter()
@@ -257,10 +423,12 @@ pub fn findings<'c>(
                 .get(&target, &control.id)
                 .cloned()
                 .unwrap_or_default();
+            let dims = affects(step, control);
             out.push(Finding {
                 target: target.clone(),
                 name: device.short_id(),
                 covers: 1,
+                shown_on: vec![i],
                 first_device: Some(i),
                 control,
                 step,
@@ -268,8 +436,14 @@ pub fn findings<'c>(
                 response,
                 likelihood: answer.likelihood,
                 impact: answer.impact,
+                dimension_impacts: shown_dims(answer, dims, &[i]),
                 safety,
+                affects: dims,
+                identified_on: entry.identified_on.or(answer.assessed_on),
+                level: rate(answer.likelihood, answer.impact),
+                residual_level: rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
+                answer: answer.clone(),
                 rank: (0, device.number, String::new()),
             });
         }
@@ -348,19 +522,27 @@ pub fn findings<'c>(
                 .get(&group.target, &control.id)
                 .cloned()
                 .unwrap_or_default();
+            let dims = affects(step, control);
             out.push(Finding {
                 target: group.target.clone(),
                 name: group.name.clone(),
                 covers: shown_on.len(),
                 first_device: shown_on.first().or_else(|| group.devices.first()).copied(),
+                shown_on,
                 control,
                 step,
                 position,
                 response,
                 likelihood: answer.likelihood,
                 impact: answer.impact,
+                dimension_impacts: shown_dims(answer, dims, &group.devices),
                 safety,
+                affects: dims,
+                identified_on: entry.identified_on.or(answer.assessed_on),
+                level: rate(answer.likelihood, answer.impact),
+                residual_level: rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
+                answer: answer.clone(),
                 rank: (rank, 0, k.clone()),
             });
         }
@@ -570,7 +752,13 @@ mod tests {
             &Target::Site("MAIN".into()),
             rated(site_control(), Response::Partial, 2, 3),
         );
-        let list = findings(cat, &devices, &set, &EntryIndex::default());
+        let list = findings(
+            cat,
+            &devices,
+            &set,
+            &EntryIndex::default(),
+            &RiskGrid::default(),
+        );
         assert_eq!(list.len(), 2, "{list:#?}");
         let m = &list[0];
         assert_eq!(m.target, model());
@@ -612,7 +800,16 @@ mod tests {
             &Target::Device(1),
             rated(site_control(), Response::No, 3, 3),
         );
-        assert!(findings(cat, &devices, &set, &EntryIndex::default()).is_empty());
+        assert!(
+            findings(
+                cat,
+                &devices,
+                &set,
+                &EntryIndex::default(),
+                &RiskGrid::default()
+            )
+            .is_empty()
+        );
         let progress: Vec<_> = devices.iter().map(|d| progress(cat, &set, d)).collect();
         let dash = dashboard(cat, &progress, &[], day("2026-01-01"));
         assert_eq!(dash.not_started, vec![1, 2, 3]);
@@ -645,7 +842,9 @@ mod tests {
                 RiskEntry {
                     owner: "Biomed".into(),
                     due_date: Some(day("2025-12-31")),
+                    due_default: false,
                     status: RiskStatus::InProgress,
+                    ..RiskEntry::default()
                 },
             ),
         ];
@@ -655,7 +854,13 @@ mod tests {
             ids[0].to_string(),
             entry(RiskStatus::Open),
         ));
-        let list = findings(cat, &devices, &set, &EntryIndex::new(entries));
+        let list = findings(
+            cat,
+            &devices,
+            &set,
+            &EntryIndex::new(entries),
+            &RiskGrid::default(),
+        );
         assert_eq!(list.len(), 13);
         let last = list.last().map(|f| (f.control.id.as_str(), f.is_open()));
         assert_eq!(last, Some((ids[0], false)), "closed goes last");
@@ -708,7 +913,13 @@ mod tests {
         set.insert(&model(), rated(model_control(), Response::No, 3, 3));
         // A higher score beats everything.
         set.insert(&Target::Device(3), rated("ENC-01", Response::Partial, 2, 5));
-        let list = findings(cat, &devices, &set, &EntryIndex::default());
+        let list = findings(
+            cat,
+            &devices,
+            &set,
+            &EntryIndex::default(),
+            &RiskGrid::default(),
+        );
         let got: Vec<(String, &str)> = list
             .iter()
             .map(|f| (f.label(), f.control.id.as_str()))
@@ -744,7 +955,13 @@ mod tests {
             },
             rated(model_control(), Response::No, 3, 3),
         );
-        let list = findings(cat, &devices, &set, &EntryIndex::default());
+        let list = findings(
+            cat,
+            &devices,
+            &set,
+            &EntryIndex::default(),
+            &RiskGrid::default(),
+        );
         let names: Vec<String> = list.iter().map(Finding::label).collect();
         assert_eq!(
             names,

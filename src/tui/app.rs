@@ -217,6 +217,7 @@ impl App {
             mouse_capture: true,
             quit: false,
         };
+        app.refresh_risks();
         app.list.rebuild(&app.devices, &app.progress);
         walk::resume(&mut app);
         Ok(app)
@@ -234,6 +235,7 @@ impl App {
             .iter()
             .map(|d| progress(self.outline.catalog, &self.answers, d))
             .collect();
+        self.refresh_risks();
         self.list.devices_changed();
         self.list.rebuild(&self.devices, &self.progress);
         if let Some(id) = selected {
@@ -555,6 +557,28 @@ impl App {
                 *slot = progress(self.outline.catalog, &self.answers, d);
             }
         }
+        self.refresh_risks();
+    }
+
+    /// Recomputes every device's highest open risk from the register (its own, model and site
+    /// findings whose entries are Open or In Progress). A register entry that cannot be read
+    /// leaves the entries out (the screen still shows the ratings) and says so.
+    pub(crate) fn refresh_risks(&mut self) {
+        let entries = match self.workbook.risk_entries() {
+            Ok(e) => crate::risk::register::EntryIndex::new(e),
+            Err(e) => {
+                self.error(e.to_string());
+                crate::risk::register::EntryIndex::default()
+            }
+        };
+        let list = crate::risk::register::findings(
+            self.outline.catalog,
+            &self.devices,
+            &self.answers,
+            &entries,
+            &self.workbook.risk_grid(),
+        );
+        crate::risk::register::fill_highest_risk(&mut self.progress, &list);
     }
 
     /// Rows of a page on the active screen.

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::devices::{devices_in, live_device_in};
+use super::risk::{risk_entry_in, store_risk_entry};
 use super::snapshot::RowKey;
 use super::targets::{covers, target_columns, target_name, target_of};
 use super::undo::Recorder;
@@ -32,8 +33,12 @@ pub struct AnswerInput {
     pub source: Option<AnswerSource>,
     /// Likelihood 1–5, rated by the assessor.
     pub likelihood: Option<u8>,
-    /// Impact 1–5, rated by the assessor.
+    /// Impact 1–5, rated by the assessor as one number (clears any per-dimension impacts).
     pub impact: Option<u8>,
+    /// Impact per dimension (patient safety, PHI / data, clinical operations), 1–5 each,
+    /// replacing all three: the answer's impact becomes the highest one given; all `None` puts
+    /// the impact back to the devices' default.
+    pub dimension_impacts: Option<[Option<u8>; 3]>,
     /// Confirms an unconfirmed suggestion.
     pub confirm: bool,
     /// Defers an unanswered control with this reason (device in use on a patient, room locked,
@@ -64,7 +69,8 @@ pub struct AnswerRow {
 const SELECT: &str = "SELECT target_kind, target_key, control_id, response, note, observed,
         evidence_ref, source, likelihood, impact, likelihood_default, impact_default,
         recommendation, suggested, deferred_until, deferral_reason, assessed_by, assessed_at,
-        assessed_on, device_id, target_label FROM answer";
+        assessed_on, device_id, target_label, impact_safety, impact_phi, impact_operations
+        FROM answer";
 
 fn answer_from_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
     let kind: String = r.get(0)?;
@@ -85,6 +91,7 @@ fn answer_from_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
         impact: r.get(9)?,
         likelihood_default: r.get(10)?,
         impact_default: r.get(11)?,
+        dimension_impacts: [r.get(21)?, r.get(22)?, r.get(23)?],
         recommendation: r.get(12)?,
         suggested: r.get(13)?,
         deferred_until: deferred
@@ -310,7 +317,12 @@ fn apply_answer(
     control: &Control,
     input: &AnswerInput,
 ) -> Result<Answer, TxError> {
-    let mut a = answer_in(tx, target, &control.id)?.unwrap_or_else(|| Answer {
+    let stored = answer_in(tx, target, &control.id)?;
+    let was_finding = stored
+        .as_ref()
+        .and_then(Answer::confirmed_response)
+        .is_some_and(Response::is_finding);
+    let mut a = stored.unwrap_or_else(|| Answer {
         control_id: control.id.clone(),
         ..Answer::default()
     });
@@ -334,7 +346,14 @@ fn apply_answer(
         &input.recommendation,
         "recommendation",
     )?;
-    for (name, v) in [("likelihood", input.likelihood), ("impact", input.impact)] {
+    let dims = input.dimension_impacts.unwrap_or_default();
+    for (name, v) in [
+        ("likelihood", input.likelihood),
+        ("impact", input.impact),
+        ("patient-safety impact", dims[0]),
+        ("PHI impact", dims[1]),
+        ("operational impact", dims[2]),
+    ] {
         if let Some(v) = v
             && !(1..=5).contains(&v)
         {
@@ -380,6 +399,21 @@ fn apply_answer(
     if let Some(i) = input.impact {
         a.impact = Some(i);
         a.impact_default = false;
+        a.dimension_impacts = [None; 3];
+    }
+    if let Some(dims) = input.dimension_impacts {
+        a.dimension_impacts = dims;
+        match dims.iter().flatten().max() {
+            Some(&i) => {
+                a.impact = Some(i);
+                a.impact_default = false;
+            }
+            None => {
+                // Back to the devices' default (set below for a finding).
+                a.impact = None;
+                a.impact_default = false;
+            }
+        }
     }
     match a.response {
         Some(r) if r.is_finding() => {
@@ -422,7 +456,30 @@ fn apply_answer(
     } else {
         store_answer(tx, target, &a)?;
     }
+    let is_finding = a.confirmed_response().is_some_and(Response::is_finding);
+    if is_finding && !was_finding {
+        note_identified(tx, rec, target, &control.id)?;
+    }
     Ok(a)
+}
+
+/// Marks the register entry of a new finding with the date it was first identified (today,
+/// local), creating the entry when there is none. An entry that already has a date keeps it: a
+/// finding that comes back (No → Yes → No) keeps its first date, owner and status.
+fn note_identified(
+    tx: &Transaction<'_>,
+    rec: &mut Recorder,
+    target: &Target,
+    control_id: &str,
+) -> Result<(), TxError> {
+    let mut entry = risk_entry_in(tx, target, control_id)?.unwrap_or_default();
+    if entry.identified_on.is_some() {
+        return Ok(());
+    }
+    entry.identified_on = Some(chrono::Local::now().date_naive());
+    rec.touch(tx, RowKey::risk_entry(target, control_id))?;
+    store_risk_entry(tx, target, control_id, &entry)?;
+    Ok(())
 }
 
 /// The undo label of `set_answer`: what the input changes, on which target and control.
@@ -440,7 +497,12 @@ fn answer_label(target: &str, control_id: &str, input: &AnswerInput) -> String {
         }
         None if input.deferral.is_some() => "undefer",
         None if input.note.is_some() => "note",
-        None if input.likelihood.is_some() || input.impact.is_some() => "rate",
+        None if input.likelihood.is_some()
+            || input.impact.is_some()
+            || input.dimension_impacts.is_some() =>
+        {
+            "rate"
+        }
         None => "edit",
     };
     format!("{verb} {target} {control_id}")
@@ -487,9 +549,10 @@ fn store_answer(conn: &Connection, target: &Target, a: &Answer) -> rusqlite::Res
             response, note,
             observed, evidence_ref, source, likelihood, impact, likelihood_default,
             impact_default, recommendation, suggested, deferred_until, deferral_reason,
-            assessed_by, assessed_at, assessed_on)
+            assessed_by, assessed_at, assessed_on, impact_safety, impact_phi,
+            impact_operations)
          VALUES (?1, ?2, ?21, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-            ?16, ?17, ?18, ?19, ?20)
+            ?16, ?17, ?18, ?19, ?20, ?22, ?23, ?24)
          ON CONFLICT (target_kind, target_key, control_id) DO UPDATE SET
             response = excluded.response, note = excluded.note,
             observed = excluded.observed, evidence_ref = excluded.evidence_ref,
@@ -500,7 +563,8 @@ fn store_answer(conn: &Connection, target: &Target, a: &Answer) -> rusqlite::Res
             deferred_until = excluded.deferred_until,
             deferral_reason = excluded.deferral_reason,
             assessed_by = excluded.assessed_by, assessed_at = excluded.assessed_at,
-            assessed_on = excluded.assessed_on",
+            assessed_on = excluded.assessed_on, impact_safety = excluded.impact_safety,
+            impact_phi = excluded.impact_phi, impact_operations = excluded.impact_operations",
     )?
     .execute(params![
         kind,
@@ -525,6 +589,9 @@ fn store_answer(conn: &Connection, target: &Target, a: &Answer) -> rusqlite::Res
             .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         a.assessed_on.map(|d| d.to_string()),
         label,
+        a.dimension_impacts[0],
+        a.dimension_impacts[1],
+        a.dimension_impacts[2],
     ])
     .map(|_| ())
 }

@@ -25,10 +25,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+use crate::risk::RiskGrid;
 pub use answers::{AnswerInput, AnswerRow, BulkPreview};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
-pub use risk::{RiskEntry, RiskEntryInput};
+pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
 
 use crate::catalog::{Catalog, catalog};
@@ -133,6 +134,8 @@ pub struct AssessmentMeta {
     pub catalog_version: String,
     /// When the workbook was created (RFC 3339 UTC).
     pub created_at: String,
+    /// The level grid findings are rated with (NIST SP 800-30 Rev. 1 Table I-2 unless edited).
+    pub risk_grid: RiskGrid,
 }
 
 /// An open workbook. Dropping it closes the database and releases the lock.
@@ -457,7 +460,7 @@ fn snapshot_catalog(conn: &Connection, cat: &Catalog) -> rusqlite::Result<()> {
 fn load_meta(conn: &Connection) -> rusqlite::Result<AssessmentMeta> {
     conn.query_row(
         "SELECT workbook_id, title, organisation, site, assessor, scope, start_date, end_date,
-                catalog_version, created_at
+                catalog_version, created_at, risk_grid
          FROM assessment WHERE id = 1",
         [],
         |r| {
@@ -472,6 +475,8 @@ fn load_meta(conn: &Connection) -> rusqlite::Result<AssessmentMeta> {
                 end_date: r.get(7)?,
                 catalog_version: r.get(8)?,
                 created_at: r.get(9)?,
+                // A grid that does not parse (edited outside medsec) falls back to NIST's.
+                risk_grid: RiskGrid::parse(&r.get::<_, String>(10)?).unwrap_or_default(),
             })
         },
     )

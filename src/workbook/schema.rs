@@ -5,10 +5,10 @@
 //! is refused (exit 6).
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: assessment metadata, devices, answers, UI state.
 const V1: &str = r#"
@@ -187,4 +187,40 @@ CREATE TABLE risk_entry (
     UNIQUE (target_kind, target_key, control_id)
 );
 CREATE INDEX risk_entry_device ON risk_entry(device_id);
+"#;
+
+/// Version 3: the complete risk register (treatment, planned actions, residual rating,
+/// acceptance, review date, the date a finding was first identified and default due dates),
+/// per-dimension impacts on answers and the workbook's own level grid.
+const V3: &str = r#"
+-- NULL = the answer's impact is one number, or a default (then the register shows the devices'
+-- defaults); set = the assessor rated this dimension of the impact (1-5).
+ALTER TABLE answer ADD COLUMN impact_safety INTEGER CHECK (impact_safety BETWEEN 1 AND 5);
+ALTER TABLE answer ADD COLUMN impact_phi INTEGER CHECK (impact_phi BETWEEN 1 AND 5);
+ALTER TABLE answer ADD COLUMN impact_operations INTEGER
+    CHECK (impact_operations BETWEEN 1 AND 5);
+
+ALTER TABLE risk_entry ADD COLUMN treatment TEXT
+    CHECK (treatment IN ('Mitigate', 'Accept', 'Transfer', 'Avoid'));
+ALTER TABLE risk_entry ADD COLUMN planned_actions TEXT NOT NULL DEFAULT '';
+ALTER TABLE risk_entry ADD COLUMN residual_likelihood INTEGER
+    CHECK (residual_likelihood BETWEEN 1 AND 5);
+ALTER TABLE risk_entry ADD COLUMN residual_impact INTEGER
+    CHECK (residual_impact BETWEEN 1 AND 5);
+ALTER TABLE risk_entry ADD COLUMN accepted_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE risk_entry ADD COLUMN acceptance_note TEXT NOT NULL DEFAULT '';
+-- ISO dates (YYYY-MM-DD) or NULL
+ALTER TABLE risk_entry ADD COLUMN accepted_on TEXT;
+ALTER TABLE risk_entry ADD COLUMN review_date TEXT;
+-- the local date the answer first became a finding; default due dates count from it
+ALTER TABLE risk_entry ADD COLUMN identified_on TEXT;
+-- 1 = the due date follows the level (TEMPLATE.md "Default due dates") and due_date is unused;
+-- 0 = due_date was set by hand (NULL = no due date)
+ALTER TABLE risk_entry ADD COLUMN due_default INTEGER NOT NULL DEFAULT 1
+    CHECK (due_default IN (0, 1));
+UPDATE risk_entry SET due_default = 0 WHERE due_date IS NOT NULL;
+
+-- The 5 x 5 level grid: 25 level abbreviations (VL, L, M, H, VH) separated by spaces, rows from
+-- likelihood 5 down to 1, columns impact 1 to 5; '' = NIST SP 800-30 Rev. 1 Table I-2.
+ALTER TABLE assessment ADD COLUMN risk_grid TEXT NOT NULL DEFAULT '';
 "#;

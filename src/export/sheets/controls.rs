@@ -82,7 +82,7 @@ fn cells<'a>(
     let i = cell_ref(row, ctl::IMPACT);
     let s = cell_ref(row, ctl::SCORE);
     let score = a.and_then(|a| a.score());
-    let level = a.and_then(|a| a.level());
+    let level = a.and_then(|a| a.level(&data.grid));
     let rating_default = a.is_some_and(|a| {
         (a.likelihood_default && a.likelihood.is_some()) || (a.impact_default && a.impact.is_some())
     });

@@ -280,22 +280,19 @@ fn submit(app: &mut App) {
             }
         }
         Purpose::DueDate { target, control_id } => {
-            let due = if text.trim().is_empty() {
-                None
-            } else {
-                match crate::device::fields::parse_date(text.trim()) {
-                    Some(d) => Some(d),
-                    None => {
-                        app.error(format!(
-                            "{} is not a date: type YYYY-MM-DD, e.g. 2027-03-31 (Esc cancels)",
-                            text::sanitize(text.trim())
-                        ));
-                        return;
-                    }
+            let due = match crate::workbook::Due::parse(&text) {
+                Ok(d) => d,
+                Err(_) => {
+                    app.error(format!(
+                        "{} is not a date: type YYYY-MM-DD, e.g. 2027-03-31, \"none\", or \
+                         nothing for the default by level (Esc cancels)",
+                        text::sanitize(text.trim())
+                    ));
+                    return;
                 }
             };
             let input = RiskEntryInput {
-                due_date: Some(due),
+                due: Some(due),
                 ..RiskEntryInput::default()
             };
             if crate::tui::screens::findings::commit(app, target, control_id, &input) {

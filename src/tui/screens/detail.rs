@@ -63,9 +63,9 @@ fn stored_where(target: &Target, scope: Scope, origin: Origin) -> String {
     }
 }
 
-fn rating(a: &Answer) -> Option<String> {
+fn rating(a: &Answer, grid: &crate::risk::RiskGrid) -> Option<String> {
     let (l, i) = (a.likelihood?, a.impact?);
-    let level = a.level().map(|l| l.label()).unwrap_or("");
+    let level = a.level(grid).map(|l| l.label()).unwrap_or("");
     let mut s = format!(
         "likelihood {l} × impact {i} = {} {level}",
         u16::from(l) * u16::from(i)
@@ -137,7 +137,7 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
             field(app, &mut lines, "Deferred", &text, plain, cols);
         }
         if a.response.is_some_and(Response::is_finding)
-            && let Some(r) = rating(a)
+            && let Some(r) = rating(a, &app.workbook.risk_grid())
         {
             let r = if a.likelihood_default || a.impact_default {
                 format!("{r} · {} to rate", key_name(app, &Action::Rate))

@@ -81,7 +81,13 @@ pub(crate) fn compute(app: &App) -> Register {
         ),
     };
     let entries = register::EntryIndex::new(entries);
-    let list = register::findings(app.outline.catalog, &app.devices, &app.answers, &entries);
+    let list = register::findings(
+        app.outline.catalog,
+        &app.devices,
+        &app.answers,
+        &entries,
+        &app.workbook.risk_grid(),
+    );
     let today = today();
     Register {
         open: list.iter().filter(|f| f.is_open()).count(),
