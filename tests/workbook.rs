@@ -258,7 +258,14 @@ fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
         assert_eq!(a.assessed_by, "A. Assessor");
         // Nothing to undo from before the upgrade; the new tables work.
         assert_eq!(wb.next_undo()?, None);
-        assert!(wb.risk_entries()?.is_empty());
+        // The old finding got its register entry (and so a Risk ID), identified on its date.
+        let entries = wb.risk_entries()?;
+        assert_eq!(entries.len(), 1);
+        let old = wb
+            .risk_entry(&t, "ENC-01")?
+            .ok_or("no entry for the old finding")?;
+        assert_eq!(old.identified_on, NaiveDate::from_ymd_opt(2025, 6, 1));
+        assert!(old.due_default && old.risk_id().is_some());
         wb.set_risk_entry(
             &t,
             "ENC-01",
@@ -271,7 +278,7 @@ fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
             wb.undo()?.map(|s| s.label).as_deref(),
             Some("risk DEV-0001 ENC-01 owner")
         );
-        assert_eq!(wb.risk_entry(&t, "ENC-01")?, None);
+        assert_eq!(wb.risk_entry(&t, "ENC-01")?, Some(old));
     }
     let conn = rusqlite::Connection::open(&path)?;
     conn.pragma_update(None, "key", "correct horse battery staple")?;
@@ -303,6 +310,7 @@ fn risk_entries_are_set_kept_and_undone() -> TestResult {
     assert_eq!(
         first,
         RiskEntry {
+            id: first.id,
             owner: "Clinical Engineering".into(),
             due_date: Some(due),
             due_default: false,

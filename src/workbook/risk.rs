@@ -15,6 +15,9 @@ use crate::risk::{RiskGrid, RiskStatus, Treatment};
 /// The register entry of one finding (TEMPLATE.md "Risk Register").
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskEntry {
+    /// The entry's row ID, stable for the workbook's life (0 = not stored yet): the number of
+    /// its Risk ID, `R-0012` (see [`RiskEntry::risk_id`]).
+    pub id: i64,
     /// How the risk is treated; `None` = not decided yet.
     pub treatment: Option<Treatment>,
     /// What will be done (free text, may span lines).
@@ -49,6 +52,7 @@ pub struct RiskEntry {
 impl Default for RiskEntry {
     fn default() -> Self {
         RiskEntry {
+            id: 0,
             treatment: None,
             planned_actions: String::new(),
             owner: String::new(),
@@ -63,6 +67,24 @@ impl Default for RiskEntry {
             review_date: None,
             identified_on: None,
         }
+    }
+}
+
+impl RiskEntry {
+    /// The Risk ID shown in the register, the CLI and the sheets: `R-` and the row ID, at least
+    /// four digits (`R-0012`); `None` when the entry is not stored yet.
+    pub fn risk_id(&self) -> Option<String> {
+        (self.id > 0).then(|| format!("R-{:04}", self.id))
+    }
+
+    /// Reads a Risk ID (`R-0012`, `r-12`, `12`) back to the row ID.
+    pub fn parse_risk_id(text: &str) -> Option<i64> {
+        let t = text.trim();
+        let digits = t
+            .strip_prefix("R-")
+            .or_else(|| t.strip_prefix("r-"))
+            .unwrap_or(t);
+        digits.parse().ok().filter(|n| *n > 0)
     }
 }
 
@@ -151,7 +173,7 @@ impl RiskEntryInput {
 
 const SELECT: &str = "SELECT target_kind, target_key, device_id, target_label, control_id, owner,
         due_date, status, treatment, planned_actions, residual_likelihood, residual_impact,
-        accepted_by, acceptance_note, accepted_on, review_date, identified_on, due_default
+        accepted_by, acceptance_note, accepted_on, review_date, identified_on, due_default, id
         FROM risk_entry";
 
 fn date(text: Option<String>) -> Option<NaiveDate> {
@@ -180,6 +202,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(Target, String, RiskEntry)> 
             review_date: date(r.get(15)?),
             identified_on: date(r.get(16)?),
             due_default: r.get(17)?,
+            id: r.get(18)?,
         },
     ))
 }
@@ -420,9 +443,12 @@ impl Workbook {
         }
         let mut entry = self.risk_entry(target, control_id)?.unwrap_or_default();
         apply(&mut entry, input, chrono::Local::now().date_naive())?;
-        self.recorded(|tx, rec| {
+        self.recorded(move |tx, rec| {
             rec.touch(tx, RowKey::risk_entry(target, control_id))?;
             store_risk_entry(tx, target, control_id, &entry)?;
+            if let Some(stored) = risk_entry_in(tx, target, control_id)? {
+                entry.id = stored.id;
+            }
             let parts = input.parts();
             let mut step = format!("risk {} {control_id}", target_name(tx, target)?);
             if !parts.is_empty() {
@@ -430,6 +456,20 @@ impl Workbook {
             }
             Ok::<_, TxError>((entry, step))
         })
+    }
+
+    /// The entry with this row ID (see [`RiskEntry::parse_risk_id`]), with its target and
+    /// control; `None` when there is none.
+    ///
+    /// Errors: `Sqlite`.
+    pub fn risk_entry_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Target, String, RiskEntry)>, WorkbookError> {
+        self.conn
+            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))
+            .and_then(|mut s| s.query_row(params![id], entry_from_row).optional())
+            .map_err(|e| self.sql(e))
     }
 
     /// The workbook's level grid (NIST SP 800-30 Rev. 1 Table I-2 unless edited).
@@ -488,6 +528,22 @@ mod tests {
             "Isolated VLAN; replacement budgeted 2027"
         );
         assert_eq!(e.accepted_on, Some(day("2026-11-29")));
+    }
+
+    #[test]
+    fn risk_ids_read_back() {
+        let e = RiskEntry {
+            id: 12,
+            ..RiskEntry::default()
+        };
+        assert_eq!(e.risk_id().as_deref(), Some("R-0012"));
+        assert_eq!(RiskEntry::default().risk_id(), None);
+        for t in ["R-0012", " r-12 ", "12"] {
+            assert_eq!(RiskEntry::parse_risk_id(t), Some(12), "{t}");
+        }
+        for t in ["R-", "R-0", "X-12", "-3", ""] {
+            assert_eq!(RiskEntry::parse_risk_id(t), None, "{t}");
+        }
     }
 
     #[test]

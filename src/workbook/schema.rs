@@ -219,6 +219,16 @@ ALTER TABLE risk_entry ADD COLUMN identified_on TEXT;
 ALTER TABLE risk_entry ADD COLUMN due_default INTEGER NOT NULL DEFAULT 1
     CHECK (due_default IN (0, 1));
 UPDATE risk_entry SET due_default = 0 WHERE due_date IS NOT NULL;
+-- Every existing finding gets its entry (and so its Risk ID), identified on its assessed date.
+INSERT INTO risk_entry (target_kind, target_key, target_label, device_id, control_id,
+        updated_at, identified_on)
+    SELECT target_kind, target_key, target_label, device_id, control_id,
+        strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), assessed_on
+    FROM answer
+    WHERE response IN ('No', 'Partial', 'Unknown') AND suggested IS NULL
+    ORDER BY id
+    ON CONFLICT (target_kind, target_key, control_id) DO UPDATE SET
+        identified_on = COALESCE(risk_entry.identified_on, excluded.identified_on);
 
 -- The 5 x 5 level grid: 25 level abbreviations (VL, L, M, H, VH) separated by spaces, rows from
 -- likelihood 5 down to 1, columns impact 1 to 5; '' = NIST SP 800-30 Rev. 1 Table I-2.

@@ -291,7 +291,11 @@ fn an_invalid_due_date_keeps_the_popup_open() -> TestResult {
     // Entries exist (answers record when a finding was identified); none got a due date.
     let entries = wb.risk_entries()?;
     assert!(!entries.is_empty());
-    assert!(entries.iter().all(|(_, _, e)| e.due_default && e.due_date.is_none()));
+    assert!(
+        entries
+            .iter()
+            .all(|(_, _, e)| e.due_default && e.due_date.is_none())
+    );
     Ok(())
 }
 
