@@ -64,6 +64,9 @@ pub enum Command {
         after_help = "Examples:\n  medsec answer DEV-0001 ENC-01 no --note \"no disk encryption\" --likelihood 4 --impact 5\n  medsec answer SITE IR-01 yes --evidence-ref \"IR plan v3\"\n  medsec answer DEV-0001 ENC-01 clear"
     )]
     Answer(AnswerArgs),
+    /// The risk register: list, show and treat findings; the risk level grid.
+    #[command(subcommand)]
+    Risk(RiskCommand),
     /// Bring devices in from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -172,9 +175,19 @@ pub struct AnswerArgs {
     /// Likelihood 1-5 (NIST SP 800-30 Rev. 1 scale).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub likelihood: Option<u8>,
-    /// Impact 1-5.
+    /// Impact 1-5 as one number (clears the per-dimension impacts).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub impact: Option<u8>,
+    /// Patient-safety impact 1-5. Any of the three --impact-* flags replaces all three: those
+    /// not given are cleared, and the impact is the highest given.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5), conflicts_with = "impact")]
+    pub impact_safety: Option<u8>,
+    /// PHI / data impact 1-5 (see --impact-safety).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5), conflicts_with = "impact")]
+    pub impact_phi: Option<u8>,
+    /// Clinical-operations impact 1-5 (see --impact-safety).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5), conflicts_with = "impact")]
+    pub impact_operations: Option<u8>,
     /// Recommendation.
     #[arg(long)]
     pub recommendation: Option<String>,
@@ -184,6 +197,98 @@ pub struct AnswerArgs {
     /// Confirm a suggested answer.
     #[arg(long)]
     pub confirm: bool,
+}
+
+/// `medsec risk ...`: the risk register (TEMPLATE.md "Risk Register") and the level grid.
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// List the risks: open first, then by score (L × I), patient-safety impact and device.
+    #[command(
+        after_help = "Examples:\n  medsec risk list --open\n  medsec risk list --device DEV-0003 --level high\n  medsec risk list --json > register.json\n\nColumns: R = response (N No, P Partial, U Unknown); L×I=S = likelihood × impact = score;\nLv / Rs = inherent / residual level (VH, H, M, L, VL); Flags: O overdue, E expired\nacceptance, S uncontrolled patient-safety risk."
+    )]
+    List {
+        /// Only open risks (status Open or In Progress).
+        #[arg(long)]
+        open: bool,
+        /// Only the risks shown on this device (its own, its model's and its site's).
+        #[arg(long, value_name = "DEVICE")]
+        device: Option<String>,
+        /// Only risks of this inherent level: very-high, high, moderate, low, very-low (or VH, H, M, L, VL).
+        #[arg(long, value_name = "LEVEL")]
+        level: Option<String>,
+        /// Print a JSON array, one object per risk (schema: assets/schema/risk-list.v1.json).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show everything about one risk.
+    #[command(
+        after_help = "Examples:\n  medsec risk show R-0012\n  medsec risk show 12\n  medsec risk show DEV-0003 ENC-01\n  medsec risk show MODEL:B.Braun/Space INV-03"
+    )]
+    Show {
+        /// A Risk ID (R-0012 or 12), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
+        id: String,
+        /// The control, when the first argument is a target.
+        control: Option<String>,
+    },
+    /// Set the treatment, owner, due date, status, residual rating or acceptance of a risk.
+    Set(Box<RiskSetArgs>),
+    /// Show or edit the 5 × 5 risk level grid (likelihood × impact → level).
+    #[command(
+        after_help = "Examples:\n  medsec risk grid\n  medsec risk grid --set 5,3=High --set 4,3=high\n  medsec risk grid --reset\n\nThe default is NIST SP 800-30 Rev. 1, Appendix I, Table I-2. --reset goes back to it before\nany --set is applied. Levels follow at once everywhere: register, dashboard, exports."
+    )]
+    Grid {
+        /// Set one cell: LIKELIHOOD,IMPACT=LEVEL, each 1-5, LEVEL a level name or VH, H, M, L, VL (repeatable).
+        #[arg(long = "set", value_name = "L,I=LEVEL")]
+        set: Vec<String>,
+        /// Back to NIST SP 800-30 Rev. 1 Table I-2.
+        #[arg(long)]
+        reset: bool,
+    },
+}
+
+/// `medsec risk set`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  medsec risk set R-0012 --treatment mitigate --owner \"Biomed: J. Smith\" --actions \"Enable disk encryption\"\n  medsec risk set R-0012 --status \"in progress\" --due 2027-01-31\n  medsec risk set R-0012 --status closed --residual-likelihood 1 --residual-impact 4\n  medsec risk set R-0007 --treatment accept --accepted-by \"Dr. Ruiz (CMIO)\" --note \"Isolated VLAN; replaced 2027\" --review 2027-06-30\n  medsec risk set DEV-0003 ENC-01 --owner \"\"      (clears the owner)\n\nAn empty value clears a field; --due default (or \"\") puts the due date back to the level's\ndefault (Very High 14 days, High 30, Moderate 90, Low 180, Very Low none, from the date the\nfinding was identified). Accepting a risk needs --accepted-by and --note."
+)]
+pub struct RiskSetArgs {
+    /// A Risk ID (R-0012 or 12), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
+    pub id: String,
+    /// The control, when the first argument is a target.
+    pub control: Option<String>,
+    /// Mitigate, Accept, Transfer or Avoid ("" clears).
+    #[arg(long, value_name = "T")]
+    pub treatment: Option<String>,
+    /// Planned actions.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub actions: Option<String>,
+    /// Who is responsible for treating it.
+    #[arg(long, value_name = "O", allow_hyphen_values = true)]
+    pub owner: Option<String>,
+    /// Due date: YYYY-MM-DD, "default" (follows the level) or "none".
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+    /// Open, "In Progress" (or in-progress) or Closed.
+    #[arg(long, value_name = "S")]
+    pub status: Option<String>,
+    /// Residual likelihood after treatment, 1-5 ("" clears).
+    #[arg(long, value_name = "N")]
+    pub residual_likelihood: Option<String>,
+    /// Residual impact after treatment, 1-5 ("" clears).
+    #[arg(long, value_name = "N")]
+    pub residual_impact: Option<String>,
+    /// Who accepted the risk.
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub accepted_by: Option<String>,
+    /// When it was accepted (YYYY-MM-DD; default: today when first accepted).
+    #[arg(long, value_name = "DATE")]
+    pub accepted_on: Option<String>,
+    /// The acceptance note: why the risk is accepted.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub note: Option<String>,
+    /// When an accepted risk must be reviewed again (YYYY-MM-DD); past it, it shows as expired.
+    #[arg(long, value_name = "DATE")]
+    pub review: Option<String>,
 }
 
 /// Options shared by importers.

@@ -242,7 +242,10 @@ pub(super) fn undelete(wb: &mut Workbook, reference: &str) -> Result<(), CliErro
 }
 
 /// Parses an answer target: `SITE`, `SITE:<site>`, `MODEL:<manufacturer>/<model>`, or a device.
-fn parse_target(wb: &Workbook, text: &str) -> Result<(Target, Option<Device>), CliError> {
+pub(super) fn parse_target(
+    wb: &Workbook,
+    text: &str,
+) -> Result<(Target, Option<Device>), CliError> {
     let t = text.trim();
     let upper = t.to_ascii_uppercase();
     if upper == "SITE" {
@@ -326,7 +329,11 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         impact: a.impact,
         confirm: a.confirm,
         deferral: None,
-        dimension_impacts: None,
+        // Any of the three replaces all three: the ones not given are cleared.
+        dimension_impacts: [a.impact_safety, a.impact_phi, a.impact_operations]
+            .iter()
+            .any(Option::is_some)
+            .then_some([a.impact_safety, a.impact_phi, a.impact_operations]),
     };
     let saved = wb.set_answer(&target, &control, &input)?;
     let who = match (&target, &device) {
@@ -352,8 +359,18 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         } else {
             ""
         };
+        let dims: Vec<String> = crate::catalog::ImpactDimension::ALL
+            .iter()
+            .zip(saved.dimension_impacts)
+            .filter_map(|(d, v)| v.map(|v| format!("{} {v}", d.label())))
+            .collect();
+        let dims = if dims.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", dims.join(", "))
+        };
         line.push_str(&format!(
-            " (likelihood {l}, impact {i} → {}{default})",
+            " (likelihood {l}, impact {i}{dims} → {}{default})",
             level.label()
         ));
     }

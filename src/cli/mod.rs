@@ -6,11 +6,13 @@ mod completions;
 mod device;
 mod error;
 mod export;
+mod grid;
 mod import;
 mod json;
 mod manpage;
 mod output;
 mod progress;
+mod risk;
 mod status;
 
 use output::say;
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
-use args::{Command, DeviceCommand, ExportCommand, ImportCommand};
+use args::{Command, DeviceCommand, ExportCommand, ImportCommand, RiskCommand};
 pub use error::{CliError, exit};
 
 use crate::workbook::{Access, AssessmentMeta, PassphraseSources, Workbook, WorkbookError};
@@ -169,6 +171,34 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             let mut wb = open(&cli, Access::Write)?;
             device::answer(&mut wb, &a)
         }
+        Command::Risk(cmd) => match cmd {
+            RiskCommand::List {
+                open: open_only,
+                device,
+                level,
+                json,
+            } => {
+                let wb = open(&cli, Access::Read)?;
+                risk::list(&wb, open_only, device.as_deref(), level.as_deref(), json)
+            }
+            RiskCommand::Show { id, control } => {
+                let wb = open(&cli, Access::Read)?;
+                risk::show(&wb, &id, control.as_deref())
+            }
+            RiskCommand::Set(a) => {
+                let mut wb = open(&cli, Access::Write)?;
+                risk::set(&mut wb, &a)
+            }
+            RiskCommand::Grid { set, reset } => {
+                let access = if set.is_empty() && !reset {
+                    Access::Read
+                } else {
+                    Access::Write
+                };
+                let mut wb = open(&cli, access)?;
+                grid::run(&mut wb, &set, reset)
+            }
+        },
         Command::Import(ImportCommand::Nmap { file, options }) => {
             let access = if options.dry_run {
                 Access::Read
