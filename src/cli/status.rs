@@ -1,39 +1,103 @@
-//! `medsec status`: progress per step; counts by response and risk level.
+//! `medsec status`: progress per step (counted as the exported Summary sheet counts it) and the
+//! risk figures of the dashboard — open risks by inherent and residual level, the heat map,
+//! closed, overdue, expired and uncontrolled patient-safety counts, devices by highest open
+//! risk — all from `risk::register`, so they equal the TUI dashboard and the Summary sheet.
 
-use super::output::say;
-use serde_json::json;
+use chrono::NaiveDate;
+use serde_json::{Value, json};
 
 use super::error::CliError;
-use crate::assessment::progress;
+use super::output::say;
 use crate::risk::RiskLevel;
+use crate::risk::register::{Dashboard, Finding, Register, dashboard};
 use crate::workbook::Workbook;
+
+/// The register figures beside the dashboard's: open risks by residual level, expired
+/// acceptances (open or closed, TEMPLATE.md "Risk Register" Expired) and uncontrolled
+/// patient-safety risks (TEMPLATE.md "Risk Matrix").
+#[derive(Debug, Default)]
+struct Extra {
+    /// Open risks per residual level, [`RiskLevel::ALL`] order.
+    residual: [usize; 5],
+    /// Open risks without a complete residual rating.
+    residual_unrated: usize,
+    expired: usize,
+    uncontrolled_safety: usize,
+}
+
+fn extra(findings: &[Finding<'_>], today: NaiveDate) -> Extra {
+    let mut x = Extra::default();
+    for f in findings {
+        x.expired += usize::from(f.is_expired(today));
+        x.uncontrolled_safety += usize::from(f.is_uncontrolled_safety());
+        if !f.is_open() {
+            continue;
+        }
+        match f
+            .residual_level()
+            .and_then(|l| RiskLevel::ALL.iter().position(|x| *x == l))
+        {
+            Some(p) => x.residual[p] += 1,
+            None => x.residual_unrated += 1,
+        }
+    }
+    x
+}
+
+fn by_level(counts: &[usize; 5], key: &str) -> Vec<Value> {
+    RiskLevel::ALL
+        .iter()
+        .zip(counts)
+        .map(|(l, n)| json!({ "level": l.label(), key: n }))
+        .collect()
+}
 
 pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     let cat = wb.catalog();
-    let devices = wb.devices()?;
-    let answers = wb.answer_set()?;
+    let register = Register::load(wb)?;
+    let today = super::risk::today();
     // Counted as the exported Summary counts them, so the two always agree.
     let steps = crate::export::step_counts(wb)?;
-    let mut levels = [0usize; 5];
-    for d in &devices {
-        if let Some(l) = progress(cat, &answers, d).highest_risk {
-            levels[l as usize] += 1;
+    let progress = register.progress();
+    let dash: Dashboard<'_> = dashboard(cat, &progress, &register.findings, today);
+    let x = extra(&register.findings, today);
+    let mut devices_by_level = [0usize; 5];
+    for p in &progress {
+        if let Some(i) = p
+            .highest_risk
+            .and_then(|l| RiskLevel::ALL.iter().position(|x| *x == l))
+        {
+            devices_by_level[i] += 1;
         }
     }
+    let no_open_risk = progress.len() - devices_by_level.iter().sum::<usize>();
     if as_json {
         let v = json!({
             "schema": "status.v1",
             "workbook": wb.path().display().to_string(),
-            "devices": devices.len(),
+            "devices": register.devices.len(),
+            "as_of": today.to_string(),
             "steps": cat.steps.iter().zip(&steps).map(|(s, p)| json!({
                 "step": s.number, "code": s.code, "name": s.name,
                 "applicable": p.applicable, "assessed": p.assessed(),
                 "yes": p.yes, "partial": p.partial, "no": p.no, "na": p.na, "unknown": p.unknown,
                 "compliance_pct": p.compliance(),
             })).collect::<Vec<_>>(),
-            "devices_by_highest_risk": RiskLevel::ALL.iter().map(|l| json!({
-                "level": l.label(), "devices": levels[*l as usize],
-            })).collect::<Vec<_>>(),
+            "devices_by_highest_risk": by_level(&devices_by_level, "devices"),
+            "devices_without_open_risk": no_open_risk,
+            "risks": {
+                "total": register.findings.len(),
+                "open": dash.open,
+                "closed": dash.closed,
+                "overdue": dash.overdue,
+                "expired": x.expired,
+                "uncontrolled_patient_safety": x.uncontrolled_safety,
+                "unrated": dash.unrated,
+                "open_by_level": by_level(&dash.by_level, "risks"),
+                "open_by_residual_level": by_level(&x.residual, "risks"),
+                "open_without_residual": x.residual_unrated,
+                "heat_map": dash.heat,
+            },
         });
         say!(
             "{}",
@@ -41,7 +105,11 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
         );
         return Ok(());
     }
-    say!("{} — {} devices", wb.path().display(), devices.len());
+    say!(
+        "{} — {} devices",
+        wb.path().display(),
+        register.devices.len()
+    );
     say!(
         "{:<27} {:>8} {:>5} {:>7} {:>5} {:>5} {:>7} {:>7}",
         "Step",
@@ -68,12 +136,53 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
                 .unwrap_or_else(|| "–".into())
         );
     }
-    let by_level: Vec<String> = RiskLevel::ALL
-        .iter()
-        .map(|l| format!("{} {}", levels[*l as usize], l.label()))
-        .collect();
-    say!("Devices by highest risk: {}", by_level.join(", "));
     say!("(a model or site answer counts once, as on the exported Summary sheet)");
+    say!();
+    let levels = |counts: &[usize; 5]| {
+        RiskLevel::ALL
+            .iter()
+            .zip(counts)
+            .map(|(l, n)| format!("{n} {}", l.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unrated = if dash.unrated > 0 {
+        format!(", {} unrated", dash.unrated)
+    } else {
+        String::new()
+    };
+    say!(
+        "Open risks: {} ({}{unrated}); closed {}",
+        dash.open,
+        levels(&dash.by_level),
+        dash.closed
+    );
+    say!(
+        "Residual level of open risks: {}; {} without one",
+        levels(&x.residual),
+        x.residual_unrated
+    );
+    say!(
+        "Overdue {} · expired acceptances {} · uncontrolled patient-safety risks {}",
+        dash.overdue,
+        x.expired,
+        x.uncontrolled_safety
+    );
+    say!(
+        "Devices by highest open risk: {}; {no_open_risk} with none",
+        levels(&devices_by_level)
+    );
+    if dash.open > 0 {
+        say!();
+        say!("Open risks by likelihood (rows) × impact (columns):");
+        let heads: String = (1..=5).map(|i| format!("{:>4}", format!("I{i}"))).collect();
+        say!("      {heads}");
+        for (row, l) in dash.heat.iter().zip((1u8..=5).rev()) {
+            let cells: String = row.iter().map(|n| format!("{n:>4}")).collect();
+            say!("  L{l}  {cells}");
+        }
+    }
+    say!("(a model or site risk counts once; medsec risk list shows them)");
     Ok(())
 }
 
