@@ -138,40 +138,30 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     }
     say!("(a model or site answer counts once, as on the exported Summary sheet)");
     say!();
-    let levels = |counts: &[usize; 5]| {
-        RiskLevel::ALL
-            .iter()
-            .zip(counts)
-            .map(|(l, n)| format!("{n} {}", l.label()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let unrated = if dash.unrated > 0 {
-        format!(", {} unrated", dash.unrated)
-    } else {
-        String::new()
-    };
     say!(
-        "Open risks: {} ({}{unrated}); closed {}",
+        "Open risks: {} · closed {} · overdue {} · expired acceptances {}",
         dash.open,
-        levels(&dash.by_level),
-        dash.closed
-    );
-    say!(
-        "Residual level of open risks: {}; {} without one",
-        levels(&x.residual),
-        x.residual_unrated
-    );
-    say!(
-        "Overdue {} · expired acceptances {} · uncontrolled patient-safety risks {}",
+        dash.closed,
         dash.overdue,
-        x.expired,
+        x.expired
+    );
+    say!(
+        "Uncontrolled patient-safety risks: {}",
         x.uncontrolled_safety
     );
-    say!(
-        "Devices by highest open risk: {}; {no_open_risk} with none",
-        levels(&devices_by_level)
-    );
+    let heading: String = RiskLevel::ALL
+        .iter()
+        .map(|l| format!("{:>10}", l.label()))
+        .collect();
+    say!("{:<18}{heading}{:>11}", "", "No rating");
+    for (label, counts, none) in [
+        ("Open, inherent", &dash.by_level, dash.unrated),
+        ("Open, residual", &x.residual, x.residual_unrated),
+        ("Devices, highest", &devices_by_level, no_open_risk),
+    ] {
+        let cells: String = counts.iter().map(|n| format!("{n:>10}")).collect();
+        say!("{label:<18}{cells}{none:>11}");
+    }
     if dash.open > 0 {
         say!();
         say!("Open risks by likelihood (rows) × impact (columns):");
