@@ -252,6 +252,41 @@ impl Workbook {
     }
 }
 
+impl Workbook {
+    /// Sets many different answers in ONE transaction and ONE undo step labelled `label` (e.g.
+    /// `workbook import (1,204 answers)`), each as [`Workbook::set_answer`] would (same defaults,
+    /// validation and register entries for new findings). All or nothing: an invalid answer
+    /// changes nothing. Returns the stored answers in order.
+    ///
+    /// Errors: `Invalid` (as `set_answer`, the message prefixed with the target and control),
+    /// `Sqlite`.
+    pub fn set_answers(
+        &mut self,
+        items: &[(Target, &Control, AnswerInput)],
+        label: &str,
+    ) -> Result<Vec<Answer>, WorkbookError> {
+        let assessor = self.meta.assessor.clone();
+        self.recorded(|tx, rec| {
+            let mut ctx = AnswerContext::new(&assessor);
+            let mut answers = Vec::with_capacity(items.len());
+            for (target, control, input) in items {
+                match apply_answer(tx, &mut ctx, rec, target, control, input) {
+                    Ok(a) => answers.push(a),
+                    Err(TxError::Invalid(m)) => {
+                        return Err(TxError::Invalid(format!(
+                            "{} {}: {m}",
+                            target_name(tx, target)?,
+                            control.id
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((answers, label.to_string()))
+        })
+    }
+}
+
 /// What setting answers needs besides the transaction: who answers, and the devices read for
 /// default impacts (all of them loaded at most once per transaction, for model and site targets).
 struct AnswerContext<'a> {
