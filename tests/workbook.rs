@@ -508,3 +508,57 @@ fn many_answers_are_one_step_and_all_or_nothing() -> TestResult {
     assert_eq!(wb.risk_entry(&t, "ENC-01")?, None);
     Ok(())
 }
+
+#[test]
+fn a_closed_finding_that_comes_back_is_open_again() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let meta = AssessmentMeta {
+        assessor: "A. Assessor".into(),
+        ..AssessmentMeta::default()
+    };
+    let mut wb = Workbook::create(&dir.path().join("c.medsec"), &pass(), meta)?;
+    let d = wb.add_device(&device("Pump", &[]), FieldSource::Typed)?;
+    let t = Target::Device(d.id);
+    let c = catalog().control("ENC-01").ok_or("ENC-01")?;
+    let answer = |r| AnswerInput {
+        response: Some(Some(r)),
+        ..AnswerInput::default()
+    };
+    wb.set_answer(&t, c, &answer(Response::No))?;
+    let first = wb.risk_entry(&t, "ENC-01")?.ok_or("entry")?;
+    wb.set_risk_entry(
+        &t,
+        "ENC-01",
+        &RiskEntryInput {
+            owner: Some("Biomed".into()),
+            status: Some(RiskStatus::Closed),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    // Fixed, then found again: same Risk ID and owner, open again.
+    wb.set_answer(&t, c, &answer(Response::Yes))?;
+    assert_eq!(
+        wb.risk_entry(&t, "ENC-01")?.map(|e| e.status),
+        Some(RiskStatus::Closed)
+    );
+    wb.set_answer(&t, c, &answer(Response::Partial))?;
+    let again = wb.risk_entry(&t, "ENC-01")?.ok_or("entry")?;
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.owner, "Biomed");
+    assert_eq!(again.status, RiskStatus::Open);
+    // No → Partial is still the same finding: the entry is not touched.
+    wb.set_risk_entry(
+        &t,
+        "ENC-01",
+        &RiskEntryInput {
+            status: Some(RiskStatus::InProgress),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    wb.set_answer(&t, c, &answer(Response::No))?;
+    assert_eq!(
+        wb.risk_entry(&t, "ENC-01")?.map(|e| e.status),
+        Some(RiskStatus::InProgress)
+    );
+    Ok(())
+}

@@ -14,7 +14,7 @@ use crate::assessment::{Answer, AnswerSet, AnswerSource, Response, Target, check
 use crate::catalog::{Control, ImpactDimension, catalog};
 use crate::device::Device;
 use crate::device::fields::clean_text;
-use crate::risk::default_control_impact;
+use crate::risk::{RiskStatus, default_control_impact};
 
 /// What to change on an answer; `None` keeps the stored value.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -498,9 +498,10 @@ fn apply_answer(
     Ok(a)
 }
 
-/// Marks the register entry of a new finding with the date it was first identified (today,
-/// local), creating the entry when there is none. An entry that already has a date keeps it: a
-/// finding that comes back (No → Yes → No) keeps its first date, owner and status.
+/// Marks the register entry of a new finding with the date it was identified (today, local),
+/// creating the entry when there is none. A finding that comes back (No → Yes → No) keeps its
+/// entry (owner, treatment, Risk ID) and first date, but a Closed entry is opened again and
+/// dated today: the weakness is there again, so it counts as an open risk.
 fn note_identified(
     tx: &Transaction<'_>,
     rec: &mut Recorder,
@@ -508,10 +509,14 @@ fn note_identified(
     control_id: &str,
 ) -> Result<(), TxError> {
     let mut entry = risk_entry_in(tx, target, control_id)?.unwrap_or_default();
-    if entry.identified_on.is_some() {
+    let today = chrono::Local::now().date_naive();
+    if entry.status == RiskStatus::Closed {
+        entry.status = RiskStatus::Open;
+        entry.identified_on = Some(today);
+    } else if entry.identified_on.is_some() {
         return Ok(());
     }
-    entry.identified_on = Some(chrono::Local::now().date_naive());
+    entry.identified_on = Some(today);
     rec.touch(tx, RowKey::risk_entry(target, control_id))?;
     store_risk_entry(tx, target, control_id, &entry)?;
     Ok(())
