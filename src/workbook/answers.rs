@@ -571,6 +571,9 @@ fn overwrites(existing: &Answer, input: &AnswerInput) -> bool {
             existing.likelihood_default,
         )
         || rating(input.impact, existing.impact, existing.impact_default)
+        || input.dimension_impacts.is_some_and(|d| {
+            d != existing.dimension_impacts && !existing.impact_default && existing.impact.is_some()
+        })
 }
 
 fn delete_answer(conn: &Connection, target: &Target, control_id: &str) -> rusqlite::Result<()> {
