@@ -8,6 +8,7 @@
 pub mod assessment;
 pub mod catalog;
 pub mod cli;
+pub mod demo;
 pub mod device;
 pub mod export;
 pub mod import;

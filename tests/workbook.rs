@@ -467,3 +467,98 @@ fn a_bulk_preview_lists_exactly_what_would_be_overwritten() -> TestResult {
     assert!(wb.preview_bulk(&targets, c, &input)?.overwritten.is_empty());
     Ok(())
 }
+
+#[test]
+fn many_answers_are_one_step_and_all_or_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let meta = AssessmentMeta {
+        assessor: "A. Assessor".into(),
+        ..AssessmentMeta::default()
+    };
+    let mut wb = Workbook::create(&dir.path().join("b.medsec"), &pass(), meta)?;
+    let d = wb.add_device(&device("Pump", &[]), FieldSource::Typed)?;
+    let t = Target::Device(d.id);
+    let cat = catalog();
+    let enc01 = cat.control("ENC-01").ok_or("ENC-01")?;
+    let enc02 = cat.control("ENC-02").ok_or("ENC-02")?;
+    let answer = |r| AnswerInput {
+        response: Some(Some(r)),
+        ..AnswerInput::default()
+    };
+    // N/A without a note on the second one: nothing is stored, the message names it.
+    let bad = [
+        (t.clone(), enc01, answer(Response::No)),
+        (t.clone(), enc02, answer(Response::NotApplicable)),
+    ];
+    let err = wb.set_answers(&bad, "batch");
+    assert!(matches!(&err, Err(WorkbookError::Invalid(m)) if m.contains("DEV-0001 ENC-02")));
+    assert_eq!(wb.answer(&t, "ENC-01")?, None);
+    assert!(wb.risk_entries()?.is_empty());
+    let good = [
+        (t.clone(), enc01, answer(Response::No)),
+        (t.clone(), enc02, answer(Response::Yes)),
+    ];
+    let stored = wb.set_answers(&good, "batch of 2")?;
+    assert_eq!(stored.len(), 2);
+    // The finding got its register entry, identified today; one undo step undoes both.
+    let entry = wb.risk_entry(&t, "ENC-01")?.ok_or("entry")?;
+    assert_eq!(entry.identified_on, Some(chrono::Local::now().date_naive()));
+    assert_eq!(wb.undo()?.map(|s| s.label).as_deref(), Some("batch of 2"));
+    assert_eq!(wb.answer(&t, "ENC-01")?, None);
+    assert_eq!(wb.risk_entry(&t, "ENC-01")?, None);
+    Ok(())
+}
+
+#[test]
+fn a_closed_finding_that_comes_back_is_open_again() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let meta = AssessmentMeta {
+        assessor: "A. Assessor".into(),
+        ..AssessmentMeta::default()
+    };
+    let mut wb = Workbook::create(&dir.path().join("c.medsec"), &pass(), meta)?;
+    let d = wb.add_device(&device("Pump", &[]), FieldSource::Typed)?;
+    let t = Target::Device(d.id);
+    let c = catalog().control("ENC-01").ok_or("ENC-01")?;
+    let answer = |r| AnswerInput {
+        response: Some(Some(r)),
+        ..AnswerInput::default()
+    };
+    wb.set_answer(&t, c, &answer(Response::No))?;
+    let first = wb.risk_entry(&t, "ENC-01")?.ok_or("entry")?;
+    wb.set_risk_entry(
+        &t,
+        "ENC-01",
+        &RiskEntryInput {
+            owner: Some("Biomed".into()),
+            status: Some(RiskStatus::Closed),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    // Fixed, then found again: same Risk ID and owner, open again.
+    wb.set_answer(&t, c, &answer(Response::Yes))?;
+    assert_eq!(
+        wb.risk_entry(&t, "ENC-01")?.map(|e| e.status),
+        Some(RiskStatus::Closed)
+    );
+    wb.set_answer(&t, c, &answer(Response::Partial))?;
+    let again = wb.risk_entry(&t, "ENC-01")?.ok_or("entry")?;
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.owner, "Biomed");
+    assert_eq!(again.status, RiskStatus::Open);
+    // No → Partial is still the same finding: the entry is not touched.
+    wb.set_risk_entry(
+        &t,
+        "ENC-01",
+        &RiskEntryInput {
+            status: Some(RiskStatus::InProgress),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    wb.set_answer(&t, c, &answer(Response::No))?;
+    assert_eq!(
+        wb.risk_entry(&t, "ENC-01")?.map(|e| e.status),
+        Some(RiskStatus::InProgress)
+    );
+    Ok(())
+}

@@ -724,6 +724,22 @@ mod tests {
             .unwrap_or("INV-03")
     }
 
+    /// A device control whose step affects patient safety.
+    fn safety_control() -> &'static str {
+        let cat = catalog();
+        cat.controls()
+            .filter(|c| c.scope == Scope::Device)
+            .find(|c| {
+                let step = cat.step_of(&c.id).map(|s| s.impact_dimensions.clone());
+                c.impact_dimensions
+                    .clone()
+                    .or(step)
+                    .is_some_and(|d| d.contains(&ImpactDimension::PatientSafety))
+            })
+            .map(|c| c.id.as_str())
+            .unwrap_or("NET-01")
+    }
+
     fn site_control() -> &'static str {
         catalog()
             .controls()
@@ -968,5 +984,118 @@ mod tests {
             vec!["DEV-0009", "DEV-0010", "DEV-10000", "MODEL gone x1 (0)"]
         );
         assert_eq!(list[3].first_device, None);
+    }
+
+    #[test]
+    fn due_dates_residual_expiry_and_the_safety_flag() {
+        let cat = catalog();
+        let safety = safety_control();
+        // Device 10 is life-sustaining: patient-safety default 5.
+        let devices = devices();
+        let mut set = AnswerSet::default();
+        let mut answer = rated(safety, Response::No, 4, 5);
+        answer.impact_default = false;
+        set.insert(&Target::Device(10), answer);
+        set.insert(&Target::Device(1), rated("ENC-02", Response::Partial, 2, 2));
+        let found = day("2026-01-10");
+        let entries = EntryIndex::new(vec![
+            (
+                Target::Device(10),
+                safety.to_string(),
+                RiskEntry {
+                    identified_on: Some(found),
+                    ..RiskEntry::default()
+                },
+            ),
+            (
+                Target::Device(1),
+                "ENC-02".to_string(),
+                RiskEntry {
+                    identified_on: Some(found),
+                    treatment: Some(Treatment::Accept),
+                    accepted_by: "CMIO".into(),
+                    acceptance_note: "isolated".into(),
+                    review_date: Some(day("2026-06-30")),
+                    residual_likelihood: Some(1),
+                    residual_impact: Some(2),
+                    ..RiskEntry::default()
+                },
+            ),
+        ]);
+        let list = findings(cat, &devices, &set, &entries, &RiskGrid::default());
+        let vent = list.iter().find(|f| f.name == "DEV-0010").ok_or("DEV-0010");
+        let pump = list.iter().find(|f| f.name == "DEV-0001").ok_or("DEV-0001");
+        let (Ok(vent), Ok(pump)) = (vent, pump) else {
+            panic!("both findings are listed: {list:#?}");
+        };
+        // L4 × I5 = Very High: due 14 days after it was identified.
+        assert_eq!(vent.level(), Some(RiskLevel::VeryHigh));
+        assert_eq!(vent.due_date(), Some(day("2026-01-24")));
+        assert!(vent.is_overdue(day("2026-01-25")) && !vent.is_overdue(day("2026-01-24")));
+        // Rated as one number: the dimensions stay blank; the flag uses the device's default.
+        assert_eq!(vent.dimension_impacts, [None; 3]);
+        assert_eq!(vent.safety_impact(), 5);
+        assert!(vent.is_uncontrolled_safety());
+        // L2 × I2 = Low: 180 days; residual 1 × 2 = Very Low; accepted until June.
+        assert_eq!(pump.level(), Some(RiskLevel::Low));
+        assert_eq!(pump.due_date(), Some(day("2026-07-09")));
+        assert_eq!(pump.residual_level(), Some(RiskLevel::VeryLow));
+        assert_eq!(pump.residual_score(), Some(2));
+        assert!(!pump.is_expired(day("2026-06-30")) && pump.is_expired(day("2026-07-01")));
+        assert!(pump.is_controlled());
+
+        // An edited grid rates with the workbook's levels.
+        let mut grid = RiskGrid::default();
+        grid.set(4, 5, RiskLevel::High);
+        let edited = findings(cat, &devices, &set, &entries, &grid);
+        let vent = edited
+            .iter()
+            .find(|f| f.name == "DEV-0010")
+            .and_then(Finding::level);
+        assert_eq!(vent, Some(RiskLevel::High));
+    }
+
+    #[test]
+    fn a_devices_risk_is_its_highest_open_finding_with_model_and_site() {
+        let cat = catalog();
+        let devices = devices();
+        let mut set = AnswerSet::default();
+        set.insert(&model(), rated(model_control(), Response::No, 5, 5));
+        set.insert(
+            &Target::Site("Main".into()),
+            rated(site_control(), Response::No, 2, 2),
+        );
+        set.insert(&Target::Device(10), rated("ENC-01", Response::No, 3, 3));
+        let list = findings(
+            cat,
+            &devices,
+            &set,
+            &EntryIndex::default(),
+            &RiskGrid::default(),
+        );
+        let risks = device_risks(&list, devices.len());
+        assert_eq!(
+            risks,
+            vec![
+                Some(RiskLevel::VeryHigh),
+                Some(RiskLevel::VeryHigh),
+                Some(RiskLevel::VeryHigh),
+                Some(RiskLevel::Moderate),
+            ]
+        );
+        // Closing the model finding: the pumps fall back to the site finding.
+        let closed = EntryIndex::new(vec![(
+            model(),
+            model_control().to_string(),
+            entry(RiskStatus::Closed),
+        )]);
+        let list = findings(cat, &devices, &set, &closed, &RiskGrid::default());
+        let risks = device_risks(&list, devices.len());
+        assert_eq!(risks[0], Some(RiskLevel::Low));
+        assert_eq!(risks[3], Some(RiskLevel::Moderate));
+        // The answer fixed (Yes): the finding and its entry leave the register.
+        set.insert(&model(), rated(model_control(), Response::Yes, 5, 5));
+        let list = findings(cat, &devices, &set, &closed, &RiskGrid::default());
+        assert!(list.iter().all(|f| f.scope() != Scope::Model));
     }
 }

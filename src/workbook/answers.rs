@@ -14,7 +14,7 @@ use crate::assessment::{Answer, AnswerSet, AnswerSource, Response, Target, check
 use crate::catalog::{Control, ImpactDimension, catalog};
 use crate::device::Device;
 use crate::device::fields::clean_text;
-use crate::risk::default_control_impact;
+use crate::risk::{RiskStatus, default_control_impact};
 
 /// What to change on an answer; `None` keeps the stored value.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -252,6 +252,41 @@ impl Workbook {
     }
 }
 
+impl Workbook {
+    /// Sets many different answers in ONE transaction and ONE undo step labelled `label` (e.g.
+    /// `workbook import (1,204 answers)`), each as [`Workbook::set_answer`] would (same defaults,
+    /// validation and register entries for new findings). All or nothing: an invalid answer
+    /// changes nothing. Returns the stored answers in order.
+    ///
+    /// Errors: `Invalid` (as `set_answer`, the message prefixed with the target and control),
+    /// `Sqlite`.
+    pub fn set_answers(
+        &mut self,
+        items: &[(Target, &Control, AnswerInput)],
+        label: &str,
+    ) -> Result<Vec<Answer>, WorkbookError> {
+        let assessor = self.meta.assessor.clone();
+        self.recorded(|tx, rec| {
+            let mut ctx = AnswerContext::new(&assessor);
+            let mut answers = Vec::with_capacity(items.len());
+            for (target, control, input) in items {
+                match apply_answer(tx, &mut ctx, rec, target, control, input) {
+                    Ok(a) => answers.push(a),
+                    Err(TxError::Invalid(m)) => {
+                        return Err(TxError::Invalid(format!(
+                            "{} {}: {m}",
+                            target_name(tx, target)?,
+                            control.id
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((answers, label.to_string()))
+        })
+    }
+}
+
 /// What setting answers needs besides the transaction: who answers, and the devices read for
 /// default impacts (all of them loaded at most once per transaction, for model and site targets).
 struct AnswerContext<'a> {
@@ -463,9 +498,10 @@ fn apply_answer(
     Ok(a)
 }
 
-/// Marks the register entry of a new finding with the date it was first identified (today,
-/// local), creating the entry when there is none. An entry that already has a date keeps it: a
-/// finding that comes back (No → Yes → No) keeps its first date, owner and status.
+/// Marks the register entry of a new finding with the date it was identified (today, local),
+/// creating the entry when there is none. A finding that comes back (No → Yes → No) keeps its
+/// entry (owner, treatment, Risk ID) and first date, but a Closed entry is opened again and
+/// dated today: the weakness is there again, so it counts as an open risk.
 fn note_identified(
     tx: &Transaction<'_>,
     rec: &mut Recorder,
@@ -473,10 +509,14 @@ fn note_identified(
     control_id: &str,
 ) -> Result<(), TxError> {
     let mut entry = risk_entry_in(tx, target, control_id)?.unwrap_or_default();
-    if entry.identified_on.is_some() {
+    let today = chrono::Local::now().date_naive();
+    if entry.status == RiskStatus::Closed {
+        entry.status = RiskStatus::Open;
+        entry.identified_on = Some(today);
+    } else if entry.identified_on.is_some() {
         return Ok(());
     }
-    entry.identified_on = Some(chrono::Local::now().date_naive());
+    entry.identified_on = Some(today);
     rec.touch(tx, RowKey::risk_entry(target, control_id))?;
     store_risk_entry(tx, target, control_id, &entry)?;
     Ok(())
@@ -531,6 +571,9 @@ fn overwrites(existing: &Answer, input: &AnswerInput) -> bool {
             existing.likelihood_default,
         )
         || rating(input.impact, existing.impact, existing.impact_default)
+        || input.dimension_impacts.is_some_and(|d| {
+            d != existing.dimension_impacts && !existing.impact_default && existing.impact.is_some()
+        })
 }
 
 fn delete_answer(conn: &Connection, target: &Target, control_id: &str) -> rusqlite::Result<()> {

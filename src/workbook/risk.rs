@@ -144,6 +144,9 @@ pub struct RiskEntryInput {
     pub accepted_on: Option<Option<NaiveDate>>,
     /// `Some(None)` clears.
     pub review_date: Option<Option<NaiveDate>>,
+    /// The date the finding was first identified (default due dates count from it; set when the
+    /// answer became a finding). `Some(None)` clears (the answer's assessed-on date stands in).
+    pub identified_on: Option<Option<NaiveDate>>,
 }
 
 impl RiskEntryInput {
@@ -164,6 +167,7 @@ impl RiskEntryInput {
                 .map(|_| "acceptance")
                 .or(self.accepted_on.map(|_| "acceptance")),
             self.review_date.map(|_| "review date"),
+            self.identified_on.map(|_| "identified date"),
         ]
         .into_iter()
         .flatten()
@@ -315,6 +319,7 @@ fn apply(
     }
     check_year("acceptance date", input.accepted_on.flatten())?;
     check_year("review date", input.review_date.flatten())?;
+    check_year("identified date", input.identified_on.flatten())?;
     let line = |name: &str, v: &Option<String>| -> Result<Option<String>, WorkbookError> {
         v.as_deref()
             .map(|t| {
@@ -375,6 +380,9 @@ fn apply(
     }
     if let Some(d) = input.review_date {
         entry.review_date = d;
+    }
+    if let Some(d) = input.identified_on {
+        entry.identified_on = d;
     }
     if entry.treatment == Some(Treatment::Accept) {
         if entry.accepted_by.is_empty() {
@@ -455,6 +463,42 @@ impl Workbook {
                 step = format!("{step} {}", parts.join(", "));
             }
             Ok::<_, TxError>((entry, step))
+        })
+    }
+
+    /// Changes many register entries in ONE transaction and ONE undo step labelled `label`,
+    /// each as [`Workbook::set_risk_entry`] would. All or nothing. Returns the stored entries in
+    /// order.
+    ///
+    /// Errors: `Invalid` (as `set_risk_entry`, prefixed with the control), `Sqlite`.
+    pub fn set_risk_entries(
+        &mut self,
+        items: &[(Target, String, RiskEntryInput)],
+        label: &str,
+    ) -> Result<Vec<RiskEntry>, WorkbookError> {
+        let today = chrono::Local::now().date_naive();
+        let catalog = self.catalog();
+        self.recorded(|tx, rec| {
+            let mut out = Vec::with_capacity(items.len());
+            for (target, control_id, input) in items {
+                if catalog.control(control_id).is_none() {
+                    return Err(TxError::Invalid(format!(
+                        "no control {control_id} in the catalog"
+                    )));
+                }
+                let mut entry = risk_entry_in(tx, target, control_id)?.unwrap_or_default();
+                apply(&mut entry, input, today).map_err(|e| match e {
+                    WorkbookError::Invalid(m) => TxError::Invalid(format!("{control_id}: {m}")),
+                    other => TxError::Invalid(other.to_string()),
+                })?;
+                rec.touch(tx, RowKey::risk_entry(target, control_id))?;
+                store_risk_entry(tx, target, control_id, &entry)?;
+                if let Some(stored) = risk_entry_in(tx, target, control_id)? {
+                    entry.id = stored.id;
+                }
+                out.push(entry);
+            }
+            Ok((out, label.to_string()))
         })
     }
 
