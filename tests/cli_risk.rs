@@ -780,3 +780,68 @@ fn risk_help_has_examples() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn demo_creates_a_new_workbook_with_devices_and_open_risks() -> TestResult {
+    let env = Env::new()?;
+    let dir = env.dir.path();
+    let demo = dir.join("medsec-demo.medsec");
+    // Without --no-open and without a terminal, nothing is created.
+    let out = env.cmd().current_dir(dir).arg("demo").output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)?.contains("--no-open"));
+    assert!(!demo.exists());
+    let out = env
+        .cmd()
+        .current_dir(dir)
+        .args(["demo", "--no-open", "--answered", "1.5"])
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!demo.exists());
+
+    let out = env
+        .cmd()
+        .current_dir(dir)
+        .args(["demo", "--no-open"])
+        .output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("medsec-demo.medsec") && stdout.contains("24 devices"),
+        "{stdout}"
+    );
+    assert!(demo.exists());
+    let demo_env = |args: &[&str]| -> Result<Value, Box<dyn std::error::Error>> {
+        let out = env.cmd().arg("-w").arg(&demo).args(args).output()?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let status = demo_env(&["status", "--json"])?;
+    assert_eq!(status["devices"], 24);
+    let open = status["risks"]["open"].as_u64().ok_or("no open count")?;
+    assert!(open > 0, "{status}");
+    let risks = demo_env(&["risk", "list", "--json", "--open"])?;
+    assert_eq!(risks.as_array().map(Vec::len), Some(open as usize));
+    // The summary line's open count is the register's.
+    assert!(stdout.contains(&format!("({open} open)")), "{stdout}");
+
+    // Never over an existing file: the workbook is left as it was.
+    let before = std::fs::read(&demo)?;
+    let out = env
+        .cmd()
+        .current_dir(dir)
+        .args(["demo", "--no-open"])
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)?.contains("already exists"));
+    assert_eq!(before, std::fs::read(&demo)?);
+    Ok(())
+}

@@ -67,6 +67,11 @@ pub enum Command {
     /// The risk register: list, show and treat findings; the risk level grid.
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// Create a new workbook of realistic sample devices, answers and risks, and open it.
+    #[command(
+        after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented and the same every time for the same options. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
+    )]
+    Demo(DemoArgs),
     /// Bring devices in from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -289,6 +294,28 @@ pub struct RiskSetArgs {
     /// When an accepted risk must be reviewed again (YYYY-MM-DD); past it, it shows as expired.
     #[arg(long, value_name = "DATE")]
     pub review: Option<String>,
+    /// When the finding was first identified (YYYY-MM-DD; default due dates count from it; ""
+    /// falls back to the date the answer was given).
+    #[arg(long, value_name = "DATE")]
+    pub identified: Option<String>,
+}
+
+/// `medsec demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to create the demo workbook; it must not exist (default: -w, else
+    /// medsec-demo.medsec in the current directory).
+    #[arg(value_hint = ValueHint::FilePath)]
+    pub path: Option<PathBuf>,
+    /// How many devices (default 24: one mid-size hospital; more repeat its models).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub devices: Option<u32>,
+    /// The share of controls answered, 0 to 1 (default 0.8).
+    #[arg(long, value_name = "FRACTION")]
+    pub answered: Option<f64>,
+    /// Only create it and print the summary; do not open the TUI.
+    #[arg(long)]
+    pub no_open: bool,
 }
 
 /// Options shared by importers.

@@ -3,6 +3,7 @@
 
 mod args;
 mod completions;
+mod demo;
 mod device;
 mod error;
 mod export;
@@ -199,6 +200,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                 grid::run(&mut wb, &set, reset)
             }
         },
+        Command::Demo(a) => match demo::create(&a, &cli.workbook, &cli.passphrase_file)? {
+            Some(wb) => run_tui(wb),
+            None => Ok(()),
+        },
         Command::Import(ImportCommand::Nmap { file, options }) => {
             let access = if options.dry_run {
                 Access::Read
@@ -321,6 +326,11 @@ fn open_tui(
     } else {
         open_path(&path, is_default, passphrase_file, Access::Write)?
     };
+    run_tui(wb)
+}
+
+/// Runs the TUI on an open workbook; a signal or a closed terminal is exit 130.
+fn run_tui(wb: Workbook) -> Result<(), CliError> {
     crate::tui::run(wb).map_err(|e| match e {
         crate::tui::TuiError::Interrupted | crate::tui::TuiError::HungUp => CliError {
             code: exit::INTERRUPTED,

@@ -168,8 +168,17 @@ impl Widths {
         let room = LINE.saturating_sub(fixed).max(12);
         let owner_wanted = widest(&|f| width(&f.entry.owner), 5);
         let target_wanted = widest(&|f| width(&f.label()), 6);
-        // The target first (it says what the risk is about), keeping at least 5 for the owner.
-        let target = target_wanted.min(room.saturating_sub(owner_wanted.min(room / 3).max(5)));
+        // Device IDs whole (most rows are devices), then target and owner share what is left;
+        // the owner keeps at least 5.
+        let device_wanted = findings
+            .iter()
+            .filter(|f| matches!(f.target, Target::Device(_)))
+            .map(|f| width(&f.label()))
+            .max()
+            .unwrap_or(6);
+        let target = target_wanted
+            .min(room.saturating_sub(5))
+            .min((room / 2).max(device_wanted));
         let owner = room.saturating_sub(target).min(owner_wanted);
         Widths {
             id,
@@ -774,10 +783,15 @@ fn input_of(a: &RiskSetArgs) -> Result<RiskEntryInput, CliError> {
             .as_deref()
             .map(|t| parse_day("review", t))
             .transpose()?,
+        identified_on: a
+            .identified
+            .as_deref()
+            .map(|t| parse_day("identified", t))
+            .transpose()?,
     };
     if input == RiskEntryInput::default() {
         return Err(CliError::usage(
-            "nothing to change: give one or more of --treatment, --actions, --owner, --due, --status, --residual-likelihood, --residual-impact, --accepted-by, --accepted-on, --note, --review",
+            "nothing to change: give one or more of --treatment, --actions, --owner, --due, --status, --residual-likelihood, --residual-impact, --accepted-by, --accepted-on, --note, --review, --identified",
         ));
     }
     Ok(input)
