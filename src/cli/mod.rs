@@ -7,7 +7,6 @@ mod demo;
 mod device;
 mod error;
 mod export;
-mod grid;
 mod import;
 mod json;
 mod manpage;
@@ -197,7 +196,7 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                     Access::Write
                 };
                 let mut wb = open(&cli, access)?;
-                grid::run(&mut wb, &set, reset)
+                risk::grid(&mut wb, &set, reset)
             }
         },
         Command::Demo(a) => match demo::create(&a, &cli.workbook, &cli.passphrase_file)? {

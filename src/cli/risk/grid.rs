@@ -1,8 +1,8 @@
 //! `medsec risk grid`: shows and edits the workbook's 5 × 5 level grid (TEMPLATE.md "Risk
 //! Matrix": stored per workbook, editable; the default is NIST SP 800-30 Rev. 1 Table I-2).
 
-use super::error::CliError;
-use super::output::say;
+use crate::cli::error::CliError;
+use crate::cli::output::say;
 use crate::device::fields::printable;
 use crate::risk::register::Register;
 use crate::risk::{GRID, RiskGrid, RiskLevel, scale_label};
@@ -72,7 +72,7 @@ fn table(grid: &RiskGrid) -> Vec<String> {
 
 /// `medsec risk grid [--set L,I=LEVEL ...] [--reset]`: prints the grid; with changes, saves
 /// them first and says how many findings change level.
-pub(super) fn run(wb: &mut Workbook, sets: &[String], reset: bool) -> Result<(), CliError> {
+pub(in crate::cli) fn run(wb: &mut Workbook, sets: &[String], reset: bool) -> Result<(), CliError> {
     let cells = sets
         .iter()
         .map(|s| parse_cell(s))
