@@ -61,7 +61,7 @@ pub enum Command {
     Device(DeviceCommand),
     /// Answer a control for a device, a model (MODEL:maker/model) or a site (SITE, SITE:name).
     #[command(
-        after_help = "Examples:\n  medsec answer DEV-0001 ENC-01 no --note \"no disk encryption\" --likelihood 4 --impact 5\n  medsec answer SITE IR-01 yes --evidence-ref \"IR plan v3\"\n  medsec answer DEV-0001 ENC-01 clear"
+        after_help = "Examples:\n  medsec answer DEV-0001 ENC-01 no --note \"no disk encryption\" --likelihood 4 --impact 5\n  medsec answer SITE IR-01 yes --evidence-ref \"IR plan v3\"\n  medsec answer DEV-0001 NET-01 no --impact-safety 5 --impact-phi 2\n  medsec answer DEV-0001 ENC-01 clear"
     )]
     Answer(AnswerArgs),
     /// The risk register: list, show and treat findings; the risk level grid.
@@ -69,7 +69,7 @@ pub enum Command {
     Risk(RiskCommand),
     /// Create a new workbook of realistic sample devices, answers and risks, and open it.
     #[command(
-        after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented and the same every time for the same options. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
+        after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented, and the same for the same options on the same day. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
     )]
     Demo(DemoArgs),
     /// Bring devices in from files.
