@@ -1,7 +1,12 @@
 //! `Summary`: the header block, the device counts, per-step results (COUNTIFS over each control
-//! sheet's Response column with Suggested blank, with cached results), open risks by level, a
-//! heat map of open risks by likelihood × impact, the top ten open risks and a stacked bar chart
-//! of responses per step (TEMPLATE.md "Summary").
+//! sheet's Response column with Suggested blank, with cached results), open risks by inherent
+//! and residual level with the overdue, expired and uncontrolled patient-safety counts, a heat
+//! map of open risks by likelihood × impact, the top ten open risks and a stacked bar chart of
+//! responses per step (TEMPLATE.md "Summary").
+//!
+//! The risk figures are the TUI dashboard's (`risk::register::dashboard` on the same findings,
+//! with the as-of date as "today"); the formulas count the `Risk Register` rows and carry those
+//! figures as cached results, so a reader that does not recalculate shows the app's numbers.
 
 use rust_xlsxwriter::{Chart, ChartSolidFill, ChartType, Color, column_number_to_name};
 
@@ -10,7 +15,6 @@ use crate::assessment::Response;
 use crate::assessment::StepProgress;
 use crate::export::ExportError;
 use crate::export::layout::{REGISTER_SHEET, ctl, reg, step_label};
-use crate::export::sheets::register::risk_id;
 use crate::export::xlsx::{Cached, Cell, Look, SheetRecord, SheetWriter, Value, sheet_prefix};
 use crate::risk::RiskLevel;
 
@@ -50,6 +54,8 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
         ws.set_column_width(col, 12.0)
             .map_err(|e| ExportError::xlsx(SHEET, e))?;
     }
+    ws.set_column_width(11, 60.0)
+        .map_err(|e| ExportError::xlsx(SHEET, e))?;
     ws.set_freeze_panes(1, 0)
         .map_err(|e| ExportError::xlsx(SHEET, e))?;
 
@@ -267,119 +273,202 @@ fn step_table(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<
     Ok(row)
 }
 
-fn risk_levels(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
-    header_row(w, first, &["Open risks by level", "Inherent", "Residual"])?;
+/// `COUNTIFS` of the register's open rows (Status Open or In Progress) that also meet
+/// `criteria` (`range,criterion` pairs, already joined).
+fn open_countifs(criteria: &str) -> String {
     let p = sheet_prefix(REGISTER_SHEET);
     let status = column_number_to_name(reg::STATUS);
-    let open = |col: &str, level: &str| {
-        format!(
-            r#"=COUNTIFS({p}{col}:{col},"{level}",{p}{status}:{status},"Open")+COUNTIFS({p}{col}:{col},"{level}",{p}{status}:{status},"In Progress")"#
+    let open = |s: &str| format!(r#"COUNTIFS({criteria},{p}{status}:{status},"{s}")"#);
+    format!("={}+{}", open("Open"), open("In Progress"))
+}
+
+/// A register column as a whole-column range, e.g. `'Risk Register'!L:L`.
+fn register_column(col: u16) -> String {
+    let c = column_number_to_name(col);
+    format!("{}{c}:{c}", sheet_prefix(REGISTER_SHEET))
+}
+
+/// Open risks by inherent and residual level, the open total, then overdue, expired,
+/// uncontrolled patient-safety and closed risks. The inherent figures, the open total and
+/// overdue are the dashboard's (the TUI's); all but the uncontrolled patient-safety count are
+/// formulas over `Risk Register`.
+fn risk_levels(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
+    header_row(w, first, &["Open risks by level", "Inherent", "Residual"])?;
+    let d = &ctx.dashboard;
+    let reg_counts = &ctx.register;
+    let by_level = |col: u16, level: RiskLevel, n: usize| {
+        Value::Formula(
+            open_countifs(&format!(r#"{},"{}""#, register_column(col), level.label())),
+            Cached::Number(n as f64),
         )
     };
-    let inherent = column_number_to_name(reg::LEVEL);
-    let residual = column_number_to_name(reg::RESIDUAL_LEVEL);
     let mut row = first;
     for (i, level) in RiskLevel::ALL.iter().enumerate() {
         row += 1;
-        let n = ctx.risks.by_level[i] as f64;
         w.write_row(
             row,
             &[
                 Cell::with(0, Value::text(level.label()), Look::Level(*level)),
-                Cell::new(
-                    1,
-                    Value::Formula(open(&inherent, level.label()), Cached::Number(n)),
-                ),
-                // Residual ratings come with the stored register.
+                Cell::new(1, by_level(reg::LEVEL, *level, d.by_level[i])),
                 Cell::new(
                     2,
-                    Value::Formula(open(&residual, level.label()), Cached::Number(0.0)),
+                    by_level(reg::RESIDUAL_LEVEL, *level, reg_counts.residual_by_level[i]),
                 ),
             ],
         )?;
     }
-    let count_if = |col: u16, what: &str, n: usize| {
-        let c = column_number_to_name(col);
+    // 1-based sheet rows of the level rows and of the total row below "Not rated".
+    let (a, b, total) = (first + 2, row + 1, row + 3);
+    let not_rated = |col: &str, n: usize| {
         Value::Formula(
-            format!(r#"=COUNTIF({p}{c}:{c},"{what}")"#),
+            format!("={col}{total}-SUM({col}{a}:{col}{b})"),
             Cached::Number(n as f64),
         )
     };
-    let open_total = Value::Formula(
-        format!(
-            r#"=COUNTIF({p}{status}:{status},"Open")+COUNTIF({p}{status}:{status},"In Progress")"#
+    row += 1;
+    w.write_row(
+        row,
+        &[
+            Cell::with(0, Value::text("Not rated"), Look::Bold),
+            Cell::new(1, not_rated("B", d.unrated)),
+            Cell::new(2, not_rated("C", reg_counts.residual_unrated)),
+        ],
+    )?;
+    let p = sheet_prefix(REGISTER_SHEET);
+    let status = column_number_to_name(reg::STATUS);
+    let open_total = || {
+        Value::Formula(
+            format!(
+                r#"=COUNTIF({p}{status}:{status},"Open")+COUNTIF({p}{status}:{status},"In Progress")"#
+            ),
+            Cached::Number(d.open as f64),
+        )
+    };
+    row += 1;
+    w.write_row(
+        row,
+        &[
+            Cell::with(0, Value::text("Open risks"), Look::Bold),
+            Cell::new(1, open_total()),
+            Cell::new(2, open_total()),
+        ],
+    )?;
+    let count_if = |col: u16, what: &str, n: usize| {
+        Value::Formula(
+            format!(r#"=COUNTIF({},"{what}")"#, register_column(col)),
+            Cached::Number(n as f64),
+        )
+    };
+    let as_of = ctx.opts.as_of.format("%Y-%m-%d");
+    let rows = [
+        (
+            format!("Overdue (open, due before {as_of})"),
+            count_if(reg::OVERDUE, "Yes", d.overdue),
         ),
-        Cached::Number(ctx.findings.iter().filter(|f| f.is_open()).count() as f64),
-    );
-    let overdue = ctx
-        .findings
-        .iter()
-        .filter(|f| f.is_overdue(ctx.data.as_of))
-        .count();
-    for (label, value) in [
-        ("Open risks", open_total),
-        ("Overdue", count_if(reg::OVERDUE, "Yes", overdue)),
-        ("Expired acceptances", count_if(reg::EXPIRED, "Yes", 0)),
-    ] {
+        (
+            format!("Expired acceptances (review date before {as_of})"),
+            count_if(reg::EXPIRED, "Yes", reg_counts.expired),
+        ),
+        // Not a formula: the patient-safety impact of a finding rated with one impact number
+        // is its devices' default, which the register sheet does not show.
+        (
+            "Uncontrolled patient-safety risks (patient-safety impact 4 or more, not closed, \
+             residual above Low)"
+                .to_string(),
+            Value::Number(reg_counts.uncontrolled_safety as f64),
+        ),
+        (
+            "Closed risks".to_string(),
+            count_if(reg::STATUS, "Closed", d.closed),
+        ),
+    ];
+    row += 1;
+    for (label, value) in rows {
         row += 1;
-        w.write_row(row, &pair(label, value))?;
+        w.write_row(
+            row,
+            &[
+                Cell::with(0, Value::string(label), Look::Bold),
+                Cell::new(1, value),
+            ],
+        )?;
     }
     Ok(row)
 }
 
+/// The heat map: open risks by likelihood (rows 5 → 1) and impact (columns 1 → 5), each cell a
+/// `COUNTIFS` over the register with the dashboard's count cached, coloured by the workbook's
+/// grid.
 fn heat_map(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
+    let (l_col, i_col) = (
+        register_column(reg::LIKELIHOOD),
+        register_column(reg::IMPACT),
+    );
     super::matrix::write_grid(
         w,
         first,
         "Open risks: likelihood ↓ / impact →",
-        |r, c, _| Value::Number(ctx.risks.heat[r][c] as f64),
+        &ctx.data.grid,
+        |r, c, _| {
+            let (l, i) = (5 - r, c + 1);
+            Value::Formula(
+                open_countifs(&format!("{l_col},{l},{i_col},{i}")),
+                Cached::Number(ctx.dashboard.heat[r][c] as f64),
+            )
+        },
     )?;
     Ok(first + 5)
 }
 
+/// Headers of the top ten.
+const TOP_HEADERS: [&str; 12] = [
+    "Top ten open risks",
+    "Device ID",
+    "Control ID",
+    "Likelihood",
+    "Impact",
+    "Score",
+    "Level",
+    "Residual Level",
+    "Owner",
+    "Due Date",
+    "Status",
+    "Risk Description",
+];
+
+/// The dashboard's top ten open risks (PRODUCT.md order) as values, with the Risk IDs of the
+/// register.
 fn top_ten(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
-    header_row(
-        w,
-        first,
-        &[
-            "Top ten open risks",
-            "Device ID",
-            "Control ID",
-            "Likelihood",
-            "Impact",
-            "Score",
-            "Level",
-            "Title",
-        ],
-    )?;
+    header_row(w, first, &TOP_HEADERS)?;
     let mut row = first;
-    // Open risks come first in the register, so their risk IDs are the first ones.
-    let open: Vec<_> = ctx
-        .findings
-        .iter()
-        .filter(|f| f.is_open())
-        .take(10)
-        .collect();
-    for (n, f) in open.iter().enumerate() {
-        row += 1;
-        let level = f.level().map_or((Value::Empty, Look::Auto), |l| {
+    let level = |l: Option<RiskLevel>| {
+        l.map_or((Value::Empty, Look::Auto), |l| {
             (Value::text(l.label()), Look::Level(l))
-        });
+        })
+    };
+    for f in &ctx.dashboard.top {
+        row += 1;
+        let (inherent, inherent_look) = level(f.level());
+        let (residual, residual_look) = level(f.residual_level());
         w.write_row(
             row,
             &[
-                Cell::new(0, Value::string(risk_id(n + 1))),
-                Cell::new(1, Value::string(f.row.target_id())),
-                Cell::new(2, Value::text(&f.row.control.id)),
+                Cell::new(0, f.entry.risk_id().map_or(Value::Empty, Value::string)),
+                Cell::new(1, Value::string(ctx.target_id(f))),
+                Cell::new(2, Value::text(&f.control.id)),
                 Cell::new(3, Value::opt_number(f.likelihood)),
                 Cell::new(4, Value::opt_number(f.impact)),
                 Cell::new(5, Value::opt_number(f.score())),
-                Cell::with(6, level.0, level.1),
-                Cell::new(7, Value::text(&f.row.control.title)),
+                Cell::with(6, inherent, inherent_look),
+                Cell::with(7, residual, residual_look),
+                Cell::new(8, Value::text(&f.entry.owner)),
+                Cell::new(9, Value::opt_date(f.due_date())),
+                Cell::new(10, Value::text(f.entry.status.label())),
+                Cell::new(11, Value::string(f.description())),
             ],
         )?;
     }
-    if open.is_empty() {
+    if ctx.dashboard.top.is_empty() {
         row += 1;
         w.write_row(row, &[Cell::new(0, Value::text("No open risks"))])?;
     }
