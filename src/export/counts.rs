@@ -177,4 +177,77 @@ mod tests {
         let dc = DeviceCounts::of(&data);
         assert_eq!((dc.total, dc.in_scope, dc.assessed), (2, 2, 0));
     }
+
+    #[test]
+    fn register_counts_residual_expired_and_uncontrolled() {
+        use crate::assessment::{Answer, AnswerSet, Target};
+        use crate::catalog::catalog;
+        use crate::device::Device;
+        use crate::risk::register::{EntryIndex, findings};
+        use crate::risk::{RiskGrid, RiskStatus, Treatment};
+        use crate::workbook::RiskEntry;
+
+        let day = |t: &str| t.parse::<NaiveDate>().unwrap_or_default();
+        let mut device = Device {
+            id: 1,
+            number: 1,
+            ..Device::default()
+        };
+        device
+            .values
+            .insert("criticality".into(), "Life-sustaining".into());
+        let mut set = AnswerSet::default();
+        let target = Target::Device(1);
+        // ACC controls affect patient safety: a life-sustaining device makes them safety 5.
+        for control in ["ACC-01", "ACC-02", "ACC-03", "ACC-04"] {
+            set.insert(
+                &target,
+                Answer {
+                    control_id: control.into(),
+                    response: Some(Response::No),
+                    likelihood: Some(4),
+                    impact: Some(5),
+                    ..Answer::default()
+                },
+            );
+        }
+        let entry = |residual: Option<(u8, u8)>, status, review: Option<&str>| RiskEntry {
+            residual_likelihood: residual.map(|r| r.0),
+            residual_impact: residual.map(|r| r.1),
+            status,
+            treatment: review.map(|_| Treatment::Accept),
+            review_date: review.map(day),
+            ..RiskEntry::default()
+        };
+        let entries = EntryIndex::new(vec![
+            // Residual Low: controlled.
+            (
+                target.clone(),
+                "ACC-01".into(),
+                entry(Some((2, 3)), RiskStatus::Open, None),
+            ),
+            // Residual High, accepted, review passed: uncontrolled and expired.
+            (
+                target.clone(),
+                "ACC-02".into(),
+                entry(Some((4, 4)), RiskStatus::InProgress, Some("2026-01-01")),
+            ),
+            // Closed, accepted, review passed: expired but controlled and not open.
+            (
+                target.clone(),
+                "ACC-03".into(),
+                entry(Some((5, 5)), RiskStatus::Closed, Some("2026-01-01")),
+            ),
+            // ACC-04: no entry, no residual: open, uncontrolled.
+        ]);
+        let list = findings(catalog(), &[device], &set, &entries, &RiskGrid::default());
+        assert_eq!(list.len(), 4);
+        let c = RegisterCounts::of(&list, day("2026-06-30"));
+        assert_eq!(c.residual_by_level, [0, 1, 0, 1, 0]);
+        assert_eq!(c.residual_unrated, 1);
+        assert_eq!(c.expired, 2);
+        assert_eq!(c.uncontrolled_safety, 2);
+        // Before the review dates nothing has expired.
+        assert_eq!(RegisterCounts::of(&list, day("2025-12-31")).expired, 0);
+    }
 }

@@ -236,3 +236,41 @@ pub(super) fn write_grid<'a>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_changes_name_each_edited_cell_against_table_i2() {
+        let mut grid = RiskGrid::default();
+        assert!(grid_changes(&grid).is_empty());
+        grid.set(3, 4, RiskLevel::High);
+        grid.set(1, 5, RiskLevel::Moderate);
+        assert_eq!(
+            grid_changes(&grid),
+            [
+                "L3 × I4: High (Table I-2: Moderate)",
+                "L1 × I5: Moderate (Table I-2: Low)"
+            ]
+        );
+        // Setting a cell back to its Table I-2 level is no change.
+        grid.set(3, 4, RiskLevel::Moderate);
+        assert_eq!(grid_changes(&grid).len(), 1);
+    }
+
+    #[test]
+    fn due_table_follows_the_levels() {
+        let rows: Vec<(Option<u32>, &str)> = RiskLevel::ALL
+            .iter()
+            .map(|l| (l.default_due_days(), due_basis(*l)))
+            .collect();
+        assert_eq!(
+            rows[0],
+            (Some(14), "HICP 2018 Tech Vol 2 Table 8 (critical, exposed)")
+        );
+        assert!(rows[1].1.contains("FDA 2016"));
+        assert_eq!(rows[4], (None, "owner's discretion"));
+        assert_eq!(grid_range(), "='Risk Matrix'!$B$16:$F$20");
+    }
+}

@@ -134,3 +134,84 @@ fn cells<'a>(f: &'a Finding<'static>, row: u32, ctx: &Context<'_>) -> Vec<Cell<'
         .map(|(col, value)| Cell::new(col, value))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{Answer, AnswerSet, Response, Target};
+    use crate::catalog::catalog;
+    use crate::device::Device;
+    use crate::risk::RiskGrid;
+    use crate::risk::register::{EntryIndex, findings};
+
+    fn finding(answer: Answer) -> Option<Finding<'static>> {
+        let device = Device {
+            id: 1,
+            number: 1,
+            ..Device::default()
+        };
+        let mut set = AnswerSet::default();
+        set.insert(&Target::Device(1), answer);
+        findings(
+            catalog(),
+            &[device],
+            &set,
+            &EntryIndex::default(),
+            &RiskGrid::default(),
+        )
+        .into_iter()
+        .next()
+    }
+
+    fn no(control: &str, likelihood: u8, impact: u8) -> Answer {
+        Answer {
+            control_id: control.into(),
+            response: Some(Response::No),
+            likelihood: Some(likelihood),
+            impact: Some(impact),
+            ..Answer::default()
+        }
+    }
+
+    #[test]
+    fn impact_is_the_max_formula_only_when_the_dimensions_give_it() {
+        // Rated per dimension: =MAX with the highest cached.
+        let rated = finding(Answer {
+            dimension_impacts: [Some(2), Some(4), Some(3)],
+            ..no("ACC-01", 3, 4)
+        });
+        let v = rated.as_ref().map(|f| impact(f, 1));
+        assert_eq!(
+            v,
+            Some(Value::Formula(
+                r#"=IF(COUNT(F2:H2)=0,"",MAX(F2:H2))"#.into(),
+                Cached::Number(4.0)
+            ))
+        );
+        // Rated as one number: the dimensions stay blank and Impact is a value.
+        let single = finding(no("ACC-01", 3, 2));
+        assert_eq!(
+            single.as_ref().map(|f| (f.dimension_impacts, impact(f, 1))),
+            Some(([None; 3], Value::Number(2.0)))
+        );
+        // A default impact stored when the device's fields said 5; they now give 3 on each
+        // dimension ENC affects (PHI): the stored impact stays, as a value, not a MAX of 3.
+        let stale = finding(Answer {
+            impact_default: true,
+            ..no("ENC-01", 3, 5)
+        });
+        assert_eq!(
+            stale.as_ref().map(|f| (f.dimension_impacts, impact(f, 1))),
+            Some(([None, Some(3), None], Value::Number(5.0)))
+        );
+        // The default still in force: the MAX formula.
+        let fresh = finding(Answer {
+            impact_default: true,
+            ..no("ENC-01", 3, 3)
+        });
+        assert!(matches!(
+            fresh.as_ref().map(|f| impact(f, 1)),
+            Some(Value::Formula(_, Cached::Number(n))) if n == 3.0
+        ));
+    }
+}
