@@ -420,22 +420,28 @@ fn exports_devices_answers_and_scope_rows() -> TestResult {
         r#"COUNTIFS('3 Encryption'!H:H,"Yes",'3 Encryption'!I:I,"")"#
     );
 
-    // Risk Register: PRODUCT.md order, model and site findings once.
+    // Risk Register: PRODUCT.md order, model and site findings once, each with the stable Risk
+    // ID of its register entry (created when the answer became a finding).
     let reg = xl.worksheet_range("Risk Register")?;
     let ids: Vec<(String, String, String)> = (1..reg.height())
         .map(|r| (text(&reg, r, 0), text(&reg, r, 1), text(&reg, r, 3)))
         .collect();
-    let want = [
-        ("R-0001", "DEV-0001", "ENC-01"),
-        ("R-0002", "SITE", "IR-03"),
-        ("R-0003", "DEV-0003", "ENC-02"),
-        ("R-0004", "MODEL:Baxter/Sigma Spectrum", "ENC-02"),
-        ("R-0005", "DEV-0001", "ENC-03"),
+    let site = Target::Site(String::new());
+    let rows: [(&Target, &str, &str); 5] = [
+        (&Target::Device(d1.id), "DEV-0001", "ENC-01"),
+        (&site, "SITE", "IR-03"),
+        (&Target::Device(d3.id), "DEV-0003", "ENC-02"),
+        (&model, "MODEL:Baxter/Sigma Spectrum", "ENC-02"),
+        (&Target::Device(d1.id), "DEV-0001", "ENC-03"),
     ];
-    let want: Vec<(String, String, String)> = want
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-        .collect();
+    let mut want = Vec::new();
+    for (target, shown, control) in rows {
+        let id = wb
+            .risk_entry(target, control)?
+            .and_then(|e| e.risk_id())
+            .ok_or(format!("no entry for {shown} {control}"))?;
+        want.push((id, shown.to_string(), control.to_string()));
+    }
     assert_eq!(ids, want);
     assert_eq!(number(&reg, 1, 10), Some(20.0));
     assert_eq!(text(&reg, 1, 11), "Very High");
@@ -702,7 +708,7 @@ fn register_entries_reach_the_export() -> TestResult {
     assert_eq!(text(&reg, 1, 26), "Yes", "overdue");
     assert_eq!(text(&reg, 2, 3), "INV-02");
     assert_eq!(text(&reg, 2, 16), "Closed");
-    assert_eq!(text(&reg, 2, 26), "No");
+    assert_eq!(text(&reg, 2, 26), "", "closed is never overdue");
     // The control sheet shows them read-only (W, X, Y).
     let inv = xl.worksheet_range("1 Inventory Checks")?;
     let row = find_row(&inv, &[3], &["INV-01"]).ok_or("INV-01 row")?;
@@ -718,12 +724,616 @@ fn register_entries_reach_the_export() -> TestResult {
             .and_then(|r| number(&sum, r, 1))
     };
     assert_eq!(at("Open risks"), Some(1.0));
-    assert_eq!(at("Overdue"), Some(1.0));
+    assert_eq!(at("Overdue (open, due before 2026-06-30)"), Some(1.0));
     assert_eq!(
         at("High"),
         Some(1.0),
         "INV-01 (L4 × I4) is High; INV-02 is closed"
     );
     assert_eq!(at("Very High"), Some(0.0));
+    Ok(())
+}
+
+/// Excel serial of a date.
+fn serial_of(date: NaiveDate) -> Result<f64, Box<dyn std::error::Error>> {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or("base")?;
+    Ok((date - base).num_days() as f64)
+}
+
+fn day(text: &str) -> Result<NaiveDate, Box<dyn std::error::Error>> {
+    Ok(text.parse::<NaiveDate>()?)
+}
+
+/// `Yes` or blank, as the register's Expired and Overdue columns say it.
+fn yes(flag: bool) -> String {
+    if flag { "Yes".into() } else { String::new() }
+}
+
+/// The row (0-based) whose column A is `label`.
+fn row_labelled(range: &Range<Data>, label: &str) -> Result<usize, String> {
+    (0..range.height())
+        .find(|r| text(range, *r, 0) == label)
+        .ok_or(format!("no row {label:?}"))
+}
+
+/// The row (0-based) whose column A starts with `prefix`.
+fn row_starting(range: &Range<Data>, prefix: &str) -> Result<usize, String> {
+    (0..range.height())
+        .find(|r| text(range, *r, 0).starts_with(prefix))
+        .ok_or(format!("no row starting {prefix:?}"))
+}
+
+/// A workbook with every kind of register entry: devices of four criticalities, a model finding
+/// that one unit overrides, a site finding, entries In Progress / Closed / accepted with a past
+/// and a future review date, per-dimension, single-number and default impacts, residual ratings,
+/// hand-set due dates either side of the as-of date, and one grid cell edited (L3 × I4 High).
+fn risk_workbook(dir: &Path) -> Result<Workbook, Box<dyn std::error::Error>> {
+    use medsec::risk::{RiskGrid, RiskLevel, RiskStatus, Treatment};
+    use medsec::workbook::{Due, RiskEntryInput};
+    let meta = AssessmentMeta {
+        organisation: "St. Example Hospital".into(),
+        assessor: "A. Assessor".into(),
+        ..AssessmentMeta::default()
+    };
+    let mut wb = Workbook::create(
+        &dir.join("risk.medsec"),
+        &Passphrase::new("correct horse battery staple".into()),
+        meta,
+    )?;
+    let vent = |name: &str, site: &str| {
+        device(
+            &[
+                ("name", name),
+                ("manufacturer", "Hamilton"),
+                ("model", "C6"),
+                ("site", site),
+                ("criticality", "Life-sustaining"),
+                ("clinical_impact", "5"),
+            ],
+            &[],
+        )
+    };
+    let mut v1 = vent("Ventilator A", "Main");
+    v1.values.push(("phi_stored", "Yes".into()));
+    v1.values.push(("os_end_of_support", "2020-01-14".into()));
+    v1.values.push(("mds2_available", "Yes".into()));
+    let d1 = wb.add_device(&v1, FieldSource::Typed)?;
+    let d2 = wb.add_device(&vent("Ventilator B", "main"), FieldSource::Typed)?;
+    let d3 = wb.add_device(
+        &device(
+            &[
+                ("name", "Bedside monitor"),
+                ("site", "North"),
+                ("criticality", "Monitoring"),
+                ("phi_displayed", "Yes"),
+                ("sbom_available", "Yes"),
+            ],
+            &[],
+        ),
+        FieldSource::Typed,
+    )?;
+    let d4 = wb.add_device(
+        &device(
+            &[("name", "Workstation"), ("criticality", "Non-clinical")],
+            &[],
+        ),
+        FieldSource::Typed,
+    )?;
+    let mut grid = RiskGrid::default();
+    grid.set(3, 4, RiskLevel::High);
+    wb.set_risk_grid(grid)?;
+
+    let cat = catalog();
+    let (t1, t2, t3, t4) = (
+        Target::Device(d1.id),
+        Target::Device(d2.id),
+        Target::Device(d3.id),
+        Target::Device(d4.id),
+    );
+    let model = Target::Model {
+        manufacturer: "Hamilton".into(),
+        model: "C6".into(),
+    };
+    let main = Target::Site("Main".into());
+    let answers: [(&Target, &str, AnswerInput); 11] = [
+        (
+            &t1,
+            "ENC-01",
+            answer(Response::No, "no disk encryption", Some(4), Some(5)),
+        ),
+        // Default likelihood and impact: the dimensions show the device's defaults.
+        (
+            &t1,
+            "ACC-04",
+            answer(Response::No, "no MFA for service", None, None),
+        ),
+        (
+            &t1,
+            "PATCH-01",
+            answer(Response::No, "two releases behind", Some(4), Some(4)),
+        ),
+        (
+            &t3,
+            "ACC-01",
+            AnswerInput {
+                likelihood: Some(3),
+                dimension_impacts: Some([Some(2), Some(4), Some(3)]),
+                ..answer(Response::Partial, "shared clinical login", None, None)
+            },
+        ),
+        (&t3, "NET-03", answer(Response::No, "", Some(2), Some(2))),
+        (
+            &t4,
+            "VULN-05",
+            answer(Response::No, "default password", Some(5), Some(5)),
+        ),
+        (
+            &t4,
+            "VULN-06",
+            answer(Response::Partial, "", Some(2), Some(2)),
+        ),
+        (&t4, "INV-01", answer(Response::No, "", Some(1), Some(1))),
+        (
+            &model,
+            "ENC-02",
+            answer(Response::No, "one key for all", Some(3), Some(4)),
+        ),
+        // Unit B overrides the model's answer: the model finding is shown on unit A only.
+        (
+            &t2,
+            "ENC-02",
+            answer(Response::Yes, "site key installed", None, None),
+        ),
+        (
+            &main,
+            "IR-03",
+            answer(Response::Unknown, "", Some(2), Some(5)),
+        ),
+    ];
+    for (target, control, input) in &answers {
+        let c = cat.control(control).ok_or(format!("no {control}"))?;
+        wb.set_answer(target, c, input)?;
+    }
+    let entries: [(&Target, &str, RiskEntryInput); 7] = [
+        (
+            &t1,
+            "ENC-01",
+            RiskEntryInput {
+                treatment: Some(Some(Treatment::Mitigate)),
+                planned_actions: Some("Enable AES-256\nafter vendor approval".into()),
+                owner: Some("Biomed — J. Müller".into()),
+                due: Some(Due::On(day("2027-01-15")?)),
+                status: Some(RiskStatus::InProgress),
+                residual_likelihood: Some(Some(2)),
+                residual_impact: Some(Some(3)),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            &t1,
+            "PATCH-01",
+            RiskEntryInput {
+                residual_likelihood: Some(Some(4)),
+                residual_impact: Some(Some(5)),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            &t3,
+            "ACC-01",
+            RiskEntryInput {
+                treatment: Some(Some(Treatment::Accept)),
+                accepted_by: Some("CISO".into()),
+                acceptance_note: Some("Shared login by design; badge tap".into()),
+                accepted_on: Some(Some(day("2026-10-01")?)),
+                review_date: Some(Some(day("2027-01-31")?)),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            &t3,
+            "NET-03",
+            RiskEntryInput {
+                treatment: Some(Some(Treatment::Accept)),
+                accepted_by: Some("CISO".into()),
+                acceptance_note: Some("Cloud reporting needed".into()),
+                review_date: Some(Some(day("2027-12-31")?)),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            &t4,
+            "VULN-05",
+            RiskEntryInput {
+                status: Some(RiskStatus::Closed),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            &model,
+            "ENC-02",
+            RiskEntryInput {
+                treatment: Some(Some(Treatment::Transfer)),
+                owner: Some("Vendor management".into()),
+                due: Some(Due::On(day("2027-06-01")?)),
+                residual_likelihood: Some(Some(3)),
+                residual_impact: Some(Some(4)),
+                ..RiskEntryInput::default()
+            },
+        ),
+        (
+            &main,
+            "IR-03",
+            RiskEntryInput {
+                owner: Some("Security office".into()),
+                ..RiskEntryInput::default()
+            },
+        ),
+    ];
+    for (target, control, input) in &entries {
+        wb.set_risk_entry(target, control, input)?;
+    }
+    Ok(wb)
+}
+
+/// The risk sheets read back cell by cell equal the app's own register and dashboard on the
+/// same workbook and as-of date: every Risk Register column and cached formula result, the
+/// Summary's counts, heat map and top ten, the Risk Matrix grid, the control sheets' owner, due
+/// date and status, and the Inventory's highest open risk.
+#[test]
+fn risk_sheets_equal_the_register_and_the_dashboard() -> TestResult {
+    use medsec::risk::register::{Register, dashboard};
+    use medsec::risk::{RiskLevel, RiskStatus};
+    let dir = tempfile::tempdir()?;
+    let wb = risk_workbook(dir.path())?;
+    let as_of = day("2027-03-01")?;
+    let opts = ExportOptions {
+        as_of,
+        app_version: "0.1.0-test",
+    };
+    let out = dir.path().join("risk.xlsx");
+    export_xlsx(&wb, &out, &opts)?;
+    if let Some(keep) = std::env::var_os("MEDSEC_KEEP_RISK_EXPORT") {
+        std::fs::copy(&out, keep)?;
+    }
+
+    let cat = catalog();
+    let register = Register::load(&wb)?;
+    let progress = register.progress();
+    let dash = dashboard(cat, &progress, &register.findings, as_of);
+    let findings = &register.findings;
+    assert_eq!(findings.len(), 10, "every finding once: {findings:#?}");
+    // The fixture exercises what it claims to, whatever day the test runs.
+    assert!(dash.overdue >= 1 && dash.closed == 1 && dash.open == 9);
+    assert_eq!(findings.iter().filter(|f| f.is_expired(as_of)).count(), 1);
+    assert!(findings.iter().any(|f| f.is_uncontrolled_safety()));
+    assert!(findings.iter().any(|f| !f.is_overdue(as_of) && f.is_open()));
+
+    let shown = |f: &medsec::risk::register::Finding<'_>| match &f.target {
+        Target::Device(_) => f.name.clone(),
+        other => other.scope_key().unwrap_or_default(),
+    };
+    let label = |l: Option<RiskLevel>| l.map_or(String::new(), |l| l.label().to_string());
+    let num = |n: Option<u8>| n.map(f64::from);
+    let date = |d: Option<NaiveDate>| d.map(serial_of).transpose();
+
+    let mut xl: Xlsx<_> = open_workbook(&out)?;
+    let reg = xl.worksheet_range("Risk Register")?;
+    let reg_f = xl.worksheet_formula("Risk Register")?;
+    assert_eq!(reg.height(), findings.len() + 1);
+    for (i, f) in findings.iter().enumerate() {
+        let r = i + 1;
+        let n = r + 1;
+        let e = &f.entry;
+        let step = &cat.steps[f.step];
+        let ctx = format!("register row {n} ({} {})", shown(f), f.control.id);
+        assert_eq!(Some(text(&reg, r, 0)), e.risk_id(), "{ctx}: Risk ID");
+        assert_eq!(text(&reg, r, 1), shown(f), "{ctx}");
+        assert_eq!(
+            text(&reg, r, 2),
+            format!("{} {}", step.number, step.name),
+            "{ctx}"
+        );
+        assert_eq!(text(&reg, r, 3), f.control.id, "{ctx}");
+        assert_eq!(text(&reg, r, 4), f.description(), "{ctx}");
+        for d in 0..3 {
+            assert_eq!(number(&reg, r, 5 + d), num(f.dimension_impacts[d]), "{ctx}");
+        }
+        assert_eq!(number(&reg, r, 8), num(f.impact), "{ctx}: Impact");
+        assert_eq!(number(&reg, r, 9), num(f.likelihood), "{ctx}");
+        assert_eq!(number(&reg, r, 10), num(f.score()), "{ctx}: score");
+        assert_eq!(text(&reg, r, 11), label(f.level()), "{ctx}: level");
+        assert_eq!(
+            text(&reg, r, 12),
+            e.treatment.map_or("", |t| t.label()),
+            "{ctx}"
+        );
+        assert_eq!(text(&reg, r, 13), e.planned_actions, "{ctx}");
+        assert_eq!(text(&reg, r, 14), e.owner, "{ctx}");
+        assert_eq!(number(&reg, r, 15), date(f.due_date())?, "{ctx}: due");
+        assert_eq!(text(&reg, r, 16), e.status.label(), "{ctx}");
+        assert_eq!(number(&reg, r, 17), num(e.residual_likelihood), "{ctx}");
+        assert_eq!(number(&reg, r, 18), num(e.residual_impact), "{ctx}");
+        assert_eq!(number(&reg, r, 19), num(f.residual_score()), "{ctx}");
+        assert_eq!(text(&reg, r, 20), label(f.residual_level()), "{ctx}");
+        assert_eq!(text(&reg, r, 21), e.accepted_by, "{ctx}");
+        assert_eq!(text(&reg, r, 22), e.acceptance_note, "{ctx}");
+        assert_eq!(number(&reg, r, 23), date(e.accepted_on)?, "{ctx}");
+        assert_eq!(number(&reg, r, 24), date(e.review_date)?, "{ctx}");
+        assert_eq!(
+            text(&reg, r, 25),
+            yes(f.is_expired(as_of)),
+            "{ctx}: expired"
+        );
+        assert_eq!(
+            text(&reg, r, 26),
+            yes(f.is_overdue(as_of)),
+            "{ctx}: overdue"
+        );
+        for c in [15, 23, 24] {
+            assert!(reg.get((r, c)) == Some(&Data::Empty) || is_date(&reg, r, c));
+        }
+        // The formulas, blank-guarded, on this row's own cells.
+        let formula = |c: usize| {
+            reg_f
+                .get_value((r as u32, c as u32))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            formula(10),
+            format!(r#"IF(OR(J{n}="",I{n}=""),"",J{n}*I{n})"#)
+        );
+        assert_eq!(
+            formula(11),
+            format!(r#"IF(K{n}="","",INDEX(RiskGrid,6-J{n},I{n}))"#)
+        );
+        assert_eq!(
+            formula(19),
+            format!(r#"IF(OR(R{n}="",S{n}=""),"",R{n}*S{n})"#)
+        );
+        assert_eq!(
+            formula(20),
+            format!(r#"IF(T{n}="","",INDEX(RiskGrid,6-R{n},S{n}))"#)
+        );
+        let max = format!(r#"IF(COUNT(F{n}:H{n})=0,"",MAX(F{n}:H{n}))"#);
+        if f.dimension_impacts.iter().any(Option::is_some) {
+            assert_eq!(formula(8), max, "{ctx}: Impact = MAX of the dimensions");
+        } else {
+            assert_eq!(formula(8), "", "{ctx}: a single impact is a value");
+        }
+    }
+    // Spot checks against the fixture itself, not only against the library.
+    let row_of = |device: &str, control: &str| {
+        find_row(&reg, &[1, 3], &[device, control]).ok_or(format!("{device} {control}"))
+    };
+    let r = row_of("DEV-0003", "ACC-01")?;
+    assert_eq!(
+        (number(&reg, r, 8), text(&reg, r, 11)),
+        (Some(4.0), "High".into()),
+        "MAX(2, 4, 3) = 4; L3 × I4 is High in the edited grid"
+    );
+    assert_eq!(
+        text(&reg, r, 25),
+        "Yes",
+        "accepted, review 2027-01-31 < as of"
+    );
+    let r = row_of("DEV-0003", "NET-03")?;
+    assert_eq!(
+        (number(&reg, r, 8), number(&reg, r, 5), text(&reg, r, 25)),
+        (Some(2.0), None, String::new())
+    );
+    let r = row_of("DEV-0001", "ENC-01")?;
+    assert_eq!(number(&reg, r, 15), Some(serial(2027, 1, 15)?));
+    assert_eq!(text(&reg, r, 26), "Yes");
+    assert_eq!(
+        (number(&reg, r, 19), text(&reg, r, 20)),
+        (Some(6.0), "Low".into())
+    );
+    assert_eq!(text(&reg, r, 13), "Enable AES-256\nafter vendor approval");
+    let r = row_of("MODEL:Hamilton/C6", "ENC-02")?;
+    assert_eq!(text(&reg, r, 26), "", "due 2027-06-01, after as of");
+    assert_eq!(text(&reg, r, 11), "High");
+    assert!(row_of("SITE:Main", "IR-03").is_ok());
+    let r = row_of("DEV-0004", "VULN-05")?;
+    assert_eq!(r, findings.len(), "the closed risk is last");
+    assert_eq!(text(&reg, r, 16), RiskStatus::Closed.label());
+
+    // Summary: the dashboard's figures, cached.
+    let sum = xl.worksheet_range("Summary")?;
+    let sum_f = xl.worksheet_formula("Summary")?;
+    let head = row_labelled(&sum, "Open risks by level")?;
+    for (k, level) in RiskLevel::ALL.iter().enumerate() {
+        let r = head + 1 + k;
+        assert_eq!(text(&sum, r, 0), level.label());
+        assert_eq!(
+            number(&sum, r, 1),
+            Some(dash.by_level[k] as f64),
+            "{level:?}"
+        );
+        let residual = findings
+            .iter()
+            .filter(|f| f.is_open() && f.residual_level() == Some(*level))
+            .count();
+        assert_eq!(number(&sum, r, 2), Some(residual as f64), "{level:?}");
+    }
+    let r = row_labelled(&sum, "Not rated")?;
+    let residual_unrated = findings
+        .iter()
+        .filter(|f| f.is_open() && f.residual_level().is_none())
+        .count();
+    assert_eq!(number(&sum, r, 1), Some(dash.unrated as f64));
+    assert_eq!(number(&sum, r, 2), Some(residual_unrated as f64));
+    let r = row_labelled(&sum, "Open risks")?;
+    assert_eq!(number(&sum, r, 1), Some(dash.open as f64));
+    let count = |prefix: &str| -> Result<Option<f64>, String> {
+        Ok(number(&sum, row_starting(&sum, prefix)?, 1))
+    };
+    assert_eq!(count("Overdue")?, Some(dash.overdue as f64));
+    assert_eq!(count("Expired acceptances")?, Some(1.0));
+    let uncontrolled = findings
+        .iter()
+        .filter(|f| f.is_uncontrolled_safety())
+        .count();
+    assert_eq!(
+        count("Uncontrolled patient-safety risks")?,
+        Some(uncontrolled as f64)
+    );
+    assert_eq!(count("Closed risks")?, Some(dash.closed as f64));
+    // Heat map: rows likelihood 5 → 1, columns impact 1 → 5; COUNTIFS over the register.
+    let heat = row_starting(&sum, "Open risks: likelihood")?;
+    for l in 1..=5u8 {
+        let r = heat + 1 + usize::from(5 - l);
+        for i in 1..=5u8 {
+            let c = usize::from(i);
+            assert_eq!(
+                number(&sum, r, c),
+                Some(dash.heat_at(l, i) as f64),
+                "heat L{l} × I{i}"
+            );
+            let f = sum_f
+                .get_value((r as u32, c as u32))
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                f.starts_with(&format!(
+                    "COUNTIFS('Risk Register'!J:J,{l},'Risk Register'!I:I,{i},"
+                )),
+                "{f}"
+            );
+        }
+    }
+    assert_eq!(
+        dash.heat_at(3, 4),
+        2,
+        "ACC-01 on DEV-0003 and the model's ENC-02, once"
+    );
+    // Top ten: the dashboard's, with the register's Risk IDs.
+    let top = row_labelled(&sum, "Top ten open risks")?;
+    assert_eq!(dash.top.len(), 9);
+    for (k, f) in dash.top.iter().enumerate() {
+        let r = top + 1 + k;
+        assert_eq!(Some(text(&sum, r, 0)), f.entry.risk_id(), "top {k}");
+        assert_eq!(text(&sum, r, 1), shown(f));
+        assert_eq!(text(&sum, r, 2), f.control.id);
+        assert_eq!(number(&sum, r, 5), num(f.score()));
+        assert_eq!(text(&sum, r, 6), label(f.level()));
+        assert_eq!(text(&sum, r, 7), label(f.residual_level()));
+        assert_eq!(text(&sum, r, 8), f.entry.owner);
+        assert_eq!(number(&sum, r, 9), date(f.due_date())?);
+        assert_eq!(text(&sum, r, 10), f.entry.status.label());
+        // The same risk is on the register under the same ID.
+        let on_register = find_row(&reg, &[0], &[&text(&sum, r, 0)]).ok_or("top risk")?;
+        assert_eq!(text(&reg, on_register, 3), f.control.id);
+    }
+    assert_eq!(
+        text(&sum, top + 10, 0),
+        "",
+        "a closed risk is never in the top ten"
+    );
+    // Per step: the COUNTIFS results equal the control sheet's own rows.
+    for step in &cat.steps {
+        let sheet = xl.worksheet_range(step.sheet_name())?;
+        let r = row_labelled(&sum, &format!("{} {}", step.number, step.name))?;
+        let (mut rows, mut counts) = (0usize, [0usize; 5]);
+        for row in 1..sheet.height() {
+            rows += 1;
+            if !text(&sheet, row, 8).is_empty() {
+                continue;
+            }
+            let pos = ["Yes", "Partial", "No", "N/A", "Unknown"]
+                .iter()
+                .position(|v| *v == text(&sheet, row, 7));
+            if let Some(p) = pos {
+                counts[p] += 1;
+            }
+        }
+        let assessed: usize = counts.iter().sum();
+        assert_eq!(number(&sum, r, 1), Some(rows as f64), "{}", step.name);
+        assert_eq!(number(&sum, r, 2), Some(assessed as f64), "{}", step.name);
+        for (k, n) in counts.iter().enumerate() {
+            assert_eq!(number(&sum, r, 3 + k), Some(*n as f64), "{}", step.name);
+        }
+        let coverage = (assessed - counts[4]) as f64 / rows as f64;
+        assert_eq!(number(&sum, r, 10), Some(coverage), "{}", step.name);
+    }
+    // Devices.
+    let dev = |label: &str| -> Result<Option<f64>, String> {
+        Ok(number(&sum, row_labelled(&sum, label)?, 1))
+    };
+    assert_eq!(dev("Devices (total)")?, Some(4.0));
+    assert_eq!(
+        dev("With PHI (stored, displayed or transmitted)")?,
+        Some(2.0)
+    );
+    assert_eq!(dev("Criticality: Life-sustaining")?, Some(2.0));
+    assert_eq!(dev("Criticality: Monitoring")?, Some(1.0));
+    assert_eq!(dev("Past OS end of support (as of 2027-03-01)")?, Some(1.0));
+    assert_eq!(dev("MDS2 on file %")?, Some(0.25));
+    assert_eq!(dev("SBOM on file %")?, Some(0.25));
+
+    // Risk Matrix: the workbook's grid, with a note naming the edited cell.
+    let m = xl.worksheet_range("Risk Matrix")?;
+    let grid = wb.risk_grid();
+    for l in 1..=5u8 {
+        for i in 1..=5u8 {
+            let r = 15 + usize::from(5 - l);
+            assert_eq!(
+                text(&m, r, usize::from(i)),
+                grid.level(l, i).label(),
+                "grid L{l} × I{i}"
+            );
+        }
+    }
+    assert_eq!(text(&m, 17, 4), "High", "the edited cell");
+    let note = row_starting(&m, "This workbook's grid differs")?;
+    assert!(
+        text(&m, note, 0).contains("1 of 25 cells: L3 × I4: High (Table I-2: Moderate)"),
+        "{}",
+        text(&m, note, 0)
+    );
+    let due = row_labelled(&m, "Level")?;
+    let days: Vec<String> = (1..=5).map(|k| text(&m, due + k, 1)).collect();
+    assert_eq!(days, ["14 days", "30 days", "90 days", "180 days", "none"]);
+    assert!(text(&m, due + 2, 2).contains("FDA 2016"));
+    let cover = xl.worksheet_range("Cover")?;
+    let r = row_labelled(&cover, "Risk model")?;
+    assert!(text(&cover, r, 1).contains("edited from Table I-2"));
+
+    // Control sheets W, X, Y: the finding's owner, due date in force and status.
+    for f in findings {
+        let step = &cat.steps[f.step];
+        let sheet = xl.worksheet_range(step.sheet_name())?;
+        let r = find_row(&sheet, &[0, 3], &[&shown(f), &f.control.id]).ok_or(format!(
+            "{} {} on {}",
+            shown(f),
+            f.control.id,
+            step.name
+        ))?;
+        assert_eq!(text(&sheet, r, 22), f.entry.owner);
+        assert_eq!(number(&sheet, r, 23), date(f.due_date())?);
+        assert_eq!(text(&sheet, r, 24), f.entry.status.label());
+    }
+    let ir = xl.worksheet_range("7 Incident Response")?;
+    let r = find_row(&ir, &[0, 3], &["SITE:Main", "IR-01"]).ok_or("IR-01")?;
+    assert_eq!(
+        (text(&ir, r, 22), text(&ir, r, 24)),
+        (String::new(), String::new()),
+        "no finding, no register columns"
+    );
+
+    // 1 Inventory: the highest OPEN risk; the closed Very High on DEV-0004 does not count.
+    let inv = xl.worksheet_range("1 Inventory")?;
+    let risk_col = FIELDS
+        .iter()
+        .position(|f| f.key == "highest_risk_level")
+        .ok_or("no highest_risk_level")?;
+    for (k, p) in progress.iter().enumerate() {
+        assert_eq!(text(&inv, k + 1, risk_col), label(p.highest_risk));
+    }
+    assert_eq!(text(&inv, 4, 0), "DEV-0004");
+    assert_eq!(text(&inv, 4, risk_col), "Low");
+    // Unit B inherits no model finding (it overrides) but the Main site's Moderate one.
+    assert_eq!(text(&inv, 2, risk_col), "Moderate");
     Ok(())
 }

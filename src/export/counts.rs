@@ -1,18 +1,16 @@
-//! The numbers the export shows: per-step response counts (the cached results of the `Summary`
-//! COUNTIFS), the findings that make up the interim risk register in PRODUCT.md order, open
-//! risks by level and by likelihood × impact, and the device counts. One place, so the sheets,
-//! their cached formula results and the tests agree.
-
-use std::cmp::Reverse;
+//! The numbers the export shows that are not the dashboard's: per-step response counts as the
+//! control sheets hold them (the cached results of the `Summary` COUNTIFS), the register
+//! figures beside the dashboard's, and the device counts. The findings themselves, their order,
+//! "open" and "overdue" are `risk::register`'s (one definition everywhere); open risks by level,
+//! the heat map and the top ten are its `dashboard`.
 
 use chrono::NaiveDate;
 
-use super::plan::{ControlRow, ExportData, RowTarget};
-use crate::assessment::{Response, StepProgress};
-use crate::catalog::ImpactDimension;
+use super::plan::{ControlRow, ExportData};
+use crate::assessment::StepProgress;
 use crate::device::fields::parse_date;
-use crate::risk::{RiskLevel, default_impact, level};
-use crate::workbook::RiskEntry;
+use crate::risk::RiskLevel;
+use crate::risk::register::Finding;
 
 /// Counts a control sheet's rows as the `Summary` formulas count them: a response counts when
 /// it is in column H and column I (Suggested) is blank; `applicable` is the number of rows.
@@ -24,131 +22,41 @@ pub fn tally<'a>(rows: impl IntoIterator<Item = ControlRow<'a>>) -> StepProgress
     t
 }
 
-/// One entry of the interim risk register: a confirmed No, Partial or Unknown answer on a device,
-/// model or site row (a model or site finding once, not once per device).
-#[derive(Debug, Clone)]
-pub struct Finding<'a> {
-    /// The control row it comes from.
-    pub row: ControlRow<'a>,
-    /// The response.
-    pub response: Response,
-    /// Likelihood 1–5, when rated or defaulted.
-    pub likelihood: Option<u8>,
-    /// Impact 1–5, when rated or defaulted.
-    pub impact: Option<u8>,
-    /// Patient-safety impact used for ordering: the highest default of the devices it covers
-    /// when the control affects patient safety, else 0.
-    pub safety: u8,
-    /// Owner, due date and status from the stored register entry (Open with neither when none
-    /// is stored).
-    pub entry: RiskEntry,
-}
-
-impl Finding<'_> {
-    /// Open or In Progress: counted in heat maps, levels and top-ten lists (PRODUCT.md "Open
-    /// risk").
-    pub fn is_open(&self) -> bool {
-        self.entry.status.is_open()
-    }
-
-    /// Open and due before `as_of`.
-    pub fn is_overdue(&self, as_of: NaiveDate) -> bool {
-        self.is_open() && self.entry.due_date.is_some_and(|d| d < as_of)
-    }
-
-    /// L × I (1–25).
-    pub fn score(&self) -> Option<u8> {
-        Some(self.likelihood? * self.impact?)
-    }
-
-    /// Level from Table I-2.
-    pub fn level(&self) -> Option<RiskLevel> {
-        Some(level(self.likelihood?, self.impact?))
-    }
-}
-
-/// The findings in PRODUCT.md order: score (highest first), then patient-safety impact (highest
-/// first), then device ID (numeric; model and site findings after devices, by key), then step and
-/// control order — open ones (Open, In Progress) before closed ones.
-pub fn findings(data: &ExportData) -> Vec<Finding<'_>> {
-    let mut out: Vec<Finding<'_>> = data
-        .all_control_rows()
-        .filter_map(|row| {
-            let response = row.counted_response().filter(|r| r.is_finding())?;
-            let answer = row.answer?;
-            Some(Finding {
-                row,
-                response,
-                likelihood: answer.likelihood,
-                impact: answer.impact,
-                safety: safety_impact(data, &row),
-                entry: row.risk_entry(data).cloned().unwrap_or_default(),
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
-    out
-}
-
-type OrderKey<'f> = (bool, Reverse<u8>, Reverse<u8>, (i64, &'f str), u8, u32);
-
-fn order_key<'f>(f: &'f Finding<'_>) -> OrderKey<'f> {
-    (
-        !f.is_open(),
-        Reverse(f.score().unwrap_or(0)),
-        Reverse(f.safety),
-        f.row.target_order(),
-        f.row.step.number,
-        f.row.control.ordinal(),
-    )
-}
-
-fn safety_impact(data: &ExportData, row: &ControlRow<'_>) -> u8 {
-    let dims = row
-        .control
-        .impact_dimensions
-        .as_deref()
-        .unwrap_or(&row.step.impact_dimensions);
-    if !dims.contains(&ImpactDimension::PatientSafety) {
-        return 0;
-    }
-    let of = |i: &usize| {
-        data.devices.get(*i).map_or(0, |d| {
-            default_impact(&d.device, ImpactDimension::PatientSafety)
-        })
-    };
-    match row.target {
-        RowTarget::Device(d) => default_impact(&d.device, ImpactDimension::PatientSafety),
-        RowTarget::Scope(s) => s.devices.iter().map(of).max().unwrap_or(0),
-    }
-}
-
-/// Open risks by inherent level and by likelihood × impact.
+/// The register figures the `Summary` shows beside the dashboard's (which gives open risks by
+/// inherent level, the heat map and the overdue count): open risks by residual level, expired
+/// acceptances and uncontrolled patient-safety risks. Computed from the register's findings, so
+/// they are the app's numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RiskCounts {
-    /// Per level, in [`RiskLevel::ALL`] order (Very High first).
-    pub by_level: [usize; 5],
-    /// `heat[5 - L][I - 1]`: rows likelihood 5 → 1, columns impact 1 → 5.
-    pub heat: [[usize; 5]; 5],
-    /// Open risks without a complete rating.
-    pub unrated: usize,
+pub struct RegisterCounts {
+    /// Open findings per residual level, in [`RiskLevel::ALL`] order (Very High first).
+    pub residual_by_level: [usize; 5],
+    /// Open findings without a residual rating (both residual likelihood and impact).
+    pub residual_unrated: usize,
+    /// Findings treated by Accept whose review date is before the as-of date
+    /// ([`Finding::is_expired`]), open or closed.
+    pub expired: usize,
+    /// Uncontrolled patient-safety risks ([`Finding::is_uncontrolled_safety`]: patient-safety
+    /// impact 4 or more, open, residual level above Low; TEMPLATE.md "Risk Matrix").
+    pub uncontrolled_safety: usize,
 }
 
-impl RiskCounts {
-    /// Counts open findings.
-    pub fn of(findings: &[Finding<'_>]) -> RiskCounts {
-        let mut c = RiskCounts::default();
-        for f in findings.iter().filter(|f| f.is_open()) {
-            match (f.likelihood, f.impact, f.level()) {
-                (Some(l), Some(i), Some(lv)) => {
-                    let li = usize::from(5 - l.clamp(1, 5));
-                    let ii = usize::from(i.clamp(1, 5) - 1);
-                    c.heat[li][ii] += 1;
-                    if let Some(p) = RiskLevel::ALL.iter().position(|x| *x == lv) {
-                        c.by_level[p] += 1;
+impl RegisterCounts {
+    /// Counts `findings` with `as_of` as "today".
+    pub fn of(findings: &[Finding<'_>], as_of: NaiveDate) -> RegisterCounts {
+        let mut c = RegisterCounts::default();
+        for f in findings {
+            c.expired += usize::from(f.is_expired(as_of));
+            c.uncontrolled_safety += usize::from(f.is_uncontrolled_safety());
+            if !f.is_open() {
+                continue;
+            }
+            match f.residual_level() {
+                Some(level) => {
+                    if let Some(p) = RiskLevel::ALL.iter().position(|l| *l == level) {
+                        c.residual_by_level[p] += 1;
                     }
                 }
-                _ => c.unrated += 1,
+                None => c.residual_unrated += 1,
             }
         }
         c
@@ -226,6 +134,7 @@ impl DeviceCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assessment::Response;
 
     #[test]
     fn tally_matches_the_summary_formulas() {
@@ -264,8 +173,81 @@ mod tests {
         let site = step7.controls.len() - per_device.clone().count();
         assert_eq!(rows.len(), 2 * per_device.count() + site);
         assert_eq!(rows.last().map(|r| r.target_id()), Some("SITE".to_string()));
-        assert!(findings(&data).is_empty());
+        assert!(data.findings.is_empty());
         let dc = DeviceCounts::of(&data);
         assert_eq!((dc.total, dc.in_scope, dc.assessed), (2, 2, 0));
+    }
+
+    #[test]
+    fn register_counts_residual_expired_and_uncontrolled() {
+        use crate::assessment::{Answer, AnswerSet, Target};
+        use crate::catalog::catalog;
+        use crate::device::Device;
+        use crate::risk::register::{EntryIndex, findings};
+        use crate::risk::{RiskGrid, RiskStatus, Treatment};
+        use crate::workbook::RiskEntry;
+
+        let day = |t: &str| t.parse::<NaiveDate>().unwrap_or_default();
+        let mut device = Device {
+            id: 1,
+            number: 1,
+            ..Device::default()
+        };
+        device
+            .values
+            .insert("criticality".into(), "Life-sustaining".into());
+        let mut set = AnswerSet::default();
+        let target = Target::Device(1);
+        // ACC controls affect patient safety: a life-sustaining device makes them safety 5.
+        for control in ["ACC-01", "ACC-02", "ACC-03", "ACC-04"] {
+            set.insert(
+                &target,
+                Answer {
+                    control_id: control.into(),
+                    response: Some(Response::No),
+                    likelihood: Some(4),
+                    impact: Some(5),
+                    ..Answer::default()
+                },
+            );
+        }
+        let entry = |residual: Option<(u8, u8)>, status, review: Option<&str>| RiskEntry {
+            residual_likelihood: residual.map(|r| r.0),
+            residual_impact: residual.map(|r| r.1),
+            status,
+            treatment: review.map(|_| Treatment::Accept),
+            review_date: review.map(day),
+            ..RiskEntry::default()
+        };
+        let entries = EntryIndex::new(vec![
+            // Residual Low: controlled.
+            (
+                target.clone(),
+                "ACC-01".into(),
+                entry(Some((2, 3)), RiskStatus::Open, None),
+            ),
+            // Residual High, accepted, review passed: uncontrolled and expired.
+            (
+                target.clone(),
+                "ACC-02".into(),
+                entry(Some((4, 4)), RiskStatus::InProgress, Some("2026-01-01")),
+            ),
+            // Closed, accepted, review passed: expired but controlled and not open.
+            (
+                target.clone(),
+                "ACC-03".into(),
+                entry(Some((5, 5)), RiskStatus::Closed, Some("2026-01-01")),
+            ),
+            // ACC-04: no entry, no residual: open, uncontrolled.
+        ]);
+        let list = findings(catalog(), &[device], &set, &entries, &RiskGrid::default());
+        assert_eq!(list.len(), 4);
+        let c = RegisterCounts::of(&list, day("2026-06-30"));
+        assert_eq!(c.residual_by_level, [0, 1, 0, 1, 0]);
+        assert_eq!(c.residual_unrated, 1);
+        assert_eq!(c.expired, 2);
+        assert_eq!(c.uncontrolled_safety, 2);
+        // Before the review dates nothing has expired.
+        assert_eq!(RegisterCounts::of(&list, day("2025-12-31")).expired, 0);
     }
 }

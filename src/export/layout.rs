@@ -253,8 +253,25 @@ pub const REGISTER_COLUMNS: [Column; 27] = [
     derived("Overdue", 9.0),
 ];
 
-/// Risk register column indices used by formulas (0-based).
+/// Risk register column indices (0-based; A = 0), one per column of [`REGISTER_COLUMNS`]; a
+/// unit test pins each to its header.
 pub mod reg {
+    /// A: Risk ID.
+    pub const RISK_ID: u16 = 0;
+    /// B: Device ID.
+    pub const DEVICE_ID: u16 = 1;
+    /// C: Step.
+    pub const STEP: u16 = 2;
+    /// D: Source.
+    pub const SOURCE: u16 = 3;
+    /// E: Risk Description.
+    pub const DESCRIPTION: u16 = 4;
+    /// F: Patient-Safety Impact.
+    pub const SAFETY_IMPACT: u16 = 5;
+    /// G: PHI Impact.
+    pub const PHI_IMPACT: u16 = 6;
+    /// H: Operational Impact.
+    pub const OPERATIONS_IMPACT: u16 = 7;
     /// I: Impact.
     pub const IMPACT: u16 = 8;
     /// J: Likelihood.
@@ -263,6 +280,10 @@ pub mod reg {
     pub const SCORE: u16 = 10;
     /// L: Inherent Level.
     pub const LEVEL: u16 = 11;
+    /// M: Treatment.
+    pub const TREATMENT: u16 = 12;
+    /// N: Planned Actions.
+    pub const PLANNED_ACTIONS: u16 = 13;
     /// O: Owner.
     pub const OWNER: u16 = 14;
     /// P: Due Date.
@@ -277,6 +298,14 @@ pub mod reg {
     pub const RESIDUAL_SCORE: u16 = 19;
     /// U: Residual Level.
     pub const RESIDUAL_LEVEL: u16 = 20;
+    /// V: Accepted By.
+    pub const ACCEPTED_BY: u16 = 21;
+    /// W: Acceptance Note.
+    pub const ACCEPTANCE_NOTE: u16 = 22;
+    /// X: Acceptance Date.
+    pub const ACCEPTED_ON: u16 = 23;
+    /// Y: Review Date.
+    pub const REVIEW_DATE: u16 = 24;
     /// Z: Expired.
     pub const EXPIRED: u16 = 25;
     /// AA: Overdue.
@@ -420,15 +449,40 @@ mod tests {
         assert_eq!(h(ctl::LEVEL), "Risk Level");
         assert_eq!(h(ctl::ROW_KEY), "Row Key");
         let r = |i: u16| REGISTER_COLUMNS[usize::from(i)].header.clone();
-        assert_eq!(r(reg::IMPACT), "Impact");
-        assert_eq!(r(reg::LIKELIHOOD), "Likelihood (1–5)");
-        assert_eq!(r(reg::SCORE), "Inherent Score");
-        assert_eq!(r(reg::LEVEL), "Inherent Level");
-        assert_eq!(r(reg::STATUS), "Status");
-        assert_eq!(r(reg::RESIDUAL_SCORE), "Residual Score");
-        assert_eq!(r(reg::RESIDUAL_LEVEL), "Residual Level");
-        assert_eq!(r(reg::EXPIRED), "Expired");
-        assert_eq!(r(reg::OVERDUE), "Overdue");
+        let register = [
+            (reg::RISK_ID, "Risk ID"),
+            (reg::DEVICE_ID, "Device ID"),
+            (reg::STEP, "Step"),
+            (reg::SOURCE, "Source"),
+            (reg::DESCRIPTION, "Risk Description"),
+            (reg::SAFETY_IMPACT, "Patient-Safety Impact (1–5)"),
+            (reg::PHI_IMPACT, "PHI Impact (1–5)"),
+            (reg::OPERATIONS_IMPACT, "Operational Impact (1–5)"),
+            (reg::IMPACT, "Impact"),
+            (reg::LIKELIHOOD, "Likelihood (1–5)"),
+            (reg::SCORE, "Inherent Score"),
+            (reg::LEVEL, "Inherent Level"),
+            (reg::TREATMENT, "Treatment"),
+            (reg::PLANNED_ACTIONS, "Planned Actions"),
+            (reg::OWNER, "Owner"),
+            (reg::DUE_DATE, "Due Date"),
+            (reg::STATUS, "Status"),
+            (reg::RESIDUAL_LIKELIHOOD, "Residual Likelihood"),
+            (reg::RESIDUAL_IMPACT, "Residual Impact"),
+            (reg::RESIDUAL_SCORE, "Residual Score"),
+            (reg::RESIDUAL_LEVEL, "Residual Level"),
+            (reg::ACCEPTED_BY, "Accepted By"),
+            (reg::ACCEPTANCE_NOTE, "Acceptance Note"),
+            (reg::ACCEPTED_ON, "Acceptance Date"),
+            (reg::REVIEW_DATE, "Review Date"),
+            (reg::EXPIRED, "Expired"),
+            (reg::OVERDUE, "Overdue"),
+        ];
+        assert_eq!(register.len(), REGISTER_COLUMNS.len());
+        for (i, (col, header)) in register.iter().enumerate() {
+            assert_eq!(usize::from(*col), i, "{header}");
+            assert_eq!(r(*col), *header);
+        }
     }
 
     #[test]

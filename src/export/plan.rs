@@ -1,6 +1,7 @@
 //! What an export writes, gathered once from the workbook: the devices with their progress, every
-//! stored answer, the model and site targets that get scope rows, and the rows of each control
-//! sheet (generated on demand, never held all at once).
+//! stored answer, the model and site targets that get scope rows, the register's findings
+//! (`risk::register::findings`, the same list the TUI and the CLI show) and the rows of each
+//! control sheet (generated on demand, never held all at once).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +13,8 @@ use crate::assessment::{
 };
 use crate::catalog::{Catalog, Control, Scope, Step, catalog};
 use crate::device::Device;
+use crate::risk::RiskGrid;
+use crate::risk::register::{EntryIndex, Finding, device_risks, findings};
 use crate::workbook::{AssessmentMeta, Workbook, WorkbookError};
 
 /// One device row of `1 Inventory` and its control rows.
@@ -32,7 +35,8 @@ pub struct ScopeTarget {
     pub target: Target,
     /// Column A: `MODEL:<manufacturer>/<model>`, `SITE:<site>` or `SITE`.
     pub id: String,
-    /// Stable part of the row key: `MODEL:`/`SITE:` and the case-insensitive key, or `SITE`.
+    /// Stable part of the row key: `MODEL:`/`SITE:` and the case-insensitive key, or `SITE`
+    /// ([`scope_row_key`]).
     pub key: String,
     /// Column B: manufacturer and model, or the site's name.
     pub name: String,
@@ -60,11 +64,33 @@ pub struct ExportData {
     pub as_of: NaiveDate,
     /// A blank template (`export template`).
     pub template: bool,
-    /// Owner, due date and status of the findings that have them (PRODUCT.md: they live on
-    /// the risk register entry, not on the answer).
-    pub risk_entries: crate::risk::register::EntryIndex,
     /// The workbook's level grid (NIST SP 800-30 Rev. 1 Table I-2 unless edited).
-    pub grid: crate::risk::RiskGrid,
+    pub grid: RiskGrid,
+    /// The register: every finding with its stored entry (treatment, owner, due date, status,
+    /// residual live on the entry, not on the answer), rated with [`ExportData::grid`], in
+    /// PRODUCT.md order (open first), device indexes pointing into [`ExportData::devices`].
+    /// Empty for a template.
+    pub findings: Vec<Finding<'static>>,
+    /// Where each finding is shown on the control sheets: (row target, control ID) → index
+    /// into [`ExportData::findings`].
+    finding_rows: HashMap<(RowIdent, &'static str), usize>,
+}
+
+/// The identity of a control row's target, as the register's findings are matched to rows:
+/// a device by its row ID, a model or site by [`scope_row_key`] (case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RowIdent {
+    Device(i64),
+    Scope(String),
+}
+
+impl RowIdent {
+    fn of(target: &Target) -> RowIdent {
+        match target {
+            Target::Device(id) => RowIdent::Device(*id),
+            other => RowIdent::Scope(scope_row_key(other)),
+        }
+    }
 }
 
 /// Whom a control row is for.
@@ -81,8 +107,6 @@ pub enum RowTarget<'a> {
 pub struct ControlRow<'a> {
     /// Device, model or site.
     pub target: RowTarget<'a>,
-    /// The step (sheet).
-    pub step: &'a Step,
     /// The control.
     pub control: &'a Control,
     /// Column G: `Device`, `Device (override)`, `Model` or `Site`.
@@ -128,25 +152,18 @@ impl<'a> ControlRow<'a> {
         self.response().filter(|_| self.suggested().is_empty())
     }
 
-    /// Sort key of the target: device number, scope rows after every device.
-    /// Where this row's answer and risk entry are stored.
-    pub fn target(&self) -> Target {
-        match self.target {
-            RowTarget::Device(d) => Target::Device(d.device.id),
-            RowTarget::Scope(s) => s.target.clone(),
+    /// The register's finding shown on this row: its confirmed No, Partial or Unknown answer,
+    /// with the register entry (owner, effective due date, status); `None` for any other row.
+    pub fn finding<'d>(&self, data: &'d ExportData) -> Option<&'d Finding<'static>> {
+        if data.findings.is_empty() || !self.counted_response().is_some_and(|r| r.is_finding()) {
+            return None;
         }
-    }
-
-    /// The risk register entry of this row (owner, due date, status), if one is stored.
-    pub fn risk_entry<'d>(&self, data: &'d ExportData) -> Option<&'d crate::workbook::RiskEntry> {
-        data.risk_entries.get(&self.target(), &self.control.id)
-    }
-
-    pub fn target_order(&self) -> (i64, &str) {
-        match self.target {
-            RowTarget::Device(d) => (d.device.number, ""),
-            RowTarget::Scope(s) => (i64::MAX, s.key.as_str()),
-        }
+        let ident = match self.target {
+            RowTarget::Device(d) => RowIdent::Device(d.device.id),
+            RowTarget::Scope(s) => RowIdent::Scope(s.key.clone()),
+        };
+        let i = data.finding_rows.get(&(ident, self.control.id.as_str()))?;
+        data.findings.get(*i)
     }
 }
 
@@ -174,16 +191,11 @@ impl ExportData {
                 }
             }
         }
-        let risk_entries = crate::risk::register::EntryIndex::new(wb.risk_entries()?);
-        let findings = crate::risk::register::findings(
-            catalog,
-            &devices,
-            &answers,
-            &risk_entries,
-            &wb.risk_grid(),
-        );
-        let risks = crate::risk::register::device_risks(&findings, devices.len());
-        drop(findings);
+        let risk_entries = EntryIndex::new(wb.risk_entries()?);
+        let grid = wb.risk_grid();
+        let findings = findings(catalog, &devices, &answers, &risk_entries, &grid);
+        // Highest Risk Level on `1 Inventory`: the highest OPEN finding shown on the device.
+        let risks = device_risks(&findings, devices.len());
         let devices: Vec<DeviceEntry> = devices
             .into_iter()
             .zip(risks)
@@ -200,6 +212,11 @@ impl ExportData {
             .collect();
         let models = model_targets(&devices, stored_models);
         let sites = site_targets(&devices, stored_sites);
+        let finding_rows = findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ((RowIdent::of(&f.target), f.control.id.as_str()), i))
+            .collect();
         Ok(ExportData {
             meta: wb.meta().clone(),
             catalog,
@@ -210,8 +227,9 @@ impl ExportData {
             extra_headers,
             as_of,
             template: false,
-            risk_entries,
-            grid: wb.risk_grid(),
+            grid,
+            findings,
+            finding_rows,
         })
     }
 
@@ -244,8 +262,9 @@ impl ExportData {
             extra_headers: Vec::new(),
             as_of,
             template: true,
-            risk_entries: Default::default(),
-            grid: crate::risk::RiskGrid::default(),
+            grid: RiskGrid::default(),
+            findings: Vec::new(),
+            finding_rows: HashMap::new(),
         }
     }
 
@@ -267,7 +286,6 @@ impl ExportData {
                 };
                 Some(ControlRow {
                     target: RowTarget::Device(d),
-                    step,
                     control: c,
                     scope,
                     answer: eff.answer,
@@ -281,7 +299,6 @@ impl ExportData {
                     .filter(move |c| c.scope == scope)
                     .map(move |c| ControlRow {
                         target: RowTarget::Scope(t),
-                        step,
                         control: c,
                         scope: label,
                         answer: self.answers.get(&t.target, &c.id),
@@ -291,11 +308,6 @@ impl ExportData {
         device_rows
             .chain(scope_rows(&self.models, Scope::Model, "Model"))
             .chain(scope_rows(&self.sites, Scope::Site, "Site"))
-    }
-
-    /// Every control row of every step, in sheet order.
-    pub fn all_control_rows(&self) -> impl Iterator<Item = ControlRow<'_>> {
-        self.catalog.steps.iter().flat_map(|s| self.control_rows(s))
     }
 }
 
@@ -323,8 +335,8 @@ fn model_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarge
         };
         let key = target_model_key(&target);
         by_key
-            .entry(key.clone())
-            .or_insert_with(|| scope_target(target, format!("MODEL:{}", printable_key(&key))))
+            .entry(key)
+            .or_insert_with(|| scope_target(target))
             .devices
             .push(i);
     }
@@ -342,15 +354,29 @@ fn model_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarge
         }
     }
     for (key, target) in answer_only {
-        let row_key = format!("MODEL:{}", printable_key(&key));
-        by_key.insert(key, scope_target(target, row_key));
+        by_key.insert(key, scope_target(target));
     }
     by_key.into_values().collect()
 }
 
-/// A model key as written in a sheet's Row Key: its separator shown as `/`.
-fn printable_key(key: &str) -> String {
-    key.replace('\u{1f}', "/")
+/// The stable, case-insensitive key of a model or site as written in a control sheet's Row Key
+/// (before `|` and the control ID): `MODEL:<manufacturer>/<model>` lower-cased and trimmed,
+/// `SITE:<site>` lower-cased and trimmed, or `SITE` for the default site; `""` for a device.
+pub fn scope_row_key(target: &Target) -> String {
+    match target {
+        Target::Device(_) => String::new(),
+        Target::Model { .. } => {
+            format!("MODEL:{}", target_model_key(target).replace('\u{1f}', "/"))
+        }
+        Target::Site(site) => {
+            let key = site_key(site);
+            if key.is_empty() {
+                "SITE".to_string()
+            } else {
+                format!("SITE:{key}")
+            }
+        }
+    }
 }
 
 fn target_model_key(target: &Target) -> String {
@@ -369,19 +395,12 @@ fn site_key(site: &str) -> String {
 
 fn site_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarget> {
     let mut by_key: BTreeMap<String, ScopeTarget> = BTreeMap::new();
-    let stable = |key: &str| {
-        if key.is_empty() {
-            "SITE".to_string()
-        } else {
-            format!("SITE:{key}")
-        }
-    };
     for (i, d) in devices.iter().enumerate() {
         let site = d.device.get("site").trim().to_string();
         let key = site_key(&site);
         by_key
-            .entry(key.clone())
-            .or_insert_with(|| scope_target(Target::Site(site), stable(&key)))
+            .entry(key)
+            .or_insert_with(|| scope_target(Target::Site(site)))
             .devices
             .push(i);
     }
@@ -401,21 +420,19 @@ fn site_targets(devices: &[DeviceEntry], stored: Vec<Target>) -> Vec<ScopeTarget
         }
     }
     for (key, target) in answer_only {
-        by_key.insert(key.clone(), scope_target(target, stable(&key)));
+        by_key.insert(key, scope_target(target));
     }
     if by_key.is_empty() {
         // A workbook with no sites has one default site.
-        by_key.insert(
-            String::new(),
-            scope_target(Target::Site(String::new()), stable("")),
-        );
+        by_key.insert(String::new(), scope_target(Target::Site(String::new())));
     }
     // BTreeMap order puts the default site ("") first.
     by_key.into_values().collect()
 }
 
-fn scope_target(target: Target, key: String) -> ScopeTarget {
+fn scope_target(target: Target) -> ScopeTarget {
     let id = target.scope_key().unwrap_or_default();
+    let key = scope_row_key(&target);
     let name = match &target {
         Target::Model {
             manufacturer,

@@ -1,6 +1,7 @@
 //! The eight control sheets: one row per (device, control), then the model and site rows, in the
 //! columns A–AG of TEMPLATE.md "Control sheets". Risk Score and Risk Level are formulas with
-//! their cached results; everything else is a value.
+//! their cached results; everything else is a value. Owner, Due Date and Status (W–Y) show the
+//! row's finding on the risk register.
 
 use super::{Context, level_formula, score_formula};
 use crate::catalog::{Control, Step};
@@ -59,7 +60,7 @@ fn cells<'a>(
     r: &ControlRow<'a>,
     refs: &'a Refs,
     row: u32,
-    data: &crate::export::plan::ExportData,
+    data: &'a crate::export::plan::ExportData,
 ) -> Vec<Cell<'a>> {
     let c = r.control;
     let a = r.answer;
@@ -91,17 +92,15 @@ fn cells<'a>(
         Some(a) if !a.deferral_reason.trim().is_empty() => Value::text("deferred"),
         _ => Value::Empty,
     };
-    // Owner, due date and status live on the risk register entry (read-only here).
-    let finding = r.counted_response().is_some_and(|x| x.is_finding());
-    let entry = if finding { r.risk_entry(data) } else { None };
-    let (owner, due, status) = match (finding, entry) {
-        (true, Some(e)) => (
-            Value::string(e.owner.clone()),
-            Value::opt_date(e.due_date),
-            Value::text(e.status.label()),
+    // Owner, due date and status live on the risk register entry (read-only here); the due
+    // date is the one in force (set by hand, else by level from the date first identified).
+    let (owner, due, status) = match r.finding(data) {
+        Some(f) => (
+            Value::text(&f.entry.owner),
+            Value::opt_date(f.due_date()),
+            Value::text(f.entry.status.label()),
         ),
-        (true, None) => (Value::Empty, Value::Empty, Value::text("Open")),
-        (false, _) => (Value::Empty, Value::Empty, Value::Empty),
+        None => (Value::Empty, Value::Empty, Value::Empty),
     };
     let values: [Value<'a>; 33] = [
         Value::string(r.target_id()),

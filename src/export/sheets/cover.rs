@@ -14,6 +14,9 @@ pub const GENERATED_AT_KEY: &str = "Generated at (UTC)";
 pub const AUDIT_NOT_RECORDED: &str = "not yet recorded";
 /// Risk model statement.
 pub const RISK_MODEL: &str = "NIST SP 800-30 Rev. 1, 5 × 5, Table I-2 levels";
+/// Risk model statement of a workbook whose level grid was edited.
+pub const RISK_MODEL_EDITED: &str = "NIST SP 800-30 Rev. 1, 5 × 5, levels from this workbook's \
+     grid (edited from Table I-2; see Risk Matrix)";
 /// Confidentiality marking.
 pub const MARKING: &str = "Contains network and security details – handle as confidential";
 /// Encryption notice: the export leaves the encrypted workbook.
@@ -63,7 +66,15 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
             Look::Auto,
         ),
         (GENERATED_AT_KEY, Value::text(&ctx.exported_at), Look::Auto),
-        ("Risk model", Value::text(RISK_MODEL), Look::Auto),
+        (
+            "Risk model",
+            Value::text(if ctx.data.grid.is_nist() {
+                RISK_MODEL
+            } else {
+                RISK_MODEL_EDITED
+            }),
+            Look::Auto,
+        ),
         (
             "Audit trail head",
             Value::text(AUDIT_NOT_RECORDED),
@@ -159,9 +170,9 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
         &[Cell::new(
             1,
             Value::text(
-                "Level = NIST SP 800-30 Rev. 1 Table I-2 lookup of likelihood and impact (see \
-                 Risk Matrix); the level's name is always written, so colour is never the only \
-                 signal",
+                "Level = lookup of likelihood and impact in the level grid (NIST SP 800-30 Rev. 1 \
+                 Table I-2 unless edited; see Risk Matrix); the level's name is always written, \
+                 so colour is never the only signal",
             ),
         )],
     )?;

@@ -10,13 +10,16 @@ pub mod reference;
 pub mod register;
 pub mod summary;
 
+use std::collections::HashMap;
+
 use super::ExportOptions;
-use super::counts::{DeviceCounts, Finding, RiskCounts, findings, tally};
-use super::plan::ExportData;
+use super::counts::{DeviceCounts, RegisterCounts, tally};
+use super::plan::{ExportData, scope_row_key};
 use super::xlsx::{Cached, Value};
-use crate::assessment::StepProgress;
+use crate::assessment::{DeviceProgress, StepProgress, Target};
 use crate::device::fields::parse_date;
 use crate::risk::RiskLevel;
+use crate::risk::register::{Dashboard, Finding, dashboard};
 
 /// What every sheet writer may read: the data, the options, and the numbers computed once.
 pub struct Context<'a> {
@@ -28,18 +31,24 @@ pub struct Context<'a> {
     pub exported_at: String,
     /// Per step (catalog order), the counts of its sheet.
     pub tallies: Vec<StepProgress>,
-    /// The interim register, in order.
-    pub findings: Vec<Finding<'a>>,
-    /// Open risks by level and L × I.
-    pub risks: RiskCounts,
+    /// The register's findings in PRODUCT.md order (`Risk Register` rows).
+    pub findings: &'a [Finding<'static>],
+    /// The TUI dashboard's figures on the same data with the as-of date as "today": open risks
+    /// by level, the heat map, overdue, the top ten.
+    pub dashboard: Dashboard<'static>,
+    /// Residual levels, expired acceptances, uncontrolled patient-safety risks.
+    pub register: RegisterCounts,
     /// The device block of `Summary`.
     pub devices: DeviceCounts,
     /// Rows of the eight control sheets together, header rows left out.
     pub control_rows: usize,
+    /// Column A of each model's and site's scope rows, by [`scope_row_key`].
+    scope_ids: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> Context<'a> {
-    /// Computes the shared numbers (one pass over the control rows per step, one for findings).
+    /// Computes the shared numbers (one pass over the control rows per step, one over the
+    /// findings).
     pub fn new(data: &'a ExportData, opts: &'a ExportOptions) -> Context<'a> {
         let mut control_rows = 0;
         let tallies = data
@@ -48,17 +57,44 @@ impl<'a> Context<'a> {
             .iter()
             .map(|s| tally(data.control_rows(s).inspect(|_| control_rows += 1)))
             .collect();
-        let findings = findings(data);
-        let risks = RiskCounts::of(&findings);
+        let progress: Vec<DeviceProgress> = data
+            .devices
+            .iter()
+            .map(|d| d.progress.clone().unwrap_or_default())
+            .collect();
+        let scope_ids = data
+            .models
+            .iter()
+            .chain(&data.sites)
+            .map(|s| (s.key.as_str(), s.id.as_str()))
+            .collect();
         Context {
             data,
             opts,
             exported_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             tallies,
-            risks,
-            findings,
+            findings: &data.findings,
+            dashboard: dashboard(data.catalog, &progress, &data.findings, data.as_of),
+            register: RegisterCounts::of(&data.findings, data.as_of),
             devices: DeviceCounts::of(data),
             control_rows,
+            scope_ids,
+        }
+    }
+
+    /// A finding's target as column A of the control sheets shows it: the device's short ID,
+    /// or the model's or site's scope row ID (`MODEL:Baxter/Sigma Spectrum`, `SITE:Main`,
+    /// `SITE`), so a register row leads to its control row.
+    pub fn target_id(&self, f: &Finding<'_>) -> String {
+        match &f.target {
+            Target::Device(_) => f.name.clone(),
+            other => self
+                .scope_ids
+                .get(scope_row_key(other).as_str())
+                .map_or_else(
+                    || other.scope_key().unwrap_or_default(),
+                    |id| id.to_string(),
+                ),
         }
     }
 }

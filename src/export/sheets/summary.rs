@@ -1,7 +1,14 @@
 //! `Summary`: the header block, the device counts, per-step results (COUNTIFS over each control
-//! sheet's Response column with Suggested blank, with cached results), open risks by level, a
-//! heat map of open risks by likelihood × impact, the top ten open risks and a stacked bar chart
-//! of responses per step (TEMPLATE.md "Summary").
+//! sheet's Response column with Suggested blank, with cached results), open risks by inherent
+//! and residual level with the overdue, expired and uncontrolled patient-safety counts, a heat
+//! map of open risks by likelihood × impact, the top ten open risks and a stacked bar chart of
+//! responses per step (TEMPLATE.md "Summary").
+//!
+//! The risk figures are the TUI dashboard's (`risk::register::dashboard` on the same findings,
+//! with the as-of date as "today"); the formulas count the `Risk Register` rows and carry those
+//! figures as cached results, so a reader that does not recalculate shows the app's numbers.
+
+mod risks;
 
 use rust_xlsxwriter::{Chart, ChartSolidFill, ChartType, Color, column_number_to_name};
 
@@ -9,10 +16,8 @@ use super::{Context, date_or_text, sites_text};
 use crate::assessment::Response;
 use crate::assessment::StepProgress;
 use crate::export::ExportError;
-use crate::export::layout::{REGISTER_SHEET, ctl, reg, step_label};
-use crate::export::sheets::register::risk_id;
+use crate::export::layout::{ctl, step_label};
 use crate::export::xlsx::{Cached, Cell, Look, SheetRecord, SheetWriter, Value, sheet_prefix};
-use crate::risk::RiskLevel;
 
 const SHEET: &str = "Summary";
 
@@ -44,12 +49,15 @@ const SERIES: [(u16, u32); 6] = [
 /// Writes `Summary`.
 pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, ExportError> {
     let ws = w.worksheet();
-    ws.set_column_width(0, 36.0)
+    // Wide enough for "Past manufacturer end of support (as of 2026-06-30)".
+    ws.set_column_width(0, 50.0)
         .map_err(|e| ExportError::xlsx(SHEET, e))?;
     for col in 1..=10u16 {
         ws.set_column_width(col, 12.0)
             .map_err(|e| ExportError::xlsx(SHEET, e))?;
     }
+    ws.set_column_width(11, 60.0)
+        .map_err(|e| ExportError::xlsx(SHEET, e))?;
     ws.set_freeze_panes(1, 0)
         .map_err(|e| ExportError::xlsx(SHEET, e))?;
 
@@ -58,9 +66,9 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
     row = device_block(&mut w, ctx, row + 2)?;
     let step_header = row + 2;
     row = step_table(&mut w, ctx, step_header)?;
-    row = risk_levels(&mut w, ctx, row + 2)?;
-    row = heat_map(&mut w, ctx, row + 2)?;
-    top_ten(&mut w, ctx, row + 2)?;
+    row = risks::levels(&mut w, ctx, row + 2)?;
+    row = risks::heat_map(&mut w, ctx, row + 2)?;
+    risks::top_ten(&mut w, ctx, row + 2)?;
     chart(&mut w, step_header, ctx.tallies.len())?;
     Ok(w.finish())
 }
@@ -118,7 +126,7 @@ fn device_block(
     header_row(w, first, &["Devices", "Count"])?;
     let n = |x: usize| Value::Number(x as f64);
     let mut rows: Vec<(String, Value<'_>, Look)> = vec![
-        ("Devices".into(), n(d.total), Look::Auto),
+        ("Devices (total)".into(), n(d.total), Look::Auto),
         ("In scope".into(), n(d.in_scope), Look::Auto),
         (
             "Assessed (at least one response)".into(),
@@ -264,125 +272,6 @@ fn step_table(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<
     let mut cells = step_cells(row + 1, &total, counts);
     cells.push(Cell::with(0, Value::text("Total"), Look::Bold));
     w.write_row(row, &cells)?;
-    Ok(row)
-}
-
-fn risk_levels(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
-    header_row(w, first, &["Open risks by level", "Inherent", "Residual"])?;
-    let p = sheet_prefix(REGISTER_SHEET);
-    let status = column_number_to_name(reg::STATUS);
-    let open = |col: &str, level: &str| {
-        format!(
-            r#"=COUNTIFS({p}{col}:{col},"{level}",{p}{status}:{status},"Open")+COUNTIFS({p}{col}:{col},"{level}",{p}{status}:{status},"In Progress")"#
-        )
-    };
-    let inherent = column_number_to_name(reg::LEVEL);
-    let residual = column_number_to_name(reg::RESIDUAL_LEVEL);
-    let mut row = first;
-    for (i, level) in RiskLevel::ALL.iter().enumerate() {
-        row += 1;
-        let n = ctx.risks.by_level[i] as f64;
-        w.write_row(
-            row,
-            &[
-                Cell::with(0, Value::text(level.label()), Look::Level(*level)),
-                Cell::new(
-                    1,
-                    Value::Formula(open(&inherent, level.label()), Cached::Number(n)),
-                ),
-                // Residual ratings come with the stored register.
-                Cell::new(
-                    2,
-                    Value::Formula(open(&residual, level.label()), Cached::Number(0.0)),
-                ),
-            ],
-        )?;
-    }
-    let count_if = |col: u16, what: &str, n: usize| {
-        let c = column_number_to_name(col);
-        Value::Formula(
-            format!(r#"=COUNTIF({p}{c}:{c},"{what}")"#),
-            Cached::Number(n as f64),
-        )
-    };
-    let open_total = Value::Formula(
-        format!(
-            r#"=COUNTIF({p}{status}:{status},"Open")+COUNTIF({p}{status}:{status},"In Progress")"#
-        ),
-        Cached::Number(ctx.findings.iter().filter(|f| f.is_open()).count() as f64),
-    );
-    let overdue = ctx
-        .findings
-        .iter()
-        .filter(|f| f.is_overdue(ctx.data.as_of))
-        .count();
-    for (label, value) in [
-        ("Open risks", open_total),
-        ("Overdue", count_if(reg::OVERDUE, "Yes", overdue)),
-        ("Expired acceptances", count_if(reg::EXPIRED, "Yes", 0)),
-    ] {
-        row += 1;
-        w.write_row(row, &pair(label, value))?;
-    }
-    Ok(row)
-}
-
-fn heat_map(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
-    super::matrix::write_grid(
-        w,
-        first,
-        "Open risks: likelihood ↓ / impact →",
-        |r, c, _| Value::Number(ctx.risks.heat[r][c] as f64),
-    )?;
-    Ok(first + 5)
-}
-
-fn top_ten(w: &mut SheetWriter<'_>, ctx: &Context<'_>, first: u32) -> Result<u32, ExportError> {
-    header_row(
-        w,
-        first,
-        &[
-            "Top ten open risks",
-            "Device ID",
-            "Control ID",
-            "Likelihood",
-            "Impact",
-            "Score",
-            "Level",
-            "Title",
-        ],
-    )?;
-    let mut row = first;
-    // Open risks come first in the register, so their risk IDs are the first ones.
-    let open: Vec<_> = ctx
-        .findings
-        .iter()
-        .filter(|f| f.is_open())
-        .take(10)
-        .collect();
-    for (n, f) in open.iter().enumerate() {
-        row += 1;
-        let level = f.level().map_or((Value::Empty, Look::Auto), |l| {
-            (Value::text(l.label()), Look::Level(l))
-        });
-        w.write_row(
-            row,
-            &[
-                Cell::new(0, Value::string(risk_id(n + 1))),
-                Cell::new(1, Value::string(f.row.target_id())),
-                Cell::new(2, Value::text(&f.row.control.id)),
-                Cell::new(3, Value::opt_number(f.likelihood)),
-                Cell::new(4, Value::opt_number(f.impact)),
-                Cell::new(5, Value::opt_number(f.score())),
-                Cell::with(6, level.0, level.1),
-                Cell::new(7, Value::text(&f.row.control.title)),
-            ],
-        )?;
-    }
-    if open.is_empty() {
-        row += 1;
-        w.write_row(row, &[Cell::new(0, Value::text("No open risks"))])?;
-    }
     Ok(row)
 }
 

@@ -158,12 +158,24 @@ impl<'w> SheetWriter<'w> {
     /// Colours a column below the header by risk level name (conditional formats with the
     /// matrix colours; the level's name is in the cell, so colour is never the only signal).
     pub fn level_colours(&mut self, col: u16) -> Result<(), ExportError> {
+        self.level_colours_range(1, col, MAX_ROW, col)
+    }
+
+    /// Colours a block of cells (rows and columns 0-based, inclusive) by the risk level name
+    /// they hold, with conditional formats in the matrix colours.
+    pub fn level_colours_range(
+        &mut self,
+        first_row: u32,
+        first_col: u16,
+        last_row: u32,
+        last_col: u16,
+    ) -> Result<(), ExportError> {
         for level in RiskLevel::ALL {
             let cf = ConditionalFormatCell::new()
                 .set_rule(ConditionalFormatCellRule::EqualTo(level.label()))
                 .set_format(level_format(level));
             self.ws
-                .add_conditional_format(1, col, MAX_ROW, col, &cf)
+                .add_conditional_format(first_row, first_col, last_row, last_col, &cf)
                 .map_err(|e| ExportError::xlsx(&self.name, e))?;
         }
         Ok(())
