@@ -833,6 +833,66 @@ fn demo_creates_a_new_workbook_with_devices_and_open_risks() -> TestResult {
     // The summary line's open count is the register's.
     assert!(stdout.contains(&format!("({open} open)")), "{stdout}");
 
+    // status equals the exported Summary sheet (its cached formula results).
+    let xlsx = dir.join("demo.xlsx");
+    let out = env
+        .cmd()
+        .arg("-w")
+        .arg(&demo)
+        .args(["export", "xlsx"])
+        .arg(&xlsx)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use calamine::{Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(&xlsx)?;
+    let summary = book.worksheet_range("Summary")?;
+    let rows: Vec<Vec<String>> = summary
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let cell = |label: &str, col: usize| -> Result<u64, Box<dyn std::error::Error>> {
+        let row = rows
+            .iter()
+            .find(|r| {
+                r.first()
+                    .is_some_and(|c| c == label || c.starts_with(&format!("{label} (")))
+            })
+            .ok_or_else(|| format!("no {label:?} row on Summary"))?;
+        Ok(row.get(col).ok_or("short row")?.parse::<f64>()? as u64)
+    };
+    let rs = &status["risks"];
+    let start = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| c == "Open risks by level"))
+        .ok_or("no level block on Summary")?;
+    for i in 0..5 {
+        let row = &rows[start + 1 + i];
+        assert_eq!(
+            row[0],
+            rs["open_by_level"][i]["level"].as_str().unwrap_or("?")
+        );
+        assert_eq!(
+            row[1].parse::<f64>()? as u64,
+            rs["open_by_level"][i]["risks"]
+        );
+        assert_eq!(
+            row[2].parse::<f64>()? as u64,
+            rs["open_by_residual_level"][i]["risks"]
+        );
+    }
+    assert_eq!(cell("Open risks", 1)?, open);
+    assert_eq!(cell("Overdue", 1)?, rs["overdue"]);
+    assert_eq!(cell("Expired acceptances", 1)?, rs["expired"]);
+    assert_eq!(
+        cell("Uncontrolled patient-safety risks", 1)?,
+        rs["uncontrolled_patient_safety"]
+    );
+    assert_eq!(cell("Closed risks", 1)?, rs["closed"]);
+
     // Never over an existing file: the workbook is left as it was.
     let before = std::fs::read(&demo)?;
     let out = env

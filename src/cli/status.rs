@@ -3,46 +3,14 @@
 //! closed, overdue, expired and uncontrolled patient-safety counts, devices by highest open
 //! risk — all from `risk::register`, so they equal the TUI dashboard and the Summary sheet.
 
-use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::error::CliError;
 use super::output::say;
+use crate::export::RegisterCounts;
 use crate::risk::RiskLevel;
-use crate::risk::register::{Dashboard, Finding, Register, dashboard};
+use crate::risk::register::{Dashboard, Register, dashboard};
 use crate::workbook::Workbook;
-
-/// The register figures beside the dashboard's: open risks by residual level, expired
-/// acceptances (open or closed, TEMPLATE.md "Risk Register" Expired) and uncontrolled
-/// patient-safety risks (TEMPLATE.md "Risk Matrix").
-#[derive(Debug, Default)]
-struct Extra {
-    /// Open risks per residual level, [`RiskLevel::ALL`] order.
-    residual: [usize; 5],
-    /// Open risks without a complete residual rating.
-    residual_unrated: usize,
-    expired: usize,
-    uncontrolled_safety: usize,
-}
-
-fn extra(findings: &[Finding<'_>], today: NaiveDate) -> Extra {
-    let mut x = Extra::default();
-    for f in findings {
-        x.expired += usize::from(f.is_expired(today));
-        x.uncontrolled_safety += usize::from(f.is_uncontrolled_safety());
-        if !f.is_open() {
-            continue;
-        }
-        match f
-            .residual_level()
-            .and_then(|l| RiskLevel::ALL.iter().position(|x| *x == l))
-        {
-            Some(p) => x.residual[p] += 1,
-            None => x.residual_unrated += 1,
-        }
-    }
-    x
-}
 
 fn by_level(counts: &[usize; 5], key: &str) -> Vec<Value> {
     RiskLevel::ALL
@@ -60,7 +28,8 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     let steps = crate::export::step_counts(wb)?;
     let progress = register.progress();
     let dash: Dashboard<'_> = dashboard(cat, &progress, &register.findings, today);
-    let x = extra(&register.findings, today);
+    // The Summary sheet's own counts of the register (one definition).
+    let x = RegisterCounts::of(&register.findings, today);
     let mut devices_by_level = [0usize; 5];
     for p in &progress {
         if let Some(i) = p
@@ -94,7 +63,7 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
                 "uncontrolled_patient_safety": x.uncontrolled_safety,
                 "unrated": dash.unrated,
                 "open_by_level": by_level(&dash.by_level, "risks"),
-                "open_by_residual_level": by_level(&x.residual, "risks"),
+                "open_by_residual_level": by_level(&x.residual_by_level, "risks"),
                 "open_without_residual": x.residual_unrated,
                 "heat_map": dash.heat,
             },
@@ -156,7 +125,7 @@ pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
     say!("{:<18}{heading}{:>11}", "", "No rating");
     for (label, counts, none) in [
         ("Open, inherent", &dash.by_level, dash.unrated),
-        ("Open, residual", &x.residual, x.residual_unrated),
+        ("Open, residual", &x.residual_by_level, x.residual_unrated),
         ("Devices, highest", &devices_by_level, no_open_risk),
     ] {
         let cells: String = counts.iter().map(|n| format!("{n:>10}")).collect();

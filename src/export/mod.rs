@@ -14,6 +14,9 @@
 
 mod counts;
 pub mod layout;
+
+pub use counts::RegisterCounts;
+
 mod plan;
 mod sheets;
 mod verify;
