@@ -122,7 +122,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: false,
         count: 6,
-        maturity: 55,
+        maturity: 77,
     },
     Kind {
         manufacturer: "Philips",
@@ -145,7 +145,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: true,
         count: 4,
-        maturity: 65,
+        maturity: 87,
     },
     Kind {
         manufacturer: "Dräger",
@@ -168,7 +168,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: false,
         count: 2,
-        maturity: 45,
+        maturity: 67,
     },
     Kind {
         manufacturer: "GE HealthCare",
@@ -191,7 +191,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: false,
         count: 1,
-        maturity: 60,
+        maturity: 82,
     },
     Kind {
         manufacturer: "Siemens Healthineers",
@@ -214,7 +214,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: true,
         count: 1,
-        maturity: 70,
+        maturity: 90,
     },
     Kind {
         manufacturer: "Dell",
@@ -237,7 +237,7 @@ const KINDS: &[Kind] = &[
         mds2: false,
         sbom: false,
         count: 2,
-        maturity: 75,
+        maturity: 90,
     },
     Kind {
         manufacturer: "Sysmex",
@@ -260,7 +260,7 @@ const KINDS: &[Kind] = &[
         mds2: false,
         sbom: false,
         count: 1,
-        maturity: 35,
+        maturity: 57,
     },
     Kind {
         manufacturer: "Medtronic",
@@ -283,7 +283,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: false,
         count: 1,
-        maturity: 40,
+        maturity: 62,
     },
     Kind {
         manufacturer: "Omnicell",
@@ -306,7 +306,7 @@ const KINDS: &[Kind] = &[
         mds2: false,
         sbom: false,
         count: 1,
-        maturity: 70,
+        maturity: 90,
     },
     Kind {
         manufacturer: "BD",
@@ -329,7 +329,7 @@ const KINDS: &[Kind] = &[
         mds2: true,
         sbom: false,
         count: 3,
-        maturity: 50,
+        maturity: 72,
     },
     Kind {
         manufacturer: "Nihon Kohden",
@@ -352,7 +352,7 @@ const KINDS: &[Kind] = &[
         mds2: false,
         sbom: false,
         count: 2,
-        maturity: 55,
+        maturity: 77,
     },
 ];
 
@@ -534,7 +534,7 @@ pub fn populate(wb: &mut Workbook, opts: &DemoOptions) -> Result<DemoSummary, Wo
     }
     for site in ["Main Campus", "North Clinic"] {
         if kinds.iter().any(|k| k.site == site) {
-            targets.push((Target::Site(site.into()), Scope::Site, 60));
+            targets.push((Target::Site(site.into()), Scope::Site, 75));
         }
     }
     let mut findings: Vec<(Target, &Control, Response)> = Vec::new();
@@ -630,8 +630,8 @@ pub fn populate(wb: &mut Workbook, opts: &DemoOptions) -> Result<DemoSummary, Wo
                         .into(),
                 );
                 input.accepted_on = Some(identified);
-                // One in three accepted risks is past its review date: shown as expired.
-                let review = if rng.u8(0..3) == 0 {
+                // One in five accepted risks is past its review date: shown as expired.
+                let review = if rng.u8(0..5) == 0 {
                     opts.today.checked_sub_days(Days::new(7))
                 } else {
                     opts.today.checked_add_days(Days::new(180))
