@@ -75,7 +75,7 @@ fn push_html(out: &mut String, text: &str, breaks: bool) {
 /// Escapes user text for one Markdown table cell or one line of a paragraph: the inline
 /// punctuation is backslash-escaped, line breaks become `<br>` (GitHub-flavoured Markdown keeps a
 /// table row on one line), and a line that would open a block (`#`, `-`, `+`, `>`, `=`, `1.`)
-/// is escaped too. Example: `a|b # c` → `a\|b # c`; `# Title` → `\# Title`.
+/// is escaped too (see `block_start`). Example: `a|b # c` → `a\|b # c`; `# Title` → `\# Title`.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for (n, line) in lines(text.trim_end()).enumerate() {
@@ -99,18 +99,32 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-/// Writes the escaped opening of a line that would start a block — a heading, list, rule or
-/// setext underline (`#`, `-`, `+`, `=`; `>` is escaped inline anyway) or an ordered-list
-/// number (`12.` → `12\.`) — and returns the rest of the line to escape inline.
+/// Writes the escaped opening of a line that would start a block in CommonMark — an ATX
+/// heading (`#`), a bullet (`-`, `+` followed by a space or the end), a setext underline or
+/// rule (a line of only `=` or `-`), an ordered-list number (`12. ` → `12\. `) — and returns
+/// the rest of the line to escape inline (`>`, `*`, `_` are escaped there anyway).
 fn block_start<'a>(out: &mut String, line: &'a str) -> &'a str {
-    if let Some(first @ ('#' | '-' | '+' | '=')) = line.chars().next() {
-        out.push('\\');
-        out.push(first);
-        return &line[1..];
+    let marker_ends = |rest: &str| rest.is_empty() || rest.starts_with([' ', '\t']);
+    let only = |c: char| line.chars().all(|x| x == c || x == ' ');
+    match line.chars().next() {
+        Some('#') => {
+            out.push_str("\\#");
+            return &line[1..];
+        }
+        Some(c @ ('-' | '+')) if marker_ends(&line[1..]) || only(c) => {
+            out.push('\\');
+            out.push(c);
+            return &line[1..];
+        }
+        Some('=') if only('=') => {
+            out.push_str("\\=");
+            return &line[1..];
+        }
+        _ => {}
     }
     let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     match line[digits..].chars().next() {
-        Some(mark @ ('.' | ')')) if digits > 0 => {
+        Some(mark @ ('.' | ')')) if digits > 0 && marker_ends(&line[digits + 1..]) => {
             out.push_str(&line[..digits]);
             out.push('\\');
             out.push(mark);
@@ -151,5 +165,10 @@ mod tests {
         assert_eq!(markdown("12. twelve"), "12\\. twelve");
         assert_eq!(markdown("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(markdown("12) x"), "12\\) x");
+        // Only what CommonMark reads as a block start is escaped.
+        assert_eq!(markdown("0.1.0 and -7 and =x"), "0.1.0 and -7 and =x");
+        assert_eq!(markdown("==="), "\\===");
+        assert_eq!(markdown("-"), "\\-");
+        assert_eq!(markdown("+ x"), "\\+ x");
     }
 }

@@ -133,7 +133,7 @@ fn cover(o: &mut String, r: &Report, title: &str) -> fmt::Result {
         ("Risk model", e(r.risk_model())),
         (
             "Generated",
-            format!("{} UTC by medsec {}", e(&r.generated_at), e(r.app_version)),
+            format!("{} by medsec {}", e(&r.generated_at), e(r.app_version)),
         ),
         ("Audit trail head", AUDIT_NOT_RECORDED.to_string()),
     ];

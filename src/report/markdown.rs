@@ -21,7 +21,8 @@ use crate::risk::{IMPACT_ANCHORS, LIKELIHOOD_ANCHORS, RiskLevel, scale_label};
 /// Errors: only `fmt::Error` from writing into a `String`, which does not happen.
 pub fn render(r: &Report) -> Result<String, fmt::Error> {
     let mut o = String::with_capacity(32 * 1024 + r.findings.len() * 512);
-    writeln!(o, "<!-- {GENERATOR} (medsec {}) -->\n", m(r.app_version))?;
+    // The version is ours (Cargo's), not user text: written as is inside the comment.
+    writeln!(o, "<!-- {GENERATOR} (medsec {}) -->\n", r.app_version)?;
     cover(&mut o, r)?;
     summary(&mut o, r)?;
     picture(&mut o, r)?;
@@ -68,7 +69,7 @@ fn cover(o: &mut String, r: &Report) -> fmt::Result {
     };
     writeln!(o, "# {title}\n")?;
     writeln!(o, "**{MARKING}**\n")?;
-    header(o, &["", ""], &[])?;
+    header(o, &["Assessment", ""], &[])?;
     let rows = [
         ("Organisation", m(&meta.organisation)),
         ("Site(s)", m(&r.sites_text())),
@@ -82,7 +83,7 @@ fn cover(o: &mut String, r: &Report) -> fmt::Result {
         ("Risk model", r.risk_model().to_string()),
         (
             "Generated",
-            format!("{} UTC by medsec {}", m(&r.generated_at), m(r.app_version)),
+            format!("{} by medsec {}", m(&r.generated_at), m(r.app_version)),
         ),
         ("Audit trail head", AUDIT_NOT_RECORDED.to_string()),
     ];

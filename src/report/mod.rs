@@ -166,14 +166,9 @@ pub fn sentences(r: &Report) -> Vec<String> {
     } else {
         let waiting = d.not_started.len();
         out.push(format!(
-            "{} {} in this assessment; {} at least one answer{}.",
+            "{} in this assessment; {} at least one answer{}.",
             count(r.devices.len(), "device is", "devices are"),
-            r.devices_started(),
-            if r.devices_started() == 1 {
-                "has"
-            } else {
-                "have"
-            },
+            count(r.devices_started(), "has", "have"),
             if waiting > 0 {
                 format!(", {} not been started yet", count(waiting, "has", "have"))
             } else {
