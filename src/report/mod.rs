@@ -179,7 +179,7 @@ pub fn sentences(r: &Report) -> Vec<String> {
     out.push(format!(
         "{} of the applicable controls have been assessed ({} of {}; a control answered for a \
          whole model or site counts once).",
-        percent(html::progress_fraction(r)),
+        percent(r.progress()),
         r.total.assessed(),
         r.total.applicable
     ));

@@ -152,6 +152,13 @@ impl Report {
         self.dashboard.devices - self.dashboard.not_started.len()
     }
 
+    /// Share of the applicable controls assessed, 0–1 (a model or site answer once); `None`
+    /// when nothing applies.
+    pub fn progress(&self) -> Option<f64> {
+        (self.total.applicable > 0)
+            .then(|| self.total.assessed() as f64 / self.total.applicable as f64)
+    }
+
     /// The open risks (status Open or In Progress) in register order: the remediation plan.
     pub fn open_risks(&self) -> impl Iterator<Item = &Finding<'static>> {
         self.findings.iter().filter(|f| f.is_open())
