@@ -165,7 +165,8 @@ pub fn step_bars(out: &mut String, report: &Report) -> fmt::Result {
             fill = hex(fill),
             tx = x + 18,
         )?;
-        x += 26 + 7 * name.len() as u32;
+        // About 7.5 px per character at 12 px, then a gap before the next swatch.
+        x += 30 + name.len() as u32 * 15 / 2;
     }
     for (n, (step, p)) in report.catalog.steps.iter().zip(&report.steps).enumerate() {
         let y = top + n as u32 * ROW_H;

@@ -16,11 +16,11 @@ pub(super) fn top_ten(o: &mut String, r: &Report) -> fmt::Result {
         return Ok(());
     }
     o.push_str("<p>Open risks ranked by score (likelihood × impact), then patient-safety impact, then device.</p>");
-    o.push_str(r#"<table class="top"><thead><tr><th class="num">#</th><th class="st">Risk ID</th><th>Device</th><th>Control</th><th>Level (L × I)</th><th>Owner</th><th class="st">Due</th><th class="st">Status</th></tr></thead><tbody>"#);
+    o.push_str(r#"<table class="top"><thead><tr><th class="num">#</th><th class="st">Risk ID</th><th>Device</th><th>Control</th><th>Level (L × I)</th><th>Owner</th><th class="st">Due</th><th>Status</th></tr></thead><tbody>"#);
     for (n, f) in r.dashboard.top.iter().enumerate() {
         write!(
             o,
-            r#"<tr data-risk="{id}"><td class="num">{rank}</td><td class="st">{id}</td><td>{dev}</td><td>{ctl}{flag}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}</td><td>{owner}</td><td class="st">{due}</td><td class="st">{status}</td></tr>"#,
+            r#"<tr data-risk="{id}"><td class="num">{rank}</td><td class="st">{id}</td><td>{dev}</td><td>{ctl}{flag}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>"#,
             id = e(&risk_id(f)),
             rank = n + 1,
             dev = e(&where_text(f)),
@@ -194,11 +194,11 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
     if open == 0 {
         o.push_str("<p>There are no open risks.</p>");
     } else {
-        o.push_str(r#"<table class="remediation"><thead><tr><th class="st">Risk ID</th><th>Risk</th><th>Device</th><th>Level</th><th>Treatment</th><th>Planned actions</th><th>Owner</th><th class="st">Due</th><th class="st">Status</th></tr></thead><tbody>"#);
+        o.push_str(r#"<table class="remediation"><thead><tr><th class="st">Risk ID</th><th>Risk</th><th>Device</th><th>Level</th><th>Treatment</th><th>Planned actions</th><th>Owner</th><th class="st">Due</th><th>Status</th></tr></thead><tbody>"#);
         for f in r.open_risks() {
             write!(
                 o,
-                r#"<tr data-risk="{id}"><td class="st">{id}</td><td>{ctl} <span class="small muted">({resp})</span>{flag}</td><td>{dev}</td><td>{lv}</td><td>{treat}</td><td class="text">{actions}</td><td>{owner}</td><td class="st">{due}</td><td class="st">{status}</td></tr>"#,
+                r#"<tr data-risk="{id}"><td class="st">{id}</td><td>{ctl} <span class="small muted">({resp})</span>{flag}</td><td>{dev}</td><td>{lv}</td><td>{treat}</td><td class="text">{actions}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>"#,
                 id = e(&risk_id(f)),
                 ctl = control_text(f),
                 resp = f.response.label(),
@@ -219,17 +219,19 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
     if accepted.is_empty() {
         o.push_str("<p>No risk has been accepted.</p>");
     } else {
-        o.push_str(r#"<p>Risks the organisation chose to live with, with who accepted them and when they must be reviewed; a review date before the as-of date is marked <span class="flag">expired</span>.</p><table class="accepted"><thead><tr><th class="st">Risk ID</th><th>Risk</th><th>Device</th><th>Level</th><th>Residual</th><th>Accepted by</th><th class="st">Accepted on</th><th>Acceptance note</th><th class="st">Review date</th><th class="st">Status</th></tr></thead><tbody>"#);
+        o.push_str(r#"<p>Risks the organisation chose to live with, with who accepted them and when they must be reviewed; a review date before the as-of date is marked <span class="flag">expired</span>.</p><table class="accepted"><thead><tr><th class="st">Risk ID</th><th>Risk</th><th>Device</th><th>Level</th><th>Residual</th><th>Accepted by, on</th><th>Acceptance note</th><th>Review date</th><th>Status</th></tr></thead><tbody>"#);
         for f in accepted {
             let review = date_text(f.entry.review_date);
             let review = if f.is_expired(r.as_of) {
-                format!(r#"<span class="nowrap">{review}</span> <span class="flag">expired</span>"#)
+                format!(
+                    r#"<span class="nowrap">{review}</span><br><span class="flag">expired</span>"#
+                )
             } else {
                 format!(r#"<span class="nowrap">{review}</span>"#)
             };
             write!(
                 o,
-                r#"<tr data-risk="{id}"><td class="st">{id}</td><td>{ctl}</td><td>{dev}</td><td>{lv}</td><td>{res}</td><td>{by}</td><td class="st">{on}</td><td class="text">{note}</td><td class="st">{review}</td><td class="st">{status}</td></tr>"#,
+                r#"<tr data-risk="{id}"><td class="st">{id}</td><td>{ctl}</td><td>{dev}</td><td>{lv}</td><td>{res}</td><td>{by}<br><span class="nowrap">{on}</span></td><td class="text">{note}</td><td>{review}</td><td>{status}</td></tr>"#,
                 id = e(&risk_id(f)),
                 ctl = control_text(f),
                 dev = e(&where_text(f)),

@@ -211,7 +211,7 @@ fn control_text(f: &Finding<'_>) -> String {
 fn due_cell(f: &Finding<'_>, r: &Report) -> String {
     let due = date_text(f.due_date());
     if f.is_overdue(r.as_of) {
-        format!(r#"<span class="nowrap">{due}</span> <span class="flag">overdue</span>"#)
+        format!(r#"<span class="nowrap">{due}</span><br><span class="flag">overdue</span>"#)
     } else {
         format!(r#"<span class="nowrap">{due}</span>"#)
     }
