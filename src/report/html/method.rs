@@ -78,13 +78,14 @@ pub(super) fn method(o: &mut String, r: &Report) -> fmt::Result {
 pub(super) fn appendix(o: &mut String, r: &Report) -> fmt::Result {
     write!(
         o,
-        r#"<section class="page" id="catalog"><h2>Appendix: control catalog {}</h2><table class="catalog"><thead><tr><th class="st">ID</th><th class="st">Scope</th><th>Title</th><th>Assessor question</th></tr></thead><tbody>"#,
+        r#"<section class="page" id="catalog"><h2>Appendix: control catalog {}</h2>"#,
         e(&r.catalog.version)
     )?;
+    // One table per step under its own heading, so a step's name never ends a printed page.
     for step in &r.catalog.steps {
         write!(
             o,
-            r#"<tr class="group"><th colspan="4">Step {} – {}</th></tr>"#,
+            r#"<h3>Step {} – {}</h3><table class="catalog"><thead><tr><th class="st">ID</th><th class="st">Scope</th><th>Title</th><th>Assessor question</th></tr></thead><tbody>"#,
             step.number,
             e(&step.name)
         )?;
@@ -98,7 +99,8 @@ pub(super) fn appendix(o: &mut String, r: &Report) -> fmt::Result {
                 e(&c.question)
             )?;
         }
+        o.push_str("</tbody></table>");
     }
-    o.push_str("</tbody></table></section>\n");
+    o.push_str("</section>\n");
     Ok(())
 }

@@ -18,7 +18,7 @@ p{margin:.35em 0 .6em}ul{margin:.3em 0 .7em}
 table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.93em}
 th,td{border:1px solid #b9c0c8;padding:.25em .4em;vertical-align:top;text-align:left;overflow-wrap:break-word}
 td.text{overflow-wrap:anywhere}td.st,th.st{white-space:nowrap}
-tr.group th{background:#d5dee9;text-align:left}
+
 th{background:#e8edf3;font-weight:600}thead{display:table-header-group}
 tr,.keep,svg,figure{break-inside:avoid;page-break-inside:avoid}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
