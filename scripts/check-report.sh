@@ -22,7 +22,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 here="$(cd "$(dirname "$0")/.." && pwd)"
 medsec="${MEDSEC:-$here/target/release/medsec}"
 if [[ ! -x "$medsec" ]]; then
-    echo "building $medsec (cargo build --release, a few minutes)…"
+    echo "building $medsec (cargo build --release: several minutes, up to a quarter of an hour from scratch)…"
     (cd "$here" && cargo build --release --quiet) || fail "cargo build --release failed"
 fi
 chromium="${CHROMIUM:-}"

@@ -185,8 +185,8 @@ pub fn sentences(r: &Report) -> Vec<String> {
     ));
     out.push(match r.total.compliance_ratio() {
         Some(c) => format!(
-            "Compliance is {}: the share of the answered controls that are in place, counting \
-             Partial as half.",
+            "Compliance is {}: of the controls answered Yes, Partial or No, the share in place \
+             (a Partial counts half).",
             percent(Some(c))
         ),
         None => "Compliance cannot be computed yet: no control has been answered Yes, Partial or \
