@@ -14,6 +14,7 @@ pub mod export;
 pub mod import;
 pub mod panic_guard;
 pub mod progress;
+pub mod report;
 pub mod risk;
 pub mod tui;
 pub mod workbook;

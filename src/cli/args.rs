@@ -386,4 +386,24 @@ pub enum ExportCommand {
         #[arg(long, default_value_t = 20)]
         devices: usize,
     },
+    /// The assessment report as one self-contained HTML file (prints to PDF from a browser).
+    #[command(after_help = "Example:\n  medsec export html report.html --as-of 2026-11-30")]
+    Html {
+        /// Output file (.html); replaces only an earlier medsec report.
+        #[arg(value_hint = ValueHint::FilePath)]
+        out: PathBuf,
+        /// The date every "overdue" and "expired" refers to (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+    /// The assessment report as GitHub-flavoured Markdown, for editing in a word processor.
+    #[command(after_help = "Example:\n  medsec export markdown report.md --as-of 2026-11-30")]
+    Markdown {
+        /// Output file (.md); replaces only an earlier medsec report.
+        #[arg(value_hint = ValueHint::FilePath)]
+        out: PathBuf,
+        /// The date every "overdue" and "expired" refers to (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
 }

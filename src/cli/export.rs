@@ -1,4 +1,4 @@
-//! `medsec export xlsx|template`.
+//! `medsec export xlsx|template|html|markdown`.
 
 use super::output::say;
 use std::path::Path;
@@ -9,16 +9,22 @@ use crate::device::fields::parse_date;
 use crate::export::{
     ExportOptions, ExportSummary, export_template_with_progress, export_xlsx_with_progress,
 };
+use crate::report::{ReportError, ReportFormat, ReportOptions, export_report};
 use crate::workbook::Workbook;
 
 const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; the export is not, and sheet protection is not encryption): keep it on an encrypted drive or share.";
 
-pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(), CliError> {
-    let as_of = match as_of {
-        None => chrono::Local::now().date_naive(),
+/// The `--as-of` date, today when absent.
+fn as_of_date(as_of: Option<&str>) -> Result<chrono::NaiveDate, CliError> {
+    match as_of {
+        None => Ok(chrono::Local::now().date_naive()),
         Some(text) => parse_date(text)
-            .ok_or_else(|| CliError::usage(format!("--as-of {text:?}: not a date (YYYY-MM-DD)")))?,
-    };
+            .ok_or_else(|| CliError::usage(format!("--as-of {text:?}: not a date (YYYY-MM-DD)"))),
+    }
+}
+
+pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(), CliError> {
+    let as_of = as_of_date(as_of)?;
     let opts = ExportOptions {
         as_of,
         app_version: env!("CARGO_PKG_VERSION"),
@@ -26,7 +32,7 @@ pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(),
     let mut bar = Bar::for_file(out);
     let summary = export_xlsx_with_progress(wb, out, &opts, &mut bar);
     bar.clear();
-    report(&summary.map_err(|e| CliError::general(e.to_string()))?)
+    tell_written(&summary.map_err(|e| CliError::general(e.to_string()))?)
 }
 
 pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {
@@ -37,10 +43,38 @@ pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {
     let mut bar = Bar::for_file(out);
     let summary = export_template_with_progress(out, devices, &opts, &mut bar);
     bar.clear();
-    report(&summary.map_err(|e| CliError::general(e.to_string()))?)
+    tell_written(&summary.map_err(|e| CliError::general(e.to_string()))?)
 }
 
-fn report(s: &ExportSummary) -> Result<(), CliError> {
+/// `export html` / `export markdown`: the assessment report.
+pub(super) fn report(
+    wb: &Workbook,
+    out: &Path,
+    format: ReportFormat,
+    as_of: Option<&str>,
+) -> Result<(), CliError> {
+    let opts = ReportOptions {
+        as_of: as_of_date(as_of)?,
+        app_version: env!("CARGO_PKG_VERSION"),
+    };
+    let s = export_report(wb, out, format, &opts).map_err(|e| match e {
+        ReportError::Workbook(e) => CliError::from(e),
+        e => CliError::general(e.to_string()),
+    })?;
+    say!(
+        "wrote {}: {} report as of {}, {} devices, {} findings ({} open); read back and checked",
+        s.path.display(),
+        format.label(),
+        opts.as_of,
+        s.devices,
+        s.findings,
+        s.open
+    );
+    say!("{NOT_ENCRYPTED}");
+    Ok(())
+}
+
+fn tell_written(s: &ExportSummary) -> Result<(), CliError> {
     say!(
         "wrote {}: {} sheets, {} devices, {} answers; read back and checked",
         s.path.display(),

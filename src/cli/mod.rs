@@ -25,6 +25,7 @@ pub use args::Cli;
 use args::{Command, DeviceCommand, ExportCommand, ImportCommand, RiskCommand};
 pub use error::{CliError, exit};
 
+use crate::report::ReportFormat;
 use crate::workbook::{Access, AssessmentMeta, PassphraseSources, Workbook, WorkbookError};
 
 /// The workbook file name used in the platform data directory.
@@ -233,6 +234,14 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         }
         Command::Export(ExportCommand::Template { out, devices }) => {
             export::template(&out, devices)
+        }
+        Command::Export(ExportCommand::Html { out, as_of }) => {
+            let wb = open(&cli, Access::Read)?;
+            export::report(&wb, &out, ReportFormat::Html, as_of.as_deref())
+        }
+        Command::Export(ExportCommand::Markdown { out, as_of }) => {
+            let wb = open(&cli, Access::Read)?;
+            export::report(&wb, &out, ReportFormat::Markdown, as_of.as_deref())
         }
         // Neither needs a workbook or a passphrase.
         Command::Completions { shell } => completions::run(shell),
