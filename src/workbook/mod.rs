@@ -167,7 +167,9 @@ pub(crate) fn now_utc() -> String {
 
 impl Workbook {
     /// Creates a new encrypted workbook at `path` (which must not exist), owner-only, with the
-    /// built-in catalog, and returns it opened for writing.
+    /// built-in catalog and `meta`'s title, organisation, site, assessor, scope and dates (the
+    /// start date defaults to today, local), and returns it opened for writing. The workbook ID,
+    /// catalog version and creation time are new (`meta`'s are ignored).
     ///
     /// Errors: `AlreadyExists`, `Io`, `Sqlite`.
     pub fn create(
@@ -231,15 +233,19 @@ impl Workbook {
         let tx = wb.conn.transaction().map_err(|e| sql(path, e))?;
         tx.execute(
             "INSERT INTO assessment (id, workbook_id, title, organisation, site, assessor, scope,
-                 start_date, catalog_version, created_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8)",
+                 start_date, end_date, catalog_version, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 id,
                 meta.title,
                 meta.organisation,
                 meta.site,
                 meta.assessor,
-                chrono::Local::now().date_naive().to_string(),
+                meta.scope,
+                meta.start_date
+                    .clone()
+                    .unwrap_or_else(|| chrono::Local::now().date_naive().to_string()),
+                meta.end_date,
                 cat.version,
                 now
             ],
