@@ -50,7 +50,8 @@ pub enum Action {
     Confirm,
     /// Edit the selected control's note in a popup; committed when the popup is saved.
     EditNote,
-    /// Rate the selected finding: likelihood and impact 1–5, with the device-anchored guidance.
+    /// Rate the selected finding: likelihood 1–5 and impact 1–5 per dimension (patient safety,
+    /// PHI / data, clinical operations) or as one number, with the device-anchored guidance.
     Rate,
     /// Defer the selected (unanswered) control with a reason — device in use on a patient,
     /// room locked, waiting for the vendor; walks pass over it. On a deferred control: edit or
@@ -139,6 +140,31 @@ pub enum Action {
     EditDueDate,
     /// On Findings: set the next status (Open → In Progress → Closed) of the selected risk.
     CycleStatus,
+    /// Choose how the selected risk is treated: Mitigate, Accept, Transfer, Avoid or not
+    /// decided. Accept asks for who accepted it and why when the entry has neither.
+    EditTreatment,
+    /// Edit the planned actions of the selected risk (several lines).
+    EditActions,
+    /// Rate what is left of the selected risk after treatment: residual likelihood × impact,
+    /// 1–5 each, with the level in the workbook's grid.
+    RateResidual,
+    /// Record the acceptance of the selected risk: who accepted it, why, when (today unless
+    /// changed) and when to review it.
+    EditAcceptance,
+    /// Edit the review date of the selected risk (an accepted risk is expired after it).
+    EditReviewDate,
+    /// Open the risk register entry of the selected finding: a menu of every field (rating,
+    /// treatment, planned actions, owner, due date, status, residual, acceptance, review date).
+    RiskEntry,
+    /// On Findings: show or hide the details of the selected finding.
+    ToggleDetails,
+    /// On Findings: show all findings, the open ones, the overdue ones, or those flagged
+    /// (overdue, expired acceptance, uncontrolled patient-safety risk).
+    FilterFindings,
+    /// In a rating: clear it (a residual rating goes back to not rated).
+    ClearRating,
+    /// In a text of several lines (a note, planned actions): start a new line.
+    NewLine,
     /// Switch between the normal and the high-contrast theme.
     ToggleTheme,
     /// Typed or pasted text for the focused text field. Not bindable: printable keys that no

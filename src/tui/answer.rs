@@ -50,18 +50,32 @@ pub fn commit(
         return Err(WorkbookError::Invalid("no device is selected".into()));
     };
     let target = write_target(app, device, control);
-    match app.workbook.set_answer(&target, control, input) {
+    commit_on(app, &target, control, input)
+}
+
+/// Commits a change to the answer stored on `target` (a finding's, from the Findings screen),
+/// then updates the in-memory answers, the progress and highest risk of every device, the
+/// findings and the dashboard.
+///
+/// Errors: as [`commit`].
+pub fn commit_on(
+    app: &mut App,
+    target: &Target,
+    control: &'static Control,
+    input: &AnswerInput,
+) -> Result<(), WorkbookError> {
+    match app.workbook.set_answer(target, control, input) {
         Ok(answer) => {
             if answer.is_empty() {
                 // Removed from the workbook: an override falls back to its model's answer.
-                app.answers.remove(&target, &answer.control_id);
+                app.answers.remove(target, &answer.control_id);
             } else {
-                app.answers.insert(&target, answer);
+                app.answers.insert(target, answer);
             }
-            let affected = affected(app, &target);
+            let affected = affected(app, target);
+            // Progress of the devices shown the answer; the register (findings, dashboard,
+            // every device's highest risk) is computed again.
             app.refresh_progress(affected);
-            app.dashboard.invalidate();
-            app.findings.invalidate();
             app.todo.invalidate();
             app.save = SaveState::Saved;
             Ok(())

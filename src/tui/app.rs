@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use super::TuiError;
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
-use super::popups::{confirm, filter, form, help, menu, note, palette, rate};
+use super::popups::{acceptance, confirm, filter, form, help, menu, note, palette, rate};
 use super::screens::{checklist, dashboard, device_list, devices, findings, todo, walk};
 use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
@@ -29,7 +29,7 @@ pub enum Screen {
     Walk,
     /// Progress, responses, heat map, top risks.
     Dashboard,
-    /// Every No / Partial / Unknown answer by risk.
+    /// The risk register: every No / Partial / Unknown answer by risk, with its entry.
     Findings,
     /// Every deferred control, to come back to.
     Todo,
@@ -52,8 +52,10 @@ pub enum Overlay {
     Palette(palette::Palette),
     /// The filters of the device list.
     Filter(filter::FilterPopup),
-    /// Likelihood and impact of a finding.
+    /// Likelihood and impact of a finding, or its residual risk.
     Rate(rate::RatePopup),
+    /// Who accepted a risk, why, when, and when to review it.
+    Acceptance(Box<acceptance::AcceptanceForm>),
 }
 
 /// Whether everything the user did is in the workbook.
@@ -250,8 +252,7 @@ impl App {
                 }
             }
         }
-        self.dashboard.invalidate();
-        self.findings.invalidate();
+        // (`refresh_risks` above computed the register and marked the dashboard out of date.)
         self.todo.invalidate();
         devices::keep_in_view(self);
         checklist::keep_in_view(self);
@@ -330,6 +331,7 @@ impl App {
             Some(Overlay::Palette(_)) => Context::Palette,
             Some(Overlay::Filter(_)) => Context::Filter,
             Some(Overlay::Rate(_)) => Context::Rate,
+            Some(Overlay::Acceptance(_)) => Context::Acceptance,
             None if self.screen == Screen::Devices && self.list.search.is_some() => Context::Search,
             None => self.screen_context(),
         }
@@ -485,8 +487,13 @@ impl App {
     pub fn will_commit(&self, action: &Action) -> bool {
         match self.context() {
             Context::Checklist | Context::Walk => checklist::commits(self, action),
-            Context::Note | Context::Form | Context::Confirm | Context::Rate => {
+            Context::Note | Context::Form | Context::Confirm | Context::Acceptance => {
                 *action == Action::Submit
+            }
+            Context::Rate => matches!(action, Action::Submit | Action::ClearRating),
+            Context::Menu => {
+                *action == Action::Submit
+                    && matches!(&self.overlay, Some(Overlay::Menu(m)) if menu::commits(m))
             }
             Context::Findings => *action == Action::CycleStatus,
             Context::Global => false,
@@ -560,25 +567,22 @@ impl App {
         self.refresh_risks();
     }
 
-    /// Recomputes every device's highest open risk from the register (its own, model and site
-    /// findings whose entries are Open or In Progress). A register entry that cannot be read
-    /// leaves the entries out (the screen still shows the ratings) and says so.
+    /// Computes the risk register again (after any change to answers, devices or register
+    /// entries) and with it every device's highest open risk (its own, model and site findings
+    /// whose entries are Open or In Progress; the device list's Risk column). The register is
+    /// kept for the Findings screen, the control screen and the dashboard, so it is computed
+    /// once per change (linear in devices and stored answers), never per frame. Register
+    /// entries that cannot be read are left out (the ratings still show) and the status line
+    /// says so.
     pub(crate) fn refresh_risks(&mut self) {
-        let entries = match self.workbook.risk_entries() {
-            Ok(e) => crate::risk::register::EntryIndex::new(e),
-            Err(e) => {
-                self.error(e.to_string());
-                crate::risk::register::EntryIndex::default()
-            }
-        };
-        let list = crate::risk::register::findings(
-            self.outline.catalog,
-            &self.devices,
-            &self.answers,
-            &entries,
-            &self.workbook.risk_grid(),
-        );
-        crate::risk::register::fill_highest_risk(&mut self.progress, &list);
+        let register = findings::compute(self);
+        if let Some(e) = &register.error {
+            let e = e.clone();
+            self.error(e);
+        }
+        crate::risk::register::fill_highest_risk(&mut self.progress, &register.list);
+        self.findings.set(register);
+        self.dashboard.invalidate();
     }
 
     /// Rows of a page on the active screen.
@@ -587,7 +591,7 @@ impl App {
         match self.screen {
             Screen::Devices => super::layout::device_rows(body),
             Screen::Checklist => usize::from(super::layout::checklist(body).list.height),
-            Screen::Findings => findings::rows(body),
+            Screen::Findings => findings::rows(self, body),
             Screen::Todo => usize::from(body.height.saturating_sub(1)),
             Screen::Walk | Screen::Dashboard => usize::from(body.height),
         }
@@ -610,6 +614,7 @@ pub fn update(app: &mut App, action: Action) {
         Some(Overlay::Palette(_)) => palette::update(app, action),
         Some(Overlay::Filter(_)) => filter::update(app, action),
         Some(Overlay::Rate(_)) => rate::update(app, action),
+        Some(Overlay::Acceptance(_)) => acceptance::update(app, action),
         None if app.context() == Context::Search => device_list::update_search(app, action),
         None => {
             if global(app, &action) {

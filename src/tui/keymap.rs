@@ -33,7 +33,8 @@ pub enum Context {
     Todo,
     /// The help overlay.
     Help,
-    /// A text popup: the note, a finding's owner or due date.
+    /// A text popup: the note, a deferral, a finding's planned actions, owner, due date or
+    /// review date.
     Note,
     /// The device form.
     Form,
@@ -47,13 +48,15 @@ pub enum Context {
     Menu,
     /// The filters of the device list.
     Filter,
-    /// Rating a finding (likelihood, impact).
+    /// Rating a finding (likelihood, impact) or its residual risk.
     Rate,
+    /// The acceptance of a risk: who accepted it, why, when, when to review it.
+    Acceptance,
 }
 
 impl Context {
     /// Every context, in the order of the keymap file.
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 17] = [
         Context::Global,
         Context::Devices,
         Context::Checklist,
@@ -70,6 +73,7 @@ impl Context {
         Context::Menu,
         Context::Filter,
         Context::Rate,
+        Context::Acceptance,
     ];
 
     /// The section name in the keymap file (`devices`, `checklist`, …).
@@ -91,6 +95,7 @@ impl Context {
             Context::Menu => "menu",
             Context::Filter => "filter",
             Context::Rate => "rate",
+            Context::Acceptance => "acceptance",
         }
     }
 
@@ -113,6 +118,7 @@ impl Context {
             Context::Menu => "Choice",
             Context::Filter => "Filters",
             Context::Rate => "Rating",
+            Context::Acceptance => "Acceptance",
         }
     }
 
@@ -174,6 +180,7 @@ impl Context {
                 EditNote,
                 Defer,
                 Rate,
+                RiskEntry,
                 NextUnanswered,
                 NextDevice,
                 PreviousDevice,
@@ -198,6 +205,7 @@ impl Context {
                 EditNote,
                 Defer,
                 Rate,
+                RiskEntry,
                 Skip,
                 PreviousControl,
                 NextDevice,
@@ -211,9 +219,18 @@ impl Context {
             Context::Dashboard => &[Findings, MoveUp, MoveDown, PageUp, PageDown, Devices, Quit],
             Context::Findings => &[
                 Open,
+                Rate,
+                EditTreatment,
+                EditActions,
                 EditOwner,
                 EditDueDate,
                 CycleStatus,
+                RateResidual,
+                EditAcceptance,
+                EditReviewDate,
+                RiskEntry,
+                ToggleDetails,
+                FilterFindings,
                 MoveUp,
                 MoveDown,
                 PageUp,
@@ -228,6 +245,7 @@ impl Context {
             Context::Note => &[
                 Submit,
                 Back,
+                NewLine,
                 CursorLeft,
                 CursorRight,
                 CursorStart,
@@ -279,7 +297,21 @@ impl Context {
                 MoveUp,
                 NextValue,
                 PreviousValue,
+                ClearRating,
                 Quit,
+            ],
+            Context::Acceptance => &[
+                Submit,
+                Back,
+                NextField,
+                PreviousField,
+                CursorLeft,
+                CursorRight,
+                CursorStart,
+                CursorEnd,
+                DeleteBack,
+                DeleteForward,
+                ClearText,
             ],
             Context::Filter => &[
                 Back,
@@ -297,7 +329,11 @@ impl Context {
     pub fn takes_text(self) -> bool {
         matches!(
             self,
-            Context::Note | Context::Form | Context::Search | Context::Palette
+            Context::Note
+                | Context::Form
+                | Context::Search
+                | Context::Palette
+                | Context::Acceptance
         )
     }
 }

@@ -131,7 +131,22 @@ pub(super) fn draw(
         // (TestBackend cannot print an empty buffer; drawing it is what is tested.)
         return Ok(String::new());
     }
-    Ok(terminal.backend().to_string())
+    Ok(undated(terminal.backend().to_string()))
+}
+
+/// The screen with the dates that depend on the day the tests run — today (a finding's
+/// identified date, an acceptance date) and the default due dates counted from it (14, 30, 90,
+/// 180 days) — written `TODAY+0014`, the same width, so snapshots do not change from one day
+/// to the next.
+pub(super) fn undated(screen: String) -> String {
+    let today = chrono::Local::now().date_naive();
+    let mut out = screen;
+    for days in [0u64, 14, 30, 90, 180] {
+        if let Some(d) = today.checked_add_days(chrono::Days::new(days)) {
+            out = out.replace(&d.to_string(), &format!("TODAY+{days:04}"));
+        }
+    }
+    out
 }
 
 /// Presses keys given by their keymap names (`y`, `tab`, `]`, `esc`, `ctrl-c`).
@@ -556,4 +571,5 @@ fn keys_do_nothing_while_the_terminal_is_too_small() -> TestResult {
     Ok(())
 }
 
+mod register;
 mod risk;

@@ -1,17 +1,21 @@
 //! A choice among a few options: which devices a walkthrough covers, which devices a bulk
-//! answer goes to. Each option says how many devices it means.
+//! answer goes to (each option says how many devices it means), a field of a risk register
+//! entry to edit, a treatment, a status.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Clear};
 
+use crate::risk::{RiskStatus, Treatment};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
+use crate::tui::screens::register::{self, Field, Subject};
 use crate::tui::screens::{bulk, walk};
 use crate::tui::text;
 use crate::tui::widgets::columns::{Cell, draw_row};
+use crate::workbook::RiskEntryInput;
 
 /// What an option does when chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +36,36 @@ pub enum Choice {
         /// What they are, e.g. "every B. Braun Space (4 devices)".
         label: String,
     },
+    /// Edit one field of a finding's risk register entry.
+    Register {
+        /// The finding.
+        subject: Subject,
+        /// The field.
+        field: Field,
+    },
+    /// Set a finding's treatment (`None` = not decided).
+    Treatment {
+        /// The finding.
+        subject: Subject,
+        /// The treatment.
+        treatment: Option<Treatment>,
+    },
+    /// Set a finding's status.
+    Status {
+        /// The finding.
+        subject: Subject,
+        /// The status.
+        status: RiskStatus,
+    },
+}
+
+/// Whether choosing the selected option commits to the workbook at once (so the run loop can
+/// show "saving…").
+pub fn commits(m: &Menu) -> bool {
+    matches!(
+        m.items.get(m.selected).map(|i| &i.choice),
+        Some(Choice::Treatment { .. } | Choice::Status { .. })
+    )
 }
 
 /// One option.
@@ -76,6 +110,17 @@ pub fn update(app: &mut App, action: Action) {
                 Some(Choice::ResumeWalk) => walk::enter(app),
                 Some(Choice::Walk { route, label }) => walk::start(app, route, label),
                 Some(Choice::Bulk { devices, label }) => bulk::ask(app, &devices, &label),
+                Some(Choice::Register { subject, field }) => register::edit(app, subject, field),
+                Some(Choice::Treatment { subject, treatment }) => {
+                    register::set_treatment(app, subject, treatment);
+                }
+                Some(Choice::Status { subject, status }) => {
+                    let input = RiskEntryInput {
+                        status: Some(status),
+                        ..RiskEntryInput::default()
+                    };
+                    register::commit(app, &subject, &input);
+                }
                 None => {}
             }
         }

@@ -1,5 +1,6 @@
 //! Popups drawn over a screen; while one is open it takes the keys (its own keymap section).
 
+pub mod acceptance;
 pub mod confirm;
 pub mod filter;
 pub mod form;

@@ -1,7 +1,10 @@
-//! The note popup: a small text field for the selected control's note. Enter saves (one
-//! commit), Esc cancels. Typed and pasted text may hold any Unicode (wide characters count two
-//! columns); control characters are kept out of typed text and shown escaped when a stored note
-//! has them. When opened by N/A, saving sets N/A together with the note.
+//! The text popup: the selected control's note or deferral reason, or a finding's planned
+//! actions, owner, due date or review date. Enter saves (one commit), Esc closes. Notes and
+//! planned actions may have several lines (the new-line key) and are saved after a pause in
+//! typing and on closing, so nothing typed is lost; an owner or a date only with Enter. Typed
+//! and pasted text may hold any Unicode (wide characters count two columns); control characters
+//! are kept out of typed text and shown escaped when a stored text has them. When opened by
+//! N/A, saving sets N/A together with the note.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -15,6 +18,7 @@ use crate::tui::action::Action;
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
+use crate::tui::screens::register::{self, Subject};
 use crate::tui::text;
 use crate::tui::widgets::text_field::TextField;
 use crate::workbook::{AnswerInput, RiskEntryInput};
@@ -45,13 +49,44 @@ pub enum Purpose {
         /// The control.
         control_id: String,
     },
-    /// The due date of a risk register entry (YYYY-MM-DD, or empty for none).
+    /// The due date of a risk register entry (YYYY-MM-DD; empty for the default by level;
+    /// `none` for no due date).
     DueDate {
         /// Whose finding.
         target: Target,
         /// The control.
         control_id: String,
     },
+    /// The planned actions of a risk register entry (several lines).
+    PlannedActions {
+        /// Whose finding.
+        target: Target,
+        /// The control.
+        control_id: String,
+    },
+    /// The review date of a risk register entry (YYYY-MM-DD, or empty for none).
+    ReviewDate {
+        /// Whose finding.
+        target: Target,
+        /// The control.
+        control_id: String,
+    },
+}
+
+impl Purpose {
+    /// The finding whose register entry this edits, if it edits one.
+    fn subject(&self) -> Option<Subject> {
+        match self {
+            Purpose::Owner { target, control_id }
+            | Purpose::DueDate { target, control_id }
+            | Purpose::PlannedActions { target, control_id }
+            | Purpose::ReviewDate { target, control_id } => Some(Subject {
+                target: target.clone(),
+                control_id: control_id.clone(),
+            }),
+            Purpose::Note { .. } | Purpose::Defer { .. } => None,
+        }
+    }
 }
 
 /// The text being edited in a popup.
@@ -93,10 +128,18 @@ impl NoteEditor {
         self.field.text != self.original
     }
 
-    /// Whether this popup saves on its own after a pause in typing: notes do; an owner or a
-    /// due date is saved with Enter (a half-typed date is not a date).
+    /// Whether this popup saves on its own after a pause in typing: notes and planned actions
+    /// do; an owner or a date is saved with Enter (a half-typed date is not a date).
     pub fn autosaves(&self) -> bool {
-        matches!(self.purpose, Purpose::Note { .. })
+        matches!(
+            self.purpose,
+            Purpose::Note { .. } | Purpose::PlannedActions { .. }
+        )
+    }
+
+    /// Whether the text may have several lines.
+    pub fn multiline(&self) -> bool {
+        self.autosaves()
     }
 
     /// The response set with the note, when opened by N/A.
@@ -113,6 +156,10 @@ impl NoteEditor {
             Purpose::Defer { control } => format!(" Defer · {} ", control.id),
             Purpose::Owner { control_id, .. } => format!(" Owner · {control_id} "),
             Purpose::DueDate { control_id, .. } => format!(" Due date · {control_id} "),
+            Purpose::PlannedActions { control_id, .. } => {
+                format!(" Planned actions · {control_id} ")
+            }
+            Purpose::ReviewDate { control_id, .. } => format!(" Review date · {control_id} "),
         }
     }
 
@@ -126,35 +173,57 @@ impl NoteEditor {
                 Some("Why not now? (in use on a patient, room locked…) Empty lifts it.")
             }
             Purpose::Owner { .. } => Some("Who is responsible for fixing it (a name or a team)"),
-            Purpose::DueDate { .. } => Some("YYYY-MM-DD, or empty for none"),
+            Purpose::DueDate { .. } => {
+                Some("YYYY-MM-DD · empty: the default by level · none: no due date")
+            }
+            Purpose::PlannedActions { .. } => {
+                Some("What will be done to treat the risk, by whom (several lines allowed)")
+            }
+            Purpose::ReviewDate { .. } => {
+                Some("YYYY-MM-DD to look at the risk again (an acceptance expires after it)")
+            }
             _ => None,
         }
     }
 }
 
-/// Saves the note typed so far (a pause in typing) and keeps the popup open.
+/// Saves the note or planned actions typed so far (a pause in typing) and keeps the popup
+/// open.
 pub fn autosave(app: &mut App) {
     let Some(Overlay::Note(editor)) = &app.overlay else {
         return;
     };
-    let Purpose::Note { control, .. } = editor.purpose else {
-        return;
-    };
-    if !editor.is_dirty() {
+    if !editor.autosaves() || !editor.is_dirty() {
         return;
     }
     let text = editor.text().to_string();
-    let input = AnswerInput {
-        note: Some(text.clone()),
-        ..AnswerInput::default()
-    };
-    match answer::commit(app, control, &input) {
-        Ok(()) => {
-            if let Some(Overlay::Note(editor)) = &mut app.overlay {
-                editor.original = text;
+    let saved = match editor.purpose.clone() {
+        Purpose::Note { control, .. } => {
+            let input = AnswerInput {
+                note: Some(text.clone()),
+                ..AnswerInput::default()
+            };
+            match answer::commit(app, control, &input) {
+                Ok(()) => true,
+                Err(e) => {
+                    app.error(e.to_string());
+                    false
+                }
             }
         }
-        Err(e) => app.error(e.to_string()),
+        purpose => match purpose.subject() {
+            Some(subject) => {
+                let input = RiskEntryInput {
+                    planned_actions: Some(text.clone()),
+                    ..RiskEntryInput::default()
+                };
+                register::commit(app, &subject, &input)
+            }
+            None => false,
+        },
+    };
+    if saved && let Some(Overlay::Note(editor)) = &mut app.overlay {
+        editor.original = text;
     }
 }
 
@@ -195,12 +264,21 @@ pub fn update(app: &mut App, action: Action) {
                     "N/A not set: it needs a note saying why"
                 });
             } else if keeps && changed {
-                app.info("Note saved (Ctrl-z undoes it)");
+                app.info("Saved (Ctrl-z undoes it)");
             } else {
                 app.info("Nothing changed");
             }
         }
         Action::Submit => submit(app),
+        Action::NewLine => {
+            if !editor.multiline() {
+                app.info("One line only: Enter saves");
+            } else if !editor.field.new_line() {
+                app.error(
+                    "Full: the text holds what fits in one spreadsheet cell (32,767 characters)",
+                );
+            }
+        }
         other => {
             editor.field.edit(&other);
         }
@@ -266,36 +344,61 @@ fn submit(app: &mut App) {
                 Err(e) => app.error(e.to_string()),
             }
         }
-        Purpose::Owner { target, control_id } => {
+        purpose => {
+            let Some(subject) = purpose.subject() else {
+                return;
+            };
             if text == editor.original {
                 app.overlay = None;
                 return;
             }
-            let input = RiskEntryInput {
-                owner: Some(text),
-                ..RiskEntryInput::default()
-            };
-            if crate::tui::screens::findings::commit(app, target, control_id, &input) {
-                app.overlay = None;
-            }
-        }
-        Purpose::DueDate { target, control_id } => {
-            let due = match crate::workbook::Due::parse(&text) {
-                Ok(d) => d,
-                Err(_) => {
-                    app.error(format!(
-                        "{} is not a date: type YYYY-MM-DD, e.g. 2027-03-31, \"none\", or \
-                         nothing for the default by level (Esc cancels)",
-                        text::sanitize(text.trim())
-                    ));
-                    return;
+            let input = match purpose {
+                Purpose::Owner { .. } => RiskEntryInput {
+                    owner: Some(text),
+                    ..RiskEntryInput::default()
+                },
+                Purpose::PlannedActions { .. } => RiskEntryInput {
+                    planned_actions: Some(text),
+                    ..RiskEntryInput::default()
+                },
+                Purpose::DueDate { .. } => match crate::workbook::Due::parse(&text) {
+                    Ok(due) => RiskEntryInput {
+                        due: Some(due),
+                        ..RiskEntryInput::default()
+                    },
+                    Err(_) => {
+                        app.error(format!(
+                            "{} is not a date: type YYYY-MM-DD, e.g. 2027-03-31, \"none\", or \
+                             nothing for the default by level (Esc cancels)",
+                            text::sanitize(text.trim())
+                        ));
+                        return;
+                    }
+                },
+                _ => {
+                    let day = text.trim();
+                    let date = if day.is_empty() {
+                        None
+                    } else {
+                        match crate::device::fields::parse_date(day) {
+                            Some(d) => Some(d),
+                            None => {
+                                app.error(format!(
+                                    "{} is not a date: type YYYY-MM-DD, e.g. 2027-06-30, or \
+                                     nothing for no review date (Esc cancels)",
+                                    text::sanitize(day)
+                                ));
+                                return;
+                            }
+                        }
+                    };
+                    RiskEntryInput {
+                        review_date: Some(date),
+                        ..RiskEntryInput::default()
+                    }
                 }
             };
-            let input = RiskEntryInput {
-                due: Some(due),
-                ..RiskEntryInput::default()
-            };
-            if crate::tui::screens::findings::commit(app, target, control_id, &input) {
+            if register::commit(app, &subject, &input) {
                 app.overlay = None;
             }
         }
@@ -313,10 +416,20 @@ pub fn render(app: &App, frame: &mut Frame, editor: &NoteEditor) {
     let prompt = editor.prompt();
     let height = u16::try_from(shown + 2 + usize::from(prompt.is_some())).unwrap_or(u16::MAX);
     let popup = layout::popup(body, width, height);
-    let block = Block::new()
+    let mut block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border())
         .title(Span::styled(editor.title(), theme.title()));
+    if editor.multiline()
+        && let Some(key) = app
+            .keymap
+            .key_for(crate::tui::keymap::Context::Note, &Action::NewLine)
+    {
+        block = block.title_bottom(Line::from(vec![
+            Span::styled(format!(" {key}"), theme.key()),
+            Span::raw(" new line "),
+        ]));
+    }
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);

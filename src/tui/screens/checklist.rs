@@ -75,6 +75,12 @@ pub fn update(app: &mut App, action: Action) {
             crate::tui::popups::rate::open(app);
             return;
         }
+        Action::RiskEntry => {
+            if let Some(subject) = super::register::on_control(app) {
+                super::register::entry_menu(app, subject);
+            }
+            return;
+        }
         Action::BulkApply => {
             super::bulk::choose(app);
             return;

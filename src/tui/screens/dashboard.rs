@@ -1,9 +1,11 @@
 //! The dashboard: progress per step, counts per response, the 5×5 heat map of open risks by
-//! likelihood × impact, the ten highest open risks and the devices not yet started.
+//! likelihood × impact in the workbook's grid, open risks per level (inherent and residual),
+//! overdue, expired and uncontrolled patient-safety counts, the ten highest open risks with
+//! their Risk IDs, and the devices not yet started.
 //!
-//! The figures (`risk::register::dashboard`) are computed once when the screen is drawn and
-//! kept until [`DashboardState::invalidate`]; each frame only lays out about fifty lines from
-//! them. Below 120 columns the sections are stacked (risks first, then progress) and scroll;
+//! The figures (`risk::register::dashboard`, the same the export's Summary and `medsec status`
+//! use) are computed from the register once when the screen is drawn and kept until
+//! [`DashboardState::invalidate`]; each frame only lays out about fifty lines from them. Below 120 columns the sections are stacked (risks first, then progress) and scroll;
 //! from 120 columns progress goes on the left and risks on the right.
 
 use std::cell::OnceCell;
@@ -14,10 +16,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::findings;
+use super::{finding, findings};
 use crate::assessment::{Response, StepProgress};
+use crate::risk::RiskLevel;
 use crate::risk::register::{self, Dashboard, TOP};
-use crate::risk::{RiskLevel, level};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout;
@@ -31,8 +33,10 @@ const CELL: usize = 8;
 const ROW_LABEL: usize = 12;
 /// Columns of the heat map's grid.
 const GRID_WIDTH: usize = ROW_LABEL + 5 * (CELL + 1);
-/// Columns of the counts per level beside the grid.
-const LEVELS_WIDTH: usize = 16;
+/// Columns of the level names in the counts per level.
+const LEVEL_NAME: usize = 9;
+/// Columns of the counts per level beside the grid: name, open, residual.
+const LEVELS_WIDTH: usize = LEVEL_NAME + 5 + 7;
 /// Columns of the heat map with the counts per level beside it.
 const HEAT_WIDTH: u16 = (GRID_WIDTH + 2 + LEVELS_WIDTH) as u16;
 
@@ -40,6 +44,13 @@ const HEAT_WIDTH: u16 = (GRID_WIDTH + 2 + LEVELS_WIDTH) as u16;
 #[derive(Debug, Clone, Default)]
 struct Figures {
     dash: Dashboard<'static>,
+    /// Accepted risks whose review date has passed (TEMPLATE.md "Risk Register", Expired).
+    expired: usize,
+    /// Uncontrolled patient-safety risks (TEMPLATE.md "Risk Matrix").
+    uncontrolled: usize,
+    /// Open findings per residual level, in [`RiskLevel::ALL`] order (those with a residual
+    /// rating only).
+    residual: [usize; 5],
     /// Why the register entries could not be read, if they could not.
     error: Option<String>,
 }
@@ -61,10 +72,22 @@ impl DashboardState {
 
 fn figures(app: &App) -> &Figures {
     app.dashboard.figures.get_or_init(|| {
-        let r = findings::compute(app);
+        let r = findings::current(app);
+        let mut residual = [0; 5];
+        for f in r.list.iter().filter(|f| f.is_open()) {
+            if let Some(p) = f
+                .residual_level()
+                .and_then(|l| RiskLevel::ALL.iter().position(|x| *x == l))
+            {
+                residual[p] += 1;
+            }
+        }
         Figures {
             dash: register::dashboard(app.outline.catalog, &app.progress, &r.list, r.today),
-            error: r.error,
+            expired: r.list.iter().filter(|f| f.is_expired(r.today)).count(),
+            uncontrolled: r.list.iter().filter(|f| f.is_uncontrolled_safety()).count(),
+            residual,
+            error: r.error.clone(),
         }
     })
 }
@@ -295,6 +318,18 @@ fn headline(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
             theme.error(),
         )]);
     }
+    if f.expired > 0 {
+        items.push(vec![Span::styled(
+            format!("{} expired", f.expired),
+            theme.error(),
+        )]);
+    }
+    if f.uncontrolled > 0 {
+        items.push(vec![Span::styled(
+            format!("{} PS! uncontrolled patient-safety", f.uncontrolled),
+            theme.error(),
+        )]);
+    }
     if d.closed > 0 {
         items.push(vec![Span::styled(
             format!("{} closed", d.closed),
@@ -432,20 +467,24 @@ fn responses(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// The 5×5 grid of open risks (rows likelihood 5 → 1, columns impact 1 → 5), each cell in its
-/// Table I-2 level's colour with the level and the count written in it; the counts per level
-/// beside it (or below when there is no room).
+/// The 5×5 grid of open risks (rows likelihood 5 → 1, columns impact 1 → 5), each cell in the
+/// colour of its level in the workbook's grid (NIST SP 800-30 Rev. 1 Table I-2 unless edited)
+/// with the level and the count written in it; the open risks per level, inherent and
+/// residual, beside it (or below when there is no room).
 fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     let theme = app.theme;
     let d = &f.dash;
+    let levels = app.workbook.risk_grid();
     let grid_w = GRID_WIDTH;
     let beside = width >= usize::from(HEAT_WIDTH);
+    let source = if levels.is_nist() {
+        "NIST SP 800-30 Table I-2"
+    } else {
+        "this workbook's grid"
+    };
     let mut lines = vec![heading(
         app,
-        &format!(
-            "Open risks · likelihood × impact (NIST SP 800-30 Table I-2) · {}",
-            d.open
-        ),
+        &format!("Open risks · likelihood × impact ({source}) · {}", d.open),
         width,
     )];
     let impact_names = ["1 V.Low", "2 Low", "3 Mod.", "4 High", "5 V.High"];
@@ -461,7 +500,7 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
         let label = format!("{l} {}", crate::risk::scale_label(l));
         let mut row = vec![Span::styled(text::fit(&label, ROW_LABEL), theme.dim())];
         for i in 1..=5u8 {
-            let lv = level(l, i);
+            let lv = levels.level(l, i);
             let n = d.heat_at(l, i);
             let count = if n == 0 {
                 "·".to_string()
@@ -481,20 +520,31 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
         }
         grid.push(row);
     }
-    let mut side: Vec<Vec<Span<'static>>> = vec![vec![Span::styled(
-        "Open by level",
-        Style::new().add_modifier(Modifier::UNDERLINED),
-    )]];
-    for lv in RiskLevel::ALL {
+    let head = Style::new().add_modifier(Modifier::UNDERLINED);
+    // Open risks per level on their rating, and on their residual rating when they have one.
+    let mut side: Vec<Vec<Span<'static>>> = vec![vec![
+        Span::styled(format!("{:<LEVEL_NAME$}", "Level"), head),
+        Span::raw(" "),
+        Span::styled("open", head),
+        Span::raw(" "),
+        Span::styled("resid.", head),
+    ]];
+    for (p, lv) in RiskLevel::ALL.into_iter().enumerate() {
+        let residual = f.residual.get(p).copied().unwrap_or(0);
         side.push(vec![
-            Span::styled(format!("{:<11}", lv.label()), theme.risk(lv)),
-            Span::raw(format!("{:>4}", d.at_level(lv))),
+            Span::styled(format!("{:<LEVEL_NAME$}", lv.label()), theme.risk(lv)),
+            Span::raw(format!("{:>5}", d.at_level(lv))),
+            if residual == 0 {
+                Span::styled(format!("{:>7}", "·"), theme.dim())
+            } else {
+                Span::raw(format!("{residual:>7}"))
+            },
         ]);
     }
     if d.unrated > 0 {
         let note = vec![
-            Span::styled(format!("{:<11}", "Not rated"), theme.dim()),
-            Span::raw(format!("{:>4}", d.unrated)),
+            Span::styled(format!("{:<LEVEL_NAME$}", "Unrated"), theme.dim()),
+            Span::raw(format!("{:>5}", d.unrated)),
         ];
         if beside {
             grid.push(Vec::new());
@@ -518,10 +568,11 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// The ten highest open risks: level, L × I, target, control and title.
+/// The ten highest open risks: Risk ID, level, L × I, target, control, title and flags.
 fn top_ten(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     let theme = app.theme;
     let d = &f.dash;
+    let today = findings::current(app).today;
     let mut lines = vec![heading(
         app,
         &format!("Top {TOP} open risks · f lists every finding"),
@@ -536,11 +587,17 @@ fn top_ten(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     }
     let wide = width >= 70;
     let level_w = if wide { 9 } else { 2 };
-    let target_w = (width * 3 / 10).clamp(8, 30);
-    let control_w = 7;
-    let title_w = width.saturating_sub(level_w + 1 + 3 + 1 + target_w + 1 + control_w + 1);
+    let id_w = 6;
+    let target_w = (width / 4).clamp(8, 26);
+    let control_w = 8;
+    let flags_w = 7;
+    let title_w = width.saturating_sub(
+        id_w + 1 + level_w + 1 + 3 + 1 + target_w + 1 + control_w + 1 + flags_w + 1,
+    );
     let head = Style::new().add_modifier(Modifier::UNDERLINED);
     lines.push(Line::from(vec![
+        Span::styled(text::fit("ID", id_w), head),
+        Span::raw(" "),
         Span::styled(text::fit(if wide { "Level" } else { "Lv" }, level_w), head),
         Span::raw(" "),
         Span::styled("L×I", head),
@@ -550,22 +607,31 @@ fn top_ten(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
         Span::styled(text::fit("Control", control_w), head),
         Span::raw(" "),
         Span::styled(text::fit("Title", title_w), head),
+        Span::raw(" "),
+        Span::styled(text::fit("Flags", flags_w), head),
     ]));
-    for finding in &d.top {
-        let (lv, lv_style) = match finding.level() {
+    for f in &d.top {
+        let (lv, lv_style) = match f.level() {
             Some(l) if wide => (l.label(), theme.risk(l)),
             Some(l) => (l.abbreviation(), theme.risk(l)),
             None => ("·", theme.dim()),
         };
-        let score = finding.score().map(|s| s.to_string()).unwrap_or("·".into());
+        let score = f.score().map(|s| s.to_string()).unwrap_or("·".into());
         lines.push(Line::from(vec![
+            Span::raw(text::fit(&finding::risk_id(f), id_w)),
+            Span::raw(" "),
             Span::styled(text::fit(lv, level_w), lv_style),
             Span::raw(format!(" {score:>3} ")),
-            Span::raw(text::fit(&finding.label(), target_w)),
+            Span::raw(text::fit(&f.label(), target_w)),
             Span::raw(" "),
-            Span::raw(text::fit(&finding.control.id, control_w)),
+            Span::raw(text::fit(&f.control.id, control_w)),
             Span::raw(" "),
-            Span::raw(text::fit(&finding.control.title, title_w)),
+            Span::raw(text::fit(&f.control.title, title_w)),
+            Span::raw(" "),
+            Span::styled(
+                text::fit(&finding::flags_text(f, today, false), flags_w),
+                theme.error(),
+            ),
         ]));
     }
     lines

@@ -1,5 +1,7 @@
-//! The Checklist's detail pane: the selected control's question, the evidence to look for, the
-//! answer (and where it is stored), the rating and the note.
+//! The Checklist's detail pane (and the walkthrough's body): the selected control's question,
+//! the evidence to look for, the answer (and where it is stored), the rating, the finding's
+//! risk register entry (Risk ID, status, treatment, owner, due date, residual, flags) and the
+//! note.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,11 +17,11 @@ use crate::tui::app::App;
 use crate::tui::text;
 
 /// Label column width.
-const LABEL: usize = 9;
+pub(super) const LABEL: usize = 9;
 
 /// Adds a labelled field, word-wrapped to `cols` with the rows after the first indented under
 /// the text (the label column stays clear).
-fn field(
+pub(super) fn field(
     app: &App,
     lines: &mut Vec<Line<'static>>,
     name: &str,
@@ -139,12 +141,36 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
         if a.response.is_some_and(Response::is_finding)
             && let Some(r) = rating(a, &app.workbook.risk_grid())
         {
+            let f = super::register::finding_on_control(app);
+            // The impact per dimension when the assessor rated them (defaults say "defaults").
+            let dims = f
+                .filter(|_| !a.impact_default)
+                .and_then(super::finding::dimensions_short);
+            let r = match dims {
+                Some(d) => format!("{r} · {d}"),
+                None => r,
+            };
             let r = if a.likelihood_default || a.impact_default {
                 format!("{r} · {} to rate", key_name(app, &Action::Rate))
             } else {
                 r
             };
             field(app, &mut lines, "Rating", &r, plain, cols);
+            if let Some(f) = f {
+                // The register entry: Risk ID, status, treatment, owner, due, residual, flags.
+                let today = super::findings::current(app).today;
+                let entry = format!(
+                    "{} · {} to edit",
+                    super::finding::entry_summary(f, today),
+                    key_name(app, &Action::RiskEntry)
+                );
+                let style = if super::finding::flags(f, today).is_empty() {
+                    plain
+                } else {
+                    theme.error()
+                };
+                field(app, &mut lines, "Risk", &entry, style, cols);
+            }
         }
     }
 

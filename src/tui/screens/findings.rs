@@ -1,34 +1,42 @@
-//! The Findings screen: every confirmed No / Partial / Unknown answer as one risk (a model or
-//! site answer once), open risks first, by risk (`risk::register`), with owner, due date and
-//! status editable in place. Only the rows that fit are built, so it stays fast with thousands
-//! of findings. The register is computed when the screen is shown and again after a change.
+//! The Findings screen: the risk register. Every confirmed No / Partial / Unknown answer is one
+//! risk (a model or site answer once), open risks first, by risk (`risk::register`), with its
+//! Risk ID, level (then the residual level), score, treatment, owner, due date in force (`*`
+//! when it is the default by level), status and flags (OVERDUE, EXPIRED, PS! = uncontrolled
+//! patient-safety risk). Every field of the register entry is edited in place (`register`).
+//! The filter key narrows the list to the open, overdue or flagged findings; the details of the
+//! selected finding are in a pane, shown on tall terminals and on request at 80×24. Only the
+//! rows that fit are built, so it stays fast with thousands of findings. The register is
+//! computed when the screen is shown and after every change (`App::refresh_risks`). The
+//! table's columns and rows are drawn by `findings_table`.
 
 use std::cell::OnceCell;
 
 use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::checklist;
-use crate::assessment::{Response, Target};
-use crate::risk::register::{self, Finding};
-use crate::risk::{RiskStatus, scale_label};
+use super::finding;
+use super::findings_table::{self, WIDE};
+use super::register::{self, Field, Subject};
+use crate::assessment::Target;
+use crate::risk::RiskStatus;
+use crate::risk::register::{self as risk_register, Finding};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Cursor, Overlay, SaveState};
+use crate::tui::app::{App, Cursor};
 use crate::tui::keymap::Context;
 use crate::tui::layout;
-use crate::tui::popups::note::{NoteEditor, Purpose};
 use crate::tui::text;
-use crate::tui::widgets::columns::{Cell, draw_row, share};
 use crate::workbook::{RiskEntry, RiskEntryInput, WorkbookError};
 
-/// From this width on the table shows level names and the control's title.
-const WIDE: u16 = 110;
 /// Body rows below which the two-line summary of the selected finding is left out.
 const SUMMARY_FROM: u16 = 12;
+/// Body rows from which the details pane is shown without asking.
+const DETAILS_FROM: u16 = 30;
+/// Rows of the details pane on a tall terminal (its rule included).
+const DETAILS_ROWS: u16 = 14;
 
 /// The register as last computed.
 #[derive(Debug, Clone, Default)]
@@ -38,7 +46,7 @@ pub struct Register {
     /// Why the register entries (owner, due, status) could not be read, if they could not;
     /// the findings are then shown as Open with no owner.
     pub error: Option<String>,
-    /// The date "overdue" was decided against (the local date when computed).
+    /// The date "overdue" and "expired" were decided against (the local date when computed).
     pub today: NaiveDate,
     /// Open findings (Open or In Progress).
     pub open: usize,
@@ -46,18 +54,75 @@ pub struct Register {
     pub overdue: usize,
 }
 
-/// The findings list (computed when first needed, again after [`FindingsState::invalidate`])
-/// and its cursor.
+/// Which findings the screen lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// Every finding.
+    #[default]
+    All,
+    /// Open or In Progress.
+    Open,
+    /// Open and past the due date.
+    Overdue,
+    /// With any flag: overdue, expired acceptance, uncontrolled patient-safety risk.
+    Flagged,
+}
+
+impl Filter {
+    /// The next filter, round from All.
+    fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::Open,
+            Filter::Open => Filter::Overdue,
+            Filter::Overdue => Filter::Flagged,
+            Filter::Flagged => Filter::All,
+        }
+    }
+
+    /// `all`, `open`, `overdue`, `flagged`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Open => "open",
+            Filter::Overdue => "overdue",
+            Filter::Flagged => "flagged",
+        }
+    }
+
+    fn keeps(self, f: &Finding<'_>, today: NaiveDate) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Open => f.is_open(),
+            Filter::Overdue => f.is_overdue(today),
+            Filter::Flagged => !finding::flags(f, today).is_empty(),
+        }
+    }
+}
+
+/// The findings list (computed when first needed, again after a change), the findings the
+/// filter keeps, the cursor, and whether the details pane is shown.
 #[derive(Debug, Clone, Default)]
 pub struct FindingsState {
     register: OnceCell<Register>,
+    /// Indexes into the register's list that the filter keeps.
+    view: OnceCell<Vec<usize>>,
     cursor: Cursor,
+    filter: Filter,
+    /// Details pane: `None` = shown when the terminal is tall enough.
+    details: Option<bool>,
 }
 
 impl FindingsState {
-    /// Marks the list out of date (after a change).
+    /// Marks the list out of date (after a change, or to decide "overdue" again).
     pub fn invalidate(&mut self) {
         self.register = OnceCell::new();
+        self.view = OnceCell::new();
+    }
+
+    /// Keeps a register just computed (see `App::refresh_risks`).
+    pub(crate) fn set(&mut self, register: Register) {
+        self.register = OnceCell::from(register);
+        self.view = OnceCell::new();
     }
 }
 
@@ -71,17 +136,15 @@ fn stored_entries(app: &App) -> Result<Vec<(Target, String, RiskEntry)>, Workboo
     app.workbook.risk_entries()
 }
 
-/// Computes the register from the app's devices, answers and the stored entries.
+/// Computes the register from the app's devices, answers and the stored entries, rated with
+/// the workbook's grid.
 pub(crate) fn compute(app: &App) -> Register {
     let (entries, error) = match stored_entries(app) {
         Ok(e) => (e, None),
-        Err(e) => (
-            Vec::new(),
-            Some(format!("Owners, due dates and status: {e}")),
-        ),
+        Err(e) => (Vec::new(), Some(format!("Risk register entries: {e}"))),
     };
-    let entries = register::EntryIndex::new(entries);
-    let list = register::findings(
+    let entries = risk_register::EntryIndex::new(entries);
+    let list = risk_register::findings(
         app.outline.catalog,
         &app.devices,
         &app.answers,
@@ -103,10 +166,78 @@ pub(crate) fn current(app: &App) -> &Register {
     app.findings.register.get_or_init(|| compute(app))
 }
 
-/// Rows of findings that fit in the body under the heading (and above the summary).
-pub fn rows(body: Rect) -> usize {
-    let summary = if body.height >= SUMMARY_FROM { 2 } else { 0 };
-    usize::from(body.height.saturating_sub(1 + summary)).max(1)
+/// The indexes (into the register's list) of the findings the filter keeps.
+fn view(app: &App) -> &[usize] {
+    app.findings.view.get_or_init(|| {
+        let r = current(app);
+        let filter = app.findings.filter;
+        r.list
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| filter.keeps(f, r.today))
+            .map(|(i, _)| i)
+            .collect()
+    })
+}
+
+/// Where the table, the details pane and the summary go in the body.
+struct Areas {
+    table: Rect,
+    pane: Option<Rect>,
+    summary: Option<Rect>,
+}
+
+/// The details pane takes the rows the table does not need, at least [`DETAILS_ROWS`] on a
+/// tall terminal and half the body on a short one; the table keeps its heading and one row.
+fn areas(app: &App, body: Rect) -> Areas {
+    let tall = body.height >= DETAILS_FROM;
+    if app.findings.details.unwrap_or(tall) {
+        let least = if tall { DETAILS_ROWS } else { body.height / 2 };
+        let needed = u16::try_from(view(app).len().max(1) + 1).unwrap_or(u16::MAX);
+        let h = least
+            .max(body.height.saturating_sub(needed))
+            .min(body.height.saturating_sub(2));
+        let table = Rect {
+            height: body.height - h,
+            ..body
+        };
+        let pane = Rect {
+            y: body.y + table.height,
+            height: h,
+            ..body
+        };
+        return Areas {
+            table,
+            pane: Some(pane),
+            summary: None,
+        };
+    }
+    if body.height >= SUMMARY_FROM {
+        let table = Rect {
+            height: body.height - 2,
+            ..body
+        };
+        let summary = Rect {
+            y: body.y + table.height,
+            height: 2,
+            ..body
+        };
+        return Areas {
+            table,
+            pane: None,
+            summary: Some(summary),
+        };
+    }
+    Areas {
+        table: body,
+        pane: None,
+        summary: None,
+    }
+}
+
+/// Rows of findings that fit in the table under its heading.
+pub fn rows(app: &App, body: Rect) -> usize {
+    usize::from(areas(app, body).table.height.saturating_sub(1)).max(1)
 }
 
 /// The first row to draw so that the selected one is visible.
@@ -116,8 +247,8 @@ fn offset(cursor: Cursor, len: usize, rows: usize) -> usize {
 }
 
 fn keep_in_view(app: &mut App) {
-    let len = current(app).list.len();
-    let rows = rows(layout::chrome(app.size).body);
+    let len = view(app).len();
+    let rows = rows(app, layout::chrome(app.size).body);
     let c = &mut app.findings.cursor;
     c.selected = c.selected.min(len.saturating_sub(1));
     c.offset = offset(*c, len, rows);
@@ -125,71 +256,129 @@ fn keep_in_view(app: &mut App) {
 
 /// The selected finding, if any.
 fn selected(app: &App) -> Option<&Finding<'static>> {
-    current(app).list.get(app.findings.cursor.selected)
+    let i = *view(app).get(app.findings.cursor.selected)?;
+    current(app).list.get(i)
+}
+
+/// Puts the cursor on a finding after a change moved it (a closed finding goes below the open
+/// ones), so that the next key acts on the same finding; it stays where it was when the filter
+/// no longer shows the finding.
+pub(crate) fn follow(app: &mut App, subject: &Subject) {
+    let r = current(app);
+    let at = view(app).iter().position(|&i| {
+        r.list.get(i).is_some_and(|f| {
+            f.control.id == subject.control_id && register::same_target(&f.target, &subject.target)
+        })
+    });
+    if let Some(at) = at {
+        app.findings.cursor.selected = at;
+    }
+    keep_in_view(app);
 }
 
 /// Acts on the findings screen.
 pub fn update(app: &mut App, action: Action) {
-    let len = current(app).list.len();
+    match action {
+        Action::FilterFindings => {
+            let subject = selected(app).map(Subject::of);
+            app.findings.filter = app.findings.filter.next();
+            app.findings.view = OnceCell::new();
+            match subject {
+                Some(s) => follow(app, &s),
+                None => keep_in_view(app),
+            }
+            let n = view(app).len();
+            let key = app
+                .keymap
+                .key_label(Context::Findings, &Action::FilterFindings);
+            let filter = app.findings.filter;
+            app.info(match filter {
+                Filter::All => format!("Showing all {n} findings ({key}: only the open ones)"),
+                other => format!(
+                    "Showing the {} findings: {n} ({key}: {})",
+                    other.label(),
+                    match other.next() {
+                        Filter::All => "all of them".to_string(),
+                        next => format!("only the {} ones", next.label()),
+                    }
+                ),
+            });
+            return;
+        }
+        Action::ToggleDetails => {
+            let body = layout::chrome(app.size).body;
+            let shown = areas(app, body).pane.is_some();
+            app.findings.details = Some(!shown);
+            keep_in_view(app);
+            return;
+        }
+        _ => {}
+    }
+    let len = view(app).len();
     if len == 0 {
-        if matches!(
+        let acts = !matches!(
             action,
-            Action::Open | Action::EditOwner | Action::EditDueDate | Action::CycleStatus
-        ) {
+            Action::MoveUp
+                | Action::MoveDown
+                | Action::PageUp
+                | Action::PageDown
+                | Action::First
+                | Action::Last
+        );
+        if acts && current(app).list.is_empty() {
             app.info("No findings to act on yet");
+        } else if acts {
+            let key = app
+                .keymap
+                .key_label(Context::Findings, &Action::FilterFindings);
+            app.info(format!(
+                "No {} findings: {key} shows the others",
+                app.findings.filter.label()
+            ));
         }
         return;
     }
     let page = app.page_rows();
     let sel = app.findings.cursor.selected.min(len - 1);
-    let last = len - 1;
-    let moved = layout::moved(&action, sel, last, page);
-    let next = match action {
-        _ if moved.is_some() => moved.unwrap_or(sel),
+    if let Some(next) = layout::moved(&action, sel, len - 1, page) {
+        app.findings.cursor.selected = next;
+        keep_in_view(app);
+        return;
+    }
+    let Some(subject) = selected(app).map(Subject::of) else {
+        return;
+    };
+    let field = match action {
         Action::Open => {
             open(app);
             return;
         }
-        Action::EditOwner | Action::EditDueDate => {
-            if let Some(f) = selected(app) {
-                let (target, control_id) = (f.target.clone(), f.control.id.clone());
-                let (purpose, text) = if action == Action::EditOwner {
-                    let owner = f.entry.owner.clone();
-                    (Purpose::Owner { target, control_id }, owner)
-                } else {
-                    let due = f.entry.due_date.map(|d| d.to_string()).unwrap_or_default();
-                    (Purpose::DueDate { target, control_id }, due)
-                };
-                app.overlay = Some(Overlay::Note(NoteEditor::with(purpose, text)));
-            }
+        Action::RiskEntry => {
+            register::entry_menu(app, subject);
             return;
         }
         Action::CycleStatus => {
-            if let Some(f) = selected(app) {
-                let (target, control_id) = (f.target.clone(), f.control.id.clone());
-                let status = next_status(f.entry.status);
-                let input = RiskEntryInput {
-                    status: Some(status),
-                    ..RiskEntryInput::default()
-                };
-                // The cursor follows the finding when it moves (closed ones go below the open
-                // ones), so the next key acts on the same finding again.
-                if commit(app, &target, &control_id, &input)
-                    && let Some(i) = current(app)
-                        .list
-                        .iter()
-                        .position(|f| f.target == target && f.control.id == control_id)
-                {
-                    app.findings.cursor.selected = i;
-                }
-                keep_in_view(app);
-            }
+            let status = selected(app)
+                .map(|f| next_status(f.entry.status))
+                .unwrap_or_default();
+            let input = RiskEntryInput {
+                status: Some(status),
+                ..RiskEntryInput::default()
+            };
+            register::commit(app, &subject, &input);
             return;
         }
+        Action::Rate => Field::Rating,
+        Action::EditTreatment => Field::Treatment,
+        Action::EditActions => Field::PlannedActions,
+        Action::EditOwner => Field::Owner,
+        Action::EditDueDate => Field::DueDate,
+        Action::RateResidual => Field::Residual,
+        Action::EditAcceptance => Field::Acceptance,
+        Action::EditReviewDate => Field::ReviewDate,
         _ => return,
     };
-    app.findings.cursor.selected = next;
-    keep_in_view(app);
+    register::edit(app, subject, field);
 }
 
 /// Open → In Progress → Closed → Open.
@@ -224,8 +413,8 @@ fn open(app: &mut App) {
 
 /// A click on body row `row` (row 0 is the heading): selects the finding drawn there.
 pub fn click(app: &mut App, row: usize) {
-    let len = current(app).list.len();
-    let rows = rows(layout::chrome(app.size).body);
+    let len = view(app).len();
+    let rows = rows(app, layout::chrome(app.size).body);
     if row == 0 || row > rows {
         return;
     }
@@ -236,60 +425,7 @@ pub fn click(app: &mut App, row: usize) {
     }
 }
 
-/// Commits a change to a risk register entry; `true` when it was saved. The status line says
-/// what changed, or why it was not saved (the popup that asked stays open then).
-pub fn commit(app: &mut App, target: &Target, control_id: &str, input: &RiskEntryInput) -> bool {
-    match app.workbook.set_risk_entry(target, control_id, input) {
-        Ok(entry) => {
-            app.save = SaveState::Saved;
-            app.findings.invalidate();
-            app.dashboard.invalidate();
-            let what = if input.status.is_some() {
-                format!("status {}", entry.status.label())
-            } else if input.owner.is_some() && entry.owner.is_empty() {
-                "no owner".to_string()
-            } else if input.owner.is_some() {
-                format!("owner {}", text::sanitize(&entry.owner))
-            } else {
-                match entry.due_date {
-                    Some(d) => format!("due {d}"),
-                    None => "no due date".to_string(),
-                }
-            };
-            let label = target_label(app, target);
-            app.info(format!("{} · {control_id}: {what}", text::sanitize(&label)));
-            true
-        }
-        Err(e) => {
-            app.save = match e {
-                WorkbookError::Invalid(_) => SaveState::Saved,
-                ref other => SaveState::Failed(other.to_string()),
-            };
-            app.error(format!("Not saved: {e}"));
-            false
-        }
-    }
-}
-
-/// `DEV-0003`, `MODEL B. Braun Space`, `SITE Main`.
-fn target_label(app: &App, target: &Target) -> String {
-    match target {
-        Target::Device(id) => app
-            .devices
-            .iter()
-            .find(|d| d.id == *id)
-            .map(|d| d.short_id())
-            .unwrap_or_else(|| "a deleted device".to_string()),
-        Target::Model {
-            manufacturer,
-            model,
-        } => format!("MODEL {manufacturer} {model}"),
-        Target::Site(s) if s.is_empty() => "SITE (default)".to_string(),
-        Target::Site(s) => format!("SITE {s}"),
-    }
-}
-
-/// The title line: (screen, counts).
+/// The title line: (screen, counts and the filter).
 pub fn title(app: &App) -> (String, String) {
     let r = current(app);
     let (open, overdue) = (r.open, r.overdue);
@@ -301,136 +437,107 @@ pub fn title(app: &App) -> (String, String) {
     if closed > 0 {
         right.push_str(&format!(" · {closed} closed"));
     }
+    if app.findings.filter != Filter::All {
+        right = format!(
+            "showing {}: {} of {}",
+            app.findings.filter.label(),
+            view(app).len(),
+            r.list.len()
+        );
+    }
     ("Findings".into(), format!("{right} "))
 }
 
-/// Draws the table (or, with no findings, what they are) into the body.
+/// Draws the table, the details pane or the summary (or, with no findings, what they are) into
+/// the body.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let r = current(app);
     if r.list.is_empty() {
         render_empty(app, frame, area, r.error.as_deref());
         return;
     }
-    let theme = app.theme;
-    let wide = area.width >= WIDE;
-    let rows = rows(area);
-    let (level_w, score_w) = if wide { (9, 5) } else { (4, 3) };
-    const CONTROL: usize = 8;
-    const RESPONSE: usize = 8;
-    const DUE: usize = 12;
-    const STATUS: usize = 11;
-    let cells = if wide { 10 } else { 9 };
-    let fixed = 1 + level_w + score_w + CONTROL + RESPONSE + DUE + STATUS + cells - 1;
-    let room = usize::from(area.width).saturating_sub(fixed);
-    // Target, title, owner (no title column below WIDE: the summary line shows it).
-    let flex = if wide {
-        share(room.saturating_sub(2), &[26, 50, 24])
-    } else {
-        let f = share(room.saturating_sub(1), &[3, 2]);
-        vec![f[0], 0, f[1]]
-    };
-    let mut headings: Vec<Cell<'_>> = vec![
-        Cell::new("", 1, theme.heading()),
-        Cell::new(
-            if wide { "Level" } else { "Risk" },
-            level_w,
-            theme.heading(),
-        ),
-        Cell::right(if wide { "Score" } else { "L×I" }, score_w, theme.heading()),
-        Cell::new("Target", flex[0], theme.heading()),
-        Cell::new("Control", CONTROL, theme.heading()),
-    ];
-    if wide {
-        headings.push(Cell::new("Title", flex[1], theme.heading()));
-    }
-    headings.extend([
-        Cell::new("Response", RESPONSE, theme.heading()),
-        Cell::new("Owner", flex[2], theme.heading()),
-        Cell::new("Due", DUE, theme.heading()),
-        Cell::new("Status", STATUS, theme.heading()),
-    ]);
-    let buf = frame.buffer_mut();
-    draw_row(buf, Rect { height: 1, ..area }, &headings, Style::default());
-
-    let len = r.list.len();
-    let start = offset(app.findings.cursor, len, rows);
-    let selected_row = app.findings.cursor.selected.min(len - 1);
-    for (n, f) in r.list.iter().enumerate().skip(start).take(rows) {
-        let selected = n == selected_row;
-        let closed = !f.is_open();
-        let row_style = match (selected, closed) {
-            (true, _) => theme.selected(),
-            (false, true) => theme.dim(),
-            (false, false) => Style::default(),
-        };
-        let (level, level_style) = match f.level() {
-            Some(l) if wide => (l.label(), theme.risk(l)),
-            Some(l) => (l.abbreviation(), theme.risk(l)),
-            None => ("·", theme.dim()),
-        };
-        let score = f.score().map(|s| s.to_string()).unwrap_or("·".into());
-        let label = f.label();
-        let due = match f.entry.due_date {
-            Some(d) if f.is_overdue(r.today) => format!("{d} !"),
-            Some(d) => d.to_string(),
-            None => "·".into(),
-        };
-        let due_style = if f.is_overdue(r.today) {
-            theme.error()
-        } else if f.entry.due_date.is_none() {
-            theme.dim()
-        } else {
-            Style::default()
-        };
-        let (owner, owner_style) = if f.entry.owner.trim().is_empty() {
-            ("·", theme.dim())
-        } else {
-            (f.entry.owner.as_str(), Style::default())
-        };
-        let status_style = match f.entry.status {
-            RiskStatus::Open => Style::default().add_modifier(Modifier::BOLD),
-            RiskStatus::InProgress => theme.info(),
-            RiskStatus::Closed => theme.dim(),
-        };
-        let mut cells = vec![
-            Cell::new(if selected { "›" } else { " " }, 1, row_style),
-            Cell::new(level, level_w, level_style),
-            Cell::right(&score, score_w, Style::default()),
-            Cell::new(&label, flex[0], Style::default()),
-            Cell::new(&f.control.id, CONTROL, Style::default()),
-        ];
-        if wide {
-            cells.push(Cell::new(&f.control.title, flex[1], Style::default()));
-        }
-        cells.extend([
-            Cell::new(
-                f.response.label(),
-                RESPONSE,
-                theme.response(Some(f.response)),
+    let a = areas(app, area);
+    let v = view(app);
+    if v.is_empty() {
+        let key = app
+            .keymap
+            .key_label(Context::Findings, &Action::FilterFindings);
+        let lines = vec![
+            Line::styled(
+                format!("No {} findings.", app.findings.filter.label()),
+                app.theme.title(),
             ),
-            Cell::new(owner, flex[2], owner_style),
-            Cell::new(&due, DUE, due_style),
-            Cell::new(f.entry.status.label(), STATUS, status_style),
-        ]);
-        let y = area.y + 1 + u16::try_from(n - start).unwrap_or(u16::MAX);
-        draw_row(buf, Rect::new(area.x, y, area.width, 1), &cells, row_style);
+            Line::raw(""),
+            Line::raw(format!(
+                "{key} shows the next filter (all, open, overdue, flagged: OVERDUE, EXPIRED \
+                 acceptance, PS! uncontrolled patient-safety risk)."
+            )),
+        ];
+        crate::tui::widgets::message::render(frame, area, lines, 2, 2, 1);
+        return;
     }
-    if area.height >= SUMMARY_FROM
-        && let Some(f) = r.list.get(selected_row)
-    {
-        let y = area.y + area.height - 2;
-        render_summary(app, frame, Rect::new(area.x, y, area.width, 2), f, r);
+    let rows = usize::from(a.table.height.saturating_sub(1)).max(1);
+    let start = offset(app.findings.cursor, v.len(), rows);
+    let selected_row = app.findings.cursor.selected.min(v.len() - 1);
+    findings_table::draw(
+        app,
+        frame.buffer_mut(),
+        a.table,
+        &r.list,
+        &v[start..(start + rows).min(v.len())],
+        selected_row.checked_sub(start),
+        r.today,
+    );
+    let Some(f) = v.get(selected_row).and_then(|&i| r.list.get(i)) else {
+        return;
+    };
+    if let Some(pane) = a.pane {
+        render_details(app, frame, pane, f, r);
+    } else if let Some(summary) = a.summary {
+        render_summary(app, frame, summary, f, r);
     }
 }
 
-/// Two lines on the selected finding: the control in full, then where it is and its rating.
+/// The details pane: a rule with the Risk ID and the control, then every field of the entry.
+fn render_details(app: &App, frame: &mut Frame, area: Rect, f: &Finding<'_>, r: &Register) {
+    let theme = app.theme;
+    let heading = format!(
+        " {} · {} {} ",
+        finding::risk_id(f),
+        f.control.id,
+        text::sanitize(&f.control.title)
+    );
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(Span::styled(heading, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let inner = Rect {
+        x: inner.x + 1.min(inner.width),
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+    let mut lines = Vec::new();
+    if let Some(e) = &r.error {
+        lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error()));
+    }
+    lines.extend(finding::details(app, f, r.today, usize::from(inner.width)));
+    frame.render_widget(Paragraph::new(Text::from(lines)), inner);
+}
+
+/// Two lines on the selected finding: its Risk ID and control in full, then where it is, its
+/// rating and what the details key shows.
 fn render_summary(app: &App, frame: &mut Frame, area: Rect, f: &Finding<'_>, r: &Register) {
     let theme = app.theme;
     let first = if let Some(e) = &r.error {
         Line::styled(text::sanitize(e).into_owned(), theme.error())
     } else {
         let mut spans = vec![
-            Span::styled(format!("{} ", f.control.id), theme.title()),
+            Span::styled(
+                format!("{} {} ", finding::risk_id(f), f.control.id),
+                theme.title(),
+            ),
             Span::raw(f.control.title.clone()),
         ];
         if !f.entry.owner.trim().is_empty() {
@@ -439,63 +546,29 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, f: &Finding<'_>, r: 
         }
         Line::from(spans)
     };
-    let target = match &f.target {
-        Target::Device(_) => {
-            let name = f
-                .first_device
-                .and_then(|i| app.devices.get(i))
-                .map(|d| d.get("name").to_string())
-                .unwrap_or_default();
-            format!("{} {name}", f.name)
-        }
-        Target::Model { .. } => format!("Model {}, {}", f.name, devices(f.covers)),
-        Target::Site(_) => {
-            let name = if f.name.is_empty() {
-                "default site"
-            } else {
-                &f.name
-            };
-            format!("Site {name}, {}", devices(f.covers))
-        }
-    };
     let mut spans = vec![
-        Span::raw(text::sanitize(&target).into_owned()),
+        Span::raw(text::sanitize(&finding::target_words(app, f)).into_owned()),
         Span::styled(" · ", theme.dim()),
         Span::styled(f.response.label(), theme.response(Some(f.response))),
         Span::styled(" · ", theme.dim()),
     ];
-    match (f.likelihood, f.impact, f.level()) {
-        (Some(l), Some(i), Some(level)) if area.width >= WIDE => {
-            spans.push(Span::raw(format!(
-                "likelihood {l} {} × impact {i} {} = {} ",
-                scale_label(l),
-                scale_label(i),
-                l * i
-            )));
-            spans.push(Span::styled(level.label(), theme.risk(level)));
-        }
-        (Some(l), Some(i), Some(level)) => {
-            spans.push(Span::raw(format!("L{l} × I{i} = {} ", l * i)));
-            spans.push(Span::styled(level.label(), theme.risk(level)));
+    match (finding::rating_words(f, area.width >= WIDE), f.level()) {
+        (Some(words), Some(level)) => {
+            let label = level.label();
+            let numbers = words.strip_suffix(label).unwrap_or(&words).to_string();
+            spans.push(Span::raw(numbers));
+            spans.push(Span::styled(label, theme.risk(level)));
         }
         _ => spans.push(Span::styled("not rated", theme.dim())),
     }
-    if f.response == Response::Unknown {
-        spans.push(Span::styled(" · could not be assessed", theme.dim()));
-    }
+    let key = app
+        .keymap
+        .key_label(Context::Findings, &Action::ToggleDetails);
+    spans.push(Span::styled(format!(" · {key} details"), theme.dim()));
     frame.render_widget(
         Paragraph::new(Text::from(vec![first, Line::from(spans)])),
         area,
     );
-}
-
-/// "1 device", "4 devices".
-fn devices(n: usize) -> String {
-    if n == 1 {
-        "shown on 1 device".to_string()
-    } else {
-        format!("shown on {n} devices")
-    }
 }
 
 fn render_empty(app: &App, frame: &mut Frame, area: Rect, error: Option<&str>) {
@@ -506,8 +579,9 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect, error: Option<&str>) {
         Line::raw(""),
         Line::raw(
             "A finding is a control answered No, Partial or Unknown on a checklist. Each one \
-             is a risk rated likelihood × impact (1–5 each; level from NIST SP 800-30 \
-             Table I-2) and gets an owner, a due date and a status here.",
+             is a risk rated likelihood × impact (1–5 each; level from the workbook's grid, \
+             NIST SP 800-30 Table I-2) with an entry in the risk register here: treatment, \
+             planned actions, owner, due date, status, residual risk and acceptance.",
         ),
         Line::raw(""),
         Line::raw(

@@ -1,5 +1,6 @@
 //! The full-screen views: each file holds one screen's key handling and drawing, plus the
-//! pieces screens share (the device list's search and filters, bulk answers).
+//! pieces screens share (the device list's search and filters, bulk answers, a finding's risk
+//! register entry: `register` edits it, `finding` puts it into words).
 
 pub mod bulk;
 pub mod checklist;
@@ -7,7 +8,10 @@ pub mod dashboard;
 pub mod detail;
 pub mod device_list;
 pub mod devices;
+pub mod finding;
 pub mod findings;
+pub mod findings_table;
+pub mod register;
 pub mod todo;
 pub mod walk;
 

@@ -412,7 +412,8 @@ pub fn update(app: &mut App, action: Action) {
         | Action::Confirm
         | Action::EditNote
         | Action::Defer
-        | Action::Rate => checklist::update(app, action),
+        | Action::Rate
+        | Action::RiskEntry => checklist::update(app, action),
         Action::Skip => {
             if let (Some(d), Some(c)) = (app.current_device(), app.current_control()) {
                 let key = (d.id, c.id.clone());

@@ -4,11 +4,19 @@
 
 use super::*;
 use crate::catalog::Control;
-use crate::risk::RiskStatus;
+use crate::risk::{RiskStatus, Treatment};
 use crate::workbook::{Due, RiskEntryInput};
 
+/// The row of the screen under the cursor (`›`).
+pub(super) fn selected_row(screen: &str) -> &str {
+    screen
+        .lines()
+        .find(|l| l.starts_with("\"›"))
+        .unwrap_or_default()
+}
+
 /// Answers `control` on `target` with a rating (`None` keeps the defaults).
-fn answer(
+pub(super) fn answer(
     wb: &mut Workbook,
     target: &Target,
     control: &str,
@@ -31,7 +39,7 @@ fn answer(
 
 /// The sample's five devices plus one on another site with nothing answered; findings on
 /// DEV-0001 and DEV-0003, one on the Dräger Evita V500 model (two units) and one on site Main.
-fn findings_sample(wb: &mut Workbook) -> TestResult {
+pub(super) fn findings_sample(wb: &mut Workbook) -> TestResult {
     sample(wb)?;
     add(wb, &[("name", "Spare monitor"), ("site", "Annex")])?;
     let id = |wb: &Workbook, n: usize| -> Result<i64, Box<dyn std::error::Error>> {
@@ -70,10 +78,47 @@ fn findings_sample(wb: &mut Workbook) -> TestResult {
 }
 
 /// [`findings_sample`] with register entries: the model finding in progress with an owner and
-/// a due date far ahead, ENC-01 on DEV-0001 overdue, VULN-05 on DEV-0001 closed.
-fn with_entries(wb: &mut Workbook) -> TestResult {
+/// a due date far ahead; ENC-01 on DEV-0001 overdue, rated patient safety 5 (an uncontrolled
+/// patient-safety risk); VULN-05 on DEV-0001 closed; NET-03 on DEV-0003 mitigated with planned
+/// actions and a residual rating of Low; IR-01 at site Main accepted, its review date passed
+/// (expired).
+pub(super) fn with_entries(wb: &mut Workbook) -> TestResult {
     findings_sample(wb)?;
     let d1 = wb.devices()?.first().ok_or("device")?.id;
+    let d3 = wb.devices()?.get(2).ok_or("device")?.id;
+    let day = |t: &str| t.parse::<chrono::NaiveDate>();
+    wb.set_risk_entry(
+        &Target::Device(d3),
+        "NET-03",
+        &RiskEntryInput {
+            treatment: Some(Some(Treatment::Mitigate)),
+            planned_actions: Some("Block at the firewall\nMove to the device VLAN".into()),
+            residual_likelihood: Some(Some(2)),
+            residual_impact: Some(Some(3)),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    let enc = wb.catalog().control("ENC-01").ok_or("ENC-01")?;
+    wb.set_answer(
+        &Target::Device(d1),
+        enc,
+        &AnswerInput {
+            dimension_impacts: Some([Some(5), Some(3), None]),
+            ..AnswerInput::default()
+        },
+    )?;
+    wb.set_risk_entry(
+        &Target::Site("Main".into()),
+        "IR-01",
+        &RiskEntryInput {
+            treatment: Some(Some(Treatment::Accept)),
+            accepted_by: Some("Dr Ruiz (CMIO)".into()),
+            acceptance_note: Some("Plan rewrite budgeted for 2001".into()),
+            accepted_on: Some(Some(day("2000-01-01")?)),
+            review_date: Some(Some(day("2001-01-01")?)),
+            ..RiskEntryInput::default()
+        },
+    )?;
     let set = |wb: &mut Workbook, t: &Target, c: &str, owner: &str, due: &str, s: RiskStatus| {
         wb.set_risk_entry(
             t,
@@ -169,8 +214,12 @@ fn findings_160x48() -> TestResult {
     let (mut wb, _) = workbook(dir.path())?;
     with_entries(&mut wb)?;
     let mut app = app(wb)?;
-    press(&mut app, &["f", "G"])?;
+    // ENC-01 on DEV-0001: overdue, an uncontrolled patient-safety risk.
+    press(&mut app, &["f", "j"])?;
     insta::assert_snapshot!("findings_160x48", draw(&mut app, 160, 48)?);
+    // The expired acceptance of the site finding in the details.
+    press(&mut app, &["j", "j"])?;
+    insta::assert_snapshot!("findings_accepted_160x48", draw(&mut app, 160, 48)?);
     Ok(())
 }
 
@@ -233,8 +282,14 @@ fn owner_due_date_and_status_are_committed_from_the_findings() -> TestResult {
     press(&mut app, &["enter", "s", "s"])?;
     let screen = draw(&mut app, 80, 24)?;
     // Closed, it moved below the open ones, and the cursor went with it.
-    assert!(screen.contains("› M     12 MODEL Dräger"), "{screen}");
-    assert!(screen.contains("2027-03-31   Closed"), "{screen}");
+    let row = selected_row(&screen);
+    assert!(
+        row.contains("INV-03") && row.contains("MODEL Dräg"),
+        "{screen}"
+    );
+    assert!(row.contains("2027-03-31  Closed"), "{screen}");
+    let last_finding = screen.lines().nth(6).unwrap_or_default();
+    assert!(last_finding.contains("INV-03"), "{screen}");
     // Closed → Open → In Progress: the cursor stays on the same finding as it moves back up.
     press(&mut app, &["s", "s"])?;
     press(&mut app, &["q"])?;
@@ -406,6 +461,8 @@ fn ten_thousand(app: &mut App) {
         .map(|d| crate::assessment::progress(app.outline.catalog, &app.answers, d))
         .collect();
     app.list.rebuild(&app.devices, &app.progress);
+    // What every change does: the register (and each device's highest risk) computed again.
+    app.refresh_risks();
 }
 
 #[test]
@@ -420,7 +477,8 @@ fn ten_thousand_devices_are_counted_once_per_change_not_per_frame() -> TestResul
     assert!(screen.contains("5100 open risks"), "{screen}");
     assert_eq!(heat_total(&app), 5_100);
     // Drawn again without a change: the figures are not computed again. An answer slipped in
-    // behind the app's back is not seen until the figures are invalidated.
+    // behind the app's back is not seen until the register is computed again (as every change
+    // through the app does).
     app.answers.insert(
         &Target::Device(10_000),
         crate::assessment::Answer {
@@ -438,7 +496,12 @@ fn ten_thousand_devices_are_counted_once_per_change_not_per_frame() -> TestResul
     }
     let ten_frames = start.elapsed();
     assert_eq!(heat_total(&app), 5_100);
-    app.dashboard.invalidate();
+    // Once per change (an answer, a register edit, an undo): the whole register and every
+    // device's highest risk, linear in devices and answers (about 50 ms in a debug build here).
+    let start = std::time::Instant::now();
+    app.refresh_risks();
+    let refresh = start.elapsed();
+    assert!(refresh.as_millis() < 1_000, "{refresh:?}");
     assert_eq!(heat_total(&app), 5_101);
     // Generous (a debug build on a shared machine); computing per frame would be far slower.
     assert!(ten_frames.as_millis() < 1_000, "{ten_frames:?}");
@@ -456,7 +519,8 @@ fn ten_thousand_devices_are_counted_once_per_change_not_per_frame() -> TestResul
     assert_eq!(models.len(), 100);
     assert!(models.iter().all(|&c| c == 100), "{models:?}");
     // The last row: the lowest score, then the highest device number.
-    assert!(screen.contains("› VL     3 DEV-5000"), "{screen}");
+    let row = selected_row(&screen);
+    assert!(row.contains(" VL ") && row.contains("DEV-5000"), "{screen}");
     Ok(())
 }
 

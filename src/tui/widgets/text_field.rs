@@ -1,8 +1,10 @@
-//! One editable line of text with a cursor: the core of every text input (the note, the device
-//! form's fields, the search line, the palette, a finding's owner and due date). Typed and
-//! pasted text may hold any Unicode (wide characters count two columns); line breaks and tabs
-//! become spaces and other control characters are kept out, so nothing typed can reach the
-//! terminal as a control sequence.
+//! Editable text with a cursor: the core of every text input (the note, the device form's
+//! fields, the search line, the palette, a finding's planned actions, owner and dates). Typed
+//! and pasted text may hold any Unicode (wide characters count two columns); line breaks and
+//! tabs in it become spaces and other control characters are kept out, so nothing typed can
+//! reach the terminal as a control sequence. A line break is only added on purpose
+//! ([`TextField::new_line`], in texts of several lines), and [`TextField::rows`] starts a new
+//! row at it.
 
 use crate::tui::action::Action;
 use crate::tui::text;
@@ -81,6 +83,17 @@ impl TextField {
         all
     }
 
+    /// Inserts a line break at the cursor (texts of several lines: notes, planned actions);
+    /// `false` when the text is full.
+    pub fn new_line(&mut self) -> bool {
+        if self.text.encode_utf16().count() >= self.limit_utf16 {
+            return false;
+        }
+        self.text.insert(self.cursor, '\n');
+        self.cursor += 1;
+        true
+    }
+
     /// Applies an editing action (cursor moves, deletions, clear); `false` when the action is
     /// not an edit.
     pub fn edit(&mut self, action: &Action) -> bool {
@@ -107,8 +120,8 @@ impl TextField {
         true
     }
 
-    /// The text laid out in rows of `cols` columns (control characters escaped), and the
-    /// cursor's (row, column).
+    /// The text laid out in rows of `cols` columns (a line break starts a new row; other
+    /// control characters are escaped), and the cursor's (row, column).
     pub fn rows(&self, cols: usize) -> (Vec<String>, (usize, usize)) {
         let cols = cols.max(2);
         let mut rows = vec![String::new()];
@@ -116,6 +129,14 @@ impl TextField {
         let mut cursor = None;
         let mut buf = [0u8; 4];
         for (i, c) in self.text.char_indices() {
+            if c == '\n' {
+                if i == self.cursor {
+                    cursor = Some((rows.len() - 1, used));
+                }
+                rows.push(String::new());
+                used = 0;
+                continue;
+            }
             let shown = text::sanitize(c.encode_utf8(&mut buf)).into_owned();
             let w = text::width(&shown);
             if used + w > cols {
@@ -210,6 +231,25 @@ mod tests {
         assert_eq!(e.rows(5).1, (0, 0));
         assert_eq!(TextField::new("abcd", 10).rows(4).1, (1, 0));
         assert_eq!(TextField::new("a\u{1b}b", 10).rows(10).0, vec!["a␛b"]);
+    }
+
+    #[test]
+    fn a_new_line_starts_a_row_and_pasted_breaks_do_not() {
+        let mut e = TextField::new("Patch", 100);
+        assert!(e.new_line());
+        assert!(e.insert("VLAN\nnow"));
+        assert_eq!(e.text, "Patch\nVLAN now");
+        let (rows, cursor) = e.rows(20);
+        assert_eq!(rows, vec!["Patch", "VLAN now"]);
+        assert_eq!(cursor, (1, 8));
+        e.edit(&Action::CursorStart);
+        for _ in 0..5 {
+            e.edit(&Action::CursorRight);
+        }
+        assert_eq!(e.rows(20).1, (0, 5));
+        let mut full = TextField::new("ab", 2);
+        assert!(!full.new_line());
+        assert_eq!(full.text, "ab");
     }
 
     #[test]

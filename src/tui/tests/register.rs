@@ -1,0 +1,553 @@
+//! The risk register edited in the TUI: every field of an entry from the Findings screen and
+//! from the control screen (checklist and walkthrough), read back from the workbook; Accept
+//! never saved without who and why; residual and per-dimension ratings; flags, filters, the
+//! details pane; the device list's Risk column and the dashboard kept in step; undo.
+
+use super::risk::{answer, findings_sample, selected_row, with_entries};
+use super::*;
+use crate::catalog::ImpactDimension;
+use crate::risk::register::{Register, dashboard};
+use crate::risk::{RiskGrid, RiskLevel, RiskStatus, Treatment};
+use crate::tui::popups::rate::RatePopup;
+use crate::tui::screens::findings;
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn day(text: &str) -> Result<chrono::NaiveDate, chrono::ParseError> {
+    text.parse()
+}
+
+/// The workbook ID of the sample's device `n` (0-based, short-ID order).
+fn device_id(app: &App, n: usize) -> Result<i64, Box<dyn std::error::Error>> {
+    Ok(app.devices.get(n).ok_or("device")?.id)
+}
+
+/// The entry stored for (target, control), read from the workbook.
+fn entry(
+    app: &App,
+    target: &Target,
+    control: &str,
+) -> Result<crate::workbook::RiskEntry, Box<dyn std::error::Error>> {
+    Ok(app
+        .workbook()
+        .risk_entry(target, control)?
+        .ok_or("a stored entry")?)
+}
+
+/// The finding of (target, control) as the register shows it now.
+fn finding<'a>(
+    app: &'a App,
+    target: &Target,
+    control: &str,
+) -> Result<&'a crate::risk::register::Finding<'static>, Box<dyn std::error::Error>> {
+    Ok(findings::current(app)
+        .list
+        .iter()
+        .find(|f| f.control.id == control && &f.target == target)
+        .ok_or("a finding")?)
+}
+
+fn rate_popup(app: &App) -> Result<&RatePopup, Box<dyn std::error::Error>> {
+    match &app.overlay {
+        Some(Overlay::Rate(p)) => Ok(p),
+        other => Err(format!("expected the rating popup, got {other:?}").into()),
+    }
+}
+
+#[test]
+fn every_field_is_edited_from_the_findings_and_committed() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, path) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    let net03 = Target::Device(device_id(&app, 2)?);
+    // First row: NET-03 on DEV-0003 (L5 × I5). The treatment menu starts on "not decided".
+    press(&mut app, &["f", "T"])?;
+    insta::assert_snapshot!("treatment_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["k", "k", "k", "k", "enter"])?;
+    assert!(app.overlay.is_none());
+    // Planned actions on two lines.
+    press(&mut app, &["p"])?;
+    type_text(&mut app, "Patch to 4.2");
+    press(&mut app, &["ctrl-j"])?;
+    type_text(&mut app, "Isolate on VLAN 30");
+    insta::assert_snapshot!("planned_actions_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["enter", "o"])?;
+    type_text(&mut app, "Biomed");
+    press(&mut app, &["enter", "t"])?;
+    type_text(&mut app, "2027-01-15");
+    press(&mut app, &["enter", "s"])?;
+    // Residual: from the inherent L5 × I5 down to L2 × I3.
+    press(&mut app, &["R", "h", "h", "h", "j", "h", "h"])?;
+    insta::assert_snapshot!("residual_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["enter"])?;
+    assert!(app.overlay.is_none());
+    // Acceptance data without accepting (the treatment stays Mitigate).
+    press(&mut app, &["a"])?;
+    type_text(&mut app, "Dr Ruiz");
+    press(&mut app, &["tab"])?;
+    type_text(&mut app, "Isolated VLAN");
+    press(&mut app, &["tab", "tab"])?;
+    type_text(&mut app, "2027-06-30");
+    press(&mut app, &["ctrl-s"])?;
+    assert!(app.overlay.is_none(), "{:?}", app.message);
+    press(&mut app, &["v", "ctrl-u"])?;
+    type_text(&mut app, "2028-01-01");
+    press(&mut app, &["enter"])?;
+
+    let e = entry(&app, &net03, "NET-03")?;
+    assert_eq!(e.treatment, Some(Treatment::Mitigate));
+    assert_eq!(e.planned_actions, "Patch to 4.2\nIsolate on VLAN 30");
+    assert_eq!(e.owner, "Biomed");
+    assert_eq!(
+        (e.due_default, e.due_date),
+        (false, Some(day("2027-01-15")?))
+    );
+    assert_eq!(e.status, RiskStatus::InProgress);
+    assert_eq!(
+        (e.residual_likelihood, e.residual_impact),
+        (Some(2), Some(3))
+    );
+    assert_eq!(e.accepted_by, "Dr Ruiz");
+    assert_eq!(e.acceptance_note, "Isolated VLAN");
+    assert_eq!(e.accepted_on, Some(today()));
+    assert_eq!(e.review_date, Some(day("2028-01-01")?));
+    let f = finding(&app, &net03, "NET-03")?;
+    assert_eq!(f.residual_level(), Some(RiskLevel::Low));
+    let screen = draw(&mut app, 80, 24)?;
+    let row = selected_row(&screen);
+    assert!(row.contains("VH→L") && row.contains("Mitig."), "{screen}");
+    assert!(
+        row.contains("2027-01-15 ") && row.contains("In Prog"),
+        "{screen}"
+    );
+
+    // The due date back to the default by level (shown with *), then none.
+    press(&mut app, &["t", "ctrl-u", "enter"])?;
+    let e = entry(&app, &net03, "NET-03")?;
+    assert!(e.due_default);
+    let due = finding(&app, &net03, "NET-03")?.due_date();
+    assert_eq!(
+        due,
+        e.identified_on
+            .and_then(|d| RiskLevel::VeryHigh.default_due(d))
+    );
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(selected_row(&screen).contains("TODAY+0014*"), "{screen}");
+    press(&mut app, &["t"])?;
+    type_text(&mut app, "none");
+    press(&mut app, &["enter"])?;
+    let e = entry(&app, &net03, "NET-03")?;
+    assert_eq!((e.due_default, e.due_date), (false, None));
+
+    // The residual rating cleared.
+    press(&mut app, &["R", "x"])?;
+    assert!(app.overlay.is_none());
+    let e = entry(&app, &net03, "NET-03")?;
+    assert_eq!((e.residual_likelihood, e.residual_impact), (None, None));
+    press(&mut app, &["q"])?;
+    drop(app);
+    // What was committed is in the file.
+    let wb = Workbook::open(&path, &pass(), Access::Read)?;
+    let e = wb.risk_entry(&net03, "NET-03")?.ok_or("stored")?;
+    assert_eq!(e.owner, "Biomed");
+    assert_eq!(e.review_date, Some(day("2028-01-01")?));
+    Ok(())
+}
+
+#[test]
+fn accept_needs_who_and_why_and_is_never_saved_without() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    let net03 = Target::Device(device_id(&app, 2)?);
+    // Accept (second option) on an entry with no acceptance: the form opens instead.
+    press(&mut app, &["f", "T", "k", "k", "k", "enter"])?;
+    assert!(matches!(app.overlay, Some(Overlay::Acceptance(_))));
+    insta::assert_snapshot!("accept_form_80x24", draw(&mut app, 80, 24)?);
+    // Cancelled: nothing changed, and the status line says why.
+    press(&mut app, &["esc"])?;
+    assert!(app.overlay.is_none());
+    assert_eq!(entry(&app, &net03, "NET-03")?.treatment, None);
+    let message = app.message.clone().ok_or("a message")?;
+    assert!(message.text.contains("Accept needs"), "{message:?}");
+    // Who without why: refused by the workbook, the form stays open with what was typed.
+    press(&mut app, &["T", "k", "k", "k", "enter"])?;
+    type_text(&mut app, "Dr Ruiz");
+    press(&mut app, &["ctrl-s"])?;
+    assert!(matches!(app.overlay, Some(Overlay::Acceptance(_))));
+    let message = app.message.clone().ok_or("a message")?;
+    assert!(
+        message.error && message.text.contains("acceptance note"),
+        "{message:?}"
+    );
+    assert_eq!(entry(&app, &net03, "NET-03")?.treatment, None);
+    // A review date that is not a date: refused before the workbook is asked.
+    press(&mut app, &["tab"])?;
+    type_text(&mut app, "Replacement budgeted for 2027");
+    press(&mut app, &["tab", "tab"])?;
+    type_text(&mut app, "soon");
+    press(&mut app, &["ctrl-s"])?;
+    assert!(matches!(app.overlay, Some(Overlay::Acceptance(_))));
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("Review date"))
+    );
+    press(&mut app, &["ctrl-u", "ctrl-s"])?;
+    assert!(app.overlay.is_none(), "{:?}", app.message);
+    let e = entry(&app, &net03, "NET-03")?;
+    assert_eq!(e.treatment, Some(Treatment::Accept));
+    assert_eq!(e.accepted_by, "Dr Ruiz");
+    assert_eq!(e.acceptance_note, "Replacement budgeted for 2027");
+    assert_eq!(e.accepted_on, Some(today()), "defaults to today");
+    assert_eq!(e.review_date, None);
+    // Accepted: clearing who accepted it is refused, nothing changes.
+    press(&mut app, &["a", "ctrl-u", "ctrl-s"])?;
+    assert!(matches!(app.overlay, Some(Overlay::Acceptance(_))));
+    press(&mut app, &["esc"])?;
+    assert_eq!(entry(&app, &net03, "NET-03")?.accepted_by, "Dr Ruiz");
+    // Mitigate, then Accept again: who and why are there, so it is set at once.
+    press(&mut app, &["T", "k", "enter"])?;
+    assert_eq!(
+        entry(&app, &net03, "NET-03")?.treatment,
+        Some(Treatment::Mitigate)
+    );
+    press(&mut app, &["T", "j", "enter"])?;
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        entry(&app, &net03, "NET-03")?.treatment,
+        Some(Treatment::Accept)
+    );
+    Ok(())
+}
+
+#[test]
+fn the_control_screen_edits_the_same_entry() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    let d1 = Target::Device(device_id(&app, 0)?);
+    // ENC-01 on DEV-0001, opened on its checklist from the findings.
+    press(&mut app, &["f", "j", "enter"])?;
+    assert_eq!(app.screen(), Screen::Checklist);
+    assert_eq!(selected_control(&app), "ENC-01");
+    let screen = draw(&mut app, 160, 48)?;
+    assert!(screen.contains(" Risk     R-"), "{screen}");
+    // The entry menu: every field with its value.
+    press(&mut app, &["E"])?;
+    insta::assert_snapshot!("entry_menu_80x24", draw(&mut app, 80, 24)?);
+    insta::assert_snapshot!("entry_menu_160x48", draw(&mut app, 160, 48)?);
+    press(&mut app, &["j", "j", "j", "enter"])?;
+    type_text(&mut app, "Ward 3 manager");
+    press(&mut app, &["enter"])?;
+    // Status Closed through the status menu.
+    press(
+        &mut app,
+        &["E", "j", "j", "j", "j", "j", "enter", "j", "j", "enter"],
+    )?;
+    let e = entry(&app, &d1, "ENC-01")?;
+    assert_eq!(e.owner, "Ward 3 manager");
+    assert_eq!(e.status, RiskStatus::Closed);
+    let screen = draw(&mut app, 160, 48)?;
+    assert!(
+        screen.contains("Closed · treatment not decided · owner Ward 3 manager"),
+        "{screen}"
+    );
+    // Treatment from the menu, on the checklist too.
+    press(&mut app, &["E", "j", "enter", "k", "k", "k", "enter"])?;
+    assert!(
+        matches!(app.overlay, Some(Overlay::Acceptance(_))),
+        "Accept asks who and why"
+    );
+    assert_eq!(entry(&app, &d1, "ENC-01")?.treatment, None);
+    press(&mut app, &["esc"])?;
+    // A control that is not a finding has no entry: the menu says so and does not open.
+    press(&mut app, &["g", "E"])?;
+    assert!(app.overlay.is_none());
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("risk register")),
+        "{:?}",
+        app.message
+    );
+
+    // In a walkthrough: answer No, step back to it, edit its entry.
+    press(&mut app, &["esc", "esc", "home", "w", "enter"])?;
+    assert_eq!(app.screen(), Screen::Walk);
+    let walked = selected_control(&app);
+    assert_eq!(walked, "INV-02", "DEV-0001's first control still open");
+    press(&mut app, &["n", "h", "E", "j", "j", "j", "enter"])?;
+    type_text(&mut app, "Night shift lead");
+    press(&mut app, &["enter"])?;
+    assert_eq!(app.screen(), Screen::Walk);
+    assert_eq!(entry(&app, &d1, "INV-02")?.owner, "Night shift lead");
+    Ok(())
+}
+
+#[test]
+fn ratings_per_dimension_and_as_one_number() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    let d1 = Target::Device(device_id(&app, 0)?);
+    let d3 = Target::Device(device_id(&app, 2)?);
+    // VULN-05 on DEV-0001 has default ratings: the dimensions start from the register's.
+    press(&mut app, &["f", "G", "r"])?;
+    let shown = finding(&app, &d1, "VULN-05")?.dimension_impacts;
+    assert!(shown.iter().any(Option::is_some), "{shown:?}");
+    assert_eq!(rate_popup(&app)?.dims, shown);
+    press(&mut app, &["esc"])?;
+    // NET-03 on DEV-0003 was rated L5 × I5 as one number: no dimension is shown.
+    press(&mut app, &["g", "r"])?;
+    assert_eq!(rate_popup(&app)?.dims, [None; 3]);
+    // Likelihood 4; patient safety 4, PHI / data 2, operations not rated.
+    press(&mut app, &["h", "j", "l", "l", "l", "l", "j", "l", "l"])?;
+    assert_eq!(rate_popup(&app)?.impact_now(), 4);
+    insta::assert_snapshot!("rate_dimensions_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["enter"])?;
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert_eq!(a.dimension_impacts, [Some(4), Some(2), None]);
+    assert_eq!(
+        (a.likelihood, a.impact),
+        (Some(4), Some(4)),
+        "impact = the highest"
+    );
+    let f = finding(&app, &d3, "NET-03")?;
+    assert_eq!(f.level(), Some(RiskLevel::High));
+    assert_eq!(f.safety_impact(), 4);
+    assert_eq!(f.dimension_impacts[ImpactDimension::Phi.index()], Some(2));
+    // The impact as one number again (the cursor stayed on NET-03): the dimensions go.
+    press(&mut app, &["r", "k", "l"])?;
+    assert_eq!(rate_popup(&app)?.dims, [None; 3]);
+    press(&mut app, &["enter"])?;
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert_eq!((a.impact, a.dimension_impacts), (Some(5), [None; 3]));
+    // Back to the devices' default impact.
+    press(&mut app, &["r", "x"])?;
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert!(a.impact_default, "{a:?}");
+    Ok(())
+}
+
+#[test]
+fn closing_a_finding_updates_the_risk_column_and_undo_restores_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    // DEV-0003: its own NET-03 (Very High) and the site's IR-01 (Moderate).
+    let risk = |app: &App| app.progress.get(2).and_then(|p| p.highest_risk);
+    assert_eq!(risk(&app), Some(RiskLevel::VeryHigh));
+    press(&mut app, &["f", "s", "s"])?;
+    assert_eq!(risk(&app), Some(RiskLevel::Moderate));
+    // The site finding closed too: DEV-0003 has no open risk left.
+    let site = findings::current(&app)
+        .list
+        .iter()
+        .position(|f| f.control.id == "IR-01")
+        .ok_or("IR-01")?;
+    press(&mut app, &["g"])?;
+    for _ in 0..site {
+        press(&mut app, &["j"])?;
+    }
+    press(&mut app, &["s", "s"])?;
+    assert_eq!(risk(&app), None);
+    press(&mut app, &["esc"])?;
+    let screen = draw(&mut app, 160, 48)?;
+    let row = screen
+        .lines()
+        .find(|l| l.contains("DEV-0003"))
+        .ok_or("DEV-0003 listed")?;
+    assert!(
+        !row.contains("Very High") && !row.contains("Moderate"),
+        "{screen}"
+    );
+    // Undo brings the site finding back to Open, and the column with it.
+    press(&mut app, &["ctrl-z"])?;
+    assert_eq!(risk(&app), Some(RiskLevel::Moderate));
+    press(&mut app, &["ctrl-z", "ctrl-z", "ctrl-z"])?;
+    assert_eq!(risk(&app), Some(RiskLevel::VeryHigh));
+    Ok(())
+}
+
+#[test]
+fn undo_restores_an_entry_edited_on_the_findings() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    let d3 = Target::Device(device_id(&app, 2)?);
+    press(&mut app, &["f", "o"])?;
+    type_text(&mut app, "Biomed");
+    press(&mut app, &["enter", "T", "k", "k", "k", "k", "enter"])?;
+    assert_eq!(
+        entry(&app, &d3, "NET-03")?.treatment,
+        Some(Treatment::Mitigate)
+    );
+    press(&mut app, &["ctrl-z"])?;
+    let e = entry(&app, &d3, "NET-03")?;
+    assert_eq!((e.treatment, e.owner.as_str()), (None, "Biomed"));
+    let message = app.message.clone().ok_or("a message")?;
+    assert!(message.text.contains("treatment"), "{message:?}");
+    press(&mut app, &["ctrl-z"])?;
+    assert_eq!(entry(&app, &d3, "NET-03")?.owner, "");
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(!screen.contains("Biomed"), "{screen}");
+    press(&mut app, &["ctrl-y"])?;
+    assert_eq!(entry(&app, &d3, "NET-03")?.owner, "Biomed");
+    Ok(())
+}
+
+#[test]
+fn flags_filters_and_details_show_what_needs_attention() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    with_entries(&mut wb)?;
+    let mut app = app(wb)?;
+    press(&mut app, &["f"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    for flag in ["PS! OVD", "EXP", "VH→L", "Accept", "Mitig."] {
+        assert!(screen.contains(flag), "{flag}: {screen}");
+    }
+    let screen = draw(&mut app, 160, 48)?;
+    for flag in ["PS! OVERDUE", "EXPIRED"] {
+        assert!(screen.contains(flag), "{flag}: {screen}");
+    }
+    // Open only, then overdue only, then flagged, then all again.
+    press(&mut app, &["F"])?;
+    assert!(draw(&mut app, 80, 24)?.contains("showing open: 4 of 5"));
+    press(&mut app, &["F"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(screen.contains("showing overdue: 1 of 5"), "{screen}");
+    assert!(selected_row(&screen).contains("ENC-01"), "{screen}");
+    press(&mut app, &["F"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(screen.contains("showing flagged: 2 of 5"), "{screen}");
+    // The details at 80×24 on request: the flags in words.
+    press(&mut app, &["i"])?;
+    insta::assert_snapshot!("findings_details_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["j"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(
+        screen.contains("EXPIRED accepted, and its review date has passed"),
+        "{screen}"
+    );
+    press(&mut app, &["F"])?;
+    assert!(!draw(&mut app, 80, 24)?.contains("showing"));
+    // Closing the only overdue finding empties that filter, which says so and how to leave it.
+    press(&mut app, &["F", "F", "s", "s"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(screen.contains("No overdue findings."), "{screen}");
+    press(&mut app, &["o"])?;
+    assert!(app.overlay.is_none());
+    Ok(())
+}
+
+#[test]
+fn the_dashboard_counts_what_the_export_counts_in_the_workbooks_grid() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    with_entries(&mut wb)?;
+    // This workbook rates L4 × I5 Low instead of NIST's Very High.
+    let mut grid = RiskGrid::default();
+    grid.set(4, 5, RiskLevel::Low);
+    wb.set_risk_grid(grid)?;
+    let mut app = app(wb)?;
+    press(&mut app, &["g"])?;
+    let shown = crate::tui::screens::dashboard::dashboard_figures(&app).clone();
+    let reg = Register::load(app.workbook())?;
+    let export = dashboard(app.outline.catalog, &reg.progress(), &reg.findings, today());
+    assert_eq!(
+        (shown.open, shown.closed, shown.overdue, shown.unrated),
+        (export.open, export.closed, export.overdue, export.unrated)
+    );
+    assert_eq!((shown.by_level, shown.heat), (export.by_level, export.heat));
+    assert_eq!(
+        shown.at_level(RiskLevel::Low),
+        1,
+        "ENC-01 by the workbook's grid"
+    );
+    let screen = draw(&mut app, 160, 48)?;
+    assert!(screen.contains("(this workbook's grid)"), "{screen}");
+    assert!(screen.contains("1 expired"), "{screen}");
+    assert!(
+        screen.contains("1 PS! uncontrolled patient-safety"),
+        "{screen}"
+    );
+    let row4 = screen
+        .lines()
+        .find(|l| l.contains("4 High ") && l.contains(" VL "))
+        .ok_or("the heat map's row L4")?;
+    assert!(row4.contains(" L    1 "), "{screen}");
+    // The rating popup gives the level of the same grid.
+    press(&mut app, &["f", "j", "r"])?;
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(
+        screen.contains("Score 20 · level Low  (this workbook's grid)"),
+        "{screen}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_help_lists_the_register_keys() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    with_entries(&mut wb)?;
+    let mut app = app(wb)?;
+    press(&mut app, &["f", "?"])?;
+    insta::assert_snapshot!("help_findings_80x24", draw(&mut app, 80, 24)?);
+    let screen = draw(&mut app, 160, 48)?;
+    for desc in [
+        "Treatment: Mitigate, Accept…",
+        "Planned actions",
+        "Owner",
+        "Due (* = default by level)",
+        "Status: Open, In Prog, Closed",
+        "Residual rating",
+        "Accept: by whom, why, review",
+        "Review date (accepted risks)",
+        "Only open, overdue, flagged",
+        "Details: show / hide",
+        "Menu of every entry field",
+    ] {
+        assert!(screen.contains(desc), "{desc}: {screen}");
+    }
+    press(&mut app, &["esc", "enter", "?"])?;
+    let screen = draw(&mut app, 160, 48)?;
+    assert!(screen.contains("Risk register entry (menu)"), "{screen}");
+    Ok(())
+}
+
+#[test]
+fn a_finding_answered_on_the_checklist_gets_an_entry_at_once() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let id = wb.devices()?.first().ok_or("device")?.id;
+    answer(&mut wb, &Target::Device(id), "INV-02", Response::Yes, None)?;
+    let mut app = app(wb)?;
+    press(&mut app, &["enter", "n"])?;
+    // INV-01 is now a finding: its detail shows the entry and the Risk column has its level.
+    press(&mut app, &["k"])?;
+    let screen = draw(&mut app, 160, 48)?;
+    assert!(screen.contains(" Risk     R-"), "{screen}");
+    assert_eq!(
+        app.progress.first().and_then(|p| p.highest_risk),
+        finding(&app, &Target::Device(id), "INV-01")?.level()
+    );
+    Ok(())
+}
