@@ -82,12 +82,25 @@ fn figures(app: &App) -> &Figures {
                 residual[p] += 1;
             }
         }
+        let mut dash = register::dashboard(app.outline.catalog, &app.progress, &r.list, r.today);
+        let mut error = r.error.clone();
+        // Per-step counts as the exported Summary sheet and `medsec status` count them: one row
+        // per device control, one per model or site answer (not once per unit).
+        match crate::export::step_counts(&app.workbook) {
+            Ok(steps) => {
+                dash.total = steps
+                    .iter()
+                    .fold(StepProgress::default(), |a, s| a.plus(s));
+                dash.steps = steps;
+            }
+            Err(e) => error = error.or(Some(e.to_string())),
+        }
         Figures {
-            dash: register::dashboard(app.outline.catalog, &app.progress, &r.list, r.today),
+            dash,
             expired: r.list.iter().filter(|f| f.is_expired(r.today)).count(),
             uncontrolled: r.list.iter().filter(|f| f.is_uncontrolled_safety()).count(),
             residual,
-            error: r.error.clone(),
+            error,
         }
     })
 }
@@ -381,7 +394,7 @@ fn progress(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
         .min(40);
     let mut lines = vec![heading(
         app,
-        "Progress per step · checks answered, all devices",
+        "Progress per step · as on the Summary sheet (a model or site answer once)",
         width,
     )];
     if breakdown {
@@ -460,7 +473,7 @@ fn responses(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     ]);
     let mut lines = vec![heading(
         app,
-        "Responses · as the checklists show them (a model answer on each unit)",
+        "Responses · as on the Summary sheet (a model or site answer once)",
         width,
     )];
     lines.extend(flow(items, Span::raw("  "), width));
