@@ -623,7 +623,9 @@ pub fn populate(wb: &mut Workbook, opts: &DemoOptions) -> Result<DemoSummary, Wo
                 input.due = Some(Due::On(opts.today + Days::new(60)));
             }
             17 | 18 => {
+                // Accepted: no longer an open risk, but its review date still comes round.
                 input.treatment = Some(Some(Treatment::Accept));
+                input.status = Some(RiskStatus::Closed);
                 input.accepted_by = Some("Dr R. Ruiz, CMIO".into());
                 input.acceptance_note = Some(
                     "No supported fix on this model; isolated VLAN and replacement budgeted."

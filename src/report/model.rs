@@ -152,11 +152,11 @@ impl Report {
         self.dashboard.devices - self.dashboard.not_started.len()
     }
 
-    /// Share of the applicable controls assessed, 0–1 (a model or site answer once); `None`
+    /// Share of the applicable controls assessed, 0–1 in whole percent rounded down like the
+    /// TUI's "checks answered" (a model or site answer once), so 99.6% never reads 100%; `None`
     /// when nothing applies.
     pub fn progress(&self) -> Option<f64> {
-        (self.total.applicable > 0)
-            .then(|| self.total.assessed() as f64 / self.total.applicable as f64)
+        (self.total.applicable > 0).then(|| self.total.percent() as f64 / 100.0)
     }
 
     /// The open risks (status Open or In Progress) in register order: the remediation plan.
