@@ -88,9 +88,7 @@ fn figures(app: &App) -> &Figures {
         // per device control, one per model or site answer (not once per unit).
         match crate::export::step_counts(&app.workbook) {
             Ok(steps) => {
-                dash.total = steps
-                    .iter()
-                    .fold(StepProgress::default(), |a, s| a.plus(s));
+                dash.total = steps.iter().fold(StepProgress::default(), |a, s| a.plus(s));
                 dash.steps = steps;
             }
             Err(e) => error = error.or(Some(e.to_string())),
