@@ -7,7 +7,8 @@ use predicates::prelude::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const PASSPHRASE: &str = "correct horse battery staple";
+mod common;
+use common::{Env, PASSPHRASE};
 
 fn corpus(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,58 +16,7 @@ fn corpus(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A temporary HOME with a passphrase file and an initialised workbook.
-struct Env {
-    dir: tempfile::TempDir,
-}
-
 impl Env {
-    fn new() -> Result<Env, Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("pass"), format!("{PASSPHRASE}\n"))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(
-                dir.path().join("pass"),
-                std::fs::Permissions::from_mode(0o600),
-            )?;
-        }
-        let env = Env { dir };
-        env.cmd()
-            .args(["init"])
-            .arg(env.workbook())
-            .args(["--org", "Test Hospital", "--assessor", "A. Assessor"])
-            .assert()
-            .success();
-        Ok(env)
-    }
-
-    fn workbook(&self) -> PathBuf {
-        self.dir.path().join("w.medsec")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `medsec` with a private HOME and the passphrase file; no workbook option.
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("medsec").unwrap_or_else(|e| panic!("medsec binary: {e}"));
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("MEDSEC_PASSPHRASE_FILE", self.dir.path().join("pass"));
-        c
-    }
-
-    /// `medsec -w <workbook> ...`.
-    fn wb(&self) -> Command {
-        let mut c = self.cmd();
-        c.arg("-w").arg(self.workbook());
-        c
-    }
-
     fn devices(&self) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
         let out = self.wb().args(["device", "list", "--json"]).output()?;
         assert!(

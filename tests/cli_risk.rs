@@ -1,56 +1,17 @@
 //! The risk register from the command line (`medsec risk ...`, `medsec status`, per-dimension
 //! impacts on `medsec answer`), run as a user would: the real binary through assert_cmd.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use chrono::NaiveDate;
 use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const PASSPHRASE: &str = "correct horse battery staple";
-
-/// A temporary HOME with a passphrase file and an initialised workbook.
-struct Env {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::Env;
 
 impl Env {
-    fn new() -> Result<Env, Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("pass"), format!("{PASSPHRASE}\n"))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(
-                dir.path().join("pass"),
-                std::fs::Permissions::from_mode(0o600),
-            )?;
-        }
-        let env = Env { dir };
-        env.cmd()
-            .arg("init")
-            .arg(env.workbook())
-            .args(["--org", "Test Hospital", "--assessor", "A. Assessor"])
-            .assert()
-            .success();
-        Ok(env)
-    }
-
-    fn workbook(&self) -> PathBuf {
-        self.dir.path().join("w.medsec")
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("medsec").unwrap_or_else(|e| panic!("medsec binary: {e}"));
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("MEDSEC_PASSPHRASE_FILE", self.dir.path().join("pass"));
-        c
-    }
-
     /// `medsec -w <workbook> ARGS`, which must succeed; returns stdout.
     fn ok(&self, args: &[&str]) -> Result<String, Box<dyn std::error::Error>> {
         let out = self

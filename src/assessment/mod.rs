@@ -150,6 +150,27 @@ pub enum Target {
 }
 
 impl Target {
+    /// Whether `other` is the same target as the workbook matches them: the same device, or a
+    /// model or site spelled with other case or surrounding spaces.
+    pub fn matches(&self, other: &Target) -> bool {
+        match (self, other) {
+            (
+                Target::Model {
+                    manufacturer: m1,
+                    model: n1,
+                },
+                Target::Model {
+                    manufacturer: m2,
+                    model: n2,
+                },
+            ) => model_key(m1, n1) == model_key(m2, n2),
+            (Target::Site(x), Target::Site(y)) => {
+                x.trim().to_lowercase() == y.trim().to_lowercase()
+            }
+            (a, b) => a == b,
+        }
+    }
+
     /// The scope this target answers at.
     pub fn scope(&self) -> Scope {
         match self {

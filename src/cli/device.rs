@@ -409,7 +409,7 @@ fn model_target_of(wb: &Workbook, text: &str, rest: &str) -> Result<Target, CliE
             devices.iter().any(|d| {
                 crate::assessment::model_target(d)
                     .as_ref()
-                    .is_some_and(|m| same_model(m, t))
+                    .is_some_and(|m| m.matches(t))
             })
         })
         .collect();
@@ -425,22 +425,6 @@ fn model_target_of(wb: &Workbook, text: &str, rest: &str) -> Result<Target, CliE
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
-    }
-}
-
-fn same_model(a: &Target, b: &Target) -> bool {
-    match (a, b) {
-        (
-            Target::Model {
-                manufacturer: m1,
-                model: n1,
-            },
-            Target::Model {
-                manufacturer: m2,
-                model: n2,
-            },
-        ) => crate::assessment::model_key(m1, n1) == crate::assessment::model_key(m2, n2),
-        _ => false,
     }
 }
 

@@ -19,7 +19,7 @@ use unicode_width::UnicodeWidthChar;
 
 use super::device::parse_target;
 use super::error::CliError;
-use crate::assessment::{Target, model_key};
+use crate::assessment::Target;
 use crate::device::fields::printable;
 use crate::risk::register::{Finding, Register};
 use crate::risk::{RiskLevel, RiskStatus};
@@ -194,7 +194,7 @@ fn resolve<'r>(
         f.control.id == c.id
             && match device_index {
                 Some(i) => f.target == target || f.shown_on.contains(&i),
-                None => same_target(&f.target, &target),
+                None => f.target.matches(&target),
             }
     });
     found.ok_or_else(|| {
@@ -210,27 +210,6 @@ fn resolve<'r>(
             c.id
         ))
     })
-}
-
-/// Whether two model or site targets are the same, as the workbook matches them
-/// (case-insensitively, trimmed).
-fn same_target(a: &Target, b: &Target) -> bool {
-    match (a, b) {
-        (
-            Target::Model {
-                manufacturer: m1,
-                model: n1,
-            },
-            Target::Model {
-                manufacturer: m2,
-                model: n2,
-            },
-        ) => model_key(m1, n1) == model_key(m2, n2),
-        (Target::Site(s1), Target::Site(s2)) => {
-            s1.trim().to_lowercase() == s2.trim().to_lowercase()
-        }
-        (a, b) => a == b,
-    }
 }
 
 fn target_text(register: &Register, target: &Target) -> String {

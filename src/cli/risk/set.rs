@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{flags, rating, resolve, risk_id, same_target, today};
+use super::{flags, rating, resolve, risk_id, today};
 use crate::cli::args::RiskSetArgs;
 use crate::cli::error::CliError;
 use crate::cli::output::say;
@@ -174,7 +174,7 @@ pub(in crate::cli) fn set(wb: &mut Workbook, a: &RiskSetArgs) -> Result<(), CliE
     let f = register
         .findings
         .iter()
-        .find(|f| f.control.id == control_id && same_target(&f.target, &target))
+        .find(|f| f.control.id == control_id && f.target.matches(&target))
         .ok_or_else(|| CliError::general("the risk changed, but could not be read back"))?;
     say!("{}", summary_line(f, today()));
     Ok(())

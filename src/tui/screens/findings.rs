@@ -267,7 +267,7 @@ pub(crate) fn follow(app: &mut App, subject: &Subject) {
     let r = current(app);
     let at = view(app).iter().position(|&i| {
         r.list.get(i).is_some_and(|f| {
-            f.control.id == subject.control_id && register::same_target(&f.target, &subject.target)
+            f.control.id == subject.control_id && f.target.matches(&subject.target)
         })
     });
     if let Some(at) = at {

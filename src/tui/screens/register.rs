@@ -3,7 +3,7 @@
 //! meant, the popup that edits each field, and the commit — at once, one undo step each, with
 //! the device list's Risk column, the findings and the dashboard brought up to date.
 
-use crate::assessment::{Target, model_key};
+use crate::assessment::Target;
 use crate::risk::register::Finding;
 use crate::risk::{RiskStatus, Treatment};
 use crate::tui::answer;
@@ -88,33 +88,13 @@ impl Field {
     }
 }
 
-/// Whether two targets are the same as the workbook matches them (models and sites ignore
-/// case and surrounding spaces).
-pub fn same_target(a: &Target, b: &Target) -> bool {
-    match (a, b) {
-        (Target::Device(x), Target::Device(y)) => x == y,
-        (
-            Target::Model {
-                manufacturer: m1,
-                model: n1,
-            },
-            Target::Model {
-                manufacturer: m2,
-                model: n2,
-            },
-        ) => model_key(m1, n1) == model_key(m2, n2),
-        (Target::Site(x), Target::Site(y)) => x.trim().to_lowercase() == y.trim().to_lowercase(),
-        _ => false,
-    }
-}
-
 /// The finding of `subject` in the register as last computed; `None` when its answer is not a
 /// finding (not No, Partial or Unknown, or not confirmed).
 pub fn find<'a>(app: &'a App, subject: &Subject) -> Option<&'a Finding<'static>> {
     findings::current(app)
         .list
         .iter()
-        .find(|f| f.control.id == subject.control_id && same_target(&f.target, &subject.target))
+        .find(|f| f.control.id == subject.control_id && f.target.matches(&subject.target))
 }
 
 /// The subject of the checklist's selected control on its device: where the answer it shows is
