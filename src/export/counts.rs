@@ -207,6 +207,8 @@ mod tests {
                     response: Some(Response::No),
                     likelihood: Some(4),
                     impact: Some(5),
+                    // The default impact: the register shows the device's safety 5.
+                    impact_default: true,
                     ..Answer::default()
                 },
             );

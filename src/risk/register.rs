@@ -128,10 +128,12 @@ impl Finding<'_> {
             && self.entry.review_date.is_some_and(|d| d < today)
     }
 
-    /// The patient-safety impact, 0–5: the per-dimension one when shown, else the ordering
-    /// value ([`Finding::safety`]).
+    /// The patient-safety impact as the register shows it, 0–5: the assessor's per-dimension
+    /// rating, or the devices' default while the impact is the default; 0 when the impact was
+    /// rated as one number or the control does not affect patient safety. The flag below uses
+    /// this, so it can be checked from the register's Patient-Safety Impact column.
     pub fn safety_impact(&self) -> u8 {
-        self.dimension_impacts[0].unwrap_or(self.safety)
+        self.dimension_impacts[0].unwrap_or(0)
     }
 
     /// Whether the risk is controlled: closed, or a residual rating of Low or Very Low.
@@ -140,7 +142,8 @@ impl Finding<'_> {
     }
 
     /// The "uncontrolled patient-safety risk" flag (TEMPLATE.md "Risk Matrix", FDA postmarket
-    /// framing): patient-safety impact 4 or more and not controlled, whatever its level.
+    /// framing): patient-safety impact ([`Finding::safety_impact`], as shown) 4 or more and not
+    /// controlled, whatever its level.
     pub fn is_uncontrolled_safety(&self) -> bool {
         self.safety_impact() >= 4 && !self.is_controlled()
     }
@@ -1032,10 +1035,11 @@ mod tests {
         assert_eq!(vent.level(), Some(RiskLevel::VeryHigh));
         assert_eq!(vent.due_date(), Some(day("2026-01-24")));
         assert!(vent.is_overdue(day("2026-01-25")) && !vent.is_overdue(day("2026-01-24")));
-        // Rated as one number: the dimensions stay blank; the flag uses the device's default.
+        // Rated as one number: the dimensions stay blank, so no patient-safety impact is shown
+        // and the flag (which follows what is shown) is off.
         assert_eq!(vent.dimension_impacts, [None; 3]);
-        assert_eq!(vent.safety_impact(), 5);
-        assert!(vent.is_uncontrolled_safety());
+        assert_eq!(vent.safety_impact(), 0);
+        assert!(!vent.is_uncontrolled_safety());
         // L2 × I2 = Low: 180 days; residual 1 × 2 = Very Low; accepted until June.
         assert_eq!(pump.level(), Some(RiskLevel::Low));
         assert_eq!(pump.due_date(), Some(day("2026-07-09")));
@@ -1043,6 +1047,21 @@ mod tests {
         assert_eq!(pump.residual_score(), Some(2));
         assert!(!pump.is_expired(day("2026-06-30")) && pump.is_expired(day("2026-07-01")));
         assert!(pump.is_controlled());
+
+        // Left at the default impact, the ventilator's patient-safety default (5) is shown and
+        // flagged; rated per dimension with safety 3, it is not.
+        let mut defaulted = rated(safety, Response::No, 4, 5);
+        defaulted.impact_default = true;
+        let mut set2 = AnswerSet::default();
+        set2.insert(&Target::Device(10), defaulted.clone());
+        let list2 = findings(cat, &devices, &set2, &entries, &RiskGrid::default());
+        assert_eq!(list2.first().map(|f| f.dimension_impacts[0]), Some(Some(5)));
+        assert!(list2.first().is_some_and(Finding::is_uncontrolled_safety));
+        defaulted.impact_default = false;
+        defaulted.dimension_impacts = [Some(3), Some(5), None];
+        set2.insert(&Target::Device(10), defaulted);
+        let list2 = findings(cat, &devices, &set2, &entries, &RiskGrid::default());
+        assert!(list2.first().is_some_and(|f| !f.is_uncontrolled_safety()));
 
         // An edited grid rates with the workbook's levels.
         let mut grid = RiskGrid::default();

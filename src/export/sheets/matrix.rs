@@ -154,9 +154,10 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
         "Impact = the highest of the three dimensions (patient safety, PHI / data, clinical \
          operations)."
             .to_string(),
-        "Uncontrolled patient-safety risk: patient-safety impact 4 or more and the risk not \
-         controlled (still open, and no residual rating of Low or Very Low) – flagged whatever \
-         its level (FDA postmarket framing)."
+        "Uncontrolled patient-safety risk: patient-safety impact 4 or more (the Patient-Safety \
+         Impact column of the Risk Register) and the risk not controlled (still open, and no \
+         residual rating of Low or Very Low) – flagged whatever its level (FDA postmarket \
+         framing)."
             .to_string(),
         "Open risk = status Open or In Progress; heat maps, top ten and counts use open risks \
          on their inherent rating."
