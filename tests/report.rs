@@ -56,7 +56,8 @@ fn answer(
         response: Some(Some(response)),
         note: Some(note.to_string()),
         likelihood: rating.map(|r| r.0),
-        impact: rating.map(|r| r.1),
+        // Rated on the patient-safety dimension, so the register shows (and flags) it.
+        dimension_impacts: rating.map(|r| [Some(r.1), None, None]),
         ..AnswerInput::default()
     };
     wb.set_answer(target, c, &input)?;
