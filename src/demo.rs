@@ -589,6 +589,7 @@ pub fn populate(wb: &mut Workbook, opts: &DemoOptions) -> Result<DemoSummary, Wo
     let mut entries = Vec::with_capacity(findings.len());
     for (target, control, _) in &findings {
         let back = u64::from(rng.u32(0..120));
+        // (`back` days ago, never after today.)
         let identified = opts.today.checked_sub_days(Days::new(back));
         let mut input = RiskEntryInput {
             identified_on: Some(identified),
@@ -631,13 +632,17 @@ pub fn populate(wb: &mut Workbook, opts: &DemoOptions) -> Result<DemoSummary, Wo
                     "No supported fix on this model; isolated VLAN and replacement budgeted."
                         .into(),
                 );
-                input.accepted_on = Some(identified);
-                // One in five accepted risks is past its review date: shown as expired.
-                let review = if rng.u8(0..5) == 0 {
-                    opts.today.checked_sub_days(Days::new(7))
+                // One in five accepted risks is past its review date: shown as expired. It was
+                // found and accepted at least a month before that review date.
+                let (accepted, review) = if rng.u8(0..5) == 0 {
+                    let review = opts.today.checked_sub_days(Days::new(7));
+                    let found = opts.today.checked_sub_days(Days::new(37 + back));
+                    input.identified_on = Some(found);
+                    (found, review)
                 } else {
-                    opts.today.checked_add_days(Days::new(180))
+                    (identified, opts.today.checked_add_days(Days::new(180)))
                 };
+                input.accepted_on = Some(accepted);
                 input.review_date = Some(review);
                 input.residual_likelihood = Some(Some(2));
                 input.residual_impact = Some(Some(3));
@@ -714,6 +719,19 @@ mod tests {
                 .collect()
         };
         assert_eq!(key(&reg), key(&reg2));
+
+        // Other seeds and sizes pass the register's rules too (dates in order, acceptance).
+        for (seed, devices) in [(1, 30), (7, 5), (99, 48)] {
+            let path = dir.path().join(format!("demo-{seed}.medsec"));
+            let mut wb = Workbook::create(&path, &pass, meta(today))?;
+            let opts = DemoOptions {
+                seed,
+                devices,
+                today,
+                ..DemoOptions::default()
+            };
+            assert_eq!(populate(&mut wb, &opts)?.devices, devices);
+        }
         Ok(())
     }
 }

@@ -384,6 +384,21 @@ fn apply(
     if let Some(d) = input.identified_on {
         entry.identified_on = d;
     }
+    if input.identified_on.is_some()
+        && let Some(d) = entry.identified_on.filter(|d| *d > today)
+    {
+        return Err(invalid(format!(
+            "the identified date {d} is in the future (today is {today})"
+        )));
+    }
+    if (input.review_date.is_some() || input.accepted_on.is_some())
+        && let (Some(on), Some(review)) = (entry.accepted_on, entry.review_date)
+        && review < on
+    {
+        return Err(invalid(format!(
+            "the review date {review} is before the acceptance date {on}"
+        )));
+    }
     if entry.treatment == Some(Treatment::Accept) {
         if entry.accepted_by.is_empty() {
             return Err(invalid(
@@ -613,6 +628,34 @@ mod tests {
         assert!(e.due_default);
         let far = set(Due::On(day("1800-01-01")));
         assert!(apply(&mut e, &far, day("2026-01-01")).is_err());
+    }
+
+    #[test]
+    fn dates_must_make_sense_together() {
+        let today = day("2026-11-29");
+        let mut e = RiskEntry::default();
+        let future = RiskEntryInput {
+            identified_on: Some(Some(day("2030-01-01"))),
+            ..RiskEntryInput::default()
+        };
+        let err = apply(&mut e.clone(), &future, today);
+        assert!(matches!(err, Err(WorkbookError::Invalid(m)) if m.contains("future")));
+        let review_first = RiskEntryInput {
+            accepted_on: Some(Some(day("2026-11-29"))),
+            review_date: Some(Some(day("2026-01-15"))),
+            ..RiskEntryInput::default()
+        };
+        let err = apply(&mut e, &review_first, today);
+        assert!(
+            matches!(err, Err(WorkbookError::Invalid(m)) if m.contains("before the acceptance"))
+        );
+        let fine = RiskEntryInput {
+            identified_on: Some(Some(today)),
+            accepted_on: Some(Some(day("2026-11-29"))),
+            review_date: Some(Some(day("2027-05-31"))),
+            ..RiskEntryInput::default()
+        };
+        assert!(apply(&mut e, &fine, today).is_ok());
     }
 
     #[test]
