@@ -866,3 +866,33 @@ fn demo_creates_a_new_workbook_with_devices_and_open_risks() -> TestResult {
     assert_eq!(before, std::fs::read(&demo)?);
     Ok(())
 }
+
+#[test]
+fn as_of_moves_what_is_overdue_in_status_list_and_show() -> TestResult {
+    let env = two_devices()?;
+    env.ok(&["answer", "DEV-0002", "ENC-01", "no"])?;
+    // Moderate: due 90 days after today; 100 days on, it is overdue.
+    let later = (today() + chrono::Days::new(100)).to_string();
+    let now: Value = serde_json::from_str(&env.ok(&["status", "--json"])?)?;
+    let then: Value = serde_json::from_str(&env.ok(&["status", "--json", "--as-of", &later])?)?;
+    assert_eq!(then["as_of"], later.as_str());
+    let overdue = |v: &Value| v["risks"]["overdue"].as_u64();
+    assert_eq!(
+        (overdue(&now), overdue(&then)),
+        (Some(0), Some(1)),
+        "{then}"
+    );
+    let list = env.ok(&["risk", "list", "--as-of", &later])?;
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("R-0001"))
+        .ok_or("row")?;
+    assert!(row.trim_end().ends_with('O'), "{row}");
+    assert!(
+        env.ok(&["risk", "show", "R-0001", "--as-of", &later])?
+            .contains("OVERDUE")
+    );
+    let err = env.fails(2, &["status", "--as-of", "soon"])?;
+    assert!(err.contains("--as-of") && err.contains("soon"), "{err}");
+    Ok(())
+}

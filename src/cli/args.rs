@@ -55,6 +55,10 @@ pub enum Command {
         /// Print JSON (schema: assets/schema/status.v1.json).
         #[arg(long)]
         json: bool,
+        /// The day "overdue" and "expired" refer to (YYYY-MM-DD; default today), as
+        /// `export xlsx --as-of` uses it.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Add, edit, show, list or delete devices.
     #[command(subcommand)]
@@ -224,6 +228,10 @@ pub enum RiskCommand {
         /// Print a JSON array, one object per risk (schema: assets/schema/risk-list.v1.json).
         #[arg(long)]
         json: bool,
+        /// The day "overdue" and "expired" refer to (YYYY-MM-DD; default today), as
+        /// `export xlsx --as-of` uses it.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Show everything about one risk.
     #[command(
@@ -234,6 +242,10 @@ pub enum RiskCommand {
         id: String,
         /// The control, when the first argument is a target.
         control: Option<String>,
+        /// The day "overdue" and "expired" refer to (YYYY-MM-DD; default today), as
+        /// `export xlsx --as-of` uses it.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Set the treatment, owner, due date, status, residual rating or acceptance of a risk.
     Set(Box<RiskSetArgs>),

@@ -133,9 +133,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Status { json } => {
+        Command::Status { json, as_of } => {
+            let as_of = risk::as_of(as_of.as_deref())?;
             let wb = open(&cli, Access::Read)?;
-            status::run(&wb, json)
+            status::run(&wb, json, as_of)
         }
         Command::Device(cmd) => {
             let sub = matches.subcommand_matches("device");
@@ -178,13 +179,23 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                 device,
                 level,
                 json,
+                as_of,
             } => {
+                let as_of = risk::as_of(as_of.as_deref())?;
                 let wb = open(&cli, Access::Read)?;
-                risk::list(&wb, open_only, device.as_deref(), level.as_deref(), json)
+                risk::list(
+                    &wb,
+                    open_only,
+                    device.as_deref(),
+                    level.as_deref(),
+                    json,
+                    as_of,
+                )
             }
-            RiskCommand::Show { id, control } => {
+            RiskCommand::Show { id, control, as_of } => {
+                let as_of = risk::as_of(as_of.as_deref())?;
                 let wb = open(&cli, Access::Read)?;
-                risk::show(&wb, &id, control.as_deref())
+                risk::show(&wb, &id, control.as_deref(), as_of)
             }
             RiskCommand::Set(a) => {
                 let mut wb = open(&cli, Access::Write)?;

@@ -3,6 +3,7 @@
 //! closed, overdue, expired and uncontrolled patient-safety counts, devices by highest open
 //! risk — all from `risk::register`, so they equal the TUI dashboard and the Summary sheet.
 
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::error::CliError;
@@ -20,10 +21,9 @@ fn by_level(counts: &[usize; 5], key: &str) -> Vec<Value> {
         .collect()
 }
 
-pub(super) fn run(wb: &Workbook, as_json: bool) -> Result<(), CliError> {
+pub(super) fn run(wb: &Workbook, as_json: bool, today: NaiveDate) -> Result<(), CliError> {
     let cat = wb.catalog();
     let register = Register::load(wb)?;
-    let today = super::risk::today();
     // Counted as the exported Summary counts them, so the two always agree.
     let steps = crate::export::step_counts(wb)?;
     let progress = register.progress();

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use unicode_width::UnicodeWidthChar;
 
 use super::{
-    LINE, date, fit, flag_letters, level_short, rating, risk_id, status_short, target_key, today,
+    LINE, date, fit, flag_letters, level_short, rating, risk_id, status_short, target_key,
 };
 use crate::assessment::Target;
 use crate::cli::error::CliError;
@@ -187,6 +187,7 @@ pub(in crate::cli) fn list(
     device: Option<&str>,
     level: Option<&str>,
     as_json: bool,
+    today: NaiveDate,
 ) -> Result<(), CliError> {
     let level = level.map(parse_level).transpose()?;
     let register = Register::load(wb)?;
@@ -200,7 +201,6 @@ pub(in crate::cli) fn list(
             })?)
         }
     };
-    let today = today();
     let chosen: Vec<&Finding<'_>> = register
         .findings
         .iter()

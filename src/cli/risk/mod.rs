@@ -33,6 +33,19 @@ pub(super) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// The `--as-of DATE` of `status`, `risk list` and `risk show`: the day "overdue" and
+/// "expired" refer to; today when absent.
+///
+/// Errors: a usage error (exit 2) naming the text when it is not a date.
+pub(in crate::cli) fn as_of(text: Option<&str>) -> Result<NaiveDate, CliError> {
+    match text {
+        None => Ok(today()),
+        Some(t) => crate::device::fields::parse_date(t).ok_or_else(|| {
+            CliError::usage(format!("--as-of {}: not a date (YYYY-MM-DD)", printable(t)))
+        }),
+    }
+}
+
 /// `text` with control characters and bidi overrides escaped ([`printable`]), cut to `width`
 /// terminal columns (wide characters count two) with `…`, and padded to `width`.
 pub(super) fn fit(text: &str, width: usize) -> String {

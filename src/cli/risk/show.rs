@@ -1,6 +1,8 @@
 //! `medsec risk show`: everything about one risk, wrapped to 80 columns.
 
-use super::{LINE, block, date, flags, resolve, today};
+use chrono::NaiveDate;
+
+use super::{LINE, block, date, flags, resolve};
 use crate::assessment::Target;
 use crate::catalog::ImpactDimension;
 use crate::cli::error::CliError;
@@ -10,10 +12,14 @@ use crate::risk::scale_label;
 use crate::workbook::Workbook;
 
 /// `medsec risk show`.
-pub(in crate::cli) fn show(wb: &Workbook, id: &str, control: Option<&str>) -> Result<(), CliError> {
+pub(in crate::cli) fn show(
+    wb: &Workbook,
+    id: &str,
+    control: Option<&str>,
+    today: NaiveDate,
+) -> Result<(), CliError> {
     let register = Register::load(wb)?;
     let f = resolve(wb, &register, id, control)?;
-    let today = today();
     const W: usize = 22;
     // Every value is escaped and wrapped here, so the text typed by users is passed raw.
     let line = |key: &str, value: String| format!("{key:<W$}{}", block(&value, W, LINE - W));
