@@ -8,10 +8,11 @@
 # when present, answers on devices, a model and a site; owners and an accepted risk when the
 # binary has `medsec risk`) in a temporary HOME. Then writes report.html (and report.md), runs
 #   chromium --headless --screenshot=report.png --window-size=1280,2000
-#   chromium --headless --print-to-pdf=report.pdf
+#   chromium --headless --no-pdf-header-footer --print-to-pdf=report.pdf
 # with the flags that stop background networking, and checks both files exist, are not
-# trivially small and that the PDF has more than one page. Prints `ok: ...` or `FAIL: ...`
-# and exits 0 or 1. The files stay in OUT_DIR (default: a new temporary folder) to look at.
+# trivially small, that the PDF has more than one page and (with pdftotext) that it prints no
+# file:// path in a page header or footer. Prints `ok: ...` or `FAIL: ...` and exits 0 or 1.
+# The files stay in OUT_DIR (default: a new temporary folder) to look at.
 #
 # Binary: $MEDSEC, else target/release/medsec (built with `cargo build --release` if missing).
 # Chromium: $CHROMIUM, else chromium / chromium-browser on PATH (`apt-get install chromium`).
@@ -117,7 +118,10 @@ pdf="$out/report.pdf"
 rm -f "$png" "$pdf"
 timeout 120 "$chromium" "${flags[@]}" --screenshot="$png" --window-size=1280,2000 \
     "file://$html" >"$work/chromium-png.log" 2>&1 || true
-timeout 120 "$chromium" "${flags[@]}" --no-pdf-header-footer --print-to-pdf="$pdf" \
+# No header or footer: they would print the file:// path (and the date) on every page.
+# --no-pdf-header-footer since Chromium 111, --print-to-pdf-no-header before; each ignores the other.
+timeout 120 "$chromium" "${flags[@]}" --no-pdf-header-footer --print-to-pdf-no-header \
+    --print-to-pdf="$pdf" \
     "file://$html" >"$work/chromium-pdf.log" 2>&1 || true
 
 [[ -f "$png" ]] || fail "no screenshot: $(tail -3 "$work/chromium-png.log")"
@@ -133,4 +137,8 @@ else
     pages=$(grep -a -o '/Type */Page[A-Za-z]*' "$pdf" | grep -c -x '/Type */Page' || true)
 fi
 ((pages > 1)) || fail "$pdf has $pages page(s); expected more than one"
+if command -v pdftotext >/dev/null && pdftotext "$pdf" "$work/report.txt" 2>/dev/null &&
+    grep -q 'file://' "$work/report.txt"; then
+    fail "$pdf prints the file:// path (a browser header or footer)"
+fi
 echo "ok: $html rendered: $png ($png_size bytes), $pdf ($pages pages, $pdf_size bytes); $md"

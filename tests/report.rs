@@ -643,7 +643,9 @@ fn cli_writes_both_reports_and_warns_that_they_are_not_encrypted() -> TestResult
             stdout.contains("wrote") && stdout.contains("as of 2030-01-31"),
             "{stdout}"
         );
-        assert!(stdout.contains("NOT encrypted"), "{stdout}");
+        // The warning speaks of a report, not of the xlsx export's sheet protection.
+        assert!(stdout.contains("This report is NOT encrypted"), "{stdout}");
+        assert!(!stdout.contains("sheet protection"), "{stdout}");
         assert!(std::fs::read_to_string(&out)?.contains("2030-01-31"));
     }
     // A bad date is a usage error; an unrelated file is one error line, exit 1.
@@ -674,5 +676,111 @@ fn cli_writes_both_reports_and_warns_that_they_are_not_encrypted() -> TestResult
         std::fs::read_to_string(dir.path().join("mine.html"))?,
         "mine"
     );
+    Ok(())
+}
+
+/// The classes that stop text from wrapping; text that can be long must never sit inside one.
+const NO_WRAP: [&str; 3] = ["nowrap", "st", "id"];
+
+#[test]
+fn long_unbroken_owners_wrap_inside_fixed_width_risk_tables() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut wb = fixture(dir.path())?;
+    let long = "x".repeat(300);
+    let mail = "clinical.engineering.on-call@hospital.example.org";
+    let report = Report::build(&wb, today(), "t")?;
+    let top: Vec<(Target, String)> = report
+        .dashboard
+        .top
+        .iter()
+        .take(2)
+        .map(|f| (f.target.clone(), f.control.id.clone()))
+        .collect();
+    let accepted: Vec<(Target, String)> = report
+        .accepted_risks()
+        .map(|f| (f.target.clone(), f.control.id.clone()))
+        .collect();
+    assert_eq!((top.len(), accepted.len()), (2, 2));
+    for ((target, control), owner) in top.iter().zip([long.as_str(), mail]) {
+        let input = RiskEntryInput {
+            owner: Some(owner.into()),
+            ..RiskEntryInput::default()
+        };
+        wb.set_risk_entry(target, control, &input)?;
+    }
+    let (target, control) = &accepted[0];
+    let input = RiskEntryInput {
+        accepted_by: Some(long.clone()),
+        acceptance_note: Some(mail.into()),
+        ..RiskEntryInput::default()
+    };
+    wb.set_risk_entry(target, control, &input)?;
+    let out = dir.path().join("r.html");
+    export_report(&wb, &out, ReportFormat::Html, &opts())?;
+    let doc = Html::parse_document(&std::fs::read_to_string(&out)?);
+
+    // The stylesheet fixes the layout of those tables and lets any cell text break anywhere.
+    let css: String = rows(&doc, "style")?.into_iter().map(text_of).collect();
+    assert!(css.contains("table.fixed{table-layout:fixed}"), "{css}");
+    assert!(css.contains("table.fixed td,table.fixed th{overflow-wrap:anywhere}"));
+    // Every risk table is fixed, with one <col> per header cell and exactly one column
+    // (without a width class) taking the room left.
+    for class in ["top", "findings", "remediation", "accepted"] {
+        let tables = rows(&doc, &format!("table.{class}"))?;
+        assert!(!tables.is_empty(), "no table.{class}");
+        for table in tables {
+            assert!(
+                table
+                    .value()
+                    .has_class("fixed", scraper::CaseSensitivity::CaseSensitive)
+            );
+            let cols: Vec<ElementRef<'_>> = table.select(&sel("colgroup > col")?).collect();
+            let heads = table.select(&sel("thead th")?).count();
+            assert_eq!(cols.len(), heads, "table.{class}");
+            let flexible = cols
+                .iter()
+                .filter(|c| attr(**c, "class").is_empty())
+                .count();
+            assert_eq!(flexible, 1, "table.{class}");
+        }
+    }
+
+    // The long owner and the e-mail address are shown whole, in the top ten, the device
+    // findings and the remediation plan (and the accepted risks), each time in a cell of a
+    // fixed table with nothing around it that forbids wrapping.
+    for text in [long.as_str(), mail] {
+        let mut seen = std::collections::BTreeSet::new();
+        for node in doc.root_element().descendants() {
+            let Some(t) = node.value().as_text() else {
+                continue;
+            };
+            if !t.contains(text) {
+                continue;
+            }
+            let mut table = None;
+            for up in node.ancestors().filter_map(ElementRef::wrap) {
+                let classes: Vec<&str> = up.value().classes().collect();
+                assert!(
+                    !classes.iter().any(|c| NO_WRAP.contains(c)),
+                    "{text:.20}… inside a <{} class={classes:?}>",
+                    up.value().name()
+                );
+                if up.value().name() == "table" {
+                    table = Some(up);
+                    break;
+                }
+            }
+            let table = table.ok_or("owner text outside a table")?;
+            assert!(
+                table
+                    .value()
+                    .has_class("fixed", scraper::CaseSensitivity::CaseSensitive)
+            );
+            seen.extend(table.value().classes().filter(|c| *c != "fixed"));
+        }
+        let want: &[&str] = &["accepted", "findings", "remediation", "top"];
+        let seen: Vec<&str> = seen.into_iter().collect();
+        assert_eq!(seen, want, "{text:.20}…");
+    }
     Ok(())
 }

@@ -13,6 +13,8 @@ use crate::report::{ReportError, ReportFormat, ReportOptions, export_report};
 use crate::workbook::Workbook;
 
 const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; the export is not, and sheet protection is not encryption): keep it on an encrypted drive or share.";
+/// The report's warning: it names devices, addresses and weaknesses, in plain HTML or Markdown.
+const REPORT_NOT_ENCRYPTED: &str = "This report is NOT encrypted (the workbook is; the report names devices, addresses and weaknesses): keep it on an encrypted drive or share.";
 
 /// The `--as-of` date, today when absent.
 fn as_of_date(as_of: Option<&str>) -> Result<chrono::NaiveDate, CliError> {
@@ -70,7 +72,7 @@ pub(super) fn report(
         s.findings,
         s.open
     );
-    say!("{NOT_ENCRYPTED}");
+    say!("{REPORT_NOT_ENCRYPTED}");
     Ok(())
 }
 

@@ -16,11 +16,24 @@ pub(super) fn top_ten(o: &mut String, r: &Report) -> fmt::Result {
         return Ok(());
     }
     o.push_str("<p>Open risks ranked by score (likelihood × impact), then patient-safety impact, then device.</p>");
-    o.push_str(r#"<table class="top"><thead><tr><th class="num">#</th><th class="st">Risk ID</th><th>Device</th><th>Control</th><th>Level (L × I)</th><th>Owner</th><th class="st">Due</th><th>Status</th></tr></thead><tbody>"#);
+    table_head(
+        o,
+        "top",
+        &[
+            ("c-rank", r#"<th class="num">#</th>"#),
+            ("c-id", "<th>Risk ID</th>"),
+            ("c-dev", "<th>Device</th>"),
+            ("", "<th>Control</th>"),
+            ("c-lv", "<th>Level (L × I)</th>"),
+            ("c-owner", "<th>Owner</th>"),
+            ("c-date", "<th>Due</th>"),
+            ("c-status", "<th>Status</th>"),
+        ],
+    );
     for (n, f) in r.dashboard.top.iter().enumerate() {
         write!(
             o,
-            r#"<tr data-risk="{id}"><td class="num">{rank}</td><td class="st">{id}</td><td>{dev}</td><td>{ctl}{flag}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>"#,
+            r#"<tr data-risk="{id}"><td class="num">{rank}</td><td class="id">{id}</td><td>{dev}</td><td>{ctl}{flag}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>"#,
             id = e(&risk_id(f)),
             rank = n + 1,
             dev = e(&where_text(f)),
@@ -127,7 +140,17 @@ fn device(o: &mut String, r: &Report, i: usize, dev: &crate::device::Device) -> 
 }
 
 fn findings_table(o: &mut String, r: &Report, list: impl Iterator<Item = usize>) -> fmt::Result {
-    o.push_str(r#"<table class="findings"><thead><tr><th>Control</th><th class="st">Response</th><th>Level (L × I)</th><th>Note and recommendation</th><th>Owner · due · status</th></tr></thead><tbody>"#);
+    table_head(
+        o,
+        "findings",
+        &[
+            ("c-ctl", "<th>Control</th>"),
+            ("c-resp", "<th>Response</th>"),
+            ("c-lv", "<th>Level (L × I)</th>"),
+            ("", "<th>Note and recommendation</th>"),
+            ("c-owner", "<th>Owner · due · status</th>"),
+        ],
+    );
     for n in list {
         let Some(f) = r.findings.get(n) else { continue };
         let scope = match f.scope() {
@@ -158,7 +181,7 @@ fn findings_table(o: &mut String, r: &Report, list: impl Iterator<Item = usize>)
         }
         write!(
             o,
-            r#"<tr data-risk="{id}"><td><span class="small muted">{id}</span><br>{ctl}{scope}</td><td class="st">{resp}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}{flag}</td><td class="text">{text}</td><td>{owner}<br>{due}<br>{status}{treat}</td></tr>"#,
+            r#"<tr data-risk="{id}"><td><span class="small muted">{id}</span><br>{ctl}{scope}</td><td>{resp}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}{flag}</td><td>{text}</td><td>{owner}<br>{due}<br>{status}{treat}</td></tr>"#,
             id = e(&risk_id(f)),
             ctl = control_text(f),
             resp = f.response.label(),
@@ -194,18 +217,32 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
     if open == 0 {
         o.push_str("<p>There are no open risks.</p>");
     } else {
-        o.push_str(r#"<table class="remediation"><thead><tr><th class="st">Risk ID</th><th>Risk</th><th>Device</th><th>Level</th><th>Treatment</th><th>Planned actions</th><th>Owner</th><th class="st">Due</th><th>Status</th></tr></thead><tbody>"#);
+        table_head(
+            o,
+            "remediation",
+            &[
+                ("c-idlv", "<th>Risk ID, level</th>"),
+                ("c-risk", "<th>Risk and device</th>"),
+                ("", "<th>Treatment and planned actions</th>"),
+                ("c-owner", "<th>Owner</th>"),
+                ("c-date", "<th>Due</th>"),
+                ("c-status", "<th>Status</th>"),
+            ],
+        );
         for f in r.open_risks() {
             write!(
                 o,
-                r#"<tr data-risk="{id}"><td class="st">{id}</td><td>{ctl} <span class="small muted">({resp})</span>{flag}</td><td>{dev}</td><td>{lv}</td><td>{treat}</td><td class="text">{actions}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>"#,
+                r#"<tr data-risk="{id}"><td class="id">{id}<br>{lv}</td><td>{ctl} <span class="small muted">({resp})</span><br><span class="small">{dev}</span>{flag}</td><td>{treat}{actions}</td><td>{owner}</td><td>{due}</td><td>{status}</td></tr>"#,
                 id = e(&risk_id(f)),
+                lv = badge(f.level()),
                 ctl = control_text(f),
                 resp = f.response.label(),
-                flag = safety_flag(f),
                 dev = e(&where_text(f)),
-                lv = badge(f.level()),
-                treat = f.entry.treatment.map_or("–", |t| t.label()),
+                flag = safety_flag(f),
+                treat = f
+                    .entry
+                    .treatment
+                    .map_or_else(String::new, |t| format!("<b>{}:</b> ", t.label())),
                 actions = or_dash(&lines(&f.entry.planned_actions)),
                 owner = or_dash(&e(&f.entry.owner)),
                 due = due_cell(f, r),
@@ -219,7 +256,19 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
     if accepted.is_empty() {
         o.push_str("<p>No risk has been accepted.</p>");
     } else {
-        o.push_str(r#"<p>Risks the organisation chose to live with, with who accepted them and when they must be reviewed; a review date before the as-of date is marked <span class="flag">expired</span>.</p><table class="accepted"><thead><tr><th class="st">Risk ID</th><th>Risk</th><th>Device</th><th>Level</th><th>Residual</th><th>Accepted by, on</th><th>Acceptance note</th><th>Review date</th><th>Status</th></tr></thead><tbody>"#);
+        o.push_str(r#"<p>Risks the organisation chose to live with, with who accepted them and when they must be reviewed; a review date before the as-of date is marked <span class="flag">expired</span>.</p>"#);
+        table_head(
+            o,
+            "accepted",
+            &[
+                ("c-idlv", "<th>Risk ID, level</th>"),
+                ("c-ctl", "<th>Risk and device</th>"),
+                ("c-lv", "<th>Residual</th>"),
+                ("c-who", "<th>Accepted by, on</th>"),
+                ("", "<th>Acceptance note</th>"),
+                ("c-date", "<th>Review date, status</th>"),
+            ],
+        );
         for f in accepted {
             let review = date_text(f.entry.review_date);
             let review = if f.is_expired(r.as_of) {
@@ -231,7 +280,7 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
             };
             write!(
                 o,
-                r#"<tr data-risk="{id}"><td class="st">{id}</td><td>{ctl}</td><td>{dev}</td><td>{lv}</td><td>{res}</td><td>{by}<br><span class="nowrap">{on}</span></td><td class="text">{note}</td><td>{review}</td><td>{status}</td></tr>"#,
+                r#"<tr data-risk="{id}"><td class="id">{id}<br>{lv}</td><td>{ctl}<br><span class="small">{dev}</span></td><td>{res}</td><td>{by}<br><span class="nowrap">{on}</span></td><td>{note}</td><td>{review}<br><span class="small muted">{status}</span></td></tr>"#,
                 id = e(&risk_id(f)),
                 ctl = control_text(f),
                 dev = e(&where_text(f)),
@@ -247,4 +296,28 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
     }
     o.push_str("</section>\n");
     Ok(())
+}
+
+/// Opens a risk table with fixed column widths: `cols` pairs a `<col>` width class (see the
+/// stylesheet; "" = the column that takes the remaining width) with its header cell. A fixed
+/// layout keeps long unbroken text (an e-mail address as owner) inside its cell instead of
+/// widening the table past the page, which would make the browser shrink the whole PDF.
+fn table_head(o: &mut String, class: &str, cols: &[(&str, &str)]) {
+    o.push_str(r#"<table class=""#);
+    o.push_str(class);
+    o.push_str(r#" fixed"><colgroup>"#);
+    for (width, _) in cols {
+        if width.is_empty() {
+            o.push_str("<col>");
+        } else {
+            o.push_str(r#"<col class=""#);
+            o.push_str(width);
+            o.push_str(r#"">"#);
+        }
+    }
+    o.push_str("</colgroup><thead><tr>");
+    for (_, head) in cols {
+        o.push_str(head);
+    }
+    o.push_str("</tr></thead><tbody>");
 }

@@ -220,7 +220,7 @@ fn due_cell(f: &Finding<'_>, r: &Report) -> String {
 fn residual(f: &Finding<'_>) -> String {
     match f.residual_level() {
         Some(l) => format!(
-            "{} <span class=\"small\">{}</span>",
+            "{} <span class=\"small nowrap\">{}</span>",
             badge(Some(l)),
             rating_text(f.entry.residual_likelihood, f.entry.residual_impact)
         ),
