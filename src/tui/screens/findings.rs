@@ -365,7 +365,9 @@ pub fn update(app: &mut App, action: Action) {
                 status: Some(status),
                 ..RiskEntryInput::default()
             };
-            register::commit(app, &subject, &input);
+            if register::commit(app, &subject, &input) && status == RiskStatus::Closed {
+                closed_notice(app, &subject);
+            }
             return;
         }
         Action::Rate => Field::Rating,
@@ -379,6 +381,25 @@ pub fn update(app: &mut App, action: Action) {
         _ => return,
     };
     register::edit(app, subject, field);
+}
+
+/// After the status key closed a finding (one key press, easily pressed once too often): says
+/// which risk was closed and the key that undoes it, from the keymap.
+fn closed_notice(app: &mut App, subject: &Subject) {
+    let what = match register::find(app, subject) {
+        // Short enough to leave the undo key in view at 80 columns.
+        Some(f) => match f.entry.risk_id() {
+            Some(id) => format!("{id} {}", f.control.id),
+            None => format!("{} · {}", f.label(), f.control.id),
+        },
+        None => subject.control_id.clone(),
+    };
+    let undo = app
+        .keymap
+        .key_for(Context::Findings, &Action::Undo)
+        .map(|k| format!(" · {k} undoes"))
+        .unwrap_or_default();
+    app.info(format!("{} closed{undo}", text::sanitize(&what)));
 }
 
 /// Open → In Progress → Closed → Open.

@@ -288,6 +288,12 @@ fn owner_due_date_and_status_are_committed_from_the_findings() -> TestResult {
         "{screen}"
     );
     assert!(row.contains("2027-03-31  Closed"), "{screen}");
+    // Closing with one key says so, with the key that undoes it.
+    let notice = screen.lines().nth(22).unwrap_or_default();
+    assert!(
+        notice.starts_with("\"R-0004 INV-03 closed · Ctrl-z undoes "),
+        "{screen}"
+    );
     let last_finding = screen.lines().nth(6).unwrap_or_default();
     assert!(last_finding.contains("INV-03"), "{screen}");
     // Closed → Open → In Progress: the cursor stays on the same finding as it moves back up.
