@@ -52,6 +52,10 @@ pub struct Register {
     pub open: usize,
     /// Open findings due before `today`.
     pub overdue: usize,
+    /// Accepted findings whose review date is before `today` (open or closed).
+    pub expired: usize,
+    /// Uncontrolled patient-safety risks (the PS! flag).
+    pub uncontrolled_safety: usize,
 }
 
 /// Which findings the screen lists.
@@ -155,6 +159,8 @@ pub(crate) fn compute(app: &App) -> Register {
     Register {
         open: list.iter().filter(|f| f.is_open()).count(),
         overdue: list.iter().filter(|f| f.is_overdue(today)).count(),
+        expired: list.iter().filter(|f| f.is_expired(today)).count(),
+        uncontrolled_safety: list.iter().filter(|f| f.is_uncontrolled_safety()).count(),
         list,
         error,
         today,
@@ -446,27 +452,44 @@ pub fn click(app: &mut App, row: usize) {
     }
 }
 
-/// The title line: (screen, counts and the filter).
+/// The title line: (screen, counts and the filter). The counts: open, overdue, expired
+/// acceptances, uncontrolled patient-safety risks (`PS!`) and closed, the last two left out
+/// when the line is too narrow for them; a count of zero is left out, except open.
 pub fn title(app: &App) -> (String, String) {
     let r = current(app);
-    let (open, overdue) = (r.open, r.overdue);
-    let closed = r.list.len() - open;
-    let mut right = format!("{open} open");
-    if overdue > 0 {
-        right.push_str(&format!(" · {overdue} overdue"));
-    }
-    if closed > 0 {
-        right.push_str(&format!(" · {closed} closed"));
-    }
+    let closed = r.list.len() - r.open;
     if app.findings.filter != Filter::All {
-        right = format!(
+        let right = format!(
             "showing {}: {} of {}",
             app.findings.filter.label(),
             view(app).len(),
             r.list.len()
         );
+        return ("Findings".into(), format!("{right} "));
     }
-    ("Findings".into(), format!("{right} "))
+    let counts = |safety: bool, closed_too: bool| {
+        let mut right = format!("{} open", r.open);
+        for (n, what) in [
+            (r.overdue, "overdue"),
+            (r.expired, "expired"),
+            (if safety { r.uncontrolled_safety } else { 0 }, "PS!"),
+            (if closed_too { closed } else { 0 }, "closed"),
+        ] {
+            if n > 0 {
+                right.push_str(&format!(" · {n} {what}"));
+            }
+        }
+        format!("{right} ")
+    };
+    // The title line gives the right side at most half the width (`render`); what needs
+    // attention stays, the PS! count and then the closed count go first.
+    let room = usize::from(app.size.width) / 2;
+    let right = [(true, true), (false, true), (false, false)]
+        .into_iter()
+        .map(|(safety, closed_too)| counts(safety, closed_too))
+        .find(|c| text::width(c) <= room)
+        .unwrap_or_else(|| counts(false, false));
+    ("Findings".into(), right)
 }
 
 /// Draws the table, the details pane or the summary (or, with no findings, what they are) into

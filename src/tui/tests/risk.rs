@@ -253,8 +253,17 @@ fn every_flag_is_shown_in_full_at_80x24_and_160x48() -> TestResult {
     press(&mut app, &["f"])?;
     let screen = draw(&mut app, 80, 24)?;
     assert!(row_of(&screen).contains(" PS! OVD EXP"), "{screen}");
+    // The header counts the expired acceptances (ENC-01 and IR-01 on site Main).
+    assert!(
+        screen.contains("4 open · 1 overdue · 2 expired "),
+        "{screen}"
+    );
     let screen = draw(&mut app, 160, 48)?;
     assert!(row_of(&screen).contains(" PS! OVERDUE EXPIRED"), "{screen}");
+    assert!(
+        screen.contains("4 open · 1 overdue · 2 expired · 1 PS! · 1 closed "),
+        "{screen}"
+    );
     // Between the wide table and the long flags, every flag short.
     let screen = draw(&mut app, 140, 40)?;
     assert!(row_of(&screen).contains(" PS! OVD EXP"), "{screen}");
