@@ -576,9 +576,31 @@ fn the_help_lists_the_register_keys() -> TestResult {
     ] {
         assert!(screen.contains(desc), "{desc}: {screen}");
     }
-    press(&mut app, &["esc", "enter", "?"])?;
+    // The legend: the flags, the default due date's * and the levels.
+    for term in [
+        "PS!",
+        "OVD/OVERDUE",
+        "EXP/EXPIRED",
+        "date*",
+        "VH→L",
+        "accepted, and its review date has passed",
+        "VL Very Low",
+    ] {
+        assert!(screen.contains(term), "{term}: {screen}");
+    }
+    // At 80×24 the legend is at the end of the scroll.
+    assert!(draw(&mut app, 80, 24)?.contains("↓ more"));
+    press(&mut app, &["G"])?;
+    insta::assert_snapshot!("help_findings_legend_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["esc", "d", "?"])?;
+    assert!(draw(&mut app, 160, 48)?.contains("EXP/EXPIRED"));
+    press(&mut app, &["esc", "esc", "enter", "?"])?;
     let screen = draw(&mut app, 160, 48)?;
     assert!(screen.contains("Risk register entry (menu)"), "{screen}");
+    assert!(
+        !screen.contains("EXP/EXPIRED"),
+        "no legend on the checklist: {screen}"
+    );
     Ok(())
 }
 
