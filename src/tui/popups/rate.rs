@@ -8,19 +8,23 @@
 //! The same popup rates the residual risk of a register entry (likelihood × impact after
 //! treatment, one number each), which can also be cleared.
 //!
-//! Left and right change the value, up and down move between rows; Enter saves (one commit, one
-//! undo step), Esc leaves the rating as it was.
+//! Left and right change the value, up and down move between rows; the clear key puts the
+//! devices' default impact in the popup (a residual rating: clears it at once); Enter saves
+//! everything shown (one commit, one undo step), Esc leaves the rating as it was.
 
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear};
 
+use crate::assessment::{Target, model_target, site_target};
 use crate::catalog::{Control, ImpactDimension};
-use crate::risk::{IMPACT_ANCHORS, LIKELIHOOD_ANCHORS, scale_label};
+use crate::device::Device;
+use crate::risk::{IMPACT_ANCHORS, LIKELIHOOD_ANCHORS, default_impact, scale_label};
 use crate::tui::action::Action;
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
+use crate::tui::keymap::Context;
 use crate::tui::layout;
 use crate::tui::screens::register::{self, Subject};
 use crate::tui::screens::{finding, findings};
@@ -59,6 +63,11 @@ pub struct RatePopup {
     pub row: usize,
     /// The inherent rating in words, shown above a residual one.
     pub inherent: Option<String>,
+    /// The devices' default impact per dimension (inherent only), shown after the clear key.
+    pub default_dims: [Option<u8>; 3],
+    /// The impact goes back to the devices' default on Enter (the clear key was pressed and
+    /// no impact row changed since).
+    pub impact_default: bool,
 }
 
 impl RatePopup {
@@ -120,6 +129,8 @@ pub fn open_inherent(app: &mut App, subject: Subject) {
         affects,
         row: 0,
         inherent: None,
+        default_dims: default_dims(app, &subject.target, f.affects),
+        impact_default: false,
         subject,
     };
     app.overlay = Some(Overlay::Rate(popup));
@@ -145,9 +156,32 @@ pub fn open_residual(app: &mut App, subject: Subject) {
         affects: [false; 3],
         row: 0,
         inherent: finding::rating_words(f, false),
+        default_dims: [None; 3],
+        impact_default: false,
         subject,
     };
     app.overlay = Some(Overlay::Rate(popup));
+}
+
+/// The default impact per dimension of a finding on `target` (PRODUCT.md "Answers,
+/// suggestions and deferral"): on each dimension the control affects, the highest default of
+/// the devices the target covers (a device, every device of a model or of a site), as the
+/// register shows it while the impact is the default; `None` on the others.
+fn default_dims(app: &App, target: &Target, affects: &[ImpactDimension]) -> [Option<u8>; 3] {
+    let covered: Vec<&Device> = app
+        .devices
+        .iter()
+        .filter(|d| match target {
+            Target::Device(id) => d.id == *id,
+            Target::Model { .. } => model_target(d).is_some_and(|t| t.matches(target)),
+            Target::Site(_) => site_target(d).matches(target),
+        })
+        .collect();
+    let mut out = [None; 3];
+    for dim in affects {
+        out[dim.index()] = covered.iter().map(|d| default_impact(d, *dim)).max();
+    }
+    out
 }
 
 /// One step up or down on 1–5.
@@ -170,6 +204,9 @@ pub fn update(app: &mut App, action: Action) {
         Action::MoveUp => p.row = (p.row + rows - 1) % rows,
         Action::NextValue | Action::PreviousValue => {
             let up = action == Action::NextValue;
+            if p.row != 0 {
+                p.impact_default = false;
+            }
             match p.row {
                 0 => p.likelihood = step(p.likelihood, up),
                 r if r == p.impact_row() => {
@@ -201,9 +238,19 @@ pub fn update(app: &mut App, action: Action) {
             app.overlay = None;
             app.quit = true;
         }
+        Action::ClearRating if p.kind == Kind::Inherent => {
+            // Only in the popup: Enter saves it with the rest, Esc leaves everything.
+            p.dims = p.default_dims;
+            p.impact = p.default_dims.iter().flatten().max().copied().unwrap_or(3);
+            p.impact_default = true;
+            let enter = app.keymap.key_label(Context::Rate, &Action::Submit);
+            app.info(format!(
+                "Impact back to the devices' default: {enter} saves, with the rest"
+            ));
+        }
         Action::ClearRating => {
             let p = p.clone();
-            clear(app, &p);
+            clear_residual(app, &p);
         }
         Action::Submit => {
             let p = p.clone();
@@ -213,36 +260,15 @@ pub fn update(app: &mut App, action: Action) {
     }
 }
 
-/// Clears a residual rating; an inherent impact goes back to the devices' default.
-fn clear(app: &mut App, p: &RatePopup) {
-    match p.kind {
-        Kind::Residual => {
-            let input = RiskEntryInput {
-                residual_likelihood: Some(None),
-                residual_impact: Some(None),
-                ..RiskEntryInput::default()
-            };
-            if register::commit(app, &p.subject, &input) {
-                app.overlay = None;
-            }
-        }
-        Kind::Inherent => {
-            let input = AnswerInput {
-                dimension_impacts: Some([None; 3]),
-                ..AnswerInput::default()
-            };
-            match answer::commit_on(app, &p.subject.target, p.control, &input) {
-                Ok(()) => {
-                    app.overlay = None;
-                    findings::follow(app, &p.subject);
-                    app.info(format!(
-                        "{}: impact back to the devices' default",
-                        p.control.id
-                    ));
-                }
-                Err(e) => app.error(e.to_string()),
-            }
-        }
+/// Clears a residual rating (saved at once: there is nothing else to keep in the popup).
+fn clear_residual(app: &mut App, p: &RatePopup) {
+    let input = RiskEntryInput {
+        residual_likelihood: Some(None),
+        residual_impact: Some(None),
+        ..RiskEntryInput::default()
+    };
+    if register::commit(app, &p.subject, &input) {
+        app.overlay = None;
     }
 }
 
@@ -268,18 +294,32 @@ fn submit(app: &mut App, p: &RatePopup) {
         }
         Kind::Inherent => {
             let rated_dims = p.dims.iter().any(Option::is_some);
-            let input = AnswerInput {
-                likelihood: Some(p.likelihood),
-                impact: (!rated_dims).then_some(p.impact),
-                dimension_impacts: rated_dims.then_some(p.dims),
-                ..AnswerInput::default()
+            let input = if p.impact_default {
+                // No dimension rated by the assessor: the workbook puts the default back.
+                AnswerInput {
+                    likelihood: Some(p.likelihood),
+                    dimension_impacts: Some([None; 3]),
+                    ..AnswerInput::default()
+                }
+            } else {
+                AnswerInput {
+                    likelihood: Some(p.likelihood),
+                    impact: (!rated_dims).then_some(p.impact),
+                    dimension_impacts: rated_dims.then_some(p.dims),
+                    ..AnswerInput::default()
+                }
             };
             match answer::commit_on(app, &p.subject.target, p.control, &input) {
                 Ok(()) => {
                     app.overlay = None;
                     // On Findings the rated finding may move; the cursor goes with it.
                     findings::follow(app, &p.subject);
-                    app.info(format!("{}: {words}", p.control.id));
+                    let default = if p.impact_default {
+                        " (impact: the devices' default)"
+                    } else {
+                        ""
+                    };
+                    app.info(format!("{}: {words}{default}", p.control.id));
                 }
                 Err(e) => app.error(e.to_string()),
             }
@@ -353,7 +393,9 @@ pub fn render(app: &App, frame: &mut Frame, p: &RatePopup) {
                 };
                 guide(&mut lines, &about);
             }
-            let (shown, why) = if p.dims.iter().any(Option::is_some) {
+            let (shown, why) = if p.impact_default {
+                (value(impact), "  the devices' default")
+            } else if p.dims.iter().any(Option::is_some) {
                 (value(impact), "  the highest dimension")
             } else {
                 (value(impact), "  one number for all dimensions")
@@ -417,14 +459,15 @@ pub fn render(app: &App, frame: &mut Frame, p: &RatePopup) {
         Span::styled("Enter", theme.key()),
         Span::raw(" save "),
     ];
-    let clear = app
-        .keymap
-        .key_label(crate::tui::keymap::Context::Rate, &Action::ClearRating);
+    let clear = app.keymap.key_label(Context::Rate, &Action::ClearRating);
     bottom.push(Span::styled(format!(" {clear}"), theme.key()));
     bottom.push(Span::raw(match p.kind {
         Kind::Residual => " clear ",
         Kind::Inherent => " default impact ",
     }));
+    let esc = app.keymap.key_label(Context::Rate, &Action::Back);
+    bottom.push(Span::styled(format!(" {esc}"), theme.key()));
+    bottom.push(Span::raw(" cancel "));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border())

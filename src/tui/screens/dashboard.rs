@@ -601,7 +601,9 @@ fn top_ten(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     let id_w = 6;
     let target_w = (width / 4).clamp(8, 26);
     let control_w = 8;
-    let flags_w = 7;
+    // Every flag in full when the title keeps room for a few words, else all of them short.
+    let long = width >= 100;
+    let flags_w = finding::flags_width(long);
     let title_w = width.saturating_sub(
         id_w + 1 + level_w + 1 + 3 + 1 + target_w + 1 + control_w + 1 + flags_w + 1,
     );
@@ -640,7 +642,7 @@ fn top_ten(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
             Span::raw(text::fit(&f.control.title, title_w)),
             Span::raw(" "),
             Span::styled(
-                text::fit(&finding::flags_text(f, today, false), flags_w),
+                text::fit(&finding::flags_text(f, today, long), flags_w),
                 theme.error(),
             ),
         ]));

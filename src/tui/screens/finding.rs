@@ -29,6 +29,9 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Every flag, in the order [`flags`] gives them (most urgent first).
+    pub const ALL: [Flag; 3] = [Flag::UncontrolledSafety, Flag::Overdue, Flag::Expired];
+
     /// The flag as the wide table and the details write it: `OVERDUE`, `EXPIRED`, `PS!`.
     pub fn label(self) -> &'static str {
         match self {
@@ -82,6 +85,16 @@ pub fn flags_text(f: &Finding<'_>, today: NaiveDate, long: bool) -> String {
         .map(|x| if long { x.label() } else { x.short() })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Columns that every flag of one finding takes at most, joined by spaces: 11 short
+/// (`PS! OVD EXP`), 19 long (`PS! OVERDUE EXPIRED`); a flags column this wide never cuts one.
+pub fn flags_width(long: bool) -> usize {
+    let words: usize = Flag::ALL
+        .iter()
+        .map(|f| if long { f.label() } else { f.short() }.chars().count())
+        .sum();
+    words + Flag::ALL.len() - 1
 }
 
 /// The Risk ID (`R-0012`), or `·` for an entry not stored yet.

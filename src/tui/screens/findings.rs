@@ -52,6 +52,10 @@ pub struct Register {
     pub open: usize,
     /// Open findings due before `today`.
     pub overdue: usize,
+    /// Accepted findings whose review date is before `today` (open or closed).
+    pub expired: usize,
+    /// Uncontrolled patient-safety risks (the PS! flag).
+    pub uncontrolled_safety: usize,
 }
 
 /// Which findings the screen lists.
@@ -155,6 +159,8 @@ pub(crate) fn compute(app: &App) -> Register {
     Register {
         open: list.iter().filter(|f| f.is_open()).count(),
         overdue: list.iter().filter(|f| f.is_overdue(today)).count(),
+        expired: list.iter().filter(|f| f.is_expired(today)).count(),
+        uncontrolled_safety: list.iter().filter(|f| f.is_uncontrolled_safety()).count(),
         list,
         error,
         today,
@@ -365,7 +371,9 @@ pub fn update(app: &mut App, action: Action) {
                 status: Some(status),
                 ..RiskEntryInput::default()
             };
-            register::commit(app, &subject, &input);
+            if register::commit(app, &subject, &input) && status == RiskStatus::Closed {
+                closed_notice(app, &subject);
+            }
             return;
         }
         Action::Rate => Field::Rating,
@@ -379,6 +387,25 @@ pub fn update(app: &mut App, action: Action) {
         _ => return,
     };
     register::edit(app, subject, field);
+}
+
+/// After the status key closed a finding (one key press, easily pressed once too often): says
+/// which risk was closed and the key that undoes it, from the keymap.
+fn closed_notice(app: &mut App, subject: &Subject) {
+    let what = match register::find(app, subject) {
+        // Short enough to leave the undo key in view at 80 columns.
+        Some(f) => match f.entry.risk_id() {
+            Some(id) => format!("{id} {}", f.control.id),
+            None => format!("{} · {}", f.label(), f.control.id),
+        },
+        None => subject.control_id.clone(),
+    };
+    let undo = app
+        .keymap
+        .key_for(Context::Findings, &Action::Undo)
+        .map(|k| format!(" · {k} undoes"))
+        .unwrap_or_default();
+    app.info(format!("{} closed{undo}", text::sanitize(&what)));
 }
 
 /// Open → In Progress → Closed → Open.
@@ -425,27 +452,44 @@ pub fn click(app: &mut App, row: usize) {
     }
 }
 
-/// The title line: (screen, counts and the filter).
+/// The title line: (screen, counts and the filter). The counts: open, overdue, expired
+/// acceptances, uncontrolled patient-safety risks (`PS!`) and closed, the last two left out
+/// when the line is too narrow for them; a count of zero is left out, except open.
 pub fn title(app: &App) -> (String, String) {
     let r = current(app);
-    let (open, overdue) = (r.open, r.overdue);
-    let closed = r.list.len() - open;
-    let mut right = format!("{open} open");
-    if overdue > 0 {
-        right.push_str(&format!(" · {overdue} overdue"));
-    }
-    if closed > 0 {
-        right.push_str(&format!(" · {closed} closed"));
-    }
+    let closed = r.list.len() - r.open;
     if app.findings.filter != Filter::All {
-        right = format!(
+        let right = format!(
             "showing {}: {} of {}",
             app.findings.filter.label(),
             view(app).len(),
             r.list.len()
         );
+        return ("Findings".into(), format!("{right} "));
     }
-    ("Findings".into(), format!("{right} "))
+    let counts = |safety: bool, closed_too: bool| {
+        let mut right = format!("{} open", r.open);
+        for (n, what) in [
+            (r.overdue, "overdue"),
+            (r.expired, "expired"),
+            (if safety { r.uncontrolled_safety } else { 0 }, "PS!"),
+            (if closed_too { closed } else { 0 }, "closed"),
+        ] {
+            if n > 0 {
+                right.push_str(&format!(" · {n} {what}"));
+            }
+        }
+        format!("{right} ")
+    };
+    // The title line gives the right side at most half the width (`render`); what needs
+    // attention stays, the PS! count and then the closed count go first.
+    let room = usize::from(app.size.width) / 2;
+    let right = [(true, true), (false, true), (false, false)]
+        .into_iter()
+        .map(|(safety, closed_too)| counts(safety, closed_too))
+        .find(|c| text::width(c) <= room)
+        .unwrap_or_else(|| counts(false, false));
+    ("Findings".into(), right)
 }
 
 /// Draws the table, the details pane or the summary (or, with no findings, what they are) into

@@ -1,7 +1,8 @@
 //! The Findings table: which columns are shown at a width (at 80 columns the Risk ID, level
 //! and residual level as `VH→L`, target, control, treatment, owner, due date, status and flags
 //! in short; from [`WIDE`] columns also the score, the control's title and the response, with
-//! levels, treatments and flags spelled out), what each cell holds, and drawing the rows shown.
+//! levels and treatments spelled out, and flags from [`LONG_FLAGS`]), what each cell holds, and
+//! drawing the rows shown. The flags column is as wide as all flags of one finding together.
 
 use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
@@ -17,6 +18,10 @@ use crate::tui::widgets::columns::{Cell, draw_row, share};
 /// From this width on the table spells levels out and shows the residual level, the score,
 /// the control's title and the response in their own columns.
 pub const WIDE: u16 = 140;
+
+/// From this width on the flags are spelled out (`OVERDUE`, `EXPIRED`); below it they are
+/// short (`OVD`, `EXP`). Either way the column fits every flag at once.
+pub const LONG_FLAGS: u16 = 160;
 
 /// The table's columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +60,7 @@ fn columns(width: u16) -> Vec<(Col, usize)> {
             (Col::Owner, 0),
             (Col::Due, 11),
             (Col::Status, 11),
-            (Col::Flags, 11),
+            (Col::Flags, finding::flags_width(width >= LONG_FLAGS)),
         ]
     } else {
         let mut c = vec![(Col::Cursor, 1), (Col::Id, 6), (Col::Level, 5)];
@@ -71,7 +76,7 @@ fn columns(width: u16) -> Vec<(Col, usize)> {
             (Col::Owner, 0),
             (Col::Due, 11),
             (Col::Status, 7),
-            (Col::Flags, 7),
+            (Col::Flags, finding::flags_width(false)),
         ]);
         c
     };
@@ -115,8 +120,15 @@ fn heading(col: Col, wide: bool) -> &'static str {
     }
 }
 
-/// One cell of a finding's row: its text and style.
-fn cell(app: &App, col: Col, f: &Finding<'_>, today: NaiveDate, wide: bool) -> (String, Style) {
+/// One cell of a finding's row: its text and style; `long_flags` spells the flags out.
+fn cell(
+    app: &App,
+    col: Col,
+    f: &Finding<'_>,
+    today: NaiveDate,
+    wide: bool,
+    long_flags: bool,
+) -> (String, Style) {
     let theme = app.theme;
     let plain = Style::default();
     let dim_if = |s: String| {
@@ -179,7 +191,7 @@ fn cell(app: &App, col: Col, f: &Finding<'_>, today: NaiveDate, wide: bool) -> (
             };
             (shown.to_string(), style)
         }
-        Col::Flags => (finding::flags_text(f, today, wide), theme.error()),
+        Col::Flags => (finding::flags_text(f, today, long_flags), theme.error()),
     }
 }
 
@@ -196,6 +208,7 @@ pub fn draw(
 ) {
     let theme = app.theme;
     let wide = area.width >= WIDE;
+    let long_flags = area.width >= LONG_FLAGS;
     let cols = columns(area.width);
     let headings: Vec<Cell<'_>> = cols
         .iter()
@@ -223,7 +236,7 @@ pub fn draw(
             .iter()
             .map(|&(c, _)| match c {
                 Col::Cursor => (if is_selected { "›" } else { " " }.to_string(), row_style),
-                other => cell(app, other, f, today, wide),
+                other => cell(app, other, f, today, wide, long_flags),
             })
             .collect();
         let cells: Vec<Cell<'_>> = cols

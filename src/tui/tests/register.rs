@@ -335,10 +335,60 @@ fn ratings_per_dimension_and_as_one_number() -> TestResult {
     press(&mut app, &["enter"])?;
     let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
     assert_eq!((a.impact, a.dimension_impacts), (Some(5), [None; 3]));
-    // Back to the devices' default impact.
+    // Back to the devices' default impact: only in the popup until Enter.
     press(&mut app, &["r", "x"])?;
+    assert!(rate_popup(&app)?.impact_default);
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert!(!a.impact_default, "not saved before Enter: {a:?}");
+    press(&mut app, &["enter"])?;
     let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
     assert!(a.impact_default, "{a:?}");
+    Ok(())
+}
+
+#[test]
+fn the_default_impact_key_keeps_the_other_changes_until_enter_or_esc() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    let d3 = Target::Device(device_id(&app, 2)?);
+    // NET-03 on DEV-0003, rated L5 × I5 as one number, is the first finding.
+    press(&mut app, &["f", "r"])?;
+    assert_eq!(rate_popup(&app)?.likelihood, 5);
+    // Likelihood 3, then the impact back to the default: nothing saved, the popup stays open
+    // and shows the devices' defaults with the likelihood kept.
+    press(&mut app, &["left", "left", "x"])?;
+    let p = rate_popup(&app)?;
+    assert_eq!(p.likelihood, 3);
+    assert_eq!(p.dims, p.default_dims);
+    assert!(p.dims.iter().any(Option::is_some), "{p:?}");
+    let screen = draw(&mut app, 80, 24)?;
+    assert!(screen.contains("the devices' default"), "{screen}");
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert_eq!(
+        (a.likelihood, a.impact),
+        (Some(5), Some(5)),
+        "not saved yet"
+    );
+    // Esc leaves everything as it was.
+    press(&mut app, &["esc"])?;
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert_eq!((a.likelihood, a.impact), (Some(5), Some(5)));
+    assert!(!a.impact_default);
+    // Enter saves both: the edited likelihood and the default impact.
+    press(&mut app, &["r", "left", "left", "x"])?;
+    let defaults = rate_popup(&app)?.default_dims;
+    press(&mut app, &["enter"])?;
+    assert!(app.overlay.is_none());
+    let a = app.workbook().answer(&d3, "NET-03")?.ok_or("stored")?;
+    assert_eq!(a.likelihood, Some(3), "the likelihood edited in the popup");
+    assert!(a.impact_default, "{a:?}");
+    assert_eq!(finding(&app, &d3, "NET-03")?.dimension_impacts, defaults);
+    // After the default impact, a changed impact row is a rating again.
+    press(&mut app, &["r", "x", "j", "l"])?;
+    assert!(!rate_popup(&app)?.impact_default);
+    press(&mut app, &["esc"])?;
     Ok(())
 }
 
@@ -526,9 +576,31 @@ fn the_help_lists_the_register_keys() -> TestResult {
     ] {
         assert!(screen.contains(desc), "{desc}: {screen}");
     }
-    press(&mut app, &["esc", "enter", "?"])?;
+    // The legend: the flags, the default due date's * and the levels.
+    for term in [
+        "PS!",
+        "OVD/OVERDUE",
+        "EXP/EXPIRED",
+        "date*",
+        "VH→L",
+        "accepted, and its review date has passed",
+        "VL Very Low",
+    ] {
+        assert!(screen.contains(term), "{term}: {screen}");
+    }
+    // At 80×24 the legend is at the end of the scroll.
+    assert!(draw(&mut app, 80, 24)?.contains("↓ more"));
+    press(&mut app, &["G"])?;
+    insta::assert_snapshot!("help_findings_legend_80x24", draw(&mut app, 80, 24)?);
+    press(&mut app, &["esc", "d", "?"])?;
+    assert!(draw(&mut app, 160, 48)?.contains("EXP/EXPIRED"));
+    press(&mut app, &["esc", "esc", "enter", "?"])?;
     let screen = draw(&mut app, 160, 48)?;
     assert!(screen.contains("Risk register entry (menu)"), "{screen}");
+    assert!(
+        !screen.contains("EXP/EXPIRED"),
+        "no legend on the checklist: {screen}"
+    );
     Ok(())
 }
 
