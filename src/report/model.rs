@@ -159,6 +159,27 @@ impl Report {
         (self.total.applicable > 0).then(|| self.total.percent() as f64 / 100.0)
     }
 
+    /// The executive summary's key figures, (label, value) in order: devices assessed,
+    /// progress, compliance, open risks, overdue, expired acceptances, uncontrolled
+    /// patient-safety risks. Both renderers show these, so they cannot drift apart.
+    pub fn key_figures(&self) -> [(&'static str, String); 7] {
+        [
+            (
+                "Devices assessed",
+                format!("{} of {}", self.devices_started(), self.devices.len()),
+            ),
+            ("Progress", percent(self.progress())),
+            ("Compliance", percent(self.total.compliance_ratio())),
+            ("Open risks", self.dashboard.open.to_string()),
+            ("Overdue", self.dashboard.overdue.to_string()),
+            ("Expired acceptances", self.expired.to_string()),
+            (
+                "Uncontrolled patient-safety risks",
+                self.uncontrolled_safety.to_string(),
+            ),
+        ]
+    }
+
     /// The open risks (status Open or In Progress) in register order: the remediation plan.
     pub fn open_risks(&self) -> impl Iterator<Item = &Finding<'static>> {
         self.findings.iter().filter(|f| f.is_open())

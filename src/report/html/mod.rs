@@ -104,22 +104,7 @@ fn summary(o: &mut String, r: &Report) -> fmt::Result {
     let d = &r.dashboard;
     o.push_str(r#"<section class="page" id="summary"><h2>1 Executive summary</h2>"#);
     o.push_str(r#"<div class="facts">"#);
-    let facts = [
-        (
-            "devices assessed",
-            format!("{} of {}", r.devices_started(), r.devices.len()),
-        ),
-        ("progress", percent(r.progress())),
-        ("compliance", percent(r.total.compliance_ratio())),
-        ("open risks", d.open.to_string()),
-        ("overdue", d.overdue.to_string()),
-        ("expired acceptances", r.expired.to_string()),
-        (
-            "uncontrolled patient-safety risks",
-            r.uncontrolled_safety.to_string(),
-        ),
-    ];
-    for (label, value) in facts {
+    for (label, value) in r.key_figures() {
         write!(o, r#"<div class="fact"><b>{value}</b>{label}</div>"#)?;
     }
     o.push_str("</div><ul>");

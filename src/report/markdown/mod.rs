@@ -101,22 +101,7 @@ fn summary(o: &mut String, r: &Report) -> fmt::Result {
     }
     o.push('\n');
     header(o, &["Key figure", "Value"], &[1])?;
-    let facts = [
-        (
-            "Devices assessed",
-            format!("{} of {}", r.devices_started(), r.devices.len()),
-        ),
-        ("Progress", percent(r.progress())),
-        ("Compliance", percent(r.total.compliance_ratio())),
-        ("Open risks", d.open.to_string()),
-        ("Overdue", d.overdue.to_string()),
-        ("Expired acceptances", r.expired.to_string()),
-        (
-            "Uncontrolled patient-safety risks",
-            r.uncontrolled_safety.to_string(),
-        ),
-    ];
-    for (k, v) in facts {
+    for (k, v) in r.key_figures() {
         row(o, &[k.to_string(), v])?;
     }
     o.push('\n');
