@@ -384,6 +384,22 @@ fn apply(
     if let Some(d) = input.identified_on {
         entry.identified_on = d;
     }
+    if input.accepted_on.is_some()
+        && let Some(d) = entry.accepted_on.filter(|d| *d > today)
+    {
+        return Err(invalid(format!(
+            "the acceptance date {d} is in the future (today is {today})"
+        )));
+    }
+    if (input.residual_likelihood.is_some() || input.residual_impact.is_some())
+        && entry.residual_likelihood.is_some() != entry.residual_impact.is_some()
+    {
+        return Err(invalid(
+            "a residual rating needs both the residual likelihood and the residual impact \
+             (1–5 each), or neither"
+                .to_string(),
+        ));
+    }
     if input.identified_on.is_some()
         && let Some(d) = entry.identified_on.filter(|d| *d > today)
     {
@@ -656,6 +672,35 @@ mod tests {
             ..RiskEntryInput::default()
         };
         assert!(apply(&mut e, &fine, today).is_ok());
+        let accepted_later = RiskEntryInput {
+            accepted_on: Some(Some(day("2026-12-31"))),
+            ..RiskEntryInput::default()
+        };
+        let err = apply(&mut e.clone(), &accepted_later, today);
+        assert!(matches!(err, Err(WorkbookError::Invalid(m)) if m.contains("acceptance date")));
+    }
+
+    #[test]
+    fn a_residual_rating_is_both_numbers_or_neither() {
+        let mut e = RiskEntry::default();
+        let half = RiskEntryInput {
+            residual_likelihood: Some(Some(2)),
+            ..RiskEntryInput::default()
+        };
+        let err = apply(&mut e.clone(), &half, day("2026-01-01"));
+        assert!(matches!(err, Err(WorkbookError::Invalid(m)) if m.contains("both")));
+        let both = RiskEntryInput {
+            residual_impact: Some(Some(3)),
+            ..half
+        };
+        assert!(apply(&mut e, &both, day("2026-01-01")).is_ok());
+        let clear = RiskEntryInput {
+            residual_likelihood: Some(None),
+            residual_impact: Some(None),
+            ..RiskEntryInput::default()
+        };
+        assert!(apply(&mut e, &clear, day("2026-01-01")).is_ok());
+        assert_eq!((e.residual_likelihood, e.residual_impact), (None, None));
     }
 
     #[test]
