@@ -310,11 +310,23 @@ fn residual_rating_gives_the_residual_level_and_controls_the_safety_flag() -> Te
     assert_eq!(r["uncontrolled_patient_safety"], false);
     env.ok(&["risk", "set", "R-0001", "--residual-likelihood", "4"])?;
     assert_eq!(risk(&env.risks()?, "NET-01")?["residual_level"], "High");
-    env.ok(&["risk", "set", "R-0001", "--residual-likelihood", ""])?;
+    // Half a residual rating is refused and changes nothing; both clear together.
+    let err = env.fails(2, &["risk", "set", "R-0001", "--residual-likelihood", ""])?;
+    assert!(err.contains("both"), "{err}");
+    assert_eq!(risk(&env.risks()?, "NET-01")?["residual_level"], "High");
+    env.ok(&[
+        "risk",
+        "set",
+        "R-0001",
+        "--residual-likelihood",
+        "",
+        "--residual-impact",
+        "",
+    ])?;
     let risks = env.risks()?;
     let r = risk(&risks, "NET-01")?;
     assert_eq!(r["residual_level"], Value::Null);
-    assert_eq!(r["residual_impact"], 4);
+    assert_eq!(r["residual_impact"], Value::Null);
     Ok(())
 }
 
