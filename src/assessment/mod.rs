@@ -171,6 +171,24 @@ impl Target {
         }
     }
 
+    /// Whether `device` is covered by this target: the device itself, a unit of the model, a
+    /// device of the site (case-insensitive; `""` = devices with no site).
+    pub fn covers(&self, device: &crate::device::Device) -> bool {
+        match self {
+            Target::Device(id) => device.id == *id,
+            Target::Model {
+                manufacturer,
+                model,
+            } => {
+                model_key(device.get("manufacturer"), device.get("model"))
+                    == model_key(manufacturer, model)
+            }
+            Target::Site(site) => {
+                device.get("site").trim().to_lowercase() == site.trim().to_lowercase()
+            }
+        }
+    }
+
     /// The scope this target answers at.
     pub fn scope(&self) -> Scope {
         match self {

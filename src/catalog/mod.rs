@@ -169,6 +169,19 @@ impl Catalog {
             .iter()
             .find(|s| s.controls.iter().any(|c| c.id == control_id))
     }
+
+    /// The impact dimensions a control affects: its own, else its step's (CATALOG.md
+    /// conventions); empty for a control not in this catalog without its own.
+    pub fn impact_dimensions<'a>(&'a self, control: &'a Control) -> &'a [ImpactDimension] {
+        control
+            .impact_dimensions
+            .as_deref()
+            .or_else(|| {
+                self.step_of(&control.id)
+                    .map(|s| s.impact_dimensions.as_slice())
+            })
+            .unwrap_or_default()
+    }
 }
 
 impl Control {

@@ -10,7 +10,7 @@ use super::error::CliError;
 use super::output::say;
 use crate::export::RegisterCounts;
 use crate::risk::RiskLevel;
-use crate::risk::register::{Dashboard, Register, dashboard};
+use crate::risk::register::{Dashboard, dashboard};
 use crate::workbook::Workbook;
 
 fn by_level(counts: &[usize; 5], key: &str) -> Vec<Value> {
@@ -23,9 +23,8 @@ fn by_level(counts: &[usize; 5], key: &str) -> Vec<Value> {
 
 pub(super) fn run(wb: &Workbook, as_json: bool, today: NaiveDate) -> Result<(), CliError> {
     let cat = wb.catalog();
-    let register = Register::load(wb)?;
-    // Counted as the exported Summary counts them, so the two always agree.
-    let steps = crate::export::step_counts(wb)?;
+    // Steps counted as the exported Summary counts them, so the two always agree.
+    let (register, steps) = crate::export::register_and_step_counts(wb)?;
     let progress = register.progress();
     let dash: Dashboard<'_> = dashboard(cat, &progress, &register.findings, today);
     // The Summary sheet's own counts of the register (one definition).

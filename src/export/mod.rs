@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::progress::{NoProgress, Progress, Stage};
+use crate::risk::register::Register;
 use crate::workbook::{Workbook, WorkbookError};
 use layout::{SHEETS, SheetKind};
 use plan::ExportData;
@@ -172,13 +173,29 @@ impl ExportError {
 ///
 /// Errors: reading the workbook.
 pub fn step_counts(wb: &Workbook) -> Result<Vec<crate::assessment::StepProgress>, WorkbookError> {
+    register_and_step_counts(wb).map(|(_, steps)| steps)
+}
+
+/// The register (as [`Register::load`] gives it) and the per-step counts of [`step_counts`],
+/// from ONE read of the workbook, for `status` and the report.
+///
+/// Errors: reading the workbook.
+pub fn register_and_step_counts(
+    wb: &Workbook,
+) -> Result<(Register, Vec<crate::assessment::StepProgress>), WorkbookError> {
     let data = ExportData::from_workbook(wb, chrono::Local::now().date_naive())?;
-    Ok(data
+    let steps = data
         .catalog
         .steps
         .iter()
         .map(|s| counts::tally(data.control_rows(s)))
-        .collect())
+        .collect();
+    let register = Register {
+        devices: data.devices.into_iter().map(|d| d.device).collect(),
+        answers: data.answers,
+        findings: data.findings,
+    };
+    Ok((register, steps))
 }
 
 /// Exports a workbook to `out` (`.xlsx`): every sheet of TEMPLATE.md, `_medsec` last and very

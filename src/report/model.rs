@@ -32,6 +32,17 @@ pub struct UnevidencedYes {
     pub origin: Origin,
 }
 
+impl UnevidencedYes {
+    /// Where the answer comes from, as a suffix: ` (model answer)`, ` (site answer)` or `""`.
+    pub fn origin_note(&self) -> &'static str {
+        match self.origin {
+            Origin::Model => " (model answer)",
+            Origin::Site => " (site answer)",
+            Origin::Device | Origin::DeviceOverride => "",
+        }
+    }
+}
+
 /// Everything the report shows, in the order of its sections.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -90,8 +101,7 @@ impl Report {
         as_of: NaiveDate,
         app_version: &'static str,
     ) -> Result<Report, WorkbookError> {
-        let register = Register::load(wb)?;
-        let steps = crate::export::step_counts(wb)?;
+        let (register, steps) = crate::export::register_and_step_counts(wb)?;
         let catalog = wb.catalog();
         let device_progress = register.progress();
         let total = steps.iter().fold(StepProgress::default(), |a, s| a.plus(s));
@@ -157,6 +167,31 @@ impl Report {
     /// when nothing applies.
     pub fn progress(&self) -> Option<f64> {
         (self.total.applicable > 0).then(|| self.total.percent() as f64 / 100.0)
+    }
+
+    /// The cover's facts, (label, value) in order, values as typed (each renderer escapes
+    /// them; `""` = not given): organisation, site(s), assessment ID, assessor(s) — from the
+    /// workbook, never the OS login —, start and end dates, as of, devices, catalog version,
+    /// risk model, generated (UTC, app version), audit trail head.
+    pub fn cover_facts(&self) -> [(&'static str, String); 12] {
+        let m = &self.meta;
+        [
+            ("Organisation", m.organisation.clone()),
+            ("Site(s)", self.sites_text()),
+            ("Assessment ID", m.workbook_id.clone()),
+            ("Assessor(s)", m.assessor.clone()),
+            ("Start date", m.start_date.clone().unwrap_or_default()),
+            ("End date", m.end_date.clone().unwrap_or_default()),
+            ("As of", self.as_of.to_string()),
+            ("Devices", self.devices.len().to_string()),
+            ("Catalog version", self.catalog.version.clone()),
+            ("Risk model", self.risk_model().to_string()),
+            (
+                "Generated",
+                format!("{} by medsec {}", self.generated_at, self.app_version),
+            ),
+            ("Audit trail head", AUDIT_NOT_RECORDED.to_string()),
+        ]
     }
 
     /// The executive summary's key figures, (label, value) in order: devices assessed,

@@ -327,6 +327,21 @@ pub fn default_impact(device: &Device, dimension: ImpactDimension) -> u8 {
     }
 }
 
+/// The default impact per dimension of a finding shown on `devices` for a control affecting
+/// `dimensions` (PRODUCT.md "Answers, suggestions and deferral"): on each of those dimensions the
+/// highest default of the devices (`None` when there are none), `None` on the others. Indexed
+/// like [`ImpactDimension::ALL`] (patient safety, PHI / data, clinical operations).
+pub fn default_dimension_impacts<'d>(
+    devices: impl Iterator<Item = &'d Device> + Clone,
+    dimensions: &[ImpactDimension],
+) -> [Option<u8>; 3] {
+    let mut out = [None; 3];
+    for d in dimensions {
+        out[d.index()] = devices.clone().map(|dev| default_impact(dev, *d)).max();
+    }
+    out
+}
+
 /// The default impact of a finding on `device` for a control affecting `dimensions`: the
 /// highest of the device's defaults on those dimensions (3 when none is given).
 pub fn default_control_impact(device: &Device, dimensions: &[ImpactDimension]) -> u8 {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::{RiskGrid, RiskLevel, Treatment, default_impact};
+use super::{RiskGrid, RiskLevel, Treatment, default_dimension_impacts, default_impact};
 use crate::assessment::progress;
 use crate::assessment::{
     Answer, AnswerSet, DeviceProgress, Response, StepProgress, Target, model_key,
@@ -325,34 +325,15 @@ pub fn findings<'c>(
             position += 1;
         }
     }
-    let affects = |step: usize, control: &'c Control| -> &'c [ImpactDimension] {
-        control
-            .impact_dimensions
-            .as_deref()
-            .or_else(|| {
-                catalog
-                    .steps
-                    .get(step)
-                    .map(|s| s.impact_dimensions.as_slice())
-            })
-            .unwrap_or_default()
-    };
-    let affects_safety = |step: usize, control: &'c Control| {
-        affects(step, control).contains(&ImpactDimension::PatientSafety)
-    };
+    let affects = |control: &'c Control| catalog.impact_dimensions(control);
+    let affects_safety =
+        |control: &'c Control| affects(control).contains(&ImpactDimension::PatientSafety);
     // The impact per dimension the register shows (see `Finding::dimension_impacts`).
     let shown_dims = |answer: &Answer, dims: &[ImpactDimension], of: &[usize]| {
-        let mut out = answer.dimension_impacts;
-        if out.iter().all(Option::is_none) && answer.impact_default {
-            for d in dims {
-                out[d.index()] = of
-                    .iter()
-                    .filter_map(|&i| devices.get(i))
-                    .map(|dev| default_impact(dev, *d))
-                    .max();
-            }
+        if answer.dimension_impacts.iter().any(Option::is_some) || !answer.impact_default {
+            return answer.dimension_impacts;
         }
-        out
+        default_dimension_impacts(of.iter().filter_map(|&i| devices.get(i)), dims)
     };
     let rate = |l: Option<u8>, i: Option<u8>| Some(grid.level(l?, i?));
     let safety_of = |indexes: &[usize]| {
@@ -417,7 +398,7 @@ pub fn findings<'c>(
             if control.scope == Scope::Site {
                 continue;
             }
-            let safety = if affects_safety(step, control) {
+            let safety = if affects_safety(control) {
                 default_impact(device, ImpactDimension::PatientSafety)
             } else {
                 0
@@ -426,7 +407,7 @@ pub fn findings<'c>(
                 .get(&target, &control.id)
                 .cloned()
                 .unwrap_or_default();
-            let dims = affects(step, control);
+            let dims = affects(control);
             out.push(Finding {
                 target: target.clone(),
                 name: device.short_id(),
@@ -516,7 +497,7 @@ pub fn findings<'c>(
                         })
                 })
                 .collect();
-            let safety = if affects_safety(step, control) {
+            let safety = if affects_safety(control) {
                 safety_of(&group.devices)
             } else {
                 0
@@ -525,7 +506,7 @@ pub fn findings<'c>(
                 .get(&group.target, &control.id)
                 .cloned()
                 .unwrap_or_default();
-            let dims = affects(step, control);
+            let dims = affects(control);
             out.push(Finding {
                 target: group.target.clone(),
                 name: group.name.clone(),
@@ -733,11 +714,8 @@ mod tests {
         cat.controls()
             .filter(|c| c.scope == Scope::Device)
             .find(|c| {
-                let step = cat.step_of(&c.id).map(|s| s.impact_dimensions.clone());
-                c.impact_dimensions
-                    .clone()
-                    .or(step)
-                    .is_some_and(|d| d.contains(&ImpactDimension::PatientSafety))
+                cat.impact_dimensions(c)
+                    .contains(&ImpactDimension::PatientSafety)
             })
             .map(|c| c.id.as_str())
             .unwrap_or("NET-01")
@@ -912,11 +890,8 @@ mod tests {
             .controls()
             .filter(|c| c.scope == Scope::Device)
             .filter(|c| {
-                let step = cat.step_of(&c.id).map(|s| s.impact_dimensions.clone());
-                c.impact_dimensions
-                    .clone()
-                    .or(step)
-                    .is_some_and(|d| d.contains(&ImpactDimension::PatientSafety))
+                cat.impact_dimensions(c)
+                    .contains(&ImpactDimension::PatientSafety)
             })
             .map(|c| c.id.as_str())
             .take(2)

@@ -7,11 +7,11 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::devices::{devices_in, live_device_in};
 use super::risk::{risk_entry_in, store_risk_entry};
 use super::snapshot::RowKey;
-use super::targets::{covers, target_columns, target_name, target_of};
+use super::targets::{target_columns, target_name, target_of};
 use super::undo::Recorder;
 use super::{TxError, Workbook, WorkbookError};
 use crate::assessment::{Answer, AnswerSet, AnswerSource, Response, Target, check_text_limit};
-use crate::catalog::{Control, ImpactDimension, catalog};
+use crate::catalog::{Control, catalog};
 use crate::device::Device;
 use crate::device::fields::clean_text;
 use crate::risk::{RiskStatus, default_control_impact};
@@ -159,7 +159,7 @@ impl Workbook {
         Ok(self
             .devices()?
             .into_iter()
-            .filter(|d| covers(target, d))
+            .filter(|d| target.covers(d))
             .collect())
     }
 
@@ -310,10 +310,10 @@ impl<'a> AnswerContext<'a> {
         target: &Target,
         control: &Control,
     ) -> rusqlite::Result<u8> {
-        let dims = impact_dimensions(control);
+        let dims = catalog().impact_dimensions(control);
         let impact = match target {
             Target::Device(id) => {
-                live_device_in(conn, *id)?.map(|d| default_control_impact(&d, &dims))
+                live_device_in(conn, *id)?.map(|d| default_control_impact(&d, dims))
             }
             _ => {
                 if self.devices.is_none() {
@@ -322,23 +322,13 @@ impl<'a> AnswerContext<'a> {
                 self.devices
                     .iter()
                     .flatten()
-                    .filter(|d| covers(target, d))
-                    .map(|d| default_control_impact(d, &dims))
+                    .filter(|d| target.covers(d))
+                    .map(|d| default_control_impact(d, dims))
                     .max()
             }
         };
         Ok(impact.unwrap_or(3))
     }
-}
-
-/// The impact dimensions of a control: its own, else its step's (CATALOG.md conventions).
-fn impact_dimensions(control: &Control) -> Vec<ImpactDimension> {
-    control.impact_dimensions.clone().unwrap_or_else(|| {
-        catalog()
-            .step_of(&control.id)
-            .map(|s| s.impact_dimensions.clone())
-            .unwrap_or_default()
-    })
 }
 
 /// The one code path that sets an answer inside a transaction (for `set_answer` and

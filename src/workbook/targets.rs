@@ -5,7 +5,6 @@ use rusqlite::Connection;
 
 use super::devices::short_id_in;
 use crate::assessment::{Target, model_key};
-use crate::device::Device;
 
 /// The columns that hold a target, as stored: (target_kind, target_key, target_label, device_id).
 ///
@@ -42,24 +41,6 @@ pub(super) fn target_of(kind: &str, key: &str, device_id: Option<i64>, label: St
             }
         }
         _ => Target::Site(display.unwrap_or_else(|| key.to_string())),
-    }
-}
-
-/// Whether `device` is covered by `target`: the device itself, a unit of the model, a device of
-/// the site (case-insensitive; `""` = devices with no site).
-pub(super) fn covers(target: &Target, device: &Device) -> bool {
-    match target {
-        Target::Device(id) => device.id == *id,
-        Target::Model {
-            manufacturer,
-            model,
-        } => {
-            model_key(device.get("manufacturer"), device.get("model"))
-                == model_key(manufacturer, model)
-        }
-        Target::Site(site) => {
-            device.get("site").trim().to_lowercase() == site.trim().to_lowercase()
-        }
     }
 }
 

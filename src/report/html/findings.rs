@@ -4,7 +4,6 @@
 use std::fmt::{self, Write};
 
 use super::{badge, control_text, due_cell, or_dash, residual, residual_line, safety_flag};
-use crate::assessment::Origin;
 use crate::report::escape::{html as e, html_lines as lines};
 use crate::report::model::{Report, date_text, percent, rating_text, risk_id, where_text};
 use crate::risk::register::Finding;
@@ -125,12 +124,12 @@ fn device(o: &mut String, r: &Report, i: usize, dev: &crate::device::Device) -> 
         let items: Vec<String> = list
             .iter()
             .map(|u| {
-                let from = match u.origin {
-                    Origin::Model => " (model answer)",
-                    Origin::Site => " (site answer)",
-                    Origin::Device | Origin::DeviceOverride => "",
-                };
-                format!("{} {}{from}", e(&u.control.id), e(&u.control.title))
+                format!(
+                    "{} {}{}",
+                    e(&u.control.id),
+                    e(&u.control.title),
+                    u.origin_note()
+                )
             })
             .collect();
         write!(o, "{}.</p>", items.join("; "))?;

@@ -12,7 +12,7 @@ mod style;
 use std::fmt::{self, Write};
 
 use super::escape::html as e;
-use super::model::{AUDIT_NOT_RECORDED, MARKING, Report, date_text, percent, rating_text};
+use super::model::{MARKING, Report, date_text, percent, rating_text};
 use super::{GENERATOR, count, svg};
 use crate::risk::RiskLevel;
 use crate::risk::register::Finding;
@@ -70,25 +70,12 @@ fn cover(o: &mut String, r: &Report, title: &str) -> fmt::Result {
         org = e(&m.organisation)
     )?;
     o.push_str("<dl>");
-    let rows: [(&str, String); 12] = [
-        ("Organisation", e(&m.organisation)),
-        ("Site(s)", e(&r.sites_text())),
-        ("Assessment ID", e(&m.workbook_id)),
-        ("Assessor(s)", e(&m.assessor)),
-        ("Start date", e(m.start_date.as_deref().unwrap_or("–"))),
-        ("End date", e(m.end_date.as_deref().unwrap_or("–"))),
-        ("As of", r.as_of.to_string()),
-        ("Devices", r.devices.len().to_string()),
-        ("Catalog version", e(&r.catalog.version)),
-        ("Risk model", e(r.risk_model())),
-        (
-            "Generated",
-            format!("{} by medsec {}", e(&r.generated_at), e(r.app_version)),
-        ),
-        ("Audit trail head", AUDIT_NOT_RECORDED.to_string()),
-    ];
-    for (k, v) in rows {
-        let v = if v.is_empty() { "–".to_string() } else { v };
+    for (k, v) in r.cover_facts() {
+        let v = if v.trim().is_empty() {
+            "–".to_string()
+        } else {
+            e(&v)
+        };
         write!(o, "<dt>{k}</dt><dd>{v}</dd>")?;
     }
     o.push_str("</dl></div><div>");

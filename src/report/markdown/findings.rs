@@ -4,7 +4,6 @@
 use std::fmt::{self, Write};
 
 use super::{control, due, header, level, or_dash, residual, row};
-use crate::assessment::Origin;
 use crate::report::escape::markdown as m;
 use crate::report::model::{Report, date_text, percent, rating_text, risk_id, where_text};
 use crate::risk::register::Finding;
@@ -96,12 +95,12 @@ pub(super) fn devices(o: &mut String, r: &Report) -> fmt::Result {
             let items: Vec<String> = list
                 .iter()
                 .map(|u| {
-                    let from = match u.origin {
-                        Origin::Model => " (model answer)",
-                        Origin::Site => " (site answer)",
-                        Origin::Device | Origin::DeviceOverride => "",
-                    };
-                    format!("{} {}{from}", m(&u.control.id), m(&u.control.title))
+                    format!(
+                        "{} {}{}",
+                        m(&u.control.id),
+                        m(&u.control.title),
+                        u.origin_note()
+                    )
                 })
                 .collect();
             writeln!(

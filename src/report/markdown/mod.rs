@@ -9,7 +9,7 @@ mod method;
 use std::fmt::{self, Write};
 
 use super::escape::markdown as m;
-use super::model::{AUDIT_NOT_RECORDED, MARKING, Report, date_text, percent, rating_text};
+use super::model::{MARKING, Report, date_text, percent, rating_text};
 use super::{GENERATOR, sentences};
 use crate::risk::register::Finding;
 use crate::risk::{RiskLevel, scale_label};
@@ -69,25 +69,8 @@ fn cover(o: &mut String, r: &Report) -> fmt::Result {
     writeln!(o, "# {title}\n")?;
     writeln!(o, "**{MARKING}**\n")?;
     header(o, &["Assessment", ""], &[])?;
-    let rows = [
-        ("Organisation", m(&meta.organisation)),
-        ("Site(s)", m(&r.sites_text())),
-        ("Assessment ID", m(&meta.workbook_id)),
-        ("Assessor(s)", m(&meta.assessor)),
-        ("Start date", m(meta.start_date.as_deref().unwrap_or(""))),
-        ("End date", m(meta.end_date.as_deref().unwrap_or(""))),
-        ("As of", r.as_of.to_string()),
-        ("Devices", r.devices.len().to_string()),
-        ("Catalog version", m(&r.catalog.version)),
-        ("Risk model", r.risk_model().to_string()),
-        (
-            "Generated",
-            format!("{} by medsec {}", m(&r.generated_at), m(r.app_version)),
-        ),
-        ("Audit trail head", AUDIT_NOT_RECORDED.to_string()),
-    ];
-    for (k, v) in rows {
-        row(o, &[format!("**{k}**"), or_dash(v)])?;
+    for (k, v) in r.cover_facts() {
+        row(o, &[format!("**{k}**"), or_dash(m(&v))])?;
     }
     o.push('\n');
     Ok(())

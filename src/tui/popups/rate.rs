@@ -17,10 +17,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear};
 
-use crate::assessment::{Target, model_target, site_target};
+use crate::assessment::Target;
 use crate::catalog::{Control, ImpactDimension};
-use crate::device::Device;
-use crate::risk::{IMPACT_ANCHORS, LIKELIHOOD_ANCHORS, default_impact, scale_label};
+use crate::risk::{IMPACT_ANCHORS, LIKELIHOOD_ANCHORS, default_dimension_impacts, scale_label};
 use crate::tui::action::Action;
 use crate::tui::answer;
 use crate::tui::app::{App, Overlay};
@@ -168,20 +167,7 @@ pub fn open_residual(app: &mut App, subject: Subject) {
 /// the devices the target covers (a device, every device of a model or of a site), as the
 /// register shows it while the impact is the default; `None` on the others.
 fn default_dims(app: &App, target: &Target, affects: &[ImpactDimension]) -> [Option<u8>; 3] {
-    let covered: Vec<&Device> = app
-        .devices
-        .iter()
-        .filter(|d| match target {
-            Target::Device(id) => d.id == *id,
-            Target::Model { .. } => model_target(d).is_some_and(|t| t.matches(target)),
-            Target::Site(_) => site_target(d).matches(target),
-        })
-        .collect();
-    let mut out = [None; 3];
-    for dim in affects {
-        out[dim.index()] = covered.iter().map(|d| default_impact(d, *dim)).max();
-    }
-    out
+    default_dimension_impacts(app.devices.iter().filter(|d| target.covers(d)), affects)
 }
 
 /// One step up or down on 1–5.
