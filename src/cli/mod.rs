@@ -315,7 +315,17 @@ fn open_path(
                 eprintln!("wrong passphrase; try again.");
                 attempt += 1;
             }
-            result => return Ok(result?),
+            result => {
+                let wb = result?;
+                // Said once, when it happens: the answers whose question changed are now
+                // suggestions awaiting review (see `workbook::catalog_upgrade`).
+                if let Some(up) = wb.catalog_upgrade() {
+                    for line in up.lines(20) {
+                        eprintln!("{line}");
+                    }
+                }
+                return Ok(wb);
+            }
         }
     }
 }

@@ -222,6 +222,7 @@ impl App {
         app.refresh_risks();
         app.list.rebuild(&app.devices, &app.progress);
         walk::resume(&mut app);
+        app.announce_catalog_upgrade();
         Ok(app)
     }
 
@@ -516,16 +517,38 @@ impl App {
     /// Shows a notice to read in a popup (closed with Enter or Esc), e.g. what is wrong with
     /// the user's keymap file: too long for the status line.
     pub fn notice(&mut self, title: &str, text: String) {
-        self.overlay = Some(Overlay::Confirm(confirm::Confirm {
-            title: title.to_string(),
-            lines: vec![
+        self.notice_lines(
+            title,
+            vec![
                 text,
                 String::new(),
                 "medsec started with the default keys; fix the file and start again.".into(),
             ],
+        );
+    }
+
+    /// Shows lines to read in a popup (closed with Enter or Esc).
+    pub(crate) fn notice_lines(&mut self, title: &str, lines: Vec<String>) {
+        self.overlay = Some(Overlay::Confirm(confirm::Confirm {
+            title: title.to_string(),
+            lines,
             pending: confirm::Pending::Notice,
             scroll: 0,
         }));
+    }
+
+    /// Tells the assessor, on start, about a catalog upgrade that just happened (a popup listing
+    /// the answers to review) or about answers still awaiting review after an earlier one (the
+    /// status line).
+    fn announce_catalog_upgrade(&mut self) {
+        if let Some(up) = self.workbook.catalog_upgrade() {
+            let lines = up.lines(10);
+            self.notice_lines("The control catalog was upgraded", lines);
+        } else if let Ok(n @ 1..) = self.workbook.pending_catalog_reviews() {
+            self.info(format!(
+                "{n} answer(s) await review after a catalog upgrade: shown as suggestions; confirm each one"
+            ));
+        }
     }
 
     /// Sets the status-line message (information).

@@ -9,6 +9,7 @@
 //! recorded as one undo step in the same transaction (see [`Workbook::undo`]).
 
 mod answers;
+pub mod catalog_upgrade;
 mod devices;
 mod lock;
 pub mod passphrase;
@@ -144,6 +145,8 @@ pub struct Workbook {
     path: PathBuf,
     access: Access,
     meta: AssessmentMeta,
+    // What opening it with this build's catalog changed (see `catalog_upgrade`).
+    catalog_upgrade: Option<catalog_upgrade::CatalogUpgrade>,
     // Held for the workbook's life; released on drop or when the process dies.
     _lock: File,
 }
@@ -224,6 +227,7 @@ impl Workbook {
             path: path.to_path_buf(),
             access: Access::Write,
             meta: AssessmentMeta::default(),
+            catalog_upgrade: None,
             _lock: lock,
         };
         wb.migrate()?;
@@ -300,6 +304,7 @@ impl Workbook {
             path: path.to_path_buf(),
             access,
             meta: AssessmentMeta::default(),
+            catalog_upgrade: None,
             _lock: file,
         };
         if version < schema::SCHEMA_VERSION {
@@ -311,8 +316,34 @@ impl Workbook {
             }
             wb.migrate()?;
         }
+        if catalog_upgrade::needed(&wb.conn, catalog()).map_err(|e| sql(path, e))? {
+            if access == Access::Read {
+                return Err(WorkbookError::Invalid(format!(
+                    "{} was assessed against another catalog version and needs upgrading; open it once with a command that writes (e.g. `medsec open`)",
+                    path.display()
+                )));
+            }
+            let tx = wb.conn.transaction().map_err(|e| sql(path, e))?;
+            let up = catalog_upgrade::upgrade(&tx, catalog()).map_err(|e| sql(path, e))?;
+            tx.commit().map_err(|e| sql(path, e))?;
+            wb.catalog_upgrade = Some(up);
+        }
         wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
         Ok(wb)
+    }
+
+    /// What opening this workbook with this build's catalog changed, if it was assessed against
+    /// another catalog version (answers marked for review, retired controls); `None` otherwise.
+    pub fn catalog_upgrade(&self) -> Option<&catalog_upgrade::CatalogUpgrade> {
+        self.catalog_upgrade.as_ref()
+    }
+
+    /// How many answers still await review after a catalog upgrade (their control's question
+    /// changed; they count as unconfirmed suggestions until confirmed).
+    ///
+    /// Errors: `Sqlite`.
+    pub fn pending_catalog_reviews(&self) -> Result<usize, WorkbookError> {
+        catalog_upgrade::pending_reviews(&self.conn).map_err(|e| sql(&self.path, e))
     }
 
     fn migrate(&mut self) -> Result<(), WorkbookError> {
