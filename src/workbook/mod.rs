@@ -9,6 +9,7 @@
 //! recorded as one undo step in the same transaction (see [`Workbook::undo`]).
 
 mod answers;
+mod attachments;
 mod devices;
 mod lock;
 pub mod passphrase;
@@ -27,6 +28,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::risk::RiskGrid;
 pub use answers::{AnswerInput, AnswerRow, BulkPreview};
+pub use attachments::{
+    Attachment, AttachmentError, AttachmentFilter, AttachmentLimit, DEFAULT_ATTACHMENT_LIMIT,
+    Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
+};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
