@@ -255,10 +255,9 @@ fn compressed_already(media_type: &str) -> bool {
         )
 }
 
-/// The zip timestamp of an attachment: when it was added (UTC), so the same workbook exports
-/// the same member dates.
-fn zip_time(a: &Attachment) -> zip::DateTime {
-    let t = a.added_at;
+/// A zip timestamp (which has no time zone) in UTC: an attachment's is when it was added, so
+/// the same workbook exports the same member dates; the manifests' is the export's.
+fn zip_time(t: chrono::DateTime<chrono::Utc>) -> zip::DateTime {
     u8::try_from(t.month())
         .ok()
         .zip(u8::try_from(t.day()).ok())
@@ -344,14 +343,18 @@ fn write_zip(
         };
         let options = SimpleFileOptions::default()
             .compression_method(method)
-            .last_modified_time(zip_time(&p.attachment))
+            .last_modified_time(zip_time(p.attachment.added_at))
             .unix_permissions(0o600);
         zip.start_file(p.row.path.as_str(), options)
             .map_err(zip_err)?;
         zip.write_all(&bytes).map_err(io)?;
     }
+    let exported = chrono::DateTime::parse_from_rfc3339(&manifest.exported_at)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|_| chrono::Utc::now());
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(zip_time(exported))
         .unix_permissions(0o600);
     let json = manifest
         .to_json()
