@@ -571,5 +571,6 @@ fn keys_do_nothing_while_the_terminal_is_too_small() -> TestResult {
     Ok(())
 }
 
+mod evidence;
 mod register;
 mod risk;
