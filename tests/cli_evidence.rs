@@ -296,6 +296,9 @@ fn files_over_the_limit_and_things_that_are_not_files_are_refused() -> TestResul
     assert_eq!(list["limit_is_default"], false);
     assert_eq!(list["attachments"].as_array().map(Vec::len), Some(0));
 
+    let workbook = env.workbook().to_string_lossy().into_owned();
+    let err = env.fails(4, &["evidence", "add", "DEV-0001", "ENC-01", &workbook])?;
+    assert!(err.contains("is this workbook"), "{err}");
     let err = env.fails(
         4,
         &["evidence", "add", "DEV-0001", "ENC-01", &env.path_str("")],

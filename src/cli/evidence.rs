@@ -18,7 +18,8 @@ use crate::device::fields::printable;
 use crate::evidence::name::clean_file_name;
 use crate::evidence::size::{format_size, format_size_exact, parse_size};
 use crate::evidence::{
-    EvidenceExportError, EvidenceExportOptions, FileError, export_evidence, read_evidence_file,
+    EvidenceExportError, EvidenceExportOptions, FileError, check_not_workbook, export_evidence,
+    read_evidence_file,
 };
 use crate::workbook::{
     Attachment, AttachmentError, AttachmentFilter, AttachmentLimit, Workbook, parse_attachment_id,
@@ -120,6 +121,7 @@ pub(super) fn add(
 ) -> Result<(), CliError> {
     let (target, control, device) = resolve_answer_target(wb, target, control)?;
     let limit = wb.attachment_limit()?;
+    check_not_workbook(file, wb.path())?;
     let read = read_evidence_file(file, limit.bytes)?;
     let a = wb.add_attachment(&target, &control, &read, caption.unwrap_or(""))?;
     let who = match (&target, &device) {

@@ -57,6 +57,14 @@ pub enum FileError {
         /// What it is: `a folder`, `a FIFO (named pipe)`, `a device`, `a socket`.
         kind: &'static str,
     },
+    /// The workbook itself (attaching it to itself would only bloat it).
+    #[error(
+        "{path} is this workbook; nothing was attached (`medsec backup` makes an encrypted copy)"
+    )]
+    ThisWorkbook {
+        /// The path given.
+        path: PathBuf,
+    },
     /// An empty file (usually a copy that failed).
     #[error("{path} is empty (0 bytes); nothing was attached")]
     Empty {
@@ -169,6 +177,18 @@ pub fn read_evidence_file(path: &Path, limit: u64) -> Result<EvidenceFile, FileE
     })
 }
 
+/// Refuses `path` when it is the open workbook's file (after following links and `..`).
+///
+/// Errors: [`FileError::ThisWorkbook`].
+pub fn check_not_workbook(path: &Path, workbook: &Path) -> Result<(), FileError> {
+    match (fs::canonicalize(path), fs::canonicalize(workbook)) {
+        (Ok(a), Ok(b)) if a == b => Err(FileError::ThisWorkbook {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// SHA-256 of `bytes` as 64 lower-case hex digits.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -196,6 +216,21 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert!(!format!("{f:?}").contains("rest"), "bytes in a debug line");
+    }
+
+    #[test]
+    fn the_workbook_is_never_attached_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let wb = dir.path().join("site.medsec");
+        fs::write(&wb, b"x").unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let other = dir.path().join("sub/../site.medsec");
+        assert!(matches!(
+            check_not_workbook(&other, &wb),
+            Err(FileError::ThisWorkbook { .. })
+        ));
+        assert!(check_not_workbook(&dir.path().join("sub"), &wb).is_ok());
+        assert!(check_not_workbook(&dir.path().join("missing"), &wb).is_ok());
     }
 
     #[test]

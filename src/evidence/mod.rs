@@ -15,5 +15,5 @@ pub use export::{
     EvidenceExportError, EvidenceExportOptions, EvidenceExportSummary, check_evidence_output,
     export_evidence,
 };
-pub use file::{EvidenceFile, FileError, read_evidence_file, sha256_hex};
+pub use file::{EvidenceFile, FileError, check_not_workbook, read_evidence_file, sha256_hex};
 pub use manifest::{Manifest, ManifestFile};

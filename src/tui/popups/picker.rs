@@ -17,8 +17,8 @@ use ratatui::widgets::{Block, Borders, Clear};
 
 use crate::assessment::Target;
 use crate::catalog::Control;
-use crate::evidence::read_evidence_file;
 use crate::evidence::size::format_size;
+use crate::evidence::{check_not_workbook, read_evidence_file};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Overlay, SaveState};
 use crate::tui::keymap::Context;
@@ -417,7 +417,8 @@ fn attach(app: &mut App, path: &Path) {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let result = read_evidence_file(path, limit)
+    let result = check_not_workbook(path, app.workbook.path())
+        .and_then(|()| read_evidence_file(path, limit))
         .map_err(|e| e.to_string().replace(&path.display().to_string(), &name))
         .and_then(|file| {
             app.workbook
