@@ -58,9 +58,7 @@ pub enum FileError {
         kind: &'static str,
     },
     /// The workbook itself (attaching it to itself would only bloat it).
-    #[error(
-        "{path} is this workbook; nothing was attached (`medsec backup` makes an encrypted copy)"
-    )]
+    #[error("{path} is this workbook itself; nothing was attached")]
     ThisWorkbook {
         /// The path given.
         path: PathBuf,
