@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod demo;
 pub mod device;
+pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod panic_guard;

@@ -1337,3 +1337,85 @@ fn risk_sheets_equal_the_register_and_the_dashboard() -> TestResult {
     assert_eq!(text(&inv, 2, risk_col), "Moderate");
     Ok(())
 }
+
+#[test]
+fn control_sheets_name_the_attachments_in_column_m() -> TestResult {
+    use medsec::evidence::read_evidence_file;
+    use medsec::workbook::DEFAULT_ATTACHMENT_LIMIT;
+    let dir = tempfile::tempdir()?;
+    let mut wb = Workbook::create(
+        &dir.path().join("w.medsec"),
+        &Passphrase::new("correct horse battery staple".into()),
+        AssessmentMeta::default(),
+    )?;
+    let pump = wb.add_device(
+        &device(
+            &[
+                ("name", "Pump"),
+                ("manufacturer", "Baxter"),
+                ("model", "Sigma Spectrum"),
+                ("site", "Main"),
+            ],
+            &[],
+        ),
+        FieldSource::Typed,
+    )?;
+    let other = wb.add_device(&device(&[("name", "Other")], &[]), FieldSource::Typed)?;
+    let cat = catalog();
+    let ctl = |id: &str| cat.control(id).ok_or(format!("no {id}"));
+    let file = |name: &str, bytes: &[u8]| -> Result<_, Box<dyn std::error::Error>> {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes)?;
+        Ok(read_evidence_file(&path, DEFAULT_ATTACHMENT_LIMIT)?)
+    };
+    let photo = file("screen 東芝.png", b"\x89PNG\r\n\x1a\nsettings")?;
+    let config = file("config.txt", b"tls=1.0\n")?;
+    let sbom = file("sbom.json", b"{\"components\": []}")?;
+    let plan = file("IR plan v3.pdf", b"%PDF-1.7 plan")?;
+    let dev = Target::Device(pump.id);
+    let a = wb.add_attachment(&dev, ctl("ENC-01")?, &photo, "")?;
+    let b = wb.add_attachment(&dev, ctl("ENC-01")?, &config, "TLS settings")?;
+    let removed = wb.add_attachment(&Target::Device(other.id), ctl("ENC-01")?, &config, "")?;
+    wb.remove_attachment(removed.id)?;
+    let model = Target::Model {
+        manufacturer: "Baxter".into(),
+        model: "Sigma Spectrum".into(),
+    };
+    let m = wb.add_attachment(&model, ctl("ENC-02")?, &sbom, "")?;
+    let s = wb.add_attachment(&Target::Site("Main".into()), ctl("IR-01")?, &plan, "")?;
+    // An answer on the same control does not change the cell; one without evidence stays empty.
+    wb.set_answer(&dev, ctl("ENC-01")?, &answer(Response::Yes, "", None, None))?;
+    let out = dir.path().join("export.xlsx");
+    export_xlsx(&wb, &out, &opts()?)?;
+
+    let mut xl: Xlsx<_> = open_workbook(&out)?;
+    let enc = xl.worksheet_range("3 Encryption")?;
+    assert_eq!(text(&enc, 0, 12), "Attachments");
+    let r = find_row(&enc, &[0, 3], &["DEV-0001", "ENC-01"]).ok_or("DEV-0001 ENC-01")?;
+    assert_eq!(
+        text(&enc, r, 12),
+        format!(
+            "screen 東芝.png ({}); config.txt ({})",
+            &a.sha256[..12],
+            &b.sha256[..12]
+        )
+    );
+    assert_eq!(text(&enc, r, 7), "Yes");
+    let r = find_row(&enc, &[0, 3], &["DEV-0002", "ENC-01"]).ok_or("DEV-0002 ENC-01")?;
+    assert_eq!(text(&enc, r, 12), "", "a removed attachment is not named");
+    let r =
+        find_row(&enc, &[0, 3], &["MODEL:Baxter/Sigma Spectrum", "ENC-02"]).ok_or("model row")?;
+    assert_eq!(
+        text(&enc, r, 12),
+        format!("sbom.json ({})", &m.sha256[..12])
+    );
+    let r = find_row(&enc, &[0, 3], &["DEV-0001", "ENC-03"]).ok_or("DEV-0001 ENC-03")?;
+    assert_eq!(text(&enc, r, 12), "");
+    let ir = xl.worksheet_range("7 Incident Response")?;
+    let r = find_row(&ir, &[0, 3], &["SITE:Main", "IR-01"]).ok_or("site row")?;
+    assert_eq!(
+        text(&ir, r, 12),
+        format!("IR plan v3.pdf ({})", &s.sha256[..12])
+    );
+    Ok(())
+}

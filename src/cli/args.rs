@@ -12,7 +12,7 @@ use clap_complete::Shell;
     name = "medsec",
     version,
     about,
-    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook."
+    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (an attachment whose bytes no longer match their SHA-256)."
 )]
 pub struct Cli {
     /// The workbook file (else MEDSEC_WORKBOOK, else the one in the platform data directory).
@@ -71,6 +71,10 @@ pub enum Command {
     /// The risk register: list, show and treat findings; the risk level grid.
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// Evidence files kept with answers inside the encrypted workbook: add, list, extract,
+    /// remove, and the limit per file.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Create a new workbook of realistic sample devices, answers and risks, and open it.
     #[command(
         after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented, and the same for the same options on the same day. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
@@ -206,6 +210,70 @@ pub struct AnswerArgs {
     /// Confirm a suggested answer.
     #[arg(long)]
     pub confirm: bool,
+}
+
+/// `medsec evidence ...`: files attached to a control of a device, a model or a site.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Attach a file (a photo of a settings screen, a configuration export, a vendor letter).
+    #[command(
+        after_help = "Examples:\n  medsec evidence add DEV-0003 ENC-03 IMG_0412.jpg --caption \"Settings > Security\"\n  medsec evidence add MODEL:B.Braun/Space INV-03 sbom.json\n  medsec evidence add SITE IR-01 \"IR plan v3.pdf\"\n\nThe file is stored inside the encrypted workbook with its name, media type, size and SHA-256,\nadded by the workbook's assessor. A file over the workbook's limit (25 MiB = 26,214,400 bytes\nunless changed with `medsec evidence limit`), a folder, a FIFO or a device is refused (exit 4).\nEvidence alone does not make a control assessed. One undo step."
+    )]
+    Add {
+        /// DEV-0001 (or an asset tag), MODEL:<manufacturer>/<model>, SITE or SITE:<site>.
+        target: String,
+        /// Control ID, e.g. ENC-03.
+        control: String,
+        /// The file to attach.
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        /// A caption, e.g. what the photo shows.
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+        caption: Option<String>,
+    },
+    /// List the attachments (all, or those shown on one device, model or site) and the limit.
+    #[command(
+        after_help = "Examples:\n  medsec evidence list\n  medsec evidence list DEV-0003          (its own, its model's and its site's)\n  medsec evidence list DEV-0003 --control ENC-03\n  medsec evidence list --json"
+    )]
+    List {
+        /// DEV-0001 (or an asset tag), MODEL:<manufacturer>/<model>, SITE or SITE:<site>.
+        target: Option<String>,
+        /// Only this control, e.g. ENC-03.
+        #[arg(long, value_name = "CONTROL")]
+        control: Option<String>,
+        /// Print JSON (schema: assets/schema/evidence-list.v1.json).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an attachment to a file, after checking its bytes against their SHA-256.
+    #[command(
+        after_help = "Examples:\n  medsec evidence extract A-0003 ~/Desktop/photo.jpg\n  medsec evidence extract A-0003 ~/Desktop/        (a folder: the file keeps its name)\n\nThe file is written owner-only and never over an existing one unless --force is given. An\nattachment whose bytes no longer match their SHA-256 is reported and not written (exit 7)."
+    )]
+    Extract {
+        /// The attachment: A-0003 (or 3), as `medsec evidence list` shows it.
+        id: String,
+        /// The file to write, or an existing folder to write it into under its own name.
+        #[arg(value_hint = ValueHint::AnyPath)]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove an attachment: it leaves lists and exports (undo in the TUI brings it back).
+    #[command(after_help = "Example:\n  medsec evidence remove A-0003")]
+    Remove {
+        /// The attachment: A-0003 (or 3).
+        id: String,
+    },
+    /// Show or set the workbook's limit per attached file.
+    #[command(
+        after_help = "Examples:\n  medsec evidence limit\n  medsec evidence limit 50MB\n  medsec evidence limit default\n\nSizes are binary: KB, MB and GB mean 1,024, 1,024² and 1,024³ bytes. The default is 25 MB\n(26,214,400 bytes), the highest 512 MB. Files attached already are kept whatever their size."
+    )]
+    Limit {
+        /// The new limit (e.g. 50MB, 500KB, a number of bytes) or `default`; without it the
+        /// limit is shown.
+        size: Option<String>,
+    },
 }
 
 /// `medsec risk ...`: the risk register (TEMPLATE.md "Risk Register") and the level grid.
@@ -407,6 +475,16 @@ pub enum ExportCommand {
         /// The date every "overdue" and "expired" refers to (default: today).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+    },
+    /// Every evidence attachment in one zip: a folder per device (model, site) and control,
+    /// with manifest.csv and manifest.json (names, sizes, SHA-256).
+    #[command(
+        after_help = "Example:\n  medsec export evidence evidence.zip\n\nEach file's SHA-256 is checked while writing (a damaged attachment stops the export, exit 7)\nand recomputed from the zip afterwards. Replaces only an earlier evidence export."
+    )]
+    Evidence {
+        /// Output file (.zip).
+        #[arg(value_hint = ValueHint::FilePath)]
+        out: PathBuf,
     },
     /// The assessment report as GitHub-flavoured Markdown, for editing in a word processor.
     #[command(after_help = "Example:\n  medsec export markdown report.md --as-of 2026-11-30")]

@@ -261,12 +261,24 @@ pub(super) fn parse_target(
     Ok((Target::Device(d.id), Some(d)))
 }
 
-pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> {
-    let control =
-        wb.catalog().control(&a.control).cloned().ok_or_else(|| {
-            CliError::usage(format!("{}: no such control (e.g. ENC-03)", a.control))
-        })?;
-    let (mut target, device) = parse_target(wb, &a.target)?;
+/// Resolves the TARGET and CONTROL of `medsec answer` (and of `medsec evidence add`): the control
+/// by its catalog ID; the target as [`parse_target`] reads it, moved to the device's site for a
+/// site-scoped control; a model or site must be one some device has; a device-scoped control
+/// needs a device. Returns the target, the control and the device named (if one was).
+///
+/// Errors: usage errors (exit 2) naming what is wrong.
+pub(super) fn resolve_answer_target(
+    wb: &Workbook,
+    target_text: &str,
+    control_text: &str,
+) -> Result<(Target, crate::catalog::Control, Option<Device>), CliError> {
+    let control = wb.catalog().control(control_text).cloned().ok_or_else(|| {
+        CliError::usage(format!(
+            "{}: no such control (e.g. ENC-03)",
+            printable(control_text)
+        ))
+    })?;
+    let (mut target, device) = parse_target(wb, target_text)?;
     // Site-scoped controls are answered once per site.
     if control.scope == Scope::Site
         && let Some(d) = &device
@@ -293,9 +305,15 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
     if control.scope == Scope::Device && !matches!(target, Target::Device(_)) {
         return Err(CliError::usage(format!(
             "{} is answered per device; give a device ID, not {}",
-            control.id, a.target
+            control.id,
+            printable(target_text)
         )));
     }
+    Ok((target, control, device))
+}
+
+pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> {
+    let (target, control, device) = resolve_answer_target(wb, &a.target, &a.control)?;
     let response = match a.response.as_deref() {
         None if a.confirm => None,
         None => {

@@ -18,6 +18,9 @@ pub mod exit {
     pub const IN_USE: i32 = 5;
     /// Workbook written by a newer medsec.
     pub const NEWER: i32 = 6;
+    /// Damage found: an attachment whose bytes no longer match their SHA-256 (also what
+    /// `verify` reports).
+    pub const DAMAGED: i32 = 7;
     /// Interrupted by a signal.
     pub const INTERRUPTED: i32 = 130;
 }

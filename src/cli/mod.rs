@@ -6,6 +6,7 @@ mod completions;
 mod demo;
 mod device;
 mod error;
+mod evidence;
 mod export;
 mod import;
 mod json;
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
-use args::{Command, DeviceCommand, ExportCommand, ImportCommand, RiskCommand};
+use args::{Command, DeviceCommand, EvidenceCommand, ExportCommand, ImportCommand, RiskCommand};
 pub use error::{CliError, exit};
 
 use crate::report::ReportFormat;
@@ -211,6 +212,42 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                 risk::grid(&mut wb, &set, reset)
             }
         },
+        Command::Evidence(cmd) => match cmd {
+            EvidenceCommand::Add {
+                target,
+                control,
+                file,
+                caption,
+            } => {
+                let mut wb = open(&cli, Access::Write)?;
+                evidence::add(&mut wb, &target, &control, &file, caption.as_deref())
+            }
+            EvidenceCommand::List {
+                target,
+                control,
+                json,
+            } => {
+                let wb = open(&cli, Access::Read)?;
+                evidence::list(&wb, target.as_deref(), control.as_deref(), json)
+            }
+            EvidenceCommand::Extract { id, out, force } => {
+                let wb = open(&cli, Access::Read)?;
+                evidence::extract(&wb, &id, &out, force)
+            }
+            EvidenceCommand::Remove { id } => {
+                let mut wb = open(&cli, Access::Write)?;
+                evidence::remove(&mut wb, &id)
+            }
+            EvidenceCommand::Limit { size } => {
+                let access = if size.is_some() {
+                    Access::Write
+                } else {
+                    Access::Read
+                };
+                let mut wb = open(&cli, access)?;
+                evidence::limit(&mut wb, size.as_deref())
+            }
+        },
         Command::Demo(a) => match demo::create(&a, &cli.workbook, &cli.passphrase_file)? {
             Some(wb) => run_tui(wb),
             None => Ok(()),
@@ -245,6 +282,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         }
         Command::Export(ExportCommand::Template { out, devices }) => {
             export::template(&out, devices)
+        }
+        Command::Export(ExportCommand::Evidence { out }) => {
+            let wb = open(&cli, Access::Read)?;
+            evidence::export_zip(&wb, &out)
         }
         Command::Export(ExportCommand::Html { out, as_of }) => {
             let wb = open(&cli, Access::Read)?;

@@ -439,8 +439,9 @@ fn write_workbook(
     Ok((records, devices, answers))
 }
 
+/// Makes a finished export readable by its owner only (Unix; elsewhere nothing is done).
 #[cfg(unix)]
-fn restrict_to_owner(path: &Path) -> Result<(), ExportError> {
+pub(crate) fn restrict_to_owner(path: &Path) -> Result<(), ExportError> {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|source| ExportError::Io {
         path: path.to_path_buf(),
@@ -449,19 +450,21 @@ fn restrict_to_owner(path: &Path) -> Result<(), ExportError> {
 }
 
 #[cfg(not(unix))]
-fn restrict_to_owner(_path: &Path) -> Result<(), ExportError> {
+pub(crate) fn restrict_to_owner(_path: &Path) -> Result<(), ExportError> {
     Ok(())
 }
 
 /// A private folder next to the output (`.<name>.medsec-<random>`, owner-only on Unix) for the
 /// writer's temporary files and the unverified file; removed with everything in it when dropped,
 /// on every exit path.
-struct PrivateDir {
+pub(crate) struct PrivateDir {
     path: PathBuf,
 }
 
 impl PrivateDir {
-    fn next_to(out: &Path) -> Result<PrivateDir, ExportError> {
+    /// Makes the folder next to `out`. Errors: `Output` when `out`'s folder does not exist,
+    /// `Io`.
+    pub(crate) fn next_to(out: &Path) -> Result<PrivateDir, ExportError> {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -495,7 +498,8 @@ impl PrivateDir {
         Ok(PrivateDir { path })
     }
 
-    fn path(&self) -> &Path {
+    /// The folder.
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }

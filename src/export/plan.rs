@@ -15,7 +15,7 @@ use crate::catalog::{Catalog, Control, Scope, Step, catalog};
 use crate::device::Device;
 use crate::risk::RiskGrid;
 use crate::risk::register::{EntryIndex, Finding, device_risks, findings};
-use crate::workbook::{AssessmentMeta, Workbook, WorkbookError};
+use crate::workbook::{AssessmentMeta, Attachment, AttachmentFilter, Workbook, WorkbookError};
 
 /// One device row of `1 Inventory` and its control rows.
 #[derive(Debug, Clone)]
@@ -74,6 +74,9 @@ pub struct ExportData {
     /// Where each finding is shown on the control sheets: (row target, control ID) → index
     /// into [`ExportData::findings`].
     finding_rows: HashMap<(RowIdent, &'static str), usize>,
+    /// Column M of the control sheets: (row target, control ID) → the attachments stored there,
+    /// as [`attachments_cell`] writes them.
+    attachment_cells: HashMap<(RowIdent, String), String>,
 }
 
 /// The identity of a control row's target, as the register's findings are matched to rows:
@@ -165,6 +168,50 @@ impl<'a> ControlRow<'a> {
         let i = data.finding_rows.get(&(ident, self.control.id.as_str()))?;
         data.findings.get(*i)
     }
+
+    /// Column M: the attachments stored on this row's target for its control, as
+    /// `name (first 12 hex digits of the SHA-256)` joined with `; ` (empty when none).
+    pub fn attachments<'d>(&self, data: &'d ExportData) -> &'d str {
+        let ident = match self.target {
+            RowTarget::Device(d) => RowIdent::Device(d.device.id),
+            RowTarget::Scope(s) => RowIdent::Scope(s.key.clone()),
+        };
+        data.attachment_cells
+            .get(&(ident, self.control.id.clone()))
+            .map_or("", String::as_str)
+    }
+}
+
+/// Longest text of a column M cell, in characters: a spreadsheet cell holds 32,767; room is
+/// left for the note on what did not fit.
+const ATTACHMENT_CELL_CHARS: usize = 32_000;
+
+/// The text of column M for these attachments (in list order): `photo.jpg (3f2a9b1c0d4e);
+/// letter.pdf (9c1d…)`. Past [`ATTACHMENT_CELL_CHARS`] it ends with `; … and N more (medsec
+/// evidence list)`, so the cell is never truncated by the spreadsheet.
+pub fn attachments_cell<'a>(attachments: impl IntoIterator<Item = &'a Attachment>) -> String {
+    let all: Vec<String> = attachments
+        .into_iter()
+        .map(|a| format!("{} ({})", a.file_name, a.short_hash()))
+        .collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for (i, item) in all.iter().enumerate() {
+        let len = item.chars().count() + if i == 0 { 0 } else { 2 };
+        if used + len > ATTACHMENT_CELL_CHARS {
+            out.push_str(&format!(
+                "; … and {} more (medsec evidence list)",
+                all.len() - i
+            ));
+            break;
+        }
+        if i > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(item);
+        used += len;
+    }
+    out
 }
 
 impl ExportData {
@@ -217,6 +264,17 @@ impl ExportData {
             .enumerate()
             .map(|(i, f)| ((RowIdent::of(&f.target), f.control.id.as_str()), i))
             .collect();
+        let mut by_row: HashMap<(RowIdent, String), Vec<Attachment>> = HashMap::new();
+        for a in wb.attachments(AttachmentFilter::All)? {
+            by_row
+                .entry((RowIdent::of(&a.target), a.control_id.clone()))
+                .or_default()
+                .push(a);
+        }
+        let attachment_cells = by_row
+            .into_iter()
+            .map(|(key, list)| (key, attachments_cell(&list)))
+            .collect();
         Ok(ExportData {
             meta: wb.meta().clone(),
             catalog,
@@ -230,6 +288,7 @@ impl ExportData {
             grid,
             findings,
             finding_rows,
+            attachment_cells,
         })
     }
 
@@ -265,6 +324,7 @@ impl ExportData {
             grid: RiskGrid::default(),
             findings: Vec::new(),
             finding_rows: HashMap::new(),
+            attachment_cells: HashMap::new(),
         }
     }
 
@@ -448,5 +508,44 @@ fn scope_target(target: Target) -> ScopeTarget {
         key,
         name,
         devices: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attachment(id: i64, name: &str) -> Attachment {
+        Attachment {
+            id,
+            target: Target::Device(1),
+            control_id: "ENC-01".into(),
+            file_name: name.into(),
+            media_type: "text/plain".into(),
+            size: 1,
+            sha256: format!("{id:064x}"),
+            added_at: chrono::DateTime::default(),
+            added_by: String::new(),
+            caption: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_attachments_cell_joins_names_and_short_hashes_and_never_overflows() {
+        let two = [attachment(1, "a.png"), attachment(2, "b.pdf")];
+        assert_eq!(
+            attachments_cell(&two),
+            "a.png (000000000000); b.pdf (000000000000)"
+        );
+        assert_eq!(attachments_cell(&[]), "");
+        let many: Vec<Attachment> = (0..400).map(|i| attachment(i, &"x".repeat(150))).collect();
+        let cell = attachments_cell(&many);
+        assert!(cell.chars().count() <= 32_767, "{}", cell.chars().count());
+        assert!(cell.ends_with("more (medsec evidence list)"), "{cell}");
+        let shown = cell.matches(" (000").count();
+        assert!(
+            cell.contains(&format!("and {} more", 400 - shown)),
+            "{shown}"
+        );
     }
 }

@@ -167,6 +167,17 @@ pub enum Action {
     NewLine,
     /// Switch between the normal and the high-contrast theme.
     ToggleTheme,
+    /// Attach a file as evidence to the selected control: a file picker opens (folders to
+    /// browse, typing filters, a path can be typed or pasted). The file is stored inside the
+    /// encrypted workbook with its SHA-256, where the control's answer is stored (the device,
+    /// its model or its site); one undo step.
+    AttachFile,
+    /// Remove an attachment of the selected control (asks first, and which one when there are
+    /// several). It leaves lists and exports; undo brings it back.
+    RemoveAttachment,
+    /// In the file picker: up one folder. With text typed, it deletes the character before the
+    /// cursor instead (and `h` is typed text).
+    ParentFolder,
     /// Typed or pasted text for the focused text field. Not bindable: printable keys that no
     /// binding claims, and bracketed pastes, become this action while a text field has focus.
     #[serde(skip)]

@@ -10,13 +10,13 @@ use ratatui::layout::Rect;
 use super::TuiError;
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
-use super::popups::{acceptance, confirm, filter, form, help, menu, note, palette, rate};
+use super::popups::{acceptance, confirm, filter, form, help, menu, note, palette, picker, rate};
 use super::screens::{checklist, dashboard, device_list, devices, findings, todo, walk};
 use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
 use crate::catalog::{Catalog, Control};
 use crate::device::Device;
-use crate::workbook::Workbook;
+use crate::workbook::{Attachment, AttachmentFilter, Workbook};
 
 /// The full-screen views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,8 @@ pub enum Overlay {
     Rate(rate::RatePopup),
     /// Who accepted a risk, why, when, and when to review it.
     Acceptance(Box<acceptance::AcceptanceForm>),
+    /// The file picker of an attachment.
+    Picker(Box<picker::FilePicker>),
 }
 
 /// Whether everything the user did is in the workbook.
@@ -145,6 +147,8 @@ pub struct App {
     /// Devices in short-ID order.
     pub(crate) devices: Vec<Device>,
     pub(crate) answers: AnswerSet,
+    /// Every attachment (names, sizes, hashes; never the bytes), in list order.
+    pub(crate) attachments: Vec<Attachment>,
     /// Progress of each device, parallel to `devices`.
     pub(crate) progress: Vec<DeviceProgress>,
     pub(crate) screen: Screen,
@@ -181,6 +185,7 @@ impl App {
     pub fn new(workbook: Workbook, keymap: Keymap, theme: Theme) -> Result<App, TuiError> {
         let devices = workbook.devices()?;
         let answers = workbook.answer_set()?;
+        let attachments = workbook.attachments(AttachmentFilter::All)?;
         let outline = Outline::new(workbook.catalog());
         let progress = devices
             .iter()
@@ -201,6 +206,7 @@ impl App {
             outline,
             devices,
             answers,
+            attachments,
             progress,
             screen: Screen::Devices,
             device_cursor: Cursor::default(),
@@ -233,6 +239,7 @@ impl App {
         let current = self.current_device().map(|d| d.id);
         self.devices = self.workbook.devices()?;
         self.answers = self.workbook.answer_set()?;
+        self.attachments = self.workbook.attachments(AttachmentFilter::All)?;
         self.progress = self
             .devices
             .iter()
@@ -258,6 +265,48 @@ impl App {
         devices::keep_in_view(self);
         checklist::keep_in_view(self);
         Ok(())
+    }
+
+    /// Reads the attachments again (after one was added or removed); a failure is said on the
+    /// status line and keeps the old list.
+    pub(crate) fn reload_attachments(&mut self) {
+        match self.workbook.attachments(AttachmentFilter::All) {
+            Ok(list) => self.attachments = list,
+            Err(e) => self.error(format!(
+                "Saved, but reading the attachments again failed: {e}"
+            )),
+        }
+    }
+
+    /// The attachments shown on `device` for `control`: those stored where its answer is
+    /// stored (the device, its model or its site), then any on the device itself when the answer
+    /// lives elsewhere (a model control answered for the model), each with whether it is on the
+    /// device alone in that case.
+    pub(crate) fn attachments_on(
+        &self,
+        device: &Device,
+        control: &Control,
+    ) -> Vec<(&Attachment, bool)> {
+        let target = super::answer::write_target(self, device, control);
+        let own = crate::assessment::Target::Device(device.id);
+        let here = |a: &&Attachment| a.control_id == control.id;
+        let mut out: Vec<(&Attachment, bool)> = self
+            .attachments
+            .iter()
+            .filter(here)
+            .filter(|a| a.target.matches(&target))
+            .map(|a| (a, false))
+            .collect();
+        if target != own {
+            out.extend(
+                self.attachments
+                    .iter()
+                    .filter(here)
+                    .filter(|a| a.target == own)
+                    .map(|a| (a, true)),
+            );
+        }
+        out
     }
 
     /// The device under the cursor of the device list, if any.
@@ -333,6 +382,7 @@ impl App {
             Some(Overlay::Filter(_)) => Context::Filter,
             Some(Overlay::Rate(_)) => Context::Rate,
             Some(Overlay::Acceptance(_)) => Context::Acceptance,
+            Some(Overlay::Picker(_)) => Context::Picker,
             None if self.screen == Screen::Devices && self.list.search.is_some() => Context::Search,
             None => self.screen_context(),
         }
@@ -357,6 +407,23 @@ impl App {
             return None;
         }
         let context = self.context();
+        let plain_char = match event.code {
+            KeyCode::Char(c)
+                if !event
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        // In the file picker, once text is typed, printable keys are text (`h` goes up a
+        // folder only while nothing is typed).
+        if let (Some(Overlay::Picker(p)), Some(c)) = (&self.overlay, plain_char)
+            && !p.query.text.is_empty()
+        {
+            return Some(Action::InsertText(c.to_string()));
+        }
         if let Some(action) = self.keymap.action(context, Key::from_event(event)) {
             return Some(action.clone());
         }
@@ -492,6 +559,10 @@ impl App {
                 *action == Action::Submit
             }
             Context::Rate => matches!(action, Action::Submit | Action::ClearRating),
+            Context::Picker => {
+                *action == Action::Submit
+                    && matches!(&self.overlay, Some(Overlay::Picker(p)) if p.would_attach())
+            }
             Context::Menu => {
                 *action == Action::Submit
                     && matches!(&self.overlay, Some(Overlay::Menu(m)) if menu::commits(m))
@@ -638,6 +709,7 @@ pub fn update(app: &mut App, action: Action) {
         Some(Overlay::Filter(_)) => filter::update(app, action),
         Some(Overlay::Rate(_)) => rate::update(app, action),
         Some(Overlay::Acceptance(_)) => acceptance::update(app, action),
+        Some(Overlay::Picker(_)) => picker::update(app, action),
         None if app.context() == Context::Search => device_list::update_search(app, action),
         None => {
             if global(app, &action) {

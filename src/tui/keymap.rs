@@ -52,11 +52,13 @@ pub enum Context {
     Rate,
     /// The acceptance of a risk: who accepted it, why, when, when to review it.
     Acceptance,
+    /// The file picker of an attachment.
+    Picker,
 }
 
 impl Context {
     /// Every context, in the order of the keymap file.
-    pub const ALL: [Context; 17] = [
+    pub const ALL: [Context; 18] = [
         Context::Global,
         Context::Devices,
         Context::Checklist,
@@ -74,6 +76,7 @@ impl Context {
         Context::Filter,
         Context::Rate,
         Context::Acceptance,
+        Context::Picker,
     ];
 
     /// The section name in the keymap file (`devices`, `checklist`, …).
@@ -96,6 +99,7 @@ impl Context {
             Context::Filter => "filter",
             Context::Rate => "rate",
             Context::Acceptance => "acceptance",
+            Context::Picker => "picker",
         }
     }
 
@@ -119,6 +123,7 @@ impl Context {
             Context::Filter => "Filters",
             Context::Rate => "Rating",
             Context::Acceptance => "Acceptance",
+            Context::Picker => "Attach a file",
         }
     }
 
@@ -181,6 +186,8 @@ impl Context {
                 Defer,
                 Rate,
                 RiskEntry,
+                AttachFile,
+                RemoveAttachment,
                 NextUnanswered,
                 NextDevice,
                 PreviousDevice,
@@ -206,6 +213,8 @@ impl Context {
                 Defer,
                 Rate,
                 RiskEntry,
+                AttachFile,
+                RemoveAttachment,
                 Skip,
                 PreviousControl,
                 NextDevice,
@@ -322,6 +331,17 @@ impl Context {
                 ClearFilters,
                 Quit,
             ],
+            Context::Picker => &[
+                Submit,
+                Back,
+                MoveDown,
+                MoveUp,
+                PageDown,
+                PageUp,
+                ParentFolder,
+                ClearText,
+                Quit,
+            ],
         }
     }
 
@@ -334,6 +354,7 @@ impl Context {
                 | Context::Search
                 | Context::Palette
                 | Context::Acceptance
+                | Context::Picker
         )
     }
 }

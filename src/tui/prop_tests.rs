@@ -443,6 +443,22 @@ fn run_case(specs: &[DeviceSpec], events: &[Ev], start: (u16, u16)) -> Result<()
     let dir = tempfile::tempdir().map_err(fail)?;
     let path = dir.path().join("prop.medsec");
     let created = create(&path, specs).map_err(fail)?;
+    // The file picker (A) starts in a small folder of its own (one name with an escape sequence
+    // and a bidi override), not in the folder the tests run in.
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(evidence.join("sub")).map_err(fail)?;
+    for (name, bytes) in [
+        ("photo.png", &b"\x89PNG\r\n\x1a\nx"[..]),
+        ("\u{1b}[31mred\u{202e}gpj.txt", &b"text"[..]),
+    ] {
+        std::fs::write(evidence.join(name), bytes).map_err(fail)?;
+    }
+    created
+        .set_ui_state(
+            super::popups::picker::LAST_FOLDER_KEY,
+            &evidence.to_string_lossy(),
+        )
+        .map_err(fail)?;
     let keymap = Keymap::built_in().map_err(fail)?;
     let keys = alphabet(&keymap);
     let new_app = |keymap: &Keymap| -> Result<App, TestCaseError> {

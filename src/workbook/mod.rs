@@ -10,6 +10,7 @@
 
 mod answers;
 pub mod catalog_upgrade;
+mod attachments;
 mod devices;
 mod lock;
 pub mod passphrase;
@@ -28,6 +29,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::risk::RiskGrid;
 pub use answers::{AnswerInput, AnswerRow, BulkPreview};
+pub use attachments::{
+    Attachment, AttachmentError, AttachmentFilter, AttachmentLimit, DEFAULT_ATTACHMENT_LIMIT,
+    Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
+};
 pub use devices::{DeviceChange, FieldSource};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};

@@ -5,10 +5,10 @@
 //! is refused (exit 6).
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: assessment metadata, devices, answers, UI state.
 const V1: &str = r#"
@@ -234,3 +234,109 @@ INSERT INTO risk_entry (target_kind, target_key, target_label, device_id, contro
 -- likelihood 5 down to 1, columns impact 1 to 5; '' = NIST SP 800-30 Rev. 1 Table I-2.
 ALTER TABLE assessment ADD COLUMN risk_grid TEXT NOT NULL DEFAULT '';
 "#;
+
+/// Version 4: evidence attachments (`attachment` with its bytes in `attachment_data`), the
+/// workbook's per-file attachment limit, and undo steps that may record attachment rows.
+const V4: &str = r#"
+-- One file attached as evidence to a (target, control), keyed like `answer` so that model and
+-- site answers can have evidence too; it does not need an answer to exist (evidence alone does
+-- not make a control assessed). Never deleted: removing sets removed_at (undo clears it again).
+CREATE TABLE attachment (
+    id           INTEGER PRIMARY KEY,
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('device', 'model', 'site')),
+    target_key   TEXT NOT NULL,
+    target_label TEXT NOT NULL DEFAULT '',
+    device_id    INTEGER REFERENCES device(id) ON DELETE CASCADE,
+    control_id   TEXT NOT NULL REFERENCES catalog_control(control_id),
+    -- the name as given, without folders or control characters
+    file_name    TEXT NOT NULL,
+    -- sniffed from the bytes (else from the name's extension), e.g. 'image/jpeg'
+    media_type   TEXT NOT NULL,
+    -- bytes
+    size         INTEGER NOT NULL CHECK (size >= 0),
+    -- SHA-256 of the bytes, 64 lower-case hex digits
+    sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+    -- RFC 3339 UTC
+    added_at     TEXT NOT NULL,
+    -- the workbook's assessor at the time (never the operating-system login)
+    added_by     TEXT NOT NULL DEFAULT '',
+    caption      TEXT NOT NULL DEFAULT '',
+    -- RFC 3339 UTC; NULL = attached
+    removed_at   TEXT
+);
+CREATE INDEX attachment_target ON attachment(target_kind, target_key, control_id);
+
+-- The bytes of each attachment, apart from its row: undo steps keep whole rows as JSON and
+-- listings read every row, and neither should ever carry the files themselves.
+CREATE TABLE attachment_data (
+    attachment_id INTEGER PRIMARY KEY REFERENCES attachment(id) ON DELETE CASCADE,
+    bytes         BLOB NOT NULL
+);
+
+-- Most bytes one attachment may have; NULL = the default (25 MiB = 26,214,400 bytes).
+ALTER TABLE assessment ADD COLUMN attachment_limit INTEGER CHECK (attachment_limit > 0);
+
+-- change_row may now also record 'attachment' rows: SQLite cannot change a CHECK in place, so
+-- the table is made again with its rows.
+CREATE TABLE change_row_v4 (
+    step_id     INTEGER NOT NULL REFERENCES change_step(id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    table_name  TEXT NOT NULL
+        CHECK (table_name IN ('answer', 'risk_entry', 'device', 'attachment')),
+    before_json TEXT,
+    after_json  TEXT,
+    PRIMARY KEY (step_id, seq)
+);
+INSERT INTO change_row_v4 (step_id, seq, table_name, before_json, after_json)
+    SELECT step_id, seq, table_name, before_json, after_json FROM change_row;
+DROP TABLE change_row;
+ALTER TABLE change_row_v4 RENAME TO change_row;
+"#;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn version_4_keeps_the_undo_history_and_accepts_attachment_rows() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..3] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO change_step (id, at, label) VALUES (7, '2026-01-01T00:00:00Z', 'x');
+             INSERT INTO change_row VALUES (7, 0, 'answer', NULL, '{}');",
+        )
+        .unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[3]).unwrap();
+        tx.commit().unwrap();
+        let kept: (i64, String) = conn
+            .query_row("SELECT step_id, table_name FROM change_row", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kept, (7, "answer".to_string()));
+        conn.execute(
+            "INSERT INTO change_row VALUES (7, 1, 'attachment', NULL, '{}')",
+            [],
+        )
+        .unwrap();
+        assert!(
+            conn.execute(
+                "INSERT INTO change_row VALUES (7, 2, 'other', NULL, '{}')",
+                []
+            )
+            .is_err()
+        );
+        // Steps still cascade to their rows.
+        conn.execute("DELETE FROM change_step", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM change_row", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+}

@@ -1,5 +1,6 @@
-//! Rows as undo steps keep them: a whole `answer`, `risk_entry` or `device` row as a JSON object
-//! of column values, read before and after a change and written back by undo and redo.
+//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device` or `attachment` row as a
+//! JSON object of column values, read before and after a change and written back by undo and
+//! redo. An attachment's bytes live in `attachment_data`, which steps never record.
 
 use std::collections::HashMap;
 
@@ -17,6 +18,7 @@ pub(super) enum Table {
     Answer,
     RiskEntry,
     Device,
+    Attachment,
 }
 
 impl Table {
@@ -25,21 +27,28 @@ impl Table {
             Table::Answer => "answer",
             Table::RiskEntry => "risk_entry",
             Table::Device => "device",
+            Table::Attachment => "attachment",
         }
     }
 
     pub(super) fn parse(name: &str) -> Option<Table> {
-        [Table::Answer, Table::RiskEntry, Table::Device]
-            .into_iter()
-            .find(|t| t.name() == name)
+        [
+            Table::Answer,
+            Table::RiskEntry,
+            Table::Device,
+            Table::Attachment,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
     }
 }
 
-/// Which row a step touched: a device by its row ID (device rows are never removed); an answer or
-/// a risk entry by its target and control, which outlive the row itself.
+/// Which row a step touched: a device or an attachment by its row ID (neither row is ever
+/// removed); an answer or a risk entry by its target and control, which outlive the row itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum RowKey {
     Device(i64),
+    Attachment(i64),
     Keyed {
         table: Table,
         kind: String,
@@ -74,6 +83,10 @@ impl RowKey {
         let text = |column: &str| row.get(column).and_then(Value::as_str).map(str::to_string);
         match table {
             Table::Device => row.get("id").and_then(Value::as_i64).map(RowKey::Device),
+            Table::Attachment => row
+                .get("id")
+                .and_then(Value::as_i64)
+                .map(RowKey::Attachment),
             Table::Answer | Table::RiskEntry => Some(RowKey::Keyed {
                 table,
                 kind: text("target_kind")?,
@@ -86,6 +99,7 @@ impl RowKey {
     pub(super) fn table(&self) -> Table {
         match self {
             RowKey::Device(_) => Table::Device,
+            RowKey::Attachment(_) => Table::Attachment,
             RowKey::Keyed { table, .. } => *table,
         }
     }
@@ -93,7 +107,7 @@ impl RowKey {
     /// The `WHERE` condition selecting the row, its parameters numbered from `?first`.
     fn condition(&self, first: usize) -> String {
         match self {
-            RowKey::Device(_) => format!("id = ?{first}"),
+            RowKey::Device(_) | RowKey::Attachment(_) => format!("id = ?{first}"),
             RowKey::Keyed { .. } => format!(
                 "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{}",
                 first + 1,
@@ -104,7 +118,7 @@ impl RowKey {
 
     fn args(&self) -> Vec<SqlValue> {
         match self {
-            RowKey::Device(id) => vec![SqlValue::Integer(*id)],
+            RowKey::Device(id) | RowKey::Attachment(id) => vec![SqlValue::Integer(*id)],
             RowKey::Keyed {
                 kind,
                 key,
@@ -204,6 +218,11 @@ pub(super) fn restore(
         match key {
             RowKey::Device(id) => tx.execute(
                 "UPDATE device SET deleted_at = ?1 WHERE id = ?2 AND deleted_at IS NULL",
+                params![now_utc(), id],
+            )?,
+            // Undoing an attachment's addition removes it again; its bytes stay for a redo.
+            RowKey::Attachment(id) => tx.execute(
+                "UPDATE attachment SET removed_at = ?1 WHERE id = ?2 AND removed_at IS NULL",
                 params![now_utc(), id],
             )?,
             RowKey::Keyed { .. } => tx

@@ -2,8 +2,9 @@
 //!
 //! Every change made through the [`Workbook`] API is recorded as one step, in the same SQLite
 //! transaction as the change itself, in the `change_step` and `change_row` tables. A step keeps,
-//! for every row it touched (`answer`, `risk_entry` and `device` rows), the whole row before and
-//! after the change as a JSON object of column values (`NULL` = the row did not exist).
+//! for every row it touched (`answer`, `risk_entry`, `device` and `attachment` rows), the whole
+//! row before and after the change as a JSON object of column values (`NULL` = the row did not
+//! exist).
 //!
 //! - Undo writes back the "before" rows of the newest step not undone and marks it undone; redo
 //!   writes back the "after" rows of the oldest undone step and marks it done again. Undo and redo
@@ -16,6 +17,10 @@
 //! - A change that leaves every row as it was records nothing (and keeps the redo branch).
 //! - Device rows are never removed: undoing the addition of a device marks it deleted, as
 //!   [`Workbook::delete_device`] does (its short ID stays used), and redoing brings it back.
+//! - Attachment rows are never removed either: adding and removing evidence are steps like any
+//!   other; undoing an addition marks the attachment removed, undoing a removal brings it back.
+//!   A step records the `attachment` row only, never the file's bytes (`attachment_data`), which
+//!   stay in the workbook for as long as the row does.
 
 use std::collections::{HashMap, HashSet};
 

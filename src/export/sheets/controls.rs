@@ -1,7 +1,8 @@
 //! The eight control sheets: one row per (device, control), then the model and site rows, in the
 //! columns A–AG of TEMPLATE.md "Control sheets". Risk Score and Risk Level are formulas with
-//! their cached results; everything else is a value. Owner, Due Date and Status (W–Y) show the
-//! row's finding on the risk register.
+//! their cached results; everything else is a value. Attachments (M) names the evidence files
+//! stored on the row's target for its control; Owner, Due Date and Status (W–Y) show the row's
+//! finding on the risk register.
 
 use super::{Context, level_formula, score_formula};
 use crate::catalog::{Control, Step};
@@ -116,7 +117,7 @@ fn cells<'a>(
         text(|a| &a.observed),
         text(|a| &a.note),
         text(|a| &a.evidence_ref),
-        Value::Empty,
+        Value::text(r.attachments(data)),
         Value::text(&refs.mds2),
         Value::Empty,
         a.and_then(|a| a.source)

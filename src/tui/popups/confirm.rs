@@ -1,6 +1,6 @@
 //! A yes / no question before a change that touches more than one answer or removes something:
 //! deleting a device, a bulk answer (showing how many devices and which answers it would
-//! overwrite), leaving the device form with unsaved changes.
+//! overwrite), leaving the device form with unsaved changes, removing an attachment.
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
@@ -39,6 +39,13 @@ pub enum Pending {
     },
     /// Leave the device form without saving; "no" goes back to the form.
     DiscardForm(Box<DeviceForm>),
+    /// Remove (soft) the attachment with this ID.
+    RemoveAttachment {
+        /// Attachment ID.
+        id: i64,
+        /// Its name and where it is, for the message.
+        label: String,
+    },
     /// Nothing to decide: a notice to read (e.g. a mistake in the user's keymap file); either
     /// key closes it.
     Notice,
@@ -148,6 +155,9 @@ fn run(app: &mut App, pending: Pending) {
             }
         },
         Pending::DiscardForm(_) => app.info("The device form was closed without saving"),
+        Pending::RemoveAttachment { id, label } => {
+            crate::tui::screens::evidence::run_remove(app, id, &label);
+        }
         Pending::Notice => {}
     }
 }

@@ -1,6 +1,6 @@
 //! A choice among a few options: which devices a walkthrough covers, which devices a bulk
 //! answer goes to (each option says how many devices it means), a field of a risk register
-//! entry to edit, a treatment, a status.
+//! entry to edit, a treatment, a status, the attachment to remove.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
 use crate::tui::screens::register::{self, Field, Subject};
-use crate::tui::screens::{bulk, walk};
+use crate::tui::screens::{bulk, evidence, walk};
 use crate::tui::text;
 use crate::tui::widgets::columns::{Cell, draw_row};
 use crate::workbook::RiskEntryInput;
@@ -56,6 +56,11 @@ pub enum Choice {
         subject: Subject,
         /// The status.
         status: RiskStatus,
+    },
+    /// Ask before removing this attachment.
+    RemoveAttachment {
+        /// Attachment ID.
+        id: i64,
     },
 }
 
@@ -121,6 +126,7 @@ pub fn update(app: &mut App, action: Action) {
                     };
                     register::commit(app, &subject, &input);
                 }
+                Some(Choice::RemoveAttachment { id }) => evidence::ask(app, id),
                 None => {}
             }
         }

@@ -8,4 +8,5 @@ pub mod help;
 pub mod menu;
 pub mod note;
 pub mod palette;
+pub mod picker;
 pub mod rate;

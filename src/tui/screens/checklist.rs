@@ -85,6 +85,14 @@ pub fn update(app: &mut App, action: Action) {
             super::bulk::choose(app);
             return;
         }
+        Action::AttachFile => {
+            crate::tui::popups::picker::open(app);
+            return;
+        }
+        Action::RemoveAttachment => {
+            super::evidence::remove(app);
+            return;
+        }
         Action::Walk => {
             super::walk::start_here(app);
             return;

@@ -1,7 +1,7 @@
 //! The Checklist's detail pane (and the walkthrough's body): the selected control's question,
 //! the evidence to look for, the answer (and where it is stored), the rating, the finding's
-//! risk register entry (Risk ID, status, treatment, owner, due date, residual, flags) and the
-//! note.
+//! risk register entry (Risk ID, status, treatment, owner, due date, residual, flags), the
+//! note and the evidence attached.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -82,8 +82,8 @@ fn rating(a: &Answer, grid: &crate::risk::RiskGrid) -> Option<String> {
 }
 
 /// The lines of the selected control's detail, `width` columns wide: question, evidence to
-/// look for, the answer and where it applies, deferral, rating, note, MDS2 questions and
-/// references. `spacing` puts blank lines between groups; `heading` starts with the control's
+/// look for, the answer and where it applies, deferral, rating, note, attachments, MDS2
+/// questions and references. `spacing` puts blank lines between groups; `heading` starts with the control's
 /// ID and title.
 pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<'static>> {
     let (Some(device), Some(control)) = (app.current_device(), app.current_control()) else {
@@ -191,6 +191,8 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
             );
         }
     }
+
+    super::evidence::lines(app, &mut lines, device, control, cols);
 
     if beside {
         lines.push(Line::raw(""));

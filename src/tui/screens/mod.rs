@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod detail;
 pub mod device_list;
 pub mod devices;
+pub mod evidence;
 pub mod finding;
 pub mod findings;
 pub mod findings_table;

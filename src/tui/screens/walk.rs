@@ -413,7 +413,9 @@ pub fn update(app: &mut App, action: Action) {
         | Action::EditNote
         | Action::Defer
         | Action::Rate
-        | Action::RiskEntry => checklist::update(app, action),
+        | Action::RiskEntry
+        | Action::AttachFile
+        | Action::RemoveAttachment => checklist::update(app, action),
         Action::Skip => {
             if let (Some(d), Some(c)) = (app.current_device(), app.current_control()) {
                 let key = (d.id, c.id.clone());
