@@ -41,6 +41,15 @@ pub enum SheetError {
         /// What the bytes look like.
         what: String,
     },
+    /// The bytes are not a spreadsheet workbook (xlsx, xls or ods) where one is required (a CSV
+    /// file, a PDF, an image, ...); `what` says what they look like.
+    #[error("{} is {what}, not a spreadsheet workbook; open it in a spreadsheet program and save it as .xlsx, .ods or .xls", .path.display())]
+    NotAWorkbook {
+        /// The file.
+        path: PathBuf,
+        /// What the bytes look like.
+        what: String,
+    },
     /// The file looks like `format` but could not be parsed.
     #[error("{} cannot be read as {format}: {detail}; it may be truncated or damaged: open it in a spreadsheet program and save it again", .path.display())]
     Damaged {

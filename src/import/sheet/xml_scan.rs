@@ -18,6 +18,8 @@ pub(super) enum XmlProblem {
         rows: u64,
         columns: u64,
     },
+    /// More merged ranges than [`Limits::max_cells`] (in the named ods sheet).
+    TooManyMerges(String),
 }
 
 /// Walks one XML member: nesting depth, DOCTYPE and (for ods `content.xml`) the extent of each
