@@ -26,6 +26,8 @@ mod cells;
 mod checks;
 mod controls;
 mod header;
+#[cfg(test)]
+mod hostile_tests;
 mod inventory;
 mod matrix;
 mod meta;
