@@ -556,3 +556,34 @@ fn a_template_filled_by_hand_reads_as_a_template() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn merged_cells_and_formulas_of_an_xls_copy() -> TestResult {
+    let cs = read_fixture("merged.xls")?;
+    let problems: Vec<String> = cs
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.origin, p.reason))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "'3 Encryption'!H3: part of merged cells H2:H3, whose value is in H2 only; unmerge them and give every row its own value",
+            "'3 Encryption'!J4: the error value #DIV/0!; type the value instead of a formula that fails",
+        ]
+    );
+    assert_eq!(cs.answers.len(), 3);
+    let first = answer(&cs, "DEV-0001", "ENC-01").ok_or("ENC-01")?;
+    assert_eq!(
+        text(&first.response),
+        Some(("Yes", "'3 Encryption'!H2".into()))
+    );
+    // A formula's cached text is read, never the formula.
+    let third = answer(&cs, "DEV-0001", "ENC-05").ok_or("ENC-05")?;
+    assert_eq!(
+        text(&third.note),
+        Some(("Checked twice", "'3 Encryption'!K4".into()))
+    );
+    assert_eq!(third.observed, None);
+    Ok(())
+}
