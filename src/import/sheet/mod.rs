@@ -29,7 +29,7 @@
 //!
 //! One concept per file: [`Limits`] (`limits`), the table model (`table`, `cell`), the errors
 //! (`error`), format sniffing (`sniff`), the zip checks before calamine (`zip_limits`,
-//! `xml_scan`, `ods_extent`), the xls checks (`ole2`, `xls_guard`), the calamine readers
+//! `xml_scan`, `ods_extent`, `xlsx_merges`), the xls checks (`ole2`, `xls_guard`), the calamine readers
 //! (`spreadsheet`, `from_calamine`), all sheets of one file (`sheets`) and CSV (`csv`).
 
 mod cell;
@@ -48,6 +48,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 mod xls_guard;
+mod xlsx_merges;
 mod xml_scan;
 mod zip_limits;
 

@@ -10,6 +10,7 @@
 //! SHA-256 of its canonical cell text as `export xlsx` records it in `_medsec`
 //! ([`crate::export::xlsx`]), so an untouched sheet can be recognised.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Cursor;
 use std::path::Path;
@@ -199,7 +200,9 @@ pub fn read_sheets_from_bytes(
             inspect_zip(bytes, &ctx)
         })?;
         match facts.kind {
-            ZipKind::Xlsx => guarded(&ctx, "xlsx", || read_xlsx(bytes, &ctx, stamps, visit)),
+            ZipKind::Xlsx => guarded(&ctx, "xlsx", || {
+                read_xlsx(bytes, &ctx, facts.xlsx_merged, stamps, visit)
+            }),
             ZipKind::Ods => guarded(&ctx, "ods", || {
                 read_ods(bytes, &ctx, facts.ods_merged, visit)
             }),
@@ -255,6 +258,7 @@ fn no_cells(sheet: &calamine::Sheet) -> SheetContent {
 fn read_xlsx(
     bytes: &[u8],
     ctx: &Ctx<'_>,
+    mut merged_by_sheet: HashMap<String, Vec<MergedCells>>,
     stamps: &[HashStamp],
     visit: &mut dyn FnMut(SheetContent),
 ) -> Result<SpreadsheetFile, SheetError> {
@@ -271,12 +275,17 @@ fn read_xlsx(
         let name = &sheet.name;
         let damaged =
             |e: calamine::XlsxError| ctx.damaged("xlsx", format!("sheet \"{name}\": {e}"));
-        let merged = workbook
-            .merge_cells_by_sheet_name(name)
-            .map_err(damaged)?
-            .iter()
-            .map(MergedCells::from_dimensions)
-            .collect();
+        // Collected by the input checks; calamine parses the sheet again for a sheet whose
+        // part they could not place.
+        let merged = match merged_by_sheet.remove(name) {
+            Some(merged) => merged,
+            None => workbook
+                .merge_cells_by_sheet_name(name)
+                .map_err(damaged)?
+                .iter()
+                .map(MergedCells::from_dimensions)
+                .collect(),
+        };
         let stamp = stamps.iter().find(|s| s.sheet == name.as_str());
         let mut builder = RowsBuilder::for_sheet(ctx, name);
         let mut hasher = CellHasher::default();

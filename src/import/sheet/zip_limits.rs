@@ -1,11 +1,13 @@
 //! Zip-based formats (xlsx, ods): the central directory and every member are checked against
 //! the limits before calamine sees the file, and xlsx is told from ods.
 
+use std::collections::HashMap;
 use std::io::{self, BufReader, Cursor, Read};
 
 use super::error::{Ctx, SheetError};
 use super::ods_extent::OdsScan;
 use super::sheets::MergedCells;
+use super::xlsx_merges::XlsxMerges;
 use super::xml_scan::{XmlProblem, scan_xml};
 
 /// The OpenDocument spreadsheet media type, as held by an ods file's `mimetype` member.
@@ -32,10 +34,13 @@ pub(super) struct ZipFacts {
     pub(super) kind: ZipKind,
     /// For ods: every sheet's merged cells, (sheet name, range), from `content.xml`.
     pub(super) ods_merged: Vec<(String, MergedCells)>,
+    /// For xlsx: the merged cells of every sheet whose part was placed, by sheet name
+    /// ([`XlsxMerges::by_sheet`]).
+    pub(super) xlsx_merged: HashMap<String, Vec<MergedCells>>,
 }
 
 /// Checks a zip archive's central directory and members against the limits, tells xlsx from
-/// ods and, for ods, collects the merged cells.
+/// ods and collects the merged cells of every sheet.
 pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipFacts, SheetError> {
     let limits = ctx.limits;
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
@@ -91,6 +96,7 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipFacts, Sheet
         return Err(ctx.not_a_table("a zip archive without a workbook"));
     };
     let mut ods_merged = Vec::new();
+    let mut xlsx_merges = (kind == ZipKind::Xlsx).then(XlsxMerges::default);
     for i in 0..archive.len() {
         let mut member = archive
             .by_index(i)
@@ -112,7 +118,17 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipFacts, Sheet
         let (mut counted, problem) = if is_xml {
             let mut xml = quick_xml::Reader::from_reader(BufReader::new(counted));
             let mut ods = is_ods_content.then(OdsScan::default);
-            let problem = scan_xml(&mut xml, limits, declared, ods.as_mut()).err();
+            if let Some(merges) = xlsx_merges.as_mut() {
+                merges.member(&name);
+            }
+            let problem = scan_xml(
+                &mut xml,
+                limits,
+                declared,
+                ods.as_mut(),
+                xlsx_merges.as_mut(),
+            )
+            .err();
             if let Some(scan) = ods {
                 ods_merged = scan.merged;
             }
@@ -144,9 +160,9 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipFacts, Sheet
                 )));
             }
             Some(XmlProblem::OdsOutOfBounds(cell)) => return Err(ctx.out_of_bounds(cell)),
-            Some(XmlProblem::TooManyMerges(sheet)) => {
+            Some(XmlProblem::TooManyMerges(place)) => {
                 return Err(ctx.refused(format!(
-                    "sheet \"{sheet}\" holds more than {} merged ranges; unmerge the cells",
+                    "it holds more than {} merged ranges (in {place}); unmerge the cells",
                     limits.max_cells
                 )));
             }
@@ -164,7 +180,11 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipFacts, Sheet
         }
         drained.map_err(|e| ctx.damaged(kind.name(), format!("zip member {name}: {e}")))?;
     }
-    Ok(ZipFacts { kind, ods_merged })
+    Ok(ZipFacts {
+        kind,
+        ods_merged,
+        xlsx_merged: xlsx_merges.map(XlsxMerges::by_sheet).unwrap_or_default(),
+    })
 }
 
 /// The trimmed content of an archive's `mimetype` member (empty when unreadable).

@@ -818,3 +818,73 @@ fn the_risk_grid_is_found_by_its_title_and_checked_by_its_labels() -> TestResult
     );
     Ok(())
 }
+
+#[test]
+fn xlsx_merged_cells_come_from_the_input_checks_walk_or_from_calamine() -> TestResult {
+    use calamine::Reader;
+    let rows = vec![
+        control_header(),
+        control_row("DEV-0001", "ENC-01", &[]),
+        control_row("DEV-0001", "ENC-03", &[]),
+    ];
+    let two = Sheet {
+        merges: vec![
+            (1, ctl::RESPONSE, 2, ctl::RESPONSE, "Yes".into()),
+            (1, ctl::NOTE, 1, ctl::EVIDENCE_REF, "n".into()),
+        ],
+        ..sheet("3 Encryption", rows)
+    };
+    let plain = xlsx(&[sheet("Cover", vec![vec![(0, s("x"))]]), two])?;
+    let merged_of = |bytes: &[u8]| -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let mut out = Vec::new();
+        read_sheets_from_bytes(
+            bytes,
+            Path::new("m.xlsx"),
+            &Limits::default(),
+            &[],
+            &mut |s| {
+                out.extend(s.merged.iter().map(|m| format!("{}!{m}", s.name)));
+            },
+        )?;
+        Ok(out)
+    };
+    let expected = ["3 Encryption!H2:H3", "3 Encryption!K2:L2"];
+    assert_eq!(merged_of(&plain)?, expected);
+    // What calamine finds by parsing the sheet again.
+    let mut xl = calamine::Xlsx::new(std::io::Cursor::new(plain.clone()))?;
+    let again: Vec<String> = xl
+        .merge_cells_by_sheet_name("3 Encryption")?
+        .iter()
+        .map(|d| {
+            format!(
+                "3 Encryption!{}",
+                crate::import::sheet::MergedCells {
+                    first_row: d.start.0 as usize + 1,
+                    first_col: d.start.1 as usize,
+                    last_row: d.end.0 as usize + 1,
+                    last_col: d.end.1 as usize,
+                }
+            )
+        })
+        .collect();
+    assert_eq!(again, expected);
+    // Absolute relationship targets are placed too; a target the walk does not find as
+    // written (calamine matches parts case-insensitively) falls back on calamine, with the
+    // same result.
+    for to in ["Target=\"/xl/worksheets/", "Target=\"WORKSHEETS/"] {
+        let moved = rewrite_zip(
+            &plain,
+            |name, data| {
+                if name == "xl/_rels/workbook.xml.rels" {
+                    let xml = String::from_utf8_lossy(&data);
+                    Some(xml.replace("Target=\"worksheets/", to).into_bytes())
+                } else {
+                    Some(data)
+                }
+            },
+            &[],
+        )?;
+        assert_eq!(merged_of(&moved)?, expected, "{to}");
+    }
+    Ok(())
+}
