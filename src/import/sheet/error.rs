@@ -20,7 +20,7 @@ pub enum SheetError {
         source: io::Error,
     },
     /// The file has no bytes.
-    #[error("{} is empty; export the inventory again", .path.display())]
+    #[error("{} is empty (0 bytes); export or save the file again", .path.display())]
     Empty {
         /// The file.
         path: PathBuf,

@@ -153,7 +153,7 @@ pub struct HashStamp {
     pub value_col: u16,
 }
 
-/// Reads every sheet of the spreadsheet at `path` with the default checks of `limits`, handing
+/// Reads every sheet of the spreadsheet at `path` under the input checks of `limits`, handing
 /// each to `visit` in workbook order. Reports [`Stage::Reading`] in bytes to `progress`, then
 /// [`Stage::Parsing`] (no units).
 ///

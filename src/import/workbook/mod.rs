@@ -2,14 +2,18 @@
 //! bytes) into a [`Changeset`] (TEMPLATE.md "Reading a filled copy back").
 //!
 //! The reader reads faithfully and locates; it does not judge. Every cell of the sheets the
-//! import applies becomes a [`Value`](super::changeset::Value) — its text as
-//! [`cells::cell_text`] gives it, with its cell — and the planner validates, matches and
-//! diffs. The reader itself reports only what it can see in the file: columns the template
-//! does not have, added sheets and edits to sheets that are never applied (as
-//! [`Ignored`](super::changeset::Ignored)); cells it cannot read faithfully (an error value, a
-//! formula without a cached value, a cell under a merged range), a missing key column, a row
-//! with values but no key, a damaged `_medsec`, and a copy cut off short of the rows exported
-//! (as [`Problem`](super::changeset::Problem)).
+//! import applies becomes a [`Value`](super::changeset::Value) with its cell: text as stored
+//! (not trimmed), a number in its shortest decimal (`3`, not `3.0`; 15 significant digits, as
+//! a spreadsheet shows it), a date `YYYY-MM-DD` in the workbook's 1900 or 1904 date system, a
+//! date-time RFC 3339 in UTC, a boolean `Yes` / `No`, a formula's cached value (never the
+//! formula). The planner validates, matches and diffs.
+//!
+//! The reader itself reports only what it can see in the file: as [`Ignored`], columns the
+//! template does not have, added sheets, and sheets that are never applied when they differ
+//! from the export; as [`Problem`](super::changeset::Problem), cells it cannot read faithfully
+//! (an error value, a formula without a cached value, a cell under a merged range), a missing
+//! key column, a row with values but no key, a damaged `_medsec`, and a copy cut off short of
+//! the rows exported.
 //!
 //! Sheets are recognised by name (exact, else trimmed and case-insensitive) from
 //! [`SHEETS`]; columns by header text, from the layout's tables ([`CONTROL_COLUMNS`],
