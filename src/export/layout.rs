@@ -169,14 +169,25 @@ pub const CONTROL_COLUMNS: [Column; 33] = [
     derived("Row Key", 40.0).hidden(),
 ];
 
-/// Control sheet column indices used by formulas and writers (0-based; A = 0).
+/// Control sheet column indices used by formulas, writers and `import workbook` (0-based;
+/// A = 0); a unit test pins each to its header.
 pub mod ctl {
     /// A: Device ID.
     pub const DEVICE_ID: u16 = 0;
+    /// D: Control ID.
+    pub const CONTROL_ID: u16 = 3;
     /// H: Response.
     pub const RESPONSE: u16 = 7;
     /// I: Suggested.
     pub const SUGGESTED: u16 = 8;
+    /// J: Observed Value.
+    pub const OBSERVED: u16 = 9;
+    /// K: Note.
+    pub const NOTE: u16 = 10;
+    /// L: Evidence Reference.
+    pub const EVIDENCE_REF: u16 = 11;
+    /// P: Answer Source.
+    pub const SOURCE: u16 = 15;
     /// Q: Likelihood.
     pub const LIKELIHOOD: u16 = 16;
     /// R: Impact.
@@ -185,6 +196,14 @@ pub mod ctl {
     pub const SCORE: u16 = 18;
     /// T: Risk Level.
     pub const LEVEL: u16 = 19;
+    /// U: Rating.
+    pub const RATING: u16 = 20;
+    /// V: Recommendation.
+    pub const RECOMMENDATION: u16 = 21;
+    /// Z: Deferred Until.
+    pub const DEFERRED_UNTIL: u16 = 25;
+    /// AA: Deferral Reason.
+    pub const DEFERRAL_REASON: u16 = 26;
     /// AG: Row Key.
     pub const ROW_KEY: u16 = 32;
 }
@@ -441,8 +460,18 @@ mod tests {
     #[test]
     fn formula_columns_point_at_their_headers() {
         let h = |i: u16| CONTROL_COLUMNS[usize::from(i)].header.clone();
+        assert_eq!(h(ctl::DEVICE_ID), "Device ID");
+        assert_eq!(h(ctl::CONTROL_ID), "Control ID");
         assert_eq!(h(ctl::RESPONSE), "Response");
         assert_eq!(h(ctl::SUGGESTED), "Suggested");
+        assert_eq!(h(ctl::OBSERVED), "Observed Value");
+        assert_eq!(h(ctl::NOTE), "Note");
+        assert_eq!(h(ctl::EVIDENCE_REF), "Evidence Reference");
+        assert_eq!(h(ctl::SOURCE), "Answer Source");
+        assert_eq!(h(ctl::RATING), "Rating");
+        assert_eq!(h(ctl::RECOMMENDATION), "Recommendation");
+        assert_eq!(h(ctl::DEFERRED_UNTIL), "Deferred Until");
+        assert_eq!(h(ctl::DEFERRAL_REASON), "Deferral Reason");
         assert_eq!(h(ctl::LIKELIHOOD), "Likelihood (1-5)");
         assert_eq!(h(ctl::IMPACT), "Impact (1-5)");
         assert_eq!(h(ctl::SCORE), "Risk Score");

@@ -44,6 +44,10 @@ pub fn grid_changes(grid: &RiskGrid) -> Vec<String> {
     out
 }
 
+/// Column A of the header row above the `RiskGrid` cells (`import workbook` finds the grid by
+/// it); the header's columns B–F name impact 1–5, and the five rows below it likelihood 5 → 1.
+pub const GRID_TITLE: &str = "Likelihood ↓ / Impact →";
+
 /// Row (0-based) of the grid's top row (likelihood 5); its columns are B–F (impact 1–5).
 const GRID_TOP_ROW: u32 = 15;
 
@@ -125,13 +129,9 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
     }
 
     let grid = &ctx.data.grid;
-    write_grid(
-        &mut w,
-        GRID_TOP_ROW - 1,
-        "Likelihood ↓ / Impact →",
-        grid,
-        |_, _, level| Value::text(level.label()),
-    )?;
+    write_grid(&mut w, GRID_TOP_ROW - 1, GRID_TITLE, grid, |_, _, level| {
+        Value::text(level.label())
+    })?;
     // The grid's cells are also coloured by their content, so an edited cell takes its colour.
     w.level_colours_range(GRID_TOP_ROW, 1, GRID_TOP_ROW + 4, 5)?;
     let changes = grid_changes(grid);

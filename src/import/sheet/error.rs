@@ -20,7 +20,7 @@ pub enum SheetError {
         source: io::Error,
     },
     /// The file has no bytes.
-    #[error("{} is empty; export the inventory again", .path.display())]
+    #[error("{} is empty (0 bytes); export or save the file again", .path.display())]
     Empty {
         /// The file.
         path: PathBuf,
@@ -36,6 +36,15 @@ pub enum SheetError {
     /// The bytes are not a spreadsheet or delimited text; `what` says what they look like.
     #[error("{} is not a spreadsheet or CSV file ({what}); save it as .xlsx, .ods, .xls or .csv", .path.display())]
     NotATable {
+        /// The file.
+        path: PathBuf,
+        /// What the bytes look like.
+        what: String,
+    },
+    /// The bytes are not a spreadsheet workbook (xlsx, xls or ods) where one is required (a CSV
+    /// file, a PDF, an image, ...); `what` says what they look like.
+    #[error("{} is {what}, not a spreadsheet workbook; open it in a spreadsheet program and save it as .xlsx, .ods or .xls", .path.display())]
+    NotAWorkbook {
         /// The file.
         path: PathBuf,
         /// What the bytes look like.

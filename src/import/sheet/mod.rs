@@ -23,10 +23,14 @@
 //! bounding box of its cells (read with a small compound-file reader). A sheet spanning more
 //! than [`Limits::max_dense_cells`] is refused.
 //!
+//! [`read_sheets`] reads every sheet of one spreadsheet (not CSV) under the same checks, with
+//! each sheet's visibility, merged cells, formula cells without a cached value and, for xlsx, the
+//! hash `export xlsx` records for it.
+//!
 //! One concept per file: [`Limits`] (`limits`), the table model (`table`, `cell`), the errors
 //! (`error`), format sniffing (`sniff`), the zip checks before calamine (`zip_limits`,
-//! `xml_scan`, `ods_extent`), the xls checks (`ole2`, `xls_guard`), the calamine readers
-//! (`spreadsheet`, `from_calamine`) and CSV (`csv`).
+//! `xml_scan`, `ods_extent`, `xlsx_merges`), the xls checks (`ole2`, `xls_guard`), the calamine readers
+//! (`spreadsheet`, `from_calamine`), all sheets of one file (`sheets`) and CSV (`csv`).
 
 mod cell;
 mod csv;
@@ -37,12 +41,14 @@ mod from_calamine;
 mod limits;
 mod ods_extent;
 mod ole2;
+mod sheets;
 mod sniff;
 mod spreadsheet;
 mod table;
 #[cfg(test)]
 mod tests;
 mod xls_guard;
+mod xlsx_merges;
 mod xml_scan;
 mod zip_limits;
 
@@ -55,6 +61,10 @@ pub use self::cell::{CellValue, POSSIBLY_DAMAGED_NOTE, cell_address, column_lett
 pub use self::csv::{CsvDialect, TextEncoding};
 pub use self::error::SheetError;
 pub use self::limits::Limits;
+pub use self::sheets::{
+    HashStamp, MergedCells, SheetContent, SheetVisibility, SpreadsheetFile, read_sheets,
+    read_sheets_from_bytes,
+};
 pub use self::sniff::read_table_from_bytes;
 pub use self::table::{Cell, Row, Table, TableFormat};
 

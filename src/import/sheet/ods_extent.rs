@@ -1,10 +1,11 @@
 //! The extent of an ods file's sheets, measured from `content.xml` before calamine expands
-//! them densely.
+//! them densely, and the merged cells of each sheet (calamine does not report them for ods).
 
 use quick_xml::events::BytesStart;
 
 use super::cell::cell_address;
 use super::limits::Limits;
+use super::sheets::MergedCells;
 use super::xml_scan::{XmlProblem, attr_count, attr_text};
 
 /// The extent of the values of the ods sheets, measured with repeats counted, because calamine
@@ -20,6 +21,8 @@ pub(super) struct OdsScan {
     first_value_row: Option<u64>,
     last_value_row: u64,
     width: u64,
+    /// Merged cells of every sheet so far: (sheet name, range).
+    pub(super) merged: Vec<(String, MergedCells)>,
 }
 
 impl OdsScan {
@@ -33,6 +36,7 @@ impl OdsScan {
             "table:table" => {
                 *self = OdsScan {
                     sheet: attr_text(e, "table:name").unwrap_or_default(),
+                    merged: std::mem::take(&mut self.merged),
                     ..OdsScan::default()
                 };
                 if empty {
@@ -49,6 +53,7 @@ impl OdsScan {
             }
             "table:table-cell" | "table:covered-table-cell" => {
                 let repeat = attr_count(e, "table:number-columns-repeated");
+                self.note_merge(e, repeat, limits)?;
                 let has_value = !empty || attr_text(e, "office:value-type").is_some();
                 if has_value {
                     let end_col = self.col.saturating_add(repeat);
@@ -78,6 +83,42 @@ impl OdsScan {
                 self.col = self.col.saturating_add(repeat);
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Records the cells a `table:table-cell` spans (`number-rows-spanned` ×
+    /// `number-columns-spanned`), once for each of its repeats; at most [`Limits::max_cells`]
+    /// merged ranges in all.
+    fn note_merge(
+        &mut self,
+        e: &BytesStart<'_>,
+        repeat: u64,
+        limits: &Limits,
+    ) -> Result<(), XmlProblem> {
+        let rows = attr_count(e, "table:number-rows-spanned");
+        let cols = attr_count(e, "table:number-columns-spanned");
+        if rows == 1 && cols == 1 {
+            return Ok(());
+        }
+        for r in 0..self.row_repeat {
+            for c in 0..repeat {
+                if self.merged.len() >= limits.max_cells {
+                    return Err(XmlProblem::TooManyMerges(self.sheet.clone()));
+                }
+                let first_row = self.row.saturating_add(r);
+                let first_col = self.col.saturating_add(c);
+                let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+                self.merged.push((
+                    self.sheet.clone(),
+                    MergedCells {
+                        first_row: to_usize(first_row.saturating_add(1)),
+                        first_col: to_usize(first_col),
+                        last_row: to_usize(first_row.saturating_add(rows)),
+                        last_col: to_usize(first_col.saturating_add(cols - 1)),
+                    },
+                ));
+            }
         }
         Ok(())
     }

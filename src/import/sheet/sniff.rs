@@ -11,8 +11,8 @@ use super::spreadsheet::{read_ods, read_xls, read_xlsx};
 use super::table::Table;
 use super::zip_limits::{ZipKind, inspect_zip};
 
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
+pub(super) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+pub(super) const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
 pub(super) const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 /// [`read_table`] on bytes already in memory; `path` only names the source in messages.
@@ -36,7 +36,8 @@ pub fn read_table_from_bytes(
     if bytes.starts_with(ZIP_MAGIC) {
         let kind = guarded(&ctx, "a zip-based spreadsheet (xlsx or ods)", || {
             inspect_zip(bytes, &ctx)
-        })?;
+        })?
+        .kind;
         guarded(&ctx, kind.name(), || match kind {
             ZipKind::Xlsx => read_xlsx(bytes, &ctx, sheet),
             ZipKind::Ods => read_ods(bytes, &ctx, sheet),

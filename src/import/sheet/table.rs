@@ -106,6 +106,8 @@ pub struct Table {
 pub(super) struct RowsBuilder<'a> {
     ctx: &'a Ctx<'a>,
     csv: bool,
+    /// The sheet named in cell addresses, when a file's sheets are read together.
+    sheet: Option<&'a str>,
     rows: BTreeMap<usize, Vec<Cell>>,
     count: usize,
 }
@@ -115,14 +117,26 @@ impl<'a> RowsBuilder<'a> {
         RowsBuilder {
             ctx,
             csv,
+            sheet: None,
             rows: BTreeMap::new(),
             count: 0,
+        }
+    }
+
+    /// A builder for one sheet of a workbook whose sheets are read together: errors name the
+    /// sheet (`sheet "3 Encryption" cell K12`).
+    pub(super) fn for_sheet(ctx: &'a Ctx<'a>, sheet: &'a str) -> Self {
+        RowsBuilder {
+            sheet: Some(sheet),
+            ..RowsBuilder::new(ctx, false)
         }
     }
 
     fn address(&self, number: usize, col: usize) -> String {
         if self.csv {
             format!("line {number}, column {} ({})", col + 1, column_letter(col))
+        } else if let Some(sheet) = self.sheet {
+            format!("sheet \"{sheet}\" cell {}", cell_address(number, col))
         } else {
             format!("cell {}", cell_address(number, col))
         }

@@ -7,6 +7,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::limits::Limits;
 use super::ods_extent::OdsScan;
+use super::xlsx_merges::XlsxMerges;
 
 pub(super) enum XmlProblem {
     TooDeep,
@@ -18,15 +19,19 @@ pub(super) enum XmlProblem {
         rows: u64,
         columns: u64,
     },
+    /// More merged ranges than [`Limits::max_cells`] (in the named ods sheet or xlsx part).
+    TooManyMerges(String),
 }
 
-/// Walks one XML member: nesting depth, DOCTYPE and (for ods `content.xml`) the extent of each
-/// sheet. Malformed XML simply ends the walk: the spreadsheet parser reports it if it matters.
+/// Walks one XML member: nesting depth, DOCTYPE, (for ods `content.xml`) the extent and merged
+/// cells of each sheet and (for xlsx) what [`XlsxMerges`] collects. Malformed XML simply ends
+/// the walk: the spreadsheet parser reports it if it matters.
 pub(super) fn scan_xml<R: io::BufRead>(
     xml: &mut quick_xml::Reader<R>,
     limits: &Limits,
     declared: u64,
     mut ods: Option<&mut OdsScan>,
+    mut xlsx: Option<&mut XlsxMerges>,
 ) -> Result<(), XmlProblem> {
     // calamine reserves room for an xlsx shared-string table's declared `uniqueCount`; each
     // string takes at least 5 bytes of XML (`<si/>`).
@@ -61,6 +66,9 @@ pub(super) fn scan_xml<R: io::BufRead>(
                 if let Some(ods) = ods.as_deref_mut() {
                     ods.start(&e, false, limits)?;
                 }
+                if let Some(xlsx) = xlsx.as_deref_mut() {
+                    xlsx.start(&e, limits)?;
+                }
             }
             Event::Empty(e) => {
                 if depth + 1 > limits.max_xml_depth {
@@ -69,6 +77,9 @@ pub(super) fn scan_xml<R: io::BufRead>(
                 check_sst(&e)?;
                 if let Some(ods) = ods.as_deref_mut() {
                     ods.start(&e, true, limits)?;
+                }
+                if let Some(xlsx) = xlsx.as_deref_mut() {
+                    xlsx.start(&e, limits)?;
                 }
             }
             Event::End(e) => {

@@ -1,10 +1,13 @@
 //! Zip-based formats (xlsx, ods): the central directory and every member are checked against
 //! the limits before calamine sees the file, and xlsx is told from ods.
 
+use std::collections::HashMap;
 use std::io::{self, BufReader, Cursor, Read};
 
 use super::error::{Ctx, SheetError};
 use super::ods_extent::OdsScan;
+use super::sheets::MergedCells;
+use super::xlsx_merges::XlsxMerges;
 use super::xml_scan::{XmlProblem, scan_xml};
 
 /// The OpenDocument spreadsheet media type, as held by an ods file's `mimetype` member.
@@ -25,9 +28,20 @@ impl ZipKind {
     }
 }
 
-/// Checks a zip archive's central directory and members against the limits and tells xlsx from
-/// ods.
-pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipKind, SheetError> {
+/// What [`inspect_zip`] found besides the limits holding.
+pub(super) struct ZipFacts {
+    /// xlsx or ods.
+    pub(super) kind: ZipKind,
+    /// For ods: every sheet's merged cells, (sheet name, range), from `content.xml`.
+    pub(super) ods_merged: Vec<(String, MergedCells)>,
+    /// For xlsx: the merged cells of every sheet whose part was placed, by sheet name
+    /// ([`XlsxMerges::by_sheet`]).
+    pub(super) xlsx_merged: HashMap<String, Vec<MergedCells>>,
+}
+
+/// Checks a zip archive's central directory and members against the limits, tells xlsx from
+/// ods and collects the merged cells of every sheet.
+pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipFacts, SheetError> {
     let limits = ctx.limits;
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ctx.damaged("a zip-based spreadsheet (xlsx or ods)", e))?;
@@ -81,6 +95,8 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipKind, SheetE
     } else {
         return Err(ctx.not_a_table("a zip archive without a workbook"));
     };
+    let mut ods_merged = Vec::new();
+    let mut xlsx_merges = (kind == ZipKind::Xlsx).then(XlsxMerges::default);
     for i in 0..archive.len() {
         let mut member = archive
             .by_index(i)
@@ -102,7 +118,20 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipKind, SheetE
         let (mut counted, problem) = if is_xml {
             let mut xml = quick_xml::Reader::from_reader(BufReader::new(counted));
             let mut ods = is_ods_content.then(OdsScan::default);
-            let problem = scan_xml(&mut xml, limits, declared, ods.as_mut()).err();
+            if let Some(merges) = xlsx_merges.as_mut() {
+                merges.member(&name);
+            }
+            let problem = scan_xml(
+                &mut xml,
+                limits,
+                declared,
+                ods.as_mut(),
+                xlsx_merges.as_mut(),
+            )
+            .err();
+            if let Some(scan) = ods {
+                ods_merged = scan.merged;
+            }
             (xml.into_inner().into_inner(), problem)
         } else {
             (counted, None)
@@ -131,6 +160,12 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipKind, SheetE
                 )));
             }
             Some(XmlProblem::OdsOutOfBounds(cell)) => return Err(ctx.out_of_bounds(cell)),
+            Some(XmlProblem::TooManyMerges(place)) => {
+                return Err(ctx.refused(format!(
+                    "it holds more than {} merged ranges (in {place}); unmerge the cells",
+                    limits.max_cells
+                )));
+            }
             Some(XmlProblem::OdsTooDense {
                 sheet,
                 rows,
@@ -145,7 +180,11 @@ pub(super) fn inspect_zip(bytes: &[u8], ctx: &Ctx<'_>) -> Result<ZipKind, SheetE
         }
         drained.map_err(|e| ctx.damaged(kind.name(), format!("zip member {name}: {e}")))?;
     }
-    Ok(kind)
+    Ok(ZipFacts {
+        kind,
+        ods_merged,
+        xlsx_merged: xlsx_merges.map(XlsxMerges::by_sheet).unwrap_or_default(),
+    })
 }
 
 /// The trimmed content of an archive's `mimetype` member (empty when unreadable).
