@@ -442,6 +442,68 @@ mod tests {
     }
 
     #[test]
+    fn cells_become_csv_fields_by_kind() {
+        use crate::export::xlsx::{Cached, Cell, Look, Value};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        let mut sheet = CsvSheet::create(&path, path.clone()).unwrap();
+        let mut w = SheetWriter::csv(&mut sheet, "S");
+        let date = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        let old = NaiveDate::from_ymd_opt(1850, 5, 1).unwrap();
+        let time = date.and_hms_opt(10, 15, 0).unwrap();
+        w.write_row(
+            0,
+            &[
+                Cell::new(0, Value::Number(-3.0)),
+                Cell::new(1, Value::text("-3")),
+                Cell::new(2, Value::Number(0.75)),
+                Cell::with(3, Value::text("=1+1"), Look::Bold),
+            ],
+        )
+        .unwrap();
+        // Row 1 is left out: an empty record keeps row 2 in place.
+        w.write_row(
+            2,
+            &[
+                Cell::new(0, Value::Date(date)),
+                Cell::new(1, Value::DateTime(time)),
+                Cell::new(2, Value::Date(old)),
+                Cell::new(3, Value::Formula("=A1*2".into(), Cached::Number(12.0))),
+                Cell::new(4, Value::Formula("=X".into(), Cached::Text("@x".into()))),
+                Cell::new(5, Value::Formula("=Y".into(), Cached::Blank)),
+            ],
+        )
+        .unwrap();
+        w.write_row(3, &[Cell::new(1, Value::text("a,\"b\"\r\nc\u{b}d"))])
+            .unwrap();
+        // Empty rows at the end are left out.
+        w.write_row(4, &[Cell::new(0, Value::Empty)]).unwrap();
+        let record = w.finish();
+        let file = sheet.close("s.csv".into()).unwrap();
+        assert_eq!((record.rows, file.records), (3, 4));
+        let bytes = fs::read(&path).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            // Five fields: the widest row with values (the blank formula is no value); the
+            // vertical tab is removed, CRLF in a cell becomes LF.
+            "\u{feff}-3,'-3,0.75,'=1+1,\r\n,,,,\r\n2026-01-31,2026-01-31T10:15:00Z,1850-05-01,12,'@x\r\n,\"a,\"\"b\"\"\ncd\",,,\r\n"
+        );
+    }
+
+    #[test]
+    fn progress_counts_rows_written_then_records_read_back() {
+        use crate::progress::Recorder;
+        let dir = tempfile::tempdir().unwrap();
+        let data = ExportData::template(5, opts().as_of);
+        let mut recorder = Recorder::default();
+        let summary = write_csv(&data, &dir.path().join("c"), &opts(), &mut recorder).unwrap();
+        assert_eq!(recorder.stages, [Stage::Writing, Stage::Checking]);
+        let records: u64 = summary.sheets.iter().map(|(_, n)| *n as u64 + 1).sum();
+        let ends = recorder.check().unwrap();
+        assert_eq!(ends[1], (Stage::Checking, records));
+    }
+
+    #[test]
     fn a_changed_file_fails_the_check() {
         let dir = tempfile::tempdir().unwrap();
         let data = ExportData::template(2, opts().as_of);

@@ -14,6 +14,7 @@
 
 mod counts;
 pub mod csv;
+pub mod json;
 pub mod layout;
 
 pub use counts::RegisterCounts;
@@ -137,6 +138,17 @@ pub enum ExportError {
         path: PathBuf,
         /// The sheet.
         sheet: String,
+        /// What differed.
+        detail: String,
+    },
+    /// The JSON export did not read back as written.
+    #[error(
+        "{path}: the export did not read back as written ({detail}); nothing was saved — try \
+         again, and report it if it persists"
+    )]
+    Check {
+        /// The output path.
+        path: PathBuf,
         /// What differed.
         detail: String,
     },
