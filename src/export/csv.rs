@@ -7,7 +7,7 @@
 //! percentage as its fraction, as the workbook stores it). Text that a spreadsheet would take for
 //! a formula is neutralised with a leading `'` ([`neutralise`]); numbers never are. File names
 //! are the sheets' with their position (`07-3 Encryption.csv`, [`file_name`]); the form of each
-//! file is described in [`sheet`].
+//! file is described in the `sheet` submodule ([`CsvSheet`]).
 //!
 //! `_medsec` is written too, as `18-_medsec.csv`: the same key/value rows as the workbook's very
 //! hidden sheet (`workbook_id`, `format_version`, `catalog_version`, `as_of`, and per sheet its

@@ -11,6 +11,11 @@
 //!
 //! Layout: [`layout`] (sheets, columns, lists as data); cells: [`xlsx`]; what is written:
 //! `plan` and `counts`; one writer per sheet under `sheets`; the read-back: `verify`.
+//!
+//! The same sheet writers also fill the files of [`csv`] (one CSV file per sheet, through a
+//! `Book` that is either the workbook or a folder), so the two exports cannot drift apart;
+//! [`json`] writes the whole assessment as one JSON document for other programs and
+//! `import json`.
 
 mod counts;
 pub mod csv;

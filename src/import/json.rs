@@ -157,7 +157,7 @@ pub enum JsonError {
         pointer: String,
     },
     /// A key of the document has a value of the wrong type.
-    #[error("{}: {pointer}: {found} where {expected} belongs", .path.display())]
+    #[error("{}: {}: {found} where {expected} belongs", .path.display(), shown(.pointer))]
     WrongType {
         /// The file.
         path: PathBuf,
@@ -176,6 +176,15 @@ pub enum JsonError {
         /// The key, e.g. `/answers`.
         pointer: String,
     },
+}
+
+/// A pointer as messages name it: `""` (the whole document) as `the document`.
+fn shown(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "the document"
+    } else {
+        pointer
+    }
 }
 
 /// Reads the `export json` file at `path` into a [`Changeset`] (origins are JSON Pointers),

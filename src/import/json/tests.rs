@@ -243,7 +243,7 @@ fn broken_files_are_refused_with_what_is_wrong_and_where() {
     let e = err(&latin1);
     assert!(e.contains("not valid JSON") && e.contains("UTF-8"), "{e}");
     let e = err(b"[1, 2]");
-    assert!(e.contains(": an array where an object"), "{e}");
+    assert!(e.contains("the document: an array where an object"), "{e}");
     let e = err(b"{\"bomFormat\": \"CycloneDX\"}");
     assert!(e.contains("no \"format\" key"), "{e}");
     let e = err(b"{\"format\": \"CycloneDX\", \"format_version\": 1}");
