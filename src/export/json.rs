@@ -170,17 +170,16 @@ struct Counts {
     risks: usize,
 }
 
-/// Reads the written file back with the importer's reader: the header must name this workbook
-/// and version, every element must read without a problem or an ignored key, and the counts
-/// must match.
+/// Reads the written file back with the importer's reader (counting, not keeping, the records):
+/// the header must name this workbook and version, every element must read without a problem or
+/// an ignored key, and the counts must match.
 fn check(tmp: &Path, out: &Path, ctx: &Context<'_>, counts: &Counts) -> Result<(), ExportError> {
     let failed = |detail: String| ExportError::Check {
         path: out.to_path_buf(),
         detail,
     };
-    let read =
-        crate::import::json::read(tmp, &mut NoProgress).map_err(|e| failed(e.to_string()))?;
-    let found = (read.devices.len(), read.answers.len(), read.risks.len());
+    let (read, n) = crate::import::json::check(tmp).map_err(|e| failed(e.to_string()))?;
+    let found = (n.devices, n.answers, n.risks);
     if found != (counts.devices, counts.answers, counts.risks) {
         return Err(failed(format!(
             "{} devices, {} answers and {} risks read back; {} devices, {} answers and {} risks \

@@ -203,6 +203,41 @@ pub fn read_with_limits(
     limits: &Limits,
     progress: &mut dyn Progress,
 ) -> Result<Changeset, JsonError> {
+    parse(path, limits, progress, true).map(|(changeset, _)| changeset)
+}
+
+/// How many elements of each array a file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Counts {
+    /// `devices`.
+    pub(crate) devices: usize,
+    /// `answers`.
+    pub(crate) answers: usize,
+    /// `risks`.
+    pub(crate) risks: usize,
+}
+
+/// Reads the file as [`read`] does, checking every element, but keeps no record: the
+/// changeset's `devices`, `answers` and `risks` stay empty and the counts say how many were
+/// read. Memory stays that of one element, for the export's read-back check.
+///
+/// Errors: [`JsonError`].
+pub(crate) fn check(path: &Path) -> Result<(Changeset, Counts), JsonError> {
+    parse(
+        path,
+        &Limits::default(),
+        &mut crate::progress::NoProgress,
+        false,
+    )
+}
+
+/// Reads the file; `keep` says whether the records are kept or only counted.
+fn parse(
+    path: &Path,
+    limits: &Limits,
+    progress: &mut dyn Progress,
+    keep: bool,
+) -> Result<(Changeset, Counts), JsonError> {
     let unreadable = |e: io::Error| JsonError::Unreadable {
         path: path.to_path_buf(),
         detail: e.to_string(),
@@ -243,7 +278,7 @@ pub fn read_with_limits(
         tripped: &tripped,
     };
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, guarded));
-    let state = RefCell::new(Builder::new(path, limits.max_text_chars));
+    let state = RefCell::new(Builder::new(path, limits.max_text_chars, keep));
     let parsed = Document { state: &state }
         .deserialize(&mut de)
         .and_then(|()| de.end());
@@ -260,7 +295,8 @@ pub fn read_with_limits(
     if let Err(e) = parsed {
         return Err(serde_error(path, &e));
     }
-    finish(builder, path)
+    let counts = builder.counts;
+    finish(builder, path).map(|c| (c, counts))
 }
 
 /// What the first bytes say.

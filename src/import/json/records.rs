@@ -18,7 +18,7 @@ use serde_json::{Map, Value as Json};
 use super::super::changeset::{
     AnswerRecord, DeviceRecord, Ignored, Origin, Problem, RiskRecord, Value,
 };
-use super::{JsonError, kind, token};
+use super::{Counts, JsonError, kind, token};
 use crate::device::fields::FIELDS;
 use crate::export::layout::{REGISTER_COLUMNS, reg};
 use crate::export::xlsx::number_text;
@@ -172,11 +172,16 @@ pub(super) struct Builder<'p> {
     pub(super) problems: Vec<Problem>,
     /// The error that stopped the parse, when it was ours (a wrong type, a duplicate key).
     pub(super) error: Option<JsonError>,
+    /// Whether records are kept (else only counted).
+    keep: bool,
+    /// Elements read per array.
+    pub(super) counts: Counts,
 }
 
 impl<'p> Builder<'p> {
-    /// Nothing read yet; texts longer than `max_text` characters are problems.
-    pub(super) fn new(path: &'p Path, max_text: usize) -> Builder<'p> {
+    /// Nothing read yet; texts longer than `max_text` characters are problems; `keep` says
+    /// whether records are kept or only counted.
+    pub(super) fn new(path: &'p Path, max_text: usize, keep: bool) -> Builder<'p> {
         Builder {
             path,
             max_text,
@@ -189,6 +194,8 @@ impl<'p> Builder<'p> {
             ignored: Vec::new(),
             problems: Vec::new(),
             error: None,
+            keep,
+            counts: Counts::default(),
         }
     }
 
@@ -280,15 +287,24 @@ impl<'p> Builder<'p> {
         match part {
             Part::Devices => {
                 let r = e.device();
-                self.devices.push(r);
+                self.counts.devices += 1;
+                if self.keep {
+                    self.devices.push(r);
+                }
             }
             Part::Answers => {
                 let r = e.answer();
-                self.answers.push(r);
+                self.counts.answers += 1;
+                if self.keep {
+                    self.answers.push(r);
+                }
             }
             Part::Risks => {
                 let r = e.risk();
-                self.risks.push(r);
+                self.counts.risks += 1;
+                if self.keep {
+                    self.risks.push(r);
+                }
             }
         }
     }
