@@ -3,7 +3,7 @@
 //!
 //! | JSON (element of) | record |
 //! |---|---|
-//! | `devices[]`: `device_id`, `uuid`, each inventory key, `extra{}` | [`DeviceRecord`]: `device_id`, `uuid`, `fields` (every key but `device_id`, computed ones as read), `extra`; `progress_pct` and `services` are not read (`network_services` carries the services) |
+//! | `devices[]`: `device_id`, `uuid`, each inventory key, `extra{}` | [`DeviceRecord`]: `device_id`, `uuid`, `fields` (every key but `device_id`; computed ones as read, so `compliance_pct` is the percentage of `device list --json`, `66.7`, not the sheet's fraction), `extra`; `progress_pct` and `services` are not read (`network_services` carries the services) |
 //! | `answers[]`: `target`, `row_key`, `control_id`, `response`, `suggested`, `observed`, `note`, `evidence_ref`, `source`, `likelihood`, `impact`, `recommendation` | the same fields of [`AnswerRecord`]; `row_key` is built from `device_uuid` and `control_id` when absent |
 //! | `likelihood_default`, `impact_default` | `rating`: `default` when a set likelihood or impact is a default, else blank |
 //! | `deferred_until`, `deferral_reason` | `deferred_until` (the date, or `deferred` when only a reason is given, or blank) and `deferral_reason` |
