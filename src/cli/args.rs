@@ -456,6 +456,30 @@ pub enum ExportCommand {
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
     },
+    /// The sheets of the xlsx export as CSV files (UTF-8 with a BOM), one per sheet, in a folder.
+    #[command(
+        after_help = "Example:\n  medsec export csv assessment-csv --as-of 2026-11-30\n\nFiles are named by position and sheet (07-3 Encryption.csv); text that a spreadsheet\nwould run as a formula gets a leading '. A new folder is created owner-only; in an existing\none only the files of an earlier medsec CSV export are replaced."
+    )]
+    Csv {
+        /// Output folder (created if it does not exist).
+        #[arg(value_hint = ValueHint::DirPath)]
+        out: PathBuf,
+        /// The date every "overdue" and "expired" refers to (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+    /// The whole assessment as one JSON document (schema: assets/schema/assessment.v1.json).
+    #[command(
+        after_help = "Example:\n  medsec export json assessment.json --as-of 2026-11-30\n\nDevices, answers, risk register entries and the level grid; `medsec import json` reads it\nback. Replaces only an earlier medsec JSON export."
+    )]
+    Json {
+        /// Output file (.json).
+        #[arg(value_hint = ValueHint::FilePath)]
+        out: PathBuf,
+        /// The date every "overdue" and "expired" refers to (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
     /// The template without data, for filling in by hand.
     #[command(after_help = "Example:\n  medsec export template blank.xlsx --devices 50")]
     Template {

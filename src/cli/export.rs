@@ -1,4 +1,4 @@
-//! `medsec export xlsx|template|html|markdown`.
+//! `medsec export xlsx|csv|json|template|html|markdown`.
 
 use super::output::say;
 use std::path::Path;
@@ -6,6 +6,8 @@ use std::path::Path;
 use super::error::CliError;
 use super::progress::Bar;
 use crate::device::fields::parse_date;
+use crate::export::csv::export_csv_with_progress;
+use crate::export::json::export_json_with_progress;
 use crate::export::{
     ExportOptions, ExportSummary, export_template_with_progress, export_xlsx_with_progress,
 };
@@ -13,6 +15,8 @@ use crate::report::{ReportError, ReportFormat, ReportOptions, export_report};
 use crate::workbook::Workbook;
 
 const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; the export is not, and sheet protection is not encryption): keep it on an encrypted drive or share.";
+/// The CSV export's warning: plain text files, one per sheet.
+const CSV_NOT_ENCRYPTED: &str = "These files are NOT encrypted (the workbook is; CSV is plain text): keep them on an encrypted drive or share.";
 /// The report's warning: it names devices, addresses and weaknesses, in plain HTML or Markdown.
 const REPORT_NOT_ENCRYPTED: &str = "This report is NOT encrypted (the workbook is; the report names devices, addresses and weaknesses): keep it on an encrypted drive or share.";
 
@@ -35,6 +39,48 @@ pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(),
     let summary = export_xlsx_with_progress(wb, out, &opts, &mut bar);
     bar.clear();
     tell_written(&summary.map_err(|e| CliError::general(e.to_string()))?)
+}
+
+/// `export csv`: one CSV file per sheet into a folder.
+pub(super) fn csv(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(), CliError> {
+    let opts = ExportOptions {
+        as_of: as_of_date(as_of)?,
+        app_version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut bar = Bar::for_file(out);
+    let summary = export_csv_with_progress(wb, out, &opts, &mut bar);
+    bar.clear();
+    let s = summary.map_err(|e| CliError::general(e.to_string()))?;
+    say!(
+        "wrote {}: {} CSV files (one per sheet), {} devices, {} answers; read back and checked",
+        s.path.display(),
+        s.sheets.len(),
+        s.devices,
+        s.answers
+    );
+    say!("{CSV_NOT_ENCRYPTED}");
+    Ok(())
+}
+
+/// `export json`: the assessment as one JSON document.
+pub(super) fn json(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(), CliError> {
+    let opts = ExportOptions {
+        as_of: as_of_date(as_of)?,
+        app_version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut bar = Bar::for_file(out);
+    let summary = export_json_with_progress(wb, out, &opts, &mut bar);
+    bar.clear();
+    let s = summary.map_err(|e| CliError::general(e.to_string()))?;
+    say!(
+        "wrote {}: {} devices, {} answers, {} risks; read back and checked",
+        s.path.display(),
+        s.devices,
+        s.answers,
+        s.risks
+    );
+    say!("{NOT_ENCRYPTED}");
+    Ok(())
 }
 
 pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {

@@ -280,6 +280,14 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             let wb = open(&cli, Access::Read)?;
             export::xlsx(&wb, &out, as_of.as_deref())
         }
+        Command::Export(ExportCommand::Csv { out, as_of }) => {
+            let wb = open(&cli, Access::Read)?;
+            export::csv(&wb, &out, as_of.as_deref())
+        }
+        Command::Export(ExportCommand::Json { out, as_of }) => {
+            let wb = open(&cli, Access::Read)?;
+            export::json(&wb, &out, as_of.as_deref())
+        }
         Command::Export(ExportCommand::Template { out, devices }) => {
             export::template(&out, devices)
         }

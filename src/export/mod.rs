@@ -11,8 +11,15 @@
 //!
 //! Layout: [`layout`] (sheets, columns, lists as data); cells: [`xlsx`]; what is written:
 //! `plan` and `counts`; one writer per sheet under `sheets`; the read-back: `verify`.
+//!
+//! The same sheet writers also fill the files of [`csv`] (one CSV file per sheet, through a
+//! `Book` that is either the workbook or a folder), so the two exports cannot drift apart;
+//! [`json`] writes the whole assessment as one JSON document for other programs and
+//! `import json`.
 
 mod counts;
+pub mod csv;
+pub mod json;
 pub mod layout;
 
 pub use counts::RegisterCounts;
@@ -141,6 +148,17 @@ pub enum ExportError {
         path: PathBuf,
         /// The sheet.
         sheet: String,
+        /// What differed.
+        detail: String,
+    },
+    /// The JSON export did not read back as written.
+    #[error(
+        "{path}: the export did not read back as written ({detail}); nothing was saved — try \
+         again, and report it if it persists"
+    )]
+    Check {
+        /// The output path.
+        path: PathBuf,
         /// What differed.
         detail: String,
     },
@@ -371,6 +389,105 @@ fn rows_to_write(ctx: &Context<'_>) -> u64 {
     (ctx.data.devices.len() + ctx.control_rows + ctx.findings.len() + headers) as u64
 }
 
+/// Where the sheets go: the `.xlsx` workbook being built, or the files of a CSV export. Both
+/// are filled by the same sheet writers through [`write_sheets`], so the two exports hold the
+/// same rows and cells.
+pub(crate) trait Book {
+    /// Adds the sheet `name`, hands `write` a writer for it (calling `on_row` after every row
+    /// when given) and closes the sheet; returns what `write` returned.
+    fn sheet(
+        &mut self,
+        name: &str,
+        on_row: Option<&mut dyn FnMut()>,
+        write: &mut dyn FnMut(SheetWriter<'_>) -> Result<SheetRecord, ExportError>,
+    ) -> Result<SheetRecord, ExportError>;
+}
+
+/// The `.xlsx` workbook being written, in `constant_memory` mode.
+struct XlsxBook {
+    book: rust_xlsxwriter::Workbook,
+    styles: Styles,
+}
+
+impl Book for XlsxBook {
+    fn sheet(
+        &mut self,
+        name: &str,
+        on_row: Option<&mut dyn FnMut()>,
+        write: &mut dyn FnMut(SheetWriter<'_>) -> Result<SheetRecord, ExportError>,
+    ) -> Result<SheetRecord, ExportError> {
+        let ws = self
+            .book
+            .add_worksheet_with_constant_memory()
+            .map_err(|e| ExportError::xlsx(name, e))?;
+        let mut w = SheetWriter::new(ws, &self.styles, name)?;
+        if let Some(on_row) = on_row {
+            w = w.count_rows(on_row);
+        }
+        write(w)
+    }
+}
+
+/// Writes every sheet of [`SHEETS`] in order into `book`, reporting [`Stage::Writing`]; returns
+/// the records, device rows and answered rows.
+pub(crate) fn write_sheets(
+    ctx: &Context<'_>,
+    book: &mut dyn Book,
+    progress: &mut dyn Progress,
+) -> Result<(Vec<SheetRecord>, usize, usize), ExportError> {
+    let mut records: Vec<SheetRecord> = Vec::with_capacity(SHEETS.len());
+    let (mut devices, mut answers) = (0, 0);
+    progress.stage(Stage::Writing);
+    let total = rows_to_write(ctx);
+    let mut done = 0u64;
+    let mut on_row = || {
+        done += 1;
+        progress.update(done.min(total), total);
+    };
+    for (name, kind) in SHEETS {
+        let counted: Option<&mut dyn FnMut()> = if counts_rows(kind) {
+            Some(&mut on_row)
+        } else {
+            None
+        };
+        let before = &records;
+        let record = book.sheet(name, counted, &mut |w| match kind {
+            SheetKind::Cover => sheets::cover::write(w, ctx),
+            SheetKind::Summary => sheets::summary::write(w, ctx),
+            SheetKind::Inventory => {
+                let (r, n) = sheets::inventory::write(w, ctx)?;
+                devices = n;
+                Ok(r)
+            }
+            SheetKind::Controls(n) => {
+                let step = ctx
+                    .data
+                    .catalog
+                    .steps
+                    .iter()
+                    .find(|s| s.number == n)
+                    .ok_or_else(|| ExportError::Internal(format!("the catalog has no step {n}")))?;
+                let (r, a) = sheets::controls::write(w, ctx, step)?;
+                answers += a;
+                Ok(r)
+            }
+            SheetKind::CveFindings => sheets::reference::write_cve(w),
+            SheetKind::RiskRegister => sheets::register::write(w, ctx),
+            SheetKind::RiskMatrix => sheets::matrix::write(w, ctx),
+            SheetKind::Mds2 => sheets::reference::write_mds2(w),
+            SheetKind::ControlCatalog => sheets::reference::write_catalog(w, ctx),
+            SheetKind::Lists => sheets::reference::write_lists(w, ctx),
+            SheetKind::Meta => sheets::meta::write(w, ctx, before),
+        })?;
+        records.push(record);
+    }
+    if done != total {
+        // Never expected (the count is exact), but the stage must end at its total.
+        progress.update(total, total);
+    }
+    Ok((records, devices, answers))
+}
+
 /// Writes every sheet in order, reporting [`Stage::Writing`] and then [`Stage::Saving`];
 /// returns the records, device rows and answered rows.
 fn write_workbook(
@@ -385,63 +502,17 @@ fn write_workbook(
     // Level 3 writes a 10,000-device workbook about a third faster than the default 6, for a
     // file about 15 % larger.
     book.set_zip_compression_level(3);
-    let styles = Styles::new(ctx.data.catalog);
-    let mut records: Vec<SheetRecord> = Vec::with_capacity(SHEETS.len());
-    let (mut devices, mut answers) = (0, 0);
-    progress.stage(Stage::Writing);
-    let total = rows_to_write(ctx);
-    let mut done = 0u64;
-    let mut on_row = || {
-        done += 1;
-        progress.update(done.min(total), total);
+    let mut xlsx = XlsxBook {
+        book,
+        styles: Styles::new(ctx.data.catalog),
     };
-    for (name, kind) in SHEETS {
-        let ws = book
-            .add_worksheet_with_constant_memory()
-            .map_err(|e| ExportError::xlsx(name, e))?;
-        let mut w = SheetWriter::new(ws, &styles, name)?;
-        if counts_rows(kind) {
-            w = w.count_rows(&mut on_row);
-        }
-        let record = match kind {
-            SheetKind::Cover => sheets::cover::write(w, ctx)?,
-            SheetKind::Summary => sheets::summary::write(w, ctx)?,
-            SheetKind::Inventory => {
-                let (r, n) = sheets::inventory::write(w, ctx)?;
-                devices = n;
-                r
-            }
-            SheetKind::Controls(n) => {
-                let step = ctx
-                    .data
-                    .catalog
-                    .steps
-                    .iter()
-                    .find(|s| s.number == n)
-                    .ok_or_else(|| ExportError::Internal(format!("the catalog has no step {n}")))?;
-                let (r, a) = sheets::controls::write(w, ctx, step)?;
-                answers += a;
-                r
-            }
-            SheetKind::CveFindings => sheets::reference::write_cve(w)?,
-            SheetKind::RiskRegister => sheets::register::write(w, ctx)?,
-            SheetKind::RiskMatrix => sheets::matrix::write(w, ctx)?,
-            SheetKind::Mds2 => sheets::reference::write_mds2(w)?,
-            SheetKind::ControlCatalog => sheets::reference::write_catalog(w, ctx)?,
-            SheetKind::Lists => sheets::reference::write_lists(w, ctx)?,
-            SheetKind::Meta => sheets::meta::write(w, ctx, &records)?,
-        };
-        records.push(record);
-    }
-    if done != total {
-        // Never expected (the count is exact), but the stage must end at its total.
-        progress.update(total, total);
-    }
+    let written = write_sheets(ctx, &mut xlsx, progress)?;
+    let mut book = xlsx.book;
     book.define_name(layout::RISK_GRID_NAME, &sheets::matrix::grid_range())
         .map_err(book_err)?;
     progress.stage(Stage::Saving);
     book.save(path).map_err(book_err)?;
-    Ok((records, devices, answers))
+    Ok(written)
 }
 
 /// Makes a finished export readable by its owner only (Unix; elsewhere nothing is done).
@@ -487,6 +558,11 @@ impl PrivateDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "export".into());
+        PrivateDir::create_in(&parent, &stem)
+    }
+
+    /// A private folder `.<stem>.medsec-<random>` inside the existing folder `parent`.
+    fn create_in(parent: &Path, stem: &str) -> Result<PrivateDir, ExportError> {
         let random = uuid::Uuid::new_v4().simple().to_string();
         let short = random.get(..12).unwrap_or(&random);
         let path = parent.join(format!(".{stem}.medsec-{short}"));

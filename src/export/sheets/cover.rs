@@ -28,13 +28,8 @@ pub const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the medsec workbook
 pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, ExportError> {
     let meta = &ctx.data.meta;
     let sites = sites_text(ctx);
-    let ws = w.worksheet();
-    for (col, width) in [(0u16, 30.0), (1, 100.0)] {
-        ws.set_column_width(col, width)
-            .map_err(|e| ExportError::xlsx("Cover", e))?;
-    }
-    ws.set_freeze_panes(1, 0)
-        .map_err(|e| ExportError::xlsx("Cover", e))?;
+    w.column_widths(&[(0, 30.0), (1, 100.0)])?;
+    w.freeze_panes(1, 0)?;
 
     let as_of = Value::Date(ctx.opts.as_of);
     let rows: Vec<(&str, Value<'_>, Look)> = vec![

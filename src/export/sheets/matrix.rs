@@ -63,20 +63,15 @@ pub fn grid_range() -> String {
 
 /// Writes `Risk Matrix`.
 pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, ExportError> {
-    let ws = w.worksheet();
-    for (col, width) in [
-        (0u16, 24.0),
+    w.column_widths(&[
+        (0, 24.0),
         (1, 44.0),
         (2, 44.0),
         (3, 34.0),
         (4, 34.0),
         (5, 14.0),
-    ] {
-        ws.set_column_width(col, width)
-            .map_err(|e| ExportError::xlsx(MATRIX_SHEET, e))?;
-    }
-    ws.set_freeze_panes(1, 0)
-        .map_err(|e| ExportError::xlsx(MATRIX_SHEET, e))?;
+    ])?;
+    w.freeze_panes(1, 0)?;
 
     let header = |texts: &[&'static str]| -> Vec<Cell<'static>> {
         texts

@@ -10,7 +10,7 @@
 
 use super::Context;
 use crate::export::ExportError;
-use crate::export::layout::{FORMAT_VERSION, META_SHEET};
+use crate::export::layout::FORMAT_VERSION;
 use crate::export::xlsx::{Cell, Look, SheetRecord, SheetWriter, Value};
 
 /// Writes `_medsec` from the records of the sheets before it, and hides it (very hidden).
@@ -19,14 +19,9 @@ pub fn write(
     ctx: &Context<'_>,
     records: &[SheetRecord],
 ) -> Result<SheetRecord, ExportError> {
-    let ws = w.worksheet();
-    ws.set_very_hidden(true);
-    for (col, width) in [(0u16, 36.0), (1, 70.0)] {
-        ws.set_column_width(col, width)
-            .map_err(|e| ExportError::xlsx(META_SHEET, e))?;
-    }
-    ws.set_freeze_panes(1, 0)
-        .map_err(|e| ExportError::xlsx(META_SHEET, e))?;
+    w.very_hidden();
+    w.column_widths(&[(0, 36.0), (1, 70.0)])?;
+    w.freeze_panes(1, 0)?;
     let data = ctx.data;
     let workbook_id = if data.template {
         String::new()

@@ -48,18 +48,12 @@ const SERIES: [(u16, u32); 6] = [
 
 /// Writes `Summary`.
 pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, ExportError> {
-    let ws = w.worksheet();
     // Wide enough for "Past manufacturer end of support (as of 2026-06-30)".
-    ws.set_column_width(0, 50.0)
-        .map_err(|e| ExportError::xlsx(SHEET, e))?;
-    for col in 1..=10u16 {
-        ws.set_column_width(col, 12.0)
-            .map_err(|e| ExportError::xlsx(SHEET, e))?;
-    }
-    ws.set_column_width(11, 60.0)
-        .map_err(|e| ExportError::xlsx(SHEET, e))?;
-    ws.set_freeze_panes(1, 0)
-        .map_err(|e| ExportError::xlsx(SHEET, e))?;
+    let mut widths = vec![(0u16, 50.0)];
+    widths.extend((1..=10u16).map(|col| (col, 12.0)));
+    widths.push((11, 60.0));
+    w.column_widths(&widths)?;
+    w.freeze_panes(1, 0)?;
 
     let mut row = header_block(&mut w, ctx)?;
     w.autofilter(1)?;
@@ -291,8 +285,5 @@ fn chart(w: &mut SheetWriter<'_>, header: u32, steps: usize) -> Result<(), Expor
             .set_format(ChartSolidFill::new().set_color(Color::RGB(colour)));
     }
     chart.set_width(720).set_height(380);
-    w.worksheet()
-        .insert_chart(header, 12, &chart)
-        .map_err(|e| ExportError::xlsx(SHEET, e))?;
-    Ok(())
+    w.insert_chart(header, 12, &chart)
 }

@@ -1,10 +1,18 @@
 //! The row-by-row sheet writer: rows strictly increasing (as rust_xlsxwriter's `constant_memory`
 //! mode requires), every cell typed through [`Value`], and for every sheet its row count, cell
 //! hash and sample cells recorded for `_medsec` and the read-back check.
+//!
+//! One writer feeds either sink: a worksheet of the `.xlsx` export, or one file of the CSV
+//! export ([`CsvSheet`]). The sheet writers under `sheets/` do not know which: the cells, and
+//! the canonical text hashed for `_medsec`, are the same for both; only presentation (widths,
+//! colours, drop-downs, frozen panes, the chart, hiding `_medsec`) is left out of a CSV file.
 
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
 use rust_xlsxwriter::{
-    ConditionalFormatCell, ConditionalFormatCellRule, DataValidation, DataValidationErrorStyle,
-    Formula, Worksheet, column_number_to_name,
+    Chart, ConditionalFormatCell, ConditionalFormatCellRule, DataValidation,
+    DataValidationErrorStyle, ExcelDateTime, Formula, Worksheet, column_number_to_name,
 };
 
 use super::canonical::{CellHasher, push_number};
@@ -13,6 +21,7 @@ use super::{
     excel_date, level_format,
 };
 use crate::export::ExportError;
+use crate::export::csv::{CsvSheet, neutralise};
 use crate::export::layout::{Column, LISTS_SHEET, ListId};
 use crate::risk::RiskLevel;
 
@@ -31,10 +40,27 @@ pub struct SheetRecord {
     pub stamps: Vec<(u32, u16)>,
 }
 
-/// Writes one sheet row by row (rows strictly increasing, as `constant_memory` requires).
+/// Where a [`SheetWriter`]'s cells go.
+enum Sink<'w> {
+    /// A worksheet of the `.xlsx` export, with the shared formats.
+    Xlsx(&'w mut Worksheet, &'w Styles),
+    /// One file of the CSV export.
+    Csv(&'w mut CsvSheet),
+}
+
+/// A cell's value once cleaned and checked, before it goes to the sink.
+enum Prepared<'v> {
+    Text(Cow<'v, str>),
+    Number(f64),
+    Date(ExcelDateTime, NaiveDate),
+    DateTime(ExcelDateTime, chrono::NaiveDateTime),
+    Formula(&'v str, &'v Cached),
+}
+
+/// Writes one sheet row by row (rows strictly increasing, as `constant_memory` requires), to a
+/// worksheet ([`SheetWriter::new`]) or a CSV file ([`SheetWriter::csv`]).
 pub struct SheetWriter<'w> {
-    ws: &'w mut Worksheet,
-    styles: &'w Styles,
+    sink: Sink<'w>,
     name: String,
     read_only: Vec<bool>,
     hasher: CellHasher,
@@ -64,9 +90,18 @@ impl<'w> SheetWriter<'w> {
         // A blank-guarded formula's cached result is "" (rust_xlsxwriter's default is 0, which
         // readers that do not recalculate would show).
         ws.set_formula_result_default("");
-        Ok(SheetWriter {
-            ws,
-            styles,
+        Ok(SheetWriter::with_sink(Sink::Xlsx(ws, styles), name))
+    }
+
+    /// A writer whose rows go to one file of the CSV export: values only (formulas as their
+    /// cached results, dates as `YYYY-MM-DD`), nothing of the presentation.
+    pub fn csv(sheet: &'w mut CsvSheet, name: &str) -> SheetWriter<'w> {
+        SheetWriter::with_sink(Sink::Csv(sheet), name)
+    }
+
+    fn with_sink(sink: Sink<'w>, name: &str) -> SheetWriter<'w> {
+        SheetWriter {
+            sink,
             name: name.to_string(),
             read_only: Vec::new(),
             hasher: CellHasher::default(),
@@ -80,7 +115,7 @@ impl<'w> SheetWriter<'w> {
             last_len: 0,
             stamps: Vec::new(),
             on_row: None,
-        })
+        }
     }
 
     /// Calls `on_row` after every row this writer writes (the header row too), for progress.
@@ -89,58 +124,100 @@ impl<'w> SheetWriter<'w> {
         self
     }
 
-    /// The worksheet, for charts, merged settings and the like.
-    pub fn worksheet(&mut self) -> &mut Worksheet {
-        self.ws
+    /// The worksheet, when writing `.xlsx`.
+    fn worksheet(&mut self) -> Option<&mut Worksheet> {
+        match &mut self.sink {
+            Sink::Xlsx(ws, _) => Some(ws),
+            Sink::Csv(_) => None,
+        }
+    }
+
+    /// Sets column widths, in Excel character units (`.xlsx` only).
+    pub fn column_widths(&mut self, widths: &[(u16, f64)]) -> Result<(), ExportError> {
+        let name = self.name.clone();
+        if let Some(ws) = self.worksheet() {
+            for (col, width) in widths {
+                ws.set_column_width(*col, *width)
+                    .map_err(|e| ExportError::xlsx(&name, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Freezes the rows above `row` and the columns left of `col` (`.xlsx` only).
+    pub fn freeze_panes(&mut self, row: u32, col: u16) -> Result<(), ExportError> {
+        let name = self.name.clone();
+        if let Some(ws) = self.worksheet() {
+            ws.set_freeze_panes(row, col)
+                .map_err(|e| ExportError::xlsx(&name, e))?;
+        }
+        Ok(())
+    }
+
+    /// Hides the sheet so that only a program can show it again (`.xlsx` only; `_medsec`).
+    pub fn very_hidden(&mut self) {
+        if let Some(ws) = self.worksheet() {
+            ws.set_very_hidden(true);
+        }
+    }
+
+    /// Places a chart with its top left corner at `row`, `col` (`.xlsx` only).
+    pub fn insert_chart(&mut self, row: u32, col: u16, chart: &Chart) -> Result<(), ExportError> {
+        let name = self.name.clone();
+        if let Some(ws) = self.worksheet() {
+            ws.insert_chart(row, col, chart)
+                .map_err(|e| ExportError::xlsx(&name, e))?;
+        }
+        Ok(())
     }
 
     /// Sets up a tabular sheet: header row (bold, frozen), widths, hidden and grey read-only
     /// columns, drop-down validations from `Lists` over every row below the header. `freeze_col`
-    /// is the first column that scrolls.
+    /// is the first column that scrolls. In CSV the header row fixes the number of fields of
+    /// every row.
     pub fn table(&mut self, columns: &[Column], freeze_col: u16) -> Result<(), ExportError> {
         let mut cells = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
             let col = u16::try_from(i).map_err(|_| self.err_text("too many columns"))?;
             cells.push(Cell::with(col, Value::text(&c.header), Look::Header));
-            self.ws
-                .set_column_width(col, c.width)
+            let Sink::Xlsx(ws, styles) = &mut self.sink else {
+                continue;
+            };
+            ws.set_column_width(col, c.width)
                 .map_err(|e| ExportError::xlsx(&self.name, e))?;
             if !c.editable {
-                self.ws
-                    .set_column_format(col, &self.styles.grey)
+                ws.set_column_format(col, &styles.grey)
                     .map_err(|e| ExportError::xlsx(&self.name, e))?;
             }
             if c.hidden {
-                self.ws
-                    .set_column_hidden(col)
+                ws.set_column_hidden(col)
                     .map_err(|e| ExportError::xlsx(&self.name, e))?;
             }
             if let Some(list) = c.list {
                 self.list_validation(col, list, c.open_list)?;
             }
         }
+        if let Sink::Csv(sheet) = &mut self.sink {
+            sheet.set_width(columns.len());
+        }
         self.read_only = columns.iter().map(|c| !c.editable).collect();
         self.write_row(0, &cells)?;
-        self.ws
-            .set_freeze_panes(1, freeze_col)
-            .map_err(|e| ExportError::xlsx(&self.name, e))?;
-        Ok(())
+        self.freeze_panes(1, freeze_col)
     }
 
     /// Adds a drop-down from a `Lists` column to every row below the header of `col`. An open
-    /// list warns instead of refusing other values.
+    /// list warns instead of refusing other values (`.xlsx` only).
     pub fn list_validation(
         &mut self,
         col: u16,
         list: ListId,
         open: bool,
     ) -> Result<(), ExportError> {
+        let Sink::Xlsx(ws, styles) = &mut self.sink else {
+            return Ok(());
+        };
         let letter = column_number_to_name(list.column());
-        let len = self
-            .styles
-            .list_lens
-            .get(usize::from(list.column()))
-            .copied();
+        let len = styles.list_lens.get(usize::from(list.column())).copied();
         let last = len.and_then(|n| u32::try_from(n).ok()).unwrap_or(1).max(1) + 1;
         let source = format!("={LISTS_SHEET}!${letter}$2:${letter}${last}");
         let mut v = DataValidation::new()
@@ -149,8 +226,7 @@ impl<'w> SheetWriter<'w> {
         if open {
             v = v.set_error_style(DataValidationErrorStyle::Warning);
         }
-        self.ws
-            .add_data_validation(1, col, MAX_ROW, col, &v)
+        ws.add_data_validation(1, col, MAX_ROW, col, &v)
             .map_err(|e| ExportError::xlsx(&self.name, e))?;
         Ok(())
     }
@@ -162,7 +238,7 @@ impl<'w> SheetWriter<'w> {
     }
 
     /// Colours a block of cells (rows and columns 0-based, inclusive) by the risk level name
-    /// they hold, with conditional formats in the matrix colours.
+    /// they hold, with conditional formats in the matrix colours (`.xlsx` only).
     pub fn level_colours_range(
         &mut self,
         first_row: u32,
@@ -170,23 +246,29 @@ impl<'w> SheetWriter<'w> {
         last_row: u32,
         last_col: u16,
     ) -> Result<(), ExportError> {
+        let name = self.name.clone();
+        let Some(ws) = self.worksheet() else {
+            return Ok(());
+        };
         for level in RiskLevel::ALL {
             let cf = ConditionalFormatCell::new()
                 .set_rule(ConditionalFormatCellRule::EqualTo(level.label()))
                 .set_format(level_format(level));
-            self.ws
-                .add_conditional_format(first_row, first_col, last_row, last_col, &cf)
-                .map_err(|e| ExportError::xlsx(&self.name, e))?;
+            ws.add_conditional_format(first_row, first_col, last_row, last_col, &cf)
+                .map_err(|e| ExportError::xlsx(&name, e))?;
         }
         Ok(())
     }
 
-    /// Turns the autofilter on over the header row and the rows written, columns `0..=last_col`.
+    /// Turns the autofilter on over the header row and the rows written, columns `0..=last_col`
+    /// (`.xlsx` only).
     pub fn autofilter(&mut self, last_col: u16) -> Result<(), ExportError> {
         let last_row = self.last_row;
-        self.ws
-            .autofilter(0, 0, last_row, last_col)
-            .map_err(|e| ExportError::xlsx(&self.name, e))?;
+        let name = self.name.clone();
+        if let Some(ws) = self.worksheet() {
+            ws.autofilter(0, 0, last_row, last_col)
+                .map_err(|e| ExportError::xlsx(&name, e))?;
+        }
         Ok(())
     }
 
@@ -196,9 +278,10 @@ impl<'w> SheetWriter<'w> {
     }
 
     /// Writes one row. Rows must be written in increasing order; cells are written in column
-    /// order whatever their order in `cells`.
+    /// order whatever their order in `cells`. A `.xlsx` sheet ends at Excel's 1,048,576 rows
+    /// (`TooManyRows`); a CSV file has no such limit.
     pub fn write_row(&mut self, row: u32, cells: &[Cell<'_>]) -> Result<(), ExportError> {
-        if row > MAX_ROW {
+        if row > MAX_ROW && matches!(self.sink, Sink::Xlsx(..)) {
             return Err(ExportError::TooManyRows {
                 path: Default::default(),
                 sheet: self.name.clone(),
@@ -209,6 +292,9 @@ impl<'w> SheetWriter<'w> {
         }
         self.next_row = row + 1;
         self.cur_len = 0;
+        if let Sink::Csv(sheet) = &mut self.sink {
+            sheet.start_row(row);
+        }
         if cells.windows(2).all(|w| w[0].col < w[1].col) {
             for cell in cells {
                 self.write_and_record(row, cell)?;
@@ -219,6 +305,9 @@ impl<'w> SheetWriter<'w> {
             for cell in order {
                 self.write_and_record(row, cell)?;
             }
+        }
+        if let Sink::Csv(sheet) = &mut self.sink {
+            sheet.end_row()?;
         }
         if self.cur_len > 0 {
             self.last_row = row;
@@ -260,28 +349,8 @@ impl<'w> SheetWriter<'w> {
     /// Writes a cell; puts its canonical text in `self.text` and returns whether it holds a
     /// value.
     fn write_cell(&mut self, row: u32, cell: &Cell<'_>) -> Result<bool, ExportError> {
-        let ro = self
-            .read_only
-            .get(usize::from(cell.col))
-            .copied()
-            .unwrap_or(false);
-        let ri = usize::from(ro);
-        let s = self.styles;
-        // Text and numbers in a read-only column get the column's grey format from
-        // rust_xlsxwriter when written without one (cheaper than a format per cell).
-        let fixed = match cell.look {
-            Look::Auto => None,
-            Look::Header => Some(&s.header),
-            Look::Bold => Some(&s.bold),
-            Look::Marking => Some(&s.marking),
-            Look::Level(l) => Some(s.level(l)),
-            Look::Percent => Some(&s.percent[ri]),
-        };
-        let col = cell.col;
-        let name = &self.name;
-        let xl = |e| ExportError::xlsx(name, e);
         self.text.clear();
-        match &cell.value {
+        let prepared = match &cell.value {
             Value::Empty => return Ok(false),
             Value::Text(t) => {
                 let t = clean_cell_text(t);
@@ -292,60 +361,47 @@ impl<'w> SheetWriter<'w> {
                     return Err(ExportError::CellTooLong {
                         path: Default::default(),
                         sheet: self.name.clone(),
-                        cell: cell_ref(row, col),
+                        cell: cell_ref(row, cell.col),
                     });
                 }
-                match fixed {
-                    Some(f) => self.ws.write_string_with_format(row, col, t.as_ref(), f),
-                    None => self.ws.write_string(row, col, t.as_ref()),
-                }
-                .map_err(xl)?;
-                self.text.push_str(&t);
+                Prepared::Text(t)
             }
-            Value::Number(n) => {
-                match fixed {
-                    Some(f) => self.ws.write_number_with_format(row, col, *n, f),
-                    None => self.ws.write_number(row, col, *n),
-                }
-                .map_err(xl)?;
-                push_number(&mut self.text, *n);
-            }
+            Value::Number(n) => Prepared::Number(*n),
             Value::Date(d) => match excel_date(*d, None) {
-                Some(dt) => {
-                    let f = fixed.unwrap_or(&s.date[ri]);
-                    self.ws
-                        .write_datetime_with_format(row, col, &dt, f)
-                        .map_err(xl)?;
-                    push_number(&mut self.text, dt.to_excel());
-                }
+                Some(dt) => Prepared::Date(dt, *d),
                 None => return self.write_cell(row, &text_cell(cell, d.to_string())),
             },
             Value::DateTime(t) => match excel_date(t.date(), Some(*t)) {
-                Some(dt) => {
-                    let f = fixed.unwrap_or(&s.datetime[ri]);
-                    self.ws
-                        .write_datetime_with_format(row, col, &dt, f)
-                        .map_err(xl)?;
-                    push_number(&mut self.text, dt.to_excel());
-                }
+                Some(dt) => Prepared::DateTime(dt, *t),
                 None => {
                     let text = t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
                     return self.write_cell(row, &text_cell(cell, text));
                 }
             },
-            Value::Formula(f, cached) => {
-                match cached {
-                    Cached::Blank => {}
-                    Cached::Number(n) => push_number(&mut self.text, *n),
-                    Cached::Text(t) => self.text.push_str(t),
-                }
-                let formula = Formula::new(f.as_str()).set_result(self.text.as_str());
-                match fixed {
-                    Some(fmt) => self.ws.write_formula_with_format(row, col, formula, fmt),
-                    None => self.ws.write_formula(row, col, formula),
-                }
-                .map_err(xl)?;
+            Value::Formula(f, cached) => Prepared::Formula(f.as_str(), cached),
+        };
+        match &prepared {
+            Prepared::Text(t) => self.text.push_str(t),
+            Prepared::Number(n) => push_number(&mut self.text, *n),
+            Prepared::Date(dt, _) | Prepared::DateTime(dt, _) => {
+                push_number(&mut self.text, dt.to_excel());
             }
+            Prepared::Formula(_, Cached::Blank) => {}
+            Prepared::Formula(_, Cached::Number(n)) => push_number(&mut self.text, *n),
+            Prepared::Formula(_, Cached::Text(t)) => self.text.push_str(t),
+        }
+        let name = &self.name;
+        match &mut self.sink {
+            Sink::Xlsx(ws, styles) => {
+                let ro = self
+                    .read_only
+                    .get(usize::from(cell.col))
+                    .copied()
+                    .unwrap_or(false);
+                write_xlsx(ws, styles, row, cell, ro, &prepared, &self.text)
+                    .map_err(|e| ExportError::xlsx(name, e))?;
+            }
+            Sink::Csv(sheet) => sheet.cell(cell.col, &prepared_csv_text(&prepared, &self.text)),
         }
         Ok(!self.text.is_empty())
     }
@@ -370,6 +426,75 @@ impl<'w> SheetWriter<'w> {
 
     fn err_text(&self, what: &str) -> ExportError {
         ExportError::Internal(format!("sheet `{}`: {what}", self.name))
+    }
+}
+
+/// Writes a prepared cell to a worksheet: text always as a string, numbers and dates typed, a
+/// formula with its cached result (`text`, the canonical text). Cells in a read-only column
+/// (`ro`) get the grey variant of a date or percent format; text and numbers there get the
+/// column's grey format from rust_xlsxwriter when written without one (cheaper than a format
+/// per cell).
+fn write_xlsx(
+    ws: &mut Worksheet,
+    s: &Styles,
+    row: u32,
+    cell: &Cell<'_>,
+    ro: bool,
+    prepared: &Prepared<'_>,
+    text: &str,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let ri = usize::from(ro);
+    let fixed = match cell.look {
+        Look::Auto => None,
+        Look::Header => Some(&s.header),
+        Look::Bold => Some(&s.bold),
+        Look::Marking => Some(&s.marking),
+        Look::Level(l) => Some(s.level(l)),
+        Look::Percent => Some(&s.percent[ri]),
+    };
+    let col = cell.col;
+    match prepared {
+        Prepared::Text(t) => match fixed {
+            Some(f) => ws.write_string_with_format(row, col, t.as_ref(), f),
+            None => ws.write_string(row, col, t.as_ref()),
+        }
+        .map(|_| ()),
+        Prepared::Number(n) => match fixed {
+            Some(f) => ws.write_number_with_format(row, col, *n, f),
+            None => ws.write_number(row, col, *n),
+        }
+        .map(|_| ()),
+        Prepared::Date(dt, _) => {
+            let f = fixed.unwrap_or(&s.date[ri]);
+            ws.write_datetime_with_format(row, col, dt, f).map(|_| ())
+        }
+        Prepared::DateTime(dt, _) => {
+            let f = fixed.unwrap_or(&s.datetime[ri]);
+            ws.write_datetime_with_format(row, col, dt, f).map(|_| ())
+        }
+        Prepared::Formula(f, _) => {
+            let formula = Formula::new(*f).set_result(text);
+            match fixed {
+                Some(fmt) => ws.write_formula_with_format(row, col, formula, fmt),
+                None => ws.write_formula(row, col, formula),
+            }
+            .map(|_| ())
+        }
+    }
+}
+
+/// A prepared cell's text in a CSV file: text neutralised against formula injection
+/// ([`neutralise`]), numbers in their canonical form (`3`, `0.75`, `-3`), dates `YYYY-MM-DD`,
+/// date-times `YYYY-MM-DDTHH:MM:SSZ` (UTC), formulas as their cached result.
+fn prepared_csv_text<'t>(prepared: &'t Prepared<'_>, canonical: &'t str) -> Cow<'t, str> {
+    match prepared {
+        Prepared::Text(t) => neutralise(t),
+        Prepared::Number(_) | Prepared::Formula(_, Cached::Number(_) | Cached::Blank) => {
+            Cow::Borrowed(canonical)
+        }
+        Prepared::Formula(_, Cached::Text(t)) => neutralise(t),
+        Prepared::Date(_, d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+        Prepared::DateTime(_, t) => Cow::Owned(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
     }
 }
 
