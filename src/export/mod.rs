@@ -17,8 +17,8 @@ pub mod layout;
 
 pub use counts::RegisterCounts;
 
-mod plan;
-mod sheets;
+pub(crate) mod plan;
+pub(crate) mod sheets;
 mod verify;
 pub mod xlsx;
 

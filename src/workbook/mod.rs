@@ -10,6 +10,7 @@
 
 mod answers;
 mod devices;
+mod import_batch;
 mod lock;
 pub mod passphrase;
 mod risk;
@@ -28,6 +29,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use crate::risk::RiskGrid;
 pub use answers::{AnswerInput, AnswerRow, BulkPreview};
 pub use devices::{DeviceChange, FieldSource};
+pub use import_batch::{
+    AnswerEdit, BatchOutcome, BatchTarget, ImportBatch, RiskEdit, check_risk_entry,
+};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};

@@ -44,7 +44,11 @@ pub fn write(
 
 /// The cell of one inventory field: dates as dates, `last_seen` as a date-time (UTC),
 /// `clinical_impact` as a number, the computed columns from the device's progress.
-fn field_value<'e>(entry: &'e DeviceEntry, key: &str, kind: FieldKind) -> (Value<'e>, Look) {
+pub(crate) fn field_value<'e>(
+    entry: &'e DeviceEntry,
+    key: &str,
+    kind: FieldKind,
+) -> (Value<'e>, Look) {
     let d = &entry.device;
     let p = entry.progress.as_ref();
     let value = match (key, kind) {
