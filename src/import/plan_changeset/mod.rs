@@ -30,7 +30,7 @@ mod values;
 #[cfg(test)]
 mod prop_tests;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 

@@ -25,16 +25,16 @@ use crate::import::changeset::{
 };
 use crate::workbook::{AssessmentMeta, DeviceChange, FieldSource, Passphrase, Workbook};
 
-pub(super) type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The passphrase of scratch workbooks.
-pub(super) const PASS: &str = "correct horse battery staple";
+pub(crate) const PASS: &str = "correct horse battery staple";
 
 /// The inventory sheet.
-pub(super) const INVENTORY: &str = "1 Inventory";
+pub(crate) const INVENTORY: &str = "1 Inventory";
 
 /// A new workbook `name` in `dir` (assessor "A. Assessor").
-pub(super) fn workbook(dir: &Path, name: &str) -> Workbook {
+pub(crate) fn workbook(dir: &Path, name: &str) -> Workbook {
     Workbook::create(
         &dir.join(name),
         &Passphrase::new(PASS.into()),
@@ -48,7 +48,7 @@ pub(super) fn workbook(dir: &Path, name: &str) -> Workbook {
 }
 
 /// Adds a device with these fields (normalised as the CLI does); returns its row ID.
-pub(super) fn add(wb: &mut Workbook, values: &[(&'static str, &str)]) -> i64 {
+pub(crate) fn add(wb: &mut Workbook, values: &[(&'static str, &str)]) -> i64 {
     let mut change = DeviceChange::default();
     for (k, v) in values {
         let def = fields::settable(k).unwrap();
@@ -83,7 +83,7 @@ fn at(sheet: &str, row: u32, col: usize) -> Origin {
 }
 
 /// What a reader gives back for `export xlsx` of `wb` as of `as_of`, untouched.
-pub(super) fn exported(wb: &Workbook, as_of: NaiveDate) -> Changeset {
+pub(crate) fn exported(wb: &Workbook, as_of: NaiveDate) -> Changeset {
     let data = ExportData::from_workbook(wb, as_of).unwrap();
     let mut cs = from_data(&data, as_of);
     cs.source.workbook_id = Some(wb.meta().workbook_id.clone());
@@ -91,7 +91,7 @@ pub(super) fn exported(wb: &Workbook, as_of: NaiveDate) -> Changeset {
 }
 
 /// What a reader gives back for `export template --devices n`, untouched.
-pub(super) fn template(devices: usize, as_of: NaiveDate) -> Changeset {
+pub(crate) fn template(devices: usize, as_of: NaiveDate) -> Changeset {
     let data = ExportData::template(devices, as_of);
     let mut cs = from_data(&data, as_of);
     cs.source.kind = SourceKind::Template;
@@ -339,7 +339,7 @@ fn values_mut(cs: &mut Changeset) -> Vec<&mut Value> {
 
 /// Types `text` into a cell (`col` in letters), as a user would; panics when the copy has no
 /// such cell.
-pub(super) fn set(cs: &mut Changeset, sheet: &str, row: u32, col: &str, text: &str) {
+pub(crate) fn set(cs: &mut Changeset, sheet: &str, row: u32, col: &str, text: &str) {
     let origin = cell(sheet, row, col);
     let v = values_mut(cs)
         .into_iter()
@@ -349,7 +349,7 @@ pub(super) fn set(cs: &mut Changeset, sheet: &str, row: u32, col: &str, text: &s
 }
 
 /// The text of a cell (`col` in letters).
-pub(super) fn get(cs: &mut Changeset, sheet: &str, row: u32, col: &str) -> String {
+pub(crate) fn get(cs: &mut Changeset, sheet: &str, row: u32, col: &str) -> String {
     let origin = cell(sheet, row, col);
     values_mut(cs)
         .into_iter()
@@ -359,7 +359,7 @@ pub(super) fn get(cs: &mut Changeset, sheet: &str, row: u32, col: &str) -> Strin
 }
 
 /// The sheet and row of the control row for `target` (column A text) and `control`.
-pub(super) fn control_row(cs: &Changeset, target: &str, control: &str) -> (String, u32) {
+pub(crate) fn control_row(cs: &Changeset, target: &str, control: &str) -> (String, u32) {
     cs.answers
         .iter()
         .find(|a| {
@@ -374,7 +374,7 @@ pub(super) fn control_row(cs: &Changeset, target: &str, control: &str) -> (Strin
 }
 
 /// The register row of `target` (column B text) and `control`.
-pub(super) fn register_row(cs: &Changeset, target: &str, control: &str) -> u32 {
+pub(crate) fn register_row(cs: &Changeset, target: &str, control: &str) -> u32 {
     cs.risks
         .iter()
         .find(|r| {
@@ -389,7 +389,7 @@ pub(super) fn register_row(cs: &Changeset, target: &str, control: &str) -> u32 {
 }
 
 /// The inventory row of the device with this short ID (column A text).
-pub(super) fn inventory_row(cs: &Changeset, device_id: &str) -> u32 {
+pub(crate) fn inventory_row(cs: &Changeset, device_id: &str) -> u32 {
     cs.devices
         .iter()
         .find(|d| d.device_id.as_ref().is_some_and(|v| v.text == device_id))
@@ -401,7 +401,7 @@ pub(super) fn inventory_row(cs: &Changeset, device_id: &str) -> u32 {
 }
 
 /// The column letters of an inventory field.
-pub(super) fn field_col(key: &str) -> String {
+pub(crate) fn field_col(key: &str) -> String {
     let i = FIELDS.iter().position(|f| f.key == key).unwrap();
     crate::import::sheet::column_letter(i)
 }
