@@ -744,6 +744,7 @@ impl Row<'_, '_> {
                     answer: None,
                 },
                 data,
+                &rec.derived,
             );
             let check = ControlCheck {
                 written: &written,
@@ -757,7 +758,7 @@ impl Row<'_, '_> {
             return;
         }
         if let Some(row) = self.rows.get(&(subject.key(), control.id.as_str())) {
-            let written = control_cells(row, data);
+            let written = control_cells(row, data, &rec.derived);
             let check = ControlCheck {
                 written: &written,
                 only: None,
@@ -794,6 +795,7 @@ impl Row<'_, '_> {
                         answer: None,
                     },
                     data,
+                    &rec.derived,
                 )
             }
             Subject::Scope(t) => {
@@ -812,6 +814,7 @@ impl Row<'_, '_> {
                         answer: None,
                     },
                     data,
+                    &rec.derived,
                 )
             }
         };

@@ -4,11 +4,13 @@
 //! the grid, the register's Impact = the highest dimension) is not an edit.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use super::report::{RowLines, shown};
 use super::values::{cell_text, quote, same_cell};
 use crate::export::layout::{CONTROL_COLUMNS, Column, REGISTER_COLUMNS, ctl, reg};
 use crate::export::plan::{ControlRow, ExportData};
+use crate::export::xlsx::Value as CellValue;
 use crate::import::changeset::Value;
 use crate::risk::register::Finding;
 use crate::risk::{RiskGrid, RiskLevel};
@@ -23,33 +25,97 @@ const SCOPE: u16 = 6;
 /// Columns W–Y: owner, due date and status shown from the register.
 const FROM_REGISTER: [u16; 3] = [22, 23, 24];
 
-/// The cells of a control row as the export writes them, by column.
-pub(super) fn control_cells(row: &ControlRow<'_>, data: &ExportData) -> HashMap<u16, String> {
+/// The derived cells of a file's row that do not say what the export writes on `written_by`'s
+/// row: column → the text the export writes. Cells that agree (the common case) cost no copy.
+fn mismatches(
+    (index, width): (&HeaderIndex, usize),
+    derived: &[(String, Value)],
+    written_by: impl FnOnce(&mut dyn FnMut(u16, &CellValue<'_>)),
+) -> HashMap<u16, String> {
+    let mut by_col: Vec<Option<&Value>> = vec![None; width];
+    for (header, v) in derived {
+        if let Some(slot) = column_of(index, header).and_then(|c| by_col.get_mut(usize::from(c))) {
+            *slot = Some(v);
+        }
+    }
+    let mut seen = vec![false; width];
     let mut out = HashMap::new();
-    crate::export::sheets::controls::visit_row(row, 1, data, &mut |col, v| {
-        out.insert(col, cell_text(v));
+    written_by(&mut |col, v| {
+        let i = usize::from(col);
+        if let Some(s) = seen.get_mut(i) {
+            *s = true;
+        }
+        if let Some(read) = by_col.get(i).copied().flatten() {
+            let same = match v {
+                CellValue::Text(t) => read.text == *t || same_cell(&read.text, t),
+                CellValue::Empty => read.is_blank(),
+                other => same_cell(&read.text, &cell_text(other)),
+            };
+            if !same {
+                out.insert(col, cell_text(v));
+            }
+        }
     });
+    for (i, read) in by_col.iter().enumerate() {
+        if let (Some(read), Some(false)) = (read, seen.get(i))
+            && !read.is_blank()
+            && let Ok(col) = u16::try_from(i)
+        {
+            out.insert(col, String::new());
+        }
+    }
     out
 }
 
-/// The cells of a register row as the export writes them, by column.
+/// The derived cells of a control row that differ from what the export writes on `row`:
+/// column → the text it writes.
+pub(super) fn control_cells(
+    row: &ControlRow<'_>,
+    data: &ExportData,
+    derived: &[(String, Value)],
+) -> HashMap<u16, String> {
+    mismatches(
+        (&CONTROL_HEADERS, CONTROL_COLUMNS.len()),
+        derived,
+        |visit| {
+            crate::export::sheets::controls::visit_row(row, 1, data, visit);
+        },
+    )
+}
+
+/// The derived cells of a register row that differ from what the export writes for finding
+/// `f`: column → the text it writes.
 pub(super) fn register_cells(
     f: &Finding<'static>,
     ctx: &crate::export::sheets::Context<'_>,
+    derived: &[(String, Value)],
 ) -> HashMap<u16, String> {
-    let mut out = HashMap::new();
-    crate::export::sheets::register::visit_row(f, 1, ctx, &mut |col, v| {
-        out.insert(col, cell_text(v));
-    });
-    out
+    mismatches(
+        (&REGISTER_HEADERS, REGISTER_COLUMNS.len()),
+        derived,
+        |visit| {
+            crate::export::sheets::register::visit_row(f, 1, ctx, visit);
+        },
+    )
 }
 
-/// The column of `header` among `columns` (case-insensitive, trimmed).
-fn column_of(columns: &[Column], header: &str) -> Option<u16> {
+/// A table's headers (lower-cased) → column, built once.
+type HeaderIndex = LazyLock<HashMap<String, u16>>;
+
+fn header_index(columns: &[Column]) -> HashMap<String, u16> {
     columns
         .iter()
-        .position(|c| c.header.eq_ignore_ascii_case(header.trim()))
-        .and_then(|i| u16::try_from(i).ok())
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.header.to_lowercase(), u16::try_from(i).ok()?)))
+        .collect()
+}
+
+static CONTROL_HEADERS: HeaderIndex = LazyLock::new(|| header_index(&CONTROL_COLUMNS));
+static REGISTER_HEADERS: HeaderIndex = LazyLock::new(|| header_index(&REGISTER_COLUMNS));
+
+/// The column of `header` in `index` (case-insensitive, trimmed).
+fn column_of(index: &HeaderIndex, header: &str) -> Option<u16> {
+    index.get(&header.trim().to_lowercase()).copied()
 }
 
 /// The level name of (l, i) in any of `grids`.
@@ -59,7 +125,8 @@ fn levels(grids: &[RiskGrid], l: u8, i: u8) -> Vec<RiskLevel> {
 
 /// What the derived cells of one control row are checked against.
 pub(super) struct ControlCheck<'a> {
-    /// What the export writes on this row, by column.
+    /// The cells that differ from what the export writes on this row ([`control_cells`]):
+    /// column → what it writes.
     pub(super) written: &'a HashMap<u16, String>,
     /// Only these columns (a row the export does not have); `None` = every derived column.
     pub(super) only: Option<&'a [u16]>,
@@ -84,21 +151,20 @@ pub(super) fn check_control(
     let grids = check.grids;
     let device_row = check.device_row;
     for (header, v) in derived {
-        let Some(col) = column_of(&CONTROL_COLUMNS, header) else {
+        let Some(col) = column_of(&CONTROL_HEADERS, header) else {
             continue;
         };
         if check.only.is_some_and(|cols| !cols.contains(&col)) {
             continue;
         }
+        let Some(expected) = check.written.get(&col).map(String::as_str) else {
+            continue;
+        };
         if check
             .also
             .get(&col)
             .is_some_and(|texts| texts.iter().any(|t| same_cell(&v.text, t)))
         {
-            continue;
-        }
-        let expected = check.written.get(&col).map_or("", String::as_str);
-        if same_cell(&v.text, expected) {
             continue;
         }
         let recalculated = match col {
@@ -141,7 +207,8 @@ pub(super) fn check_control(
     }
 }
 
-/// Checks the derived cells of a register row against what the export writes (`written`);
+/// Checks the derived cells of a register row that differ from what the export writes
+/// (`written`, from [`register_cells`]);
 /// `residual` holds the residual likelihood and impact the file holds.
 pub(super) fn check_register(
     lines: &mut RowLines,
@@ -152,7 +219,7 @@ pub(super) fn check_register(
 ) {
     let mut file: BTreeMap<u16, &Value> = BTreeMap::new();
     for (header, v) in derived {
-        if let Some(col) = column_of(&REGISTER_COLUMNS, header) {
+        if let Some(col) = column_of(&REGISTER_HEADERS, header) {
             file.insert(col, v);
         }
     }
@@ -164,10 +231,9 @@ pub(super) fn check_register(
     let impact = number(reg::IMPACT);
     let likelihood = number(reg::LIKELIHOOD);
     for (col, v) in &file {
-        let expected = written.get(col).map_or("", String::as_str);
-        if same_cell(&v.text, expected) {
+        let Some(expected) = written.get(col).map(String::as_str) else {
             continue;
-        }
+        };
         let score = |a: Option<u8>, b: Option<u8>| match (a, b) {
             (Some(a), Some(b)) => same_cell(&v.text, &(u16::from(a) * u16::from(b)).to_string()),
             _ => v.is_blank(),

@@ -26,6 +26,8 @@ pub(super) struct DevicePlan {
     /// Every device after the import: the workbook's (changes applied), then the new ones (row ID
     /// `-(record index + 1)`).
     pub(super) planned: Vec<Device>,
+    /// Row ID → index in `planned`.
+    at: HashMap<i64, usize>,
 }
 
 impl DevicePlan {
@@ -35,7 +37,7 @@ impl DevicePlan {
             Slot::Existing(id) => id,
             Slot::New(i) => new_device_id(i),
         };
-        self.planned.iter().find(|d| d.id == id)
+        self.at.get(&id).and_then(|i| self.planned.get(*i))
     }
 }
 
@@ -188,6 +190,12 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
         planned: ctx.data.devices.iter().map(|d| d.device.clone()).collect(),
         ..DevicePlan::default()
     };
+    plan.at = plan
+        .planned
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id, i))
+        .collect();
     for (i, read) in reads.into_iter().enumerate() {
         let Some(mut read) = read else { continue };
         let state = states.get(i).copied().unwrap_or(RecordState::Rejected);
@@ -220,7 +228,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
         }
         match state {
             RecordState::Existing(id) => {
-                let Some(slot) = plan.planned.iter_mut().find(|d| d.id == id) else {
+                let Some(slot) = plan.at.get(&id).and_then(|i| plan.planned.get_mut(*i)) else {
                     continue;
                 };
                 for (def, new, origin) in &values {
@@ -335,6 +343,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
                         ..Device::default()
                     };
                     apply_to(&mut device, &change);
+                    plan.at.insert(device.id, plan.planned.len());
                     plan.planned.push(device);
                     plan.new_index.insert(i, plan.changes.len());
                     plan.changes.push((None, change));

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use crate::assessment::{Target, model_key};
 use crate::device::Device;
-use crate::device::fields::{format_short_id, parse_short_id};
+use crate::device::fields::parse_short_id;
 use crate::export::plan::{ExportData, scope_row_key};
 use crate::import::changeset::{DeviceRecord, Value};
 
@@ -165,9 +165,10 @@ pub(super) struct Resolver<'a> {
     file_ids: HashMap<String, usize>,
     /// The file's Device UUIDs (lower-cased) → record index.
     file_uuids: HashMap<String, usize>,
-    /// The workbook's devices by number and by UUID (lower-cased).
+    /// The workbook's devices by number and by UUID (lower-cased), and their short IDs.
     numbers: HashMap<i64, i64>,
     uuids: HashMap<String, i64>,
+    short_ids: HashMap<i64, String>,
     /// Known models and sites: lower-cased column-A ID (`model:baxter/sigma`) or row key → target.
     scopes: HashMap<String, Target>,
 }
@@ -200,9 +201,11 @@ impl<'a> Resolver<'a> {
         }
         let mut numbers = HashMap::new();
         let mut uuids = HashMap::new();
+        let mut short_ids = HashMap::new();
         for d in &data.devices {
             numbers.insert(d.device.number, d.device.id);
             uuids.insert(d.device.uuid.to_lowercase(), d.device.id);
+            short_ids.insert(d.device.id, d.device.short_id());
         }
         let mut scopes = HashMap::new();
         for s in data.models.iter().chain(&data.sites) {
@@ -237,6 +240,7 @@ impl<'a> Resolver<'a> {
             file_uuids,
             numbers,
             uuids,
+            short_ids,
             scopes,
         }
     }
@@ -279,10 +283,10 @@ impl<'a> Resolver<'a> {
     pub(super) fn describe(&self, s: &Subject) -> String {
         match s {
             Subject::Device(Slot::Existing(id)) => self
-                .numbers
-                .iter()
-                .find(|(_, v)| *v == id)
-                .map_or_else(|| format!("device #{id}"), |(n, _)| format_short_id(*n)),
+                .short_ids
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("device #{id}")),
             Subject::Device(Slot::New(i)) => self
                 .records
                 .get(*i)

@@ -222,7 +222,7 @@ impl Row<'_, '_> {
             );
         }
         if let Some(f) = finding.filter(|_| ctx.own_copy) {
-            let written = register_cells(f, ctx.sheets);
+            let written = register_cells(f, ctx.sheets, &rec.derived);
             let residual = (
                 rec.residual_likelihood
                     .as_ref()

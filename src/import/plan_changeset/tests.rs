@@ -1077,3 +1077,49 @@ fn deferrals_read_their_reason_and_follow_up_date() -> TestResult {
     assert_eq!((a.deferral_reason.as_str(), a.deferred_until), ("", None));
     Ok(())
 }
+
+#[test]
+fn the_demo_workbook_exported_and_read_back_is_unchanged() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut wb = workbook(dir.path(), "demo.medsec");
+    crate::demo::populate(&mut wb, &crate::demo::DemoOptions::default())?;
+    let cs = exported(&wb, today());
+    let p = plan(&wb, &cs);
+    let t = p.report.totals();
+    assert_eq!(
+        (t.added, t.changed, t.ignored, t.rejected),
+        (0, 0, 0, 0),
+        "{}",
+        p.report.render()
+    );
+    assert!(p.batch.is_empty());
+    Ok(())
+}
+
+#[test]
+#[ignore = "timing, run by hand: cargo test --release --lib plan_changeset::tests::timing -- --ignored --nocapture"]
+fn timing_a_large_workbook() -> TestResult {
+    let n: usize = std::env::var("MEDSEC_TIMING_DEVICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir = tempfile::tempdir()?;
+    let mut wb = workbook(dir.path(), "big.medsec");
+    crate::demo::populate(
+        &mut wb,
+        &crate::demo::DemoOptions {
+            devices: n,
+            ..crate::demo::DemoOptions::default()
+        },
+    )?;
+    let cs = exported(&wb, today());
+    let start = std::time::Instant::now();
+    let p = plan(&wb, &cs);
+    eprintln!(
+        "{n} devices, {} control rows: planned in {:?}: {}",
+        cs.answers.len(),
+        start.elapsed(),
+        p.report.totals()
+    );
+    Ok(())
+}
