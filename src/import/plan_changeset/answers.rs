@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use super::Ctx;
 use super::derived::{CATALOG_COLUMNS, ControlCheck, NAME_COLUMNS, check_control, control_cells};
 use super::devices::DevicePlan;
-use super::matching::{Key, Resolver, Slot, Subject, Unresolved};
+use super::matching::{Key, Resolver, Slot, Subject};
 use super::report::{Report, RowLines, shown};
 use super::values::{self, normal_text, quote, same_cell};
 use crate::assessment::{Answer, AnswerSource, Response, Target};
@@ -189,14 +189,15 @@ impl Row<'_, '_> {
             .resolve(rec.target.as_ref(), rec.row_key.as_ref())
         {
             Ok(s) => s,
-            Err(Unresolved::BlankDevice(_)) if blank => return None,
+            // A row with nothing to apply is no error, whatever its device.
+            Err(_) if blank => return None,
             Err(e) => {
                 let origin = rec
                     .target
                     .as_ref()
                     .map_or_else(|| row_origin.clone(), |v| v.origin.clone());
                 lines.set_subject(control.id.clone());
-                lines.reject(&origin, e.reason().to_string());
+                lines.reject(&origin, e);
                 lines.finish(report);
                 return None;
             }

@@ -254,7 +254,7 @@ impl<'a> Resolver<'a> {
         &self,
         target: Option<&Value>,
         row_key: Option<&Value>,
-    ) -> Result<Subject, Unresolved> {
+    ) -> Result<Subject, String> {
         let by_key = row_key
             .filter(|v| !v.is_blank())
             .and_then(|v| v.trimmed().rsplit_once('|').map(|(k, _)| k.trim()))
@@ -267,15 +267,15 @@ impl<'a> Resolver<'a> {
             None => None,
         };
         match (by_key, by_id) {
-            (Some(a), Some(b)) if a.key() != b.key() => Err(Unresolved::Other(format!(
+            (Some(a), Some(b)) if a.key() != b.key() => Err(format!(
                 "the Device ID does not match the row's hidden Row Key ({}); undo the edit of column A or delete the row",
                 self.describe(&a)
-            ))),
+            )),
             (_, Some(s)) | (Some(s), None) => Ok(s),
-            (None, None) => Err(Unresolved::Other(
+            (None, None) => Err(
                 "no Device ID (a device ID, MODEL:<manufacturer>/<model>, SITE or SITE:<site>)"
                     .into(),
-            )),
+            ),
         }
     }
 
@@ -298,7 +298,7 @@ impl<'a> Resolver<'a> {
 
     /// The part of a Row Key before `|`: a scope key or a device UUID. `Ok(None)` when the key
     /// names nothing this copy can use (a UUID of another workbook with no inventory row).
-    fn by_row_key(&self, key: &str) -> Result<Option<Subject>, Unresolved> {
+    fn by_row_key(&self, key: &str) -> Result<Option<Subject>, String> {
         let lower = key.to_lowercase();
         if lower.starts_with("model:") || lower == "site" || lower.starts_with("site:") {
             return Ok(self.scopes.get(&lower).cloned().map(Subject::Scope));
@@ -316,7 +316,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Column A: `MODEL:…`, `SITE…`, or a Device ID.
-    fn by_device_id(&self, text: &str) -> Result<Subject, Unresolved> {
+    fn by_device_id(&self, text: &str) -> Result<Subject, String> {
         let lower = text.to_lowercase();
         if let Some(rest) = strip_prefix_ascii(text, "MODEL:") {
             if let Some(t) = self.scopes.get(&lower) {
@@ -335,9 +335,9 @@ impl<'a> Resolver<'a> {
                             }),
                     ))
                 }
-                _ => Err(Unresolved::Other(format!(
+                _ => Err(format!(
                     "{text:?} is not a model row: write MODEL:<manufacturer>/<model>"
-                ))),
+                )),
             };
         }
         let site = if text.eq_ignore_ascii_case("SITE") {
@@ -369,14 +369,14 @@ impl<'a> Resolver<'a> {
         {
             return Ok(Subject::Device(Slot::Existing(*id)));
         }
-        Err(Unresolved::Other(if self.own_copy {
+        Err(if self.own_copy {
             format!("no device {text} in the workbook (see `medsec device list`)")
         } else {
             format!("no device {text} on the file's inventory sheet")
-        }))
+        })
     }
 
-    fn by_record(&self, i: usize) -> Result<Subject, Unresolved> {
+    fn by_record(&self, i: usize) -> Result<Subject, String> {
         let row = self
             .records
             .get(i)
@@ -385,12 +385,12 @@ impl<'a> Resolver<'a> {
         match self.states.get(i) {
             Some(RecordState::Existing(id)) => Ok(Subject::Device(Slot::Existing(*id))),
             Some(RecordState::New) => Ok(Subject::Device(Slot::New(i))),
-            Some(RecordState::Blank) => Err(Unresolved::BlankDevice(format!(
+            Some(RecordState::Blank) => Err(format!(
                 "its device's inventory row ({row}) is blank: fill in at least the device's name there"
-            ))),
-            Some(RecordState::Rejected) | None => Err(Unresolved::Other(format!(
-                "its device's inventory row ({row}) is rejected"
-            ))),
+            )),
+            Some(RecordState::Rejected) | None => {
+                Err(format!("its device's inventory row ({row}) is rejected"))
+            }
         }
     }
 }
@@ -400,23 +400,4 @@ fn strip_prefix_ascii<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     text.get(..prefix.len())
         .filter(|p| p.eq_ignore_ascii_case(prefix))
         .and_then(|_| text.get(prefix.len()..))
-}
-
-/// Why a row's subject could not be found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Unresolved {
-    /// The row refers to a blank inventory row (a template's unused device): fine when the row
-    /// itself is blank too.
-    BlankDevice(String),
-    /// Anything else.
-    Other(String),
-}
-
-impl Unresolved {
-    /// The reason in words.
-    pub(super) fn reason(&self) -> &str {
-        match self {
-            Unresolved::BlankDevice(m) | Unresolved::Other(m) => m,
-        }
-    }
 }

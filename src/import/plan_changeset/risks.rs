@@ -12,7 +12,7 @@ use super::Ctx;
 use super::answers::{After, AnswerPlan};
 use super::derived::{check_register, register_cells};
 use super::devices::DevicePlan;
-use super::matching::{Key, Resolver, Slot, Subject, Unresolved};
+use super::matching::{Key, Resolver, Slot, Subject};
 use super::report::{Report, RowLines, shown};
 use super::values::{self, normal_text, quote};
 use crate::assessment::{Response, Target};
@@ -141,14 +141,15 @@ impl Row<'_, '_> {
         };
         let subject = match self.resolver.resolve(rec.target.as_ref(), None) {
             Ok(s) => s,
-            Err(Unresolved::BlankDevice(_)) if blank => return None,
+            // A row with nothing to apply is no error, whatever its device.
+            Err(_) if blank => return None,
             Err(e) => {
                 let origin = rec
                     .target
                     .as_ref()
                     .map_or_else(|| row_origin.clone(), |v| v.origin.clone());
                 lines.set_subject(control.id.clone());
-                lines.reject(&origin, e.reason().to_string());
+                lines.reject(&origin, e);
                 lines.finish(report);
                 return None;
             }

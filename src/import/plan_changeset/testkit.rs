@@ -66,6 +66,11 @@ fn cell(sheet: &str, row: u32, col: &str) -> Origin {
     }
 }
 
+/// A cell origin for tests outside this module; `col` in letters.
+pub(crate) fn cell_at(sheet: &str, row: u32, col: &str) -> Origin {
+    cell(sheet, row, col)
+}
+
 /// `A` → 0, `AG` → 32.
 fn col_index(letters: &str) -> u16 {
     letters

@@ -1097,29 +1097,119 @@ fn the_demo_workbook_exported_and_read_back_is_unchanged() -> TestResult {
 }
 
 #[test]
-#[ignore = "timing, run by hand: cargo test --release --lib plan_changeset::tests::timing -- --ignored --nocapture"]
-fn timing_a_large_workbook() -> TestResult {
-    let n: usize = std::env::var("MEDSEC_TIMING_DEVICES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let dir = tempfile::tempdir()?;
-    let mut wb = workbook(dir.path(), "big.medsec");
-    crate::demo::populate(
-        &mut wb,
-        &crate::demo::DemoOptions {
-            devices: n,
-            ..crate::demo::DemoOptions::default()
-        },
-    )?;
-    let cs = exported(&wb, today());
-    let start = std::time::Instant::now();
-    let p = plan(&wb, &cs);
-    eprintln!(
-        "{n} devices, {} control rows: planned in {:?}: {}",
-        cs.answers.len(),
-        start.elapsed(),
-        p.report.totals()
+fn model_and_site_rows_and_row_keys_find_their_targets() -> TestResult {
+    let mut f = fixture();
+    // A template row typed by hand for the model, in another case, and the site in lower case.
+    let mut cs = template(1, today());
+    let (enc, r) = control_row(&cs, "DEV-0001", "ENC-02");
+    set(&mut cs, &enc, r, "A", "MODEL:baxter/SIGMA spectrum");
+    set(&mut cs, &enc, r, "K", "signed updates, per vendor letter");
+    let (ir, site) = control_row(&cs, "SITE", "IR-01");
+    set(&mut cs, &ir, site, "A", "site:MAIN");
+    set(&mut cs, &ir, site, "K", "plan v3");
+    cs.source.kind = crate::import::changeset::SourceKind::Unmarked;
+    let p = plan(&f.wb, &cs);
+    assert_eq!(p.report.totals().rejected, 0, "{}", p.report.render());
+    assert!(
+        p.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("no readable _medsec sheet"))
+    );
+    let changed = lines(&p, LineKind::Changed);
+    assert!(
+        changed
+            .iter()
+            .any(|l| l.contains("MODEL:Baxter/Sigma Spectrum ENC-02 Note")),
+        "{changed:#?}"
+    );
+    assert!(
+        changed.iter().any(|l| l.contains("SITE:Main IR-01 Note")),
+        "{changed:#?}"
+    );
+    f.wb.apply_import(&p.batch, "import")?;
+    assert_eq!(
+        f.wb.answer(&baxter(), "ENC-02")?.unwrap().note,
+        "signed updates, per vendor letter"
+    );
+    let site_answer = f.wb.answer(&Target::Site("main".into()), "IR-01")?.unwrap();
+    assert_eq!(
+        (site_answer.response, site_answer.note.as_str()),
+        (Some(Response::Yes), "plan v3")
+    );
+
+    // In a copy of this workbook the hidden Row Key finds the device when column A is blank.
+    let mut cs = exported(&f.wb, today());
+    let (enc, r3) = control_row(&cs, "DEV-0003", "ENC-01");
+    set(&mut cs, &enc, r3, "A", "");
+    set(&mut cs, &enc, r3, "J", "found by its row key");
+    let p = plan(&f.wb, &cs);
+    assert_eq!(p.report.totals().rejected, 0, "{}", p.report.render());
+    f.wb.apply_import(&p.batch, "import")?;
+    assert_eq!(
+        f.wb.answer(&Target::Device(f.d3), "ENC-01")?
+            .unwrap()
+            .observed,
+        "found by its row key"
     );
     Ok(())
+}
+
+#[test]
+fn a_name_shared_by_two_devices_is_no_match() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut wb = workbook(dir.path(), "w.medsec");
+    add(&mut wb, &[("name", "Monitor")]);
+    add(&mut wb, &[("name", "monitor")]);
+    let mut cs = template(1, today());
+    set(&mut cs, INVENTORY, 2, &field_col("name"), "MONITOR");
+    let line = only_rejection_allowing_adds(&wb, &cs);
+    assert!(line.starts_with("'1 Inventory' row 2 "), "{line}");
+    assert!(
+        line.contains("its name matches 2 devices (DEV-0001, DEV-0002)"),
+        "{line}"
+    );
+    // Two rows of one file for the same new device: the second is rejected.
+    let mut cs = template(2, today());
+    set(&mut cs, INVENTORY, 2, &field_col("name"), "Ventilator");
+    set(&mut cs, INVENTORY, 2, &field_col("asset_tag"), "V-1");
+    set(
+        &mut cs,
+        INVENTORY,
+        3,
+        &field_col("name"),
+        "Ventilator (spare)",
+    );
+    set(&mut cs, INVENTORY, 3, &field_col("asset_tag"), "v-1");
+    let line = only_rejection_allowing_adds(&wb, &cs);
+    assert!(
+        line.contains("the same device (matched on asset tag) as '1 Inventory' row 2"),
+        "{line}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_readers_findings_are_listed() {
+    let f = fixture();
+    let mut cs = exported(&f.wb, today());
+    cs.problems.push(crate::import::changeset::Problem {
+        origin: super::testkit::cell_at("3 Encryption", 5, "S"),
+        reason: "formula without a cached value".into(),
+    });
+    cs.ignored.push(crate::import::changeset::Ignored {
+        origin: crate::import::changeset::Origin::Sheet {
+            sheet: "Notes".into(),
+        },
+        reason: "sheet not part of the template".into(),
+    });
+    let p = plan(&f.wb, &cs);
+    assert_eq!(
+        lines(&p, LineKind::Rejected),
+        vec!["'3 Encryption'!S5  formula without a cached value".to_string()]
+    );
+    assert_eq!(
+        lines(&p, LineKind::Ignored),
+        vec!["sheet 'Notes'  sheet not part of the template".to_string()]
+    );
 }
