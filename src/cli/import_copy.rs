@@ -141,10 +141,27 @@ fn import(
         }
     }
     say!("{}: {totals}", file.display());
-    say!(
-        "one undo step (\"{}\"): Ctrl-z in the TUI takes the whole import back",
-        shown(&label)
-    );
+    let batch = &plan.batch;
+    let rows_changed =
+        !(batch.devices.is_empty() && batch.answers.is_empty() && batch.risks.is_empty());
+    if rows_changed {
+        if wb.next_undo()?.is_some_and(|step| step.label == label) {
+            say!(
+                "one undo step (\"{}\"): Ctrl-z in the TUI takes the whole import back",
+                shown(&label)
+            );
+        } else {
+            say!(
+                "the import changed more than {} rows, too many to undo: the undo history was cleared",
+                crate::workbook::UNDO_STEP_ROWS
+            );
+        }
+    }
+    if plan.batch.grid.is_some() {
+        say!(
+            "the risk level grid changed (--with-matrix); Ctrl-z does not take grid edits back: `medsec risk grid --set` or `--reset` does"
+        );
+    }
     Ok(())
 }
 
@@ -200,6 +217,7 @@ mod tests {
         set(&mut cs, &sheet, r3, "H", "Yes");
         let file = dir.path().join("copy.xlsx");
         let before = wb.answer_rows().unwrap();
+        let bytes = std::fs::read(wb.path()).unwrap();
 
         let dry = import(
             &mut wb,
@@ -226,6 +244,10 @@ mod tests {
         );
         assert_eq!(real.unwrap_err().code, exit::INVALID_INPUT);
         assert_eq!(wb.answer_rows().unwrap(), before, "all or nothing");
+        assert!(
+            std::fs::read(wb.path()).unwrap() == bytes,
+            "the workbook file is untouched"
+        );
 
         let report = dir.path().join("changes.txt");
         import(
