@@ -458,7 +458,10 @@ fn by_uuid_or_id(
         (Some(v), Some(n)) => numbers.get(&n).map(|id| Some(*id)).ok_or_else(|| {
             (
                 v.origin.clone(),
-                format!("no device {} in the workbook", format_short_id(n)),
+                format!(
+                    "no device {} in the workbook (leave the Device ID blank to add a new device)",
+                    format_short_id(n)
+                ),
             )
         }),
         _ => Ok(None),

@@ -406,6 +406,7 @@ fn bad_values_are_rejected_with_their_cell() {
     let reg = register_row(&base, "DEV-0001", "ENC-01");
     let inv = inventory_row(&base, "DEV-0003");
     let crit = field_col("criticality");
+    let uuid = crate::import::sheet::column_letter(crate::device::fields::FIELDS.len());
     let long = "x".repeat(32_768);
     type Edit<'a> = (&'a str, u32, &'a str, &'a str);
     let cases: Vec<(Vec<Edit<'_>>, String, &str)> = vec![
@@ -488,6 +489,14 @@ fn bad_values_are_rejected_with_their_cell() {
             vec![("Risk Register", reg, "Q", "Done")],
             format!("'Risk Register'!Q{reg}"),
             "not a status",
+        ),
+        (
+            vec![
+                (INVENTORY, inv, "A", "DEV-0099"),
+                (INVENTORY, inv, &uuid, ""),
+            ],
+            format!("'1 Inventory'!A{inv}"),
+            "leave the Device ID blank to add a new device",
         ),
         (
             vec![(INVENTORY, inv, &crit, "Critical")],
