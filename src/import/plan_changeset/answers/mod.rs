@@ -1,27 +1,25 @@
 //! Control-sheet rows: each read column (Response, Suggested, Observed Value, Note, Evidence
 //! Reference, Answer Source, Likelihood, Impact, Rating, Recommendation, Deferred Until,
 //! Deferral Reason) compared with what the export wrote for the stored answer, turned into an
-//! [`AnswerEdit`] with the rules of `Workbook::set_answer` checked first.
-//!
-//! Ratings: the Rating column says `default` when the export wrote a default likelihood or
-//! impact. A value equal to what the app would default to, with `default` kept, stays a default
-//! (recomputed when the response changes); any other value is a rating by the assessor; a
-//! default whose `default` was cleared becomes a rating at the same value; a blank clears the
-//! rating (a finding then gets its default again).
+//! [`AnswerEdit`] with the rules of `Workbook::set_answer` checked first. Ratings, deferrals and
+//! the derived cells of a row have a file each (`ratings`, `deferral`, `cells`).
+
+mod cells;
+mod deferral;
+mod ratings;
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use super::Ctx;
-use super::derived::{CATALOG_COLUMNS, ControlCheck, NAME_COLUMNS, check_control, control_cells};
 use super::devices::DevicePlan;
 use super::matching::{Key, Resolver, Slot, Subject};
 use super::report::{Report, RowLines, shown};
 use super::values::{self, normal_text, quote, same_cell};
 use crate::assessment::{Answer, AnswerSource, Response, Target};
 use crate::catalog::{Control, Scope};
-use crate::export::plan::{ControlRow, DeviceEntry, RowTarget, ScopeTarget, scope_row_key};
+use crate::export::plan::{ControlRow, RowTarget};
 use crate::export::xlsx::clean_cell_text;
 use crate::import::changeset::{AnswerRecord, Origin, Value};
 use crate::risk::{RiskGrid, default_control_impact};
@@ -47,17 +45,6 @@ pub(super) struct AnswerPlan {
     pub(super) edits: Vec<AnswerEdit>,
     /// Every answer a row of the file leaves behind, by subject and control.
     pub(super) after: HashMap<(Key, String), After>,
-}
-
-/// What to do with one rating (likelihood or impact).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rating {
-    /// Leave it (a default is recomputed by the app as usual).
-    Keep,
-    /// Rated by the assessor at this value.
-    Rate(u8),
-    /// Remove it (a finding gets its default again).
-    Clear,
 }
 
 /// Plans the control-sheet rows.
@@ -134,15 +121,6 @@ fn response_shown(r: Option<Response>, suggested: bool) -> String {
     match r {
         Some(r) if suggested => format!("{} (suggested)", r.label()),
         Some(r) => r.label().to_string(),
-        None => "(blank)".to_string(),
-    }
-}
-
-/// A rating as the report shows it.
-fn rating_shown(v: Option<u8>, default: bool) -> String {
-    match v {
-        Some(v) if default => format!("{v} (default)"),
-        Some(v) => v.to_string(),
         None => "(blank)".to_string(),
     }
 }
@@ -449,98 +427,9 @@ impl Row<'_, '_> {
         let reason_after = self.deferral(rec, old, response, edit, lines);
 
         // Ratings.
-        let finding = response.is_some_and(Response::is_finding);
-        let response_changed = edit.input.response.is_some();
-        let says_default = match rec.rating.as_ref() {
-            None => None,
-            Some(v) if v.is_blank() => Some(false),
-            Some(v) if v.trimmed().eq_ignore_ascii_case("default") => Some(true),
-            Some(v) => {
-                lines.reject(
-                    &v.origin,
-                    format!(
-                        "Rating {}: write `default` (keeps the ratings as defaults) or leave it blank",
-                        quote(&v.text)
-                    ),
-                );
-                None
-            }
-        };
-        let default_l = response
-            .filter(|_| finding)
-            .and_then(Response::default_likelihood);
-        let default_i = finding.then(|| self.default_impact(subject, control));
-        let (old_l, old_ld) = old.map_or((None, false), |a| (a.likelihood, a.likelihood_default));
-        let (old_i, old_id) = old.map_or((None, false), |a| (a.impact, a.impact_default));
-        let written_default = old.is_some_and(|a| {
-            (a.likelihood_default && a.likelihood.is_some())
-                || (a.impact_default && a.impact.is_some())
-        });
-        let rating_edited = says_default.is_some_and(|d| d != written_default);
-        let cell = |old: (Option<u8>, bool), default: Option<u8>| RatingCell {
-            old: old.0,
-            old_default: old.1,
-            says_default,
-            rating_edited,
-            default,
-            blanks,
-        };
-        let plan_l = rating(
-            rec.likelihood.as_ref(),
-            "Likelihood",
-            cell((old_l, old_ld), default_l),
-            lines,
-        );
-        let plan_i = rating(
-            rec.impact.as_ref(),
-            "Impact",
-            cell((old_i, old_id), default_i),
-            lines,
-        );
-        let empty_after = response.is_none() && texts_after_blank && reason_after.is_empty();
-        if empty_after && (matches!(plan_l, Rating::Rate(_)) || matches!(plan_i, Rating::Rate(_))) {
-            let origin = rec
-                .likelihood
-                .as_ref()
-                .or(rec.impact.as_ref())
-                .map_or_else(|| row_origin.clone(), |v| v.origin.clone());
-            lines.ignore(
-                &origin,
-                "Likelihood / Impact: a rating without a response is not kept".to_string(),
-            );
-        } else {
-            match plan_l {
-                Rating::Rate(l) => edit.input.likelihood = Some(l),
-                Rating::Clear => edit.clear_likelihood = true,
-                Rating::Keep => {}
-            }
-            match plan_i {
-                Rating::Rate(i) => edit.input.impact = Some(i),
-                Rating::Clear => edit.clear_impact = true,
-                Rating::Keep => {}
-            }
-        }
-        let after_rating =
-            |plan: Rating, old: (Option<u8>, bool), default: Option<u8>, redo: bool| {
-                let (base, base_default) = match plan {
-                    Rating::Rate(x) => (Some(x), false),
-                    Rating::Clear => (None, false),
-                    Rating::Keep => old,
-                };
-                if finding {
-                    if base.is_none() || (redo && base_default) {
-                        default
-                    } else {
-                        base
-                    }
-                } else if base_default {
-                    None
-                } else {
-                    base
-                }
-            };
-        let likelihood = after_rating(plan_l, (old_l, old_ld), default_l, response_changed);
-        let impact = after_rating(plan_i, (old_i, old_id), default_i, false);
+        let keeps_row = !(response.is_none() && texts_after_blank && reason_after.is_empty());
+        let (likelihood, impact) =
+            self.ratings(rec, control, subject, old, response, keeps_row, edit, lines);
 
         // N/A needs a note (checked as the workbook checks it).
         if response == Some(Response::NotApplicable) && note_after.trim().is_empty() {
@@ -566,116 +455,6 @@ impl Row<'_, '_> {
         }
     }
 
-    /// Deferred Until and Deferral Reason; returns the deferral reason after the import.
-    fn deferral(
-        &self,
-        rec: &AnswerRecord,
-        old: Option<&Answer>,
-        response: Option<Response>,
-        edit: &mut AnswerEdit,
-        lines: &mut RowLines,
-    ) -> String {
-        let blanks = self.ctx.blanks_clear();
-        let old_reason = old.map_or("", |a| a.deferral_reason.as_str());
-        let old_until = old.and_then(|a| a.deferred_until);
-        let answered_now = edit.input.response.is_some_and(|r| r.is_some());
-        let mut reason_after = old_reason.to_string();
-        if let Some(v) = &rec.deferral_reason {
-            match values::text(v, "deferral reason") {
-                Err(m) => lines.reject(&v.origin, m),
-                Ok(t) if (!t.is_empty() || blanks) && t != normal_text(old_reason) => {
-                    if !t.is_empty() && response.is_some() {
-                        if answered_now {
-                            lines.ignore(
-                                &v.origin,
-                                format!(
-                                    "Deferral Reason {}: the control is answered now, so it is not deferred",
-                                    quote(&t)
-                                ),
-                            );
-                        } else {
-                            lines.reject(
-                                &v.origin,
-                                "only an unanswered control can be deferred: clear its Response first"
-                                    .to_string(),
-                            );
-                        }
-                    } else {
-                        lines.change(
-                            &v.origin,
-                            "Deferral Reason",
-                            &shown(old_reason, true),
-                            &shown(&t, true),
-                        );
-                        edit.input.deferral = Some(t.clone());
-                        reason_after = t;
-                    }
-                }
-                Ok(_) => {}
-            }
-        }
-        if answered_now && !reason_after.is_empty() {
-            if !old_reason.is_empty() {
-                let origin = rec
-                    .response
-                    .as_ref()
-                    .map_or_else(|| Origin::File, |v| v.origin.clone());
-                lines.note(&origin, "no longer deferred (answered now)".to_string());
-            }
-            reason_after.clear();
-        }
-        if let Some(v) = &rec.deferred_until {
-            let until = if v.is_blank() || v.trimmed().eq_ignore_ascii_case("deferred") {
-                Ok(None)
-            } else {
-                values::date(v).map_err(|_| {
-                    format!(
-                        "{} is not a date (YYYY-MM-DD or DD/MM/YYYY) or the word `deferred`",
-                        quote(&v.text)
-                    )
-                })
-            };
-            let written = match (old_until, old_reason.trim().is_empty()) {
-                (Some(d), _) => d.format("%Y-%m-%d").to_string(),
-                (None, false) => "deferred".to_string(),
-                (None, true) => String::new(),
-            };
-            match until {
-                Err(m) => lines.reject(&v.origin, m),
-                Ok(_) if reason_after.is_empty() => {
-                    // Not deferred after the import: a date typed here needs a reason.
-                    if !v.is_blank() && !same_cell(&v.text, &written) {
-                        if response.is_some() {
-                            lines.ignore(
-                                &v.origin,
-                                format!(
-                                    "Deferred Until {}: the control is answered, so it is not deferred",
-                                    quote(&v.text)
-                                ),
-                            );
-                        } else {
-                            lines.reject(
-                                &v.origin,
-                                "a deferral needs a reason (Deferral Reason column)".to_string(),
-                            );
-                        }
-                    }
-                }
-                Ok(until) if until != old_until && (until.is_some() || blanks) => {
-                    lines.change(
-                        &v.origin,
-                        "Deferred Until",
-                        &old_until.map_or_else(|| shown(&written, false), |d| d.to_string()),
-                        &until.map_or_else(|| "deferred".to_string(), |d| d.to_string()),
-                    );
-                    edit.deferred_until = Some(until);
-                }
-                Ok(_) => {}
-            }
-        }
-        reason_after
-    }
-
     /// The default impact the app would give a finding on `subject` for `control`: the highest
     /// default of the devices it covers after the import, on the control's dimensions (3 when
     /// it covers none).
@@ -695,139 +474,6 @@ impl Row<'_, '_> {
                 .max(),
         }
         .unwrap_or(3)
-    }
-
-    /// Lists the derived cells that no longer say what the export writes.
-    fn derived(
-        &self,
-        rec: &AnswerRecord,
-        control: &Control,
-        subject: &Subject,
-        lines: &mut RowLines,
-    ) {
-        if rec.derived.is_empty() {
-            return;
-        }
-        let data = self.ctx.data;
-        let q = rec
-            .likelihood
-            .as_ref()
-            .and_then(|v| values::scale(v).ok().flatten());
-        let r = rec
-            .impact
-            .as_ref()
-            .and_then(|v| values::scale(v).ok().flatten());
-        let device_row = matches!(subject, Subject::Device(_));
-        // A device's name and location as the import leaves them are no edits either.
-        let mut also: HashMap<u16, Vec<String>> = HashMap::new();
-        let planned = match subject {
-            Subject::Device(slot) => self.devices.device(*slot),
-            Subject::Scope(_) => None,
-        };
-        if let Some(d) = planned {
-            also.insert(NAME_COLUMNS[0], vec![d.get("name").to_string()]);
-            also.insert(NAME_COLUMNS[1], vec![d.location()]);
-        }
-        // A template or foreign copy was written from other data: only what comes from the
-        // catalog can be compared.
-        if !self.ctx.own_copy {
-            let written = control_cells(
-                &ControlRow {
-                    target: RowTarget::Scope(&ScopeTarget {
-                        target: Target::Site(String::new()),
-                        id: String::new(),
-                        key: String::new(),
-                        name: String::new(),
-                        devices: Vec::new(),
-                    }),
-                    control,
-                    scope: control.scope.label(),
-                    answer: None,
-                },
-                data,
-                &rec.derived,
-            );
-            let check = ControlCheck {
-                written: &written,
-                only: Some(&CATALOG_COLUMNS),
-                also,
-                device_row,
-                ratings: (q, r),
-                grids: self.grids,
-            };
-            check_control(lines, &rec.derived, &check);
-            return;
-        }
-        if let Some(row) = self.rows.get(&(subject.key(), control.id.as_str())) {
-            let written = control_cells(row, data, &rec.derived);
-            let check = ControlCheck {
-                written: &written,
-                only: None,
-                also,
-                device_row,
-                ratings: (q, r),
-                grids: self.grids,
-            };
-            check_control(lines, &rec.derived, &check);
-            return;
-        }
-        // No export row (a template's, or one added by hand): compare what comes from the
-        // catalog, and the device's name and location (blank in a template).
-        let mut only: Vec<u16> = CATALOG_COLUMNS.to_vec();
-        let written = match subject {
-            Subject::Device(_) => {
-                let Some(device) = planned else {
-                    return;
-                };
-                only.extend(NAME_COLUMNS);
-                for col in NAME_COLUMNS {
-                    also.entry(col).or_default().push(String::new());
-                }
-                let entry = DeviceEntry {
-                    device: device.clone(),
-                    progress: None,
-                    last_assessed_on: None,
-                };
-                control_cells(
-                    &ControlRow {
-                        target: RowTarget::Device(&entry),
-                        control,
-                        scope: "Device",
-                        answer: None,
-                    },
-                    data,
-                    &rec.derived,
-                )
-            }
-            Subject::Scope(t) => {
-                let scope = ScopeTarget {
-                    target: t.clone(),
-                    id: t.scope_key().unwrap_or_default(),
-                    key: scope_row_key(t),
-                    name: String::new(),
-                    devices: Vec::new(),
-                };
-                control_cells(
-                    &ControlRow {
-                        target: RowTarget::Scope(&scope),
-                        control,
-                        scope: control.scope.label(),
-                        answer: None,
-                    },
-                    data,
-                    &rec.derived,
-                )
-            }
-        };
-        let check = ControlCheck {
-            written: &written,
-            only: Some(&only),
-            also,
-            device_row,
-            ratings: (q, r),
-            grids: self.grids,
-        };
-        check_control(lines, &rec.derived, &check);
     }
 }
 
@@ -875,101 +521,5 @@ fn text_change(
             Some(t)
         }
         Ok(_) => None,
-    }
-}
-
-/// How a rating cell is read: the stored value and whether it is a default, what the Rating
-/// column says now and whether that differs from what the export wrote, and the value the app
-/// would default to (`None` when the answer after the import is not a finding).
-#[derive(Debug, Clone, Copy)]
-struct RatingCell {
-    old: Option<u8>,
-    old_default: bool,
-    says_default: Option<bool>,
-    rating_edited: bool,
-    default: Option<u8>,
-    blanks: bool,
-}
-
-/// What to do with a likelihood or impact cell (see the module documentation).
-fn rating(value: Option<&Value>, header: &str, c: RatingCell, lines: &mut RowLines) -> Rating {
-    let Some(v) = value else {
-        return Rating::Keep;
-    };
-    let file = match values::scale(v) {
-        Ok(f) => f,
-        Err(m) => {
-            lines.reject(&v.origin, m);
-            return Rating::Keep;
-        }
-    };
-    if file == c.old {
-        let Some(x) = file else {
-            return Rating::Keep;
-        };
-        if c.rating_edited && c.says_default == Some(false) && c.old_default {
-            // `default` cleared: the default becomes a rating at the same value.
-            lines.change(
-                &v.origin,
-                header,
-                &rating_shown(c.old, true),
-                &rating_shown(Some(x), false),
-            );
-            return Rating::Rate(x);
-        }
-        if c.rating_edited && c.says_default == Some(true) && !c.old_default && c.default == Some(x)
-        {
-            // `default` written next to a rating equal to the default: a default again.
-            lines.change(
-                &v.origin,
-                header,
-                &rating_shown(c.old, false),
-                &rating_shown(Some(x), true),
-            );
-            return Rating::Clear;
-        }
-        return Rating::Keep;
-    }
-    match file {
-        None if c.blanks => {
-            let to = match c.default {
-                Some(d) => format!("default {d}"),
-                None => "(blank)".to_string(),
-            };
-            lines.change(&v.origin, header, &rating_shown(c.old, c.old_default), &to);
-            Rating::Clear
-        }
-        None => Rating::Keep,
-        Some(x) if c.says_default == Some(true) && c.default.is_none() => {
-            lines.ignore(
-                &v.origin,
-                format!(
-                    "{header} {x}: not kept; the Rating column says `default` and only a finding (No, Partial, Unknown) has default ratings (clear Rating to rate it)"
-                ),
-            );
-            Rating::Keep
-        }
-        Some(x) if c.says_default == Some(true) && c.default == Some(x) => {
-            if c.old.is_some() && !c.old_default {
-                lines.change(
-                    &v.origin,
-                    header,
-                    &rating_shown(c.old, false),
-                    &rating_shown(Some(x), true),
-                );
-                Rating::Clear
-            } else {
-                Rating::Keep
-            }
-        }
-        Some(x) => {
-            lines.change(
-                &v.origin,
-                header,
-                &rating_shown(c.old, c.old_default),
-                &rating_shown(Some(x), false),
-            );
-            Rating::Rate(x)
-        }
     }
 }
