@@ -291,7 +291,11 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
                         }
                     }
                 }
-                if !read.lines.is_rejected() && read.lines.has_changes() {
+                let row = row_origin(&records[i]);
+                if ctx.untouched(&row) && read.lines.has_changes() && !read.lines.is_rejected() {
+                    read.lines.drop_changes();
+                    report.note_untouched(&row);
+                } else if !read.lines.is_rejected() && read.lines.has_changes() {
                     apply_to(slot, &change);
                     plan.changes.push((Some(id), change));
                 }

@@ -34,7 +34,7 @@ pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -128,12 +128,21 @@ struct Ctx<'a> {
     device_at: HashMap<i64, usize>,
     /// Stored register entries by subject and control.
     entries: HashMap<(Key, String), RiskEntry>,
+    /// Sheets whose `_medsec` hash shows them as exported: never edited in the copy.
+    untouched: HashSet<String>,
 }
 
 impl Ctx<'_> {
     /// Whether a blank cell clears the stored value (only in a copy of this workbook).
     fn blanks_clear(&self) -> bool {
         self.own_copy
+    }
+
+    /// Whether the row at `origin` is on a sheet nobody edited since the export. Where such a
+    /// row differs from the workbook, the workbook changed since the export: its newer values
+    /// are kept rather than put back to the exported ones.
+    fn untouched(&self, origin: &crate::import::changeset::Origin) -> bool {
+        !self.untouched.is_empty() && self.untouched.contains(&report::sheet_of(origin))
     }
 }
 
@@ -181,6 +190,12 @@ pub fn plan_changeset(
         sheets: &sheets,
         device_at,
         entries,
+        untouched: cs
+            .checks
+            .iter()
+            .filter(|c| c.unchanged == Some(true))
+            .map(|c| c.sheet.clone())
+            .collect(),
     };
     for p in &cs.problems {
         report.line(LineKind::Rejected, p.origin.clone(), "", p.reason.clone());
@@ -207,6 +222,17 @@ pub fn plan_changeset(
         &effective_grid,
         &mut report,
     );
+    for (sheet, rows) in std::mem::take(&mut report.untouched) {
+        report.line(
+            LineKind::Ignored,
+            crate::import::changeset::Origin::Sheet { sheet },
+            "",
+            format!(
+                "{rows} {} from the workbook, but the sheet was not edited since the export (its _medsec hash matches): the workbook changed since, and its newer values are kept",
+                if rows == 1 { "row differs" } else { "rows differ" }
+            ),
+        );
+    }
     let batch = ImportBatch {
         devices: devices.changes,
         answers: answers.edits,

@@ -106,6 +106,9 @@ pub struct Report {
     pub sheets: Vec<SheetReport>,
     /// Things worth knowing that change nothing (an unmarked file, another catalog version).
     pub warnings: Vec<String>,
+    /// Rows of sheets not edited since the export that differ from the workbook, per sheet
+    /// (listed as one ignored line a sheet when planning ends).
+    pub(super) untouched: std::collections::BTreeMap<String, usize>,
 }
 
 impl Report {
@@ -160,6 +163,11 @@ impl Report {
             out.push_str(&format!("warning: {w}\n"));
         }
         out
+    }
+
+    /// Counts a row of a sheet not edited since the export whose changes are dropped.
+    pub(super) fn note_untouched(&mut self, origin: &Origin) {
+        *self.untouched.entry(sheet_of(origin)).or_default() += 1;
     }
 
     /// The report of `sheet`, made (at the end) the first time it is named.

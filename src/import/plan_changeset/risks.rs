@@ -234,6 +234,10 @@ impl Row<'_, '_> {
             );
             check_register(&mut lines, &rec.derived, &written, residual, self.grids);
         }
+        if ctx.untouched(&row_origin) && lines.has_changes() && !lines.is_rejected() {
+            lines.drop_changes();
+            report.note_untouched(&row_origin);
+        }
         let changes = lines.has_changes();
         let rejected = lines.is_rejected();
         lines.finish(report);

@@ -248,10 +248,15 @@ impl Row<'_, '_> {
         };
         let after = self.fields(rec, control, &subject, old, &mut edit, &mut lines);
         self.derived(rec, control, &subject, &mut lines);
+        let untouched = ctx.untouched(&row_origin) && lines.has_changes() && !lines.is_rejected();
+        if untouched {
+            lines.drop_changes();
+            report.note_untouched(&row_origin);
+        }
         let changes = lines.has_changes();
         let rejected = lines.is_rejected();
         lines.finish(report);
-        if rejected {
+        if rejected || untouched {
             return None;
         }
         Some((changes.then_some(edit), key, after))

@@ -286,3 +286,51 @@ fn grid_edits_apply_only_with_the_matrix_flag() -> TestResult {
     assert_eq!(bad.batch.grid, None);
     Ok(())
 }
+
+#[test]
+fn a_sheet_not_edited_since_the_export_never_reverts_newer_answers() -> TestResult {
+    let mut f = fixture();
+    let mut cs = exported(&f.wb, today());
+    // After the export, the assessor answers on in the TUI.
+    answer(
+        &mut f.wb,
+        &Target::Device(f.d1),
+        "ENC-01",
+        AnswerInput {
+            note: Some("fixed since".into()),
+            ..respond(Response::Yes)
+        },
+    );
+    // The copy comes back with '3 Encryption' as exported (its hash matches) and an edited
+    // register.
+    for c in &mut cs.checks {
+        if c.sheet == "3 Encryption" {
+            c.unchanged = Some(true);
+        }
+    }
+    let reg = register_row(&cs, "DEV-0001", "ENC-03");
+    set(&mut cs, "Risk Register", reg, "O", "CISO");
+    let p = plan(&f.wb, &cs);
+    let t = p.report.totals();
+    assert_eq!((t.changed, t.rejected), (1, 0), "{}", p.report.render());
+    let ignored = lines(&p, LineKind::Ignored);
+    assert!(
+        ignored
+            .iter()
+            .any(|l| l.starts_with("sheet '3 Encryption'  1 row differs from the workbook")),
+        "{ignored:#?}"
+    );
+    f.wb.apply_import(&p.batch, "import")?;
+    let a = f.wb.answer(&Target::Device(f.d1), "ENC-01")?.unwrap();
+    assert_eq!(
+        (a.response, a.note.as_str()),
+        (Some(Response::Yes), "fixed since")
+    );
+    assert_eq!(
+        f.wb.risk_entry(&Target::Device(f.d1), "ENC-03")?
+            .unwrap()
+            .owner,
+        "CISO"
+    );
+    Ok(())
+}
