@@ -130,6 +130,9 @@ struct Ctx<'a> {
     entries: HashMap<(Key, String), RiskEntry>,
     /// Sheets whose `_medsec` hash shows them as exported: never edited in the copy.
     untouched: HashSet<String>,
+    /// When a copy of this workbook was exported: answers changed in the workbook after it are
+    /// newer than the copy and are not overwritten.
+    exported_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Ctx<'_> {
@@ -196,6 +199,13 @@ pub fn plan_changeset(
             .filter(|c| c.unchanged == Some(true))
             .map(|c| c.sheet.clone())
             .collect(),
+        exported_at: cs
+            .source
+            .exported_at
+            .as_deref()
+            .filter(|_| own_copy)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
     };
     for p in &cs.problems {
         report.line(LineKind::Rejected, p.origin.clone(), "", p.reason.clone());

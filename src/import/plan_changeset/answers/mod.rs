@@ -253,10 +253,27 @@ impl Row<'_, '_> {
             lines.drop_changes();
             report.note_untouched(&row_origin);
         }
+        // An answer given in the workbook after this copy was exported is newer than the copy.
+        let newer = match (ctx.exported_at, old.and_then(|a| a.assessed_at)) {
+            (Some(exported), Some(assessed)) => {
+                (assessed > exported && lines.has_changes() && !untouched).then_some(assessed)
+            }
+            _ => None,
+        };
+        if let Some(assessed) = newer {
+            lines.drop_changes();
+            lines.ignore(
+                &row_origin,
+                format!(
+                    "not applied: the answer was changed in the workbook at {} UTC, after this copy was exported; the workbook's answer is kept (export again to edit it)",
+                    assessed.format("%Y-%m-%d %H:%M")
+                ),
+            );
+        }
         let changes = lines.has_changes();
         let rejected = lines.is_rejected();
         lines.finish(report);
-        if rejected || untouched {
+        if rejected || untouched || newer.is_some() {
             return None;
         }
         Some((changes.then_some(edit), key, after))

@@ -334,3 +334,40 @@ fn a_sheet_not_edited_since_the_export_never_reverts_newer_answers() -> TestResu
     );
     Ok(())
 }
+
+#[test]
+fn an_answer_changed_after_the_export_is_not_overwritten_by_the_copy() -> TestResult {
+    let mut f = fixture();
+    let mut cs = exported(&f.wb, today());
+    cs.source.exported_at = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    // Answered again in the workbook after the export (times are whole seconds); the copy still
+    // says No.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    answer(
+        &mut f.wb,
+        &Target::Device(f.d1),
+        "ENC-01",
+        respond(Response::Yes),
+    );
+    let (enc, r1) = control_row(&cs, "DEV-0001", "ENC-01");
+    let (_, r3) = control_row(&cs, "DEV-0003", "ENC-01");
+    set(&mut cs, &enc, r3, "J", "edited in the copy");
+    let p = plan(&f.wb, &cs);
+    let t = p.report.totals();
+    assert_eq!((t.changed, t.rejected), (1, 0), "{}", p.report.render());
+    let ignored = lines(&p, LineKind::Ignored);
+    assert!(
+        ignored.iter().any(|l| l.starts_with(&format!("'3 Encryption' row {r1} DEV-0001 ENC-01 not applied: the answer was changed in the workbook"))),
+        "{ignored:#?}"
+    );
+    f.wb.apply_import(&p.batch, "import")?;
+    let a = f.wb.answer(&Target::Device(f.d1), "ENC-01")?.unwrap();
+    assert_eq!(a.response, Some(Response::Yes));
+    assert_eq!(
+        f.wb.answer(&Target::Device(f.d3), "ENC-01")?
+            .unwrap()
+            .observed,
+        "edited in the copy"
+    );
+    Ok(())
+}
