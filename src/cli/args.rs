@@ -412,6 +412,19 @@ pub struct ImportOptions {
     pub report: Option<PathBuf>,
 }
 
+/// Options of importing a filled copy of an export (`import workbook`, `import json`).
+#[derive(Debug, Args)]
+pub struct CopyOptions {
+    /// Import a copy exported from another workbook: its devices are matched by asset tag,
+    /// serial number or name, and its blank cells leave stored values alone.
+    #[arg(long)]
+    pub accept_foreign: bool,
+    /// Also apply edits of the Risk Matrix level grid (otherwise listed as ignored). Like
+    /// `risk grid --set`, the grid is not part of the undo step.
+    #[arg(long)]
+    pub with_matrix: bool,
+}
+
 /// `medsec import ...`.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -438,6 +451,34 @@ pub enum ImportCommand {
         /// Map a column to an inventory field: "Column header=field_key" (repeatable; field `-` ignores the column).
         #[arg(long = "map", value_name = "COLUMN=FIELD")]
         map: Vec<String>,
+        #[command(flatten)]
+        options: ImportOptions,
+    },
+    /// A filled copy of `export xlsx` or `export template` (.xlsx, .xls or .ods): answers,
+    /// register entries and inventory edits, in one step that undo takes back.
+    #[command(
+        after_help = "Examples:\n  medsec import workbook assessment-filled.xls --dry-run\n  medsec import workbook assessment-filled.xls --report changes.txt\n  medsec import workbook blank-filled.xlsx --dry-run\n\nRead: the white columns of the template (control sheets: Response, Suggested, Observed Value,\nNote, Evidence Reference, Answer Source, Likelihood, Impact, Rating, Recommendation, Deferred\nUntil, Deferral Reason; Risk Register: Treatment to Review Date; 1 Inventory: every field).\nGrey columns are derived: never applied, and listed as ignored when edited. A copy of this\nworkbook matches rows by their hidden IDs, and a blank cell clears the value. A template filled\nby hand, or another workbook's copy (--accept-foreign), matches devices by asset tag, serial\nnumber or name, adds the devices it does not find, and its blank cells change nothing.\nClearing a Suggested cell confirms the suggestion; Rating `default` keeps default ratings."
+    )]
+    Workbook {
+        /// The filled copy.
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        #[command(flatten)]
+        copy: CopyOptions,
+        #[command(flatten)]
+        options: ImportOptions,
+    },
+    /// An `export json` file: answers, register entries and inventory, by the same rules as
+    /// `import workbook`.
+    #[command(
+        after_help = "Examples:\n  medsec import json assessment.json --dry-run\n  medsec import json other-site.json --accept-foreign --report changes.txt"
+    )]
+    Json {
+        /// The JSON file.
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        #[command(flatten)]
+        copy: CopyOptions,
         #[command(flatten)]
         options: ImportOptions,
     },

@@ -172,7 +172,7 @@ fn finish(
 }
 
 /// The error text, prefixed with the file unless it already names it.
-fn with_path(file: &Path, e: &dyn std::fmt::Display) -> String {
+pub(super) fn with_path(file: &Path, e: &dyn std::fmt::Display) -> String {
     let text = e.to_string();
     let shown = file.display().to_string();
     if text.contains(&shown) {
@@ -188,7 +188,7 @@ const REPORT_HEADER: &str = "# medsec import report";
 /// Writes the `--report` file, owner-only. It replaces only an earlier medsec report (a file
 /// starting with [`REPORT_HEADER`]), never the input, the workbook or any other file. The report
 /// is not encrypted, and says so.
-fn write_report(file: &Path, path: &Path, text: &str) -> Result<(), CliError> {
+pub(super) fn write_report(file: &Path, path: &Path, text: &str) -> Result<(), CliError> {
     if path.exists() {
         let mut head = [0u8; REPORT_HEADER.len()];
         let earlier = std::fs::File::open(path)
@@ -225,7 +225,7 @@ fn write_report(file: &Path, path: &Path, text: &str) -> Result<(), CliError> {
 
 /// Text for the terminal: each line with its control characters (C0, C1, DEL) and bidi
 /// overrides shown escaped; the line breaks between lines kept.
-fn shown(text: &str) -> String {
+pub(super) fn shown(text: &str) -> String {
     let mut out: String = text
         .split('\n')
         .map(crate::device::fields::printable)

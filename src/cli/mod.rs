@@ -9,6 +9,7 @@ mod error;
 mod evidence;
 mod export;
 mod import;
+mod import_copy;
 mod json;
 mod manpage;
 mod output;
@@ -276,6 +277,22 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             let mut wb = open(&cli, access)?;
             import::inventory(&mut wb, &file, sheet, header_row, &map, &options)
         }
+        Command::Import(ImportCommand::Workbook {
+            file,
+            copy,
+            options,
+        }) => {
+            let mut wb = open(&cli, access_for(&options))?;
+            import_copy::workbook(&mut wb, &file, &copy, &options)
+        }
+        Command::Import(ImportCommand::Json {
+            file,
+            copy,
+            options,
+        }) => {
+            let mut wb = open(&cli, access_for(&options))?;
+            import_copy::json(&mut wb, &file, &copy, &options)
+        }
         Command::Export(ExportCommand::Xlsx { out, as_of }) => {
             let wb = open(&cli, Access::Read)?;
             export::xlsx(&wb, &out, as_of.as_deref())
@@ -306,6 +323,15 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         // Neither needs a workbook or a passphrase.
         Command::Completions { shell } => completions::run(shell),
         Command::Manpage => manpage::run(),
+    }
+}
+
+/// A dry run only reads the workbook (a shared lock); a real import writes.
+fn access_for(options: &args::ImportOptions) -> Access {
+    if options.dry_run {
+        Access::Read
+    } else {
+        Access::Write
     }
 }
 

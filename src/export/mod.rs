@@ -29,8 +29,8 @@ pub use sheets::cover::{APP_VERSION_KEY, GENERATED_AT_KEY};
 pub use sheets::matrix::GRID_TITLE;
 pub use verify::canonical as canonical_cell_text;
 
-mod plan;
-mod sheets;
+pub(crate) mod plan;
+pub(crate) mod sheets;
 mod verify;
 pub mod xlsx;
 

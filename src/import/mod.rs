@@ -7,6 +7,7 @@ pub mod inventory;
 pub mod json;
 pub mod nmap;
 pub mod plan;
+pub mod plan_changeset;
 pub mod plan_inventory;
 pub mod plan_nmap;
 pub mod sheet;

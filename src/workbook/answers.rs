@@ -289,13 +289,13 @@ impl Workbook {
 
 /// What setting answers needs besides the transaction: who answers, and the devices read for
 /// default impacts (all of them loaded at most once per transaction, for model and site targets).
-struct AnswerContext<'a> {
+pub(super) struct AnswerContext<'a> {
     assessor: &'a str,
     devices: Option<Vec<Device>>,
 }
 
 impl<'a> AnswerContext<'a> {
-    fn new(assessor: &'a str) -> Self {
+    pub(super) fn new(assessor: &'a str) -> Self {
         AnswerContext {
             assessor,
             devices: None,
@@ -334,7 +334,7 @@ impl<'a> AnswerContext<'a> {
 /// The one code path that sets an answer inside a transaction (for `set_answer` and
 /// `set_answers_bulk`): validates, applies defaults, stores or removes the row, and notes the
 /// row with the recorder.
-fn apply_answer(
+pub(super) fn apply_answer(
     tx: &Transaction<'_>,
     ctx: &mut AnswerContext<'_>,
     rec: &mut Recorder,

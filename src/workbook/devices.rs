@@ -317,7 +317,7 @@ fn check_keys(change: &DeviceChange) -> Result<(), TxError> {
     Ok(())
 }
 
-fn insert_device(
+pub(super) fn insert_device(
     tx: &Transaction<'_>,
     rec: &mut Recorder,
     change: &DeviceChange,
@@ -341,7 +341,7 @@ fn insert_device(
     Ok(id)
 }
 
-fn update_device_in(
+pub(super) fn update_device_in(
     tx: &Transaction<'_>,
     rec: &mut Recorder,
     id: i64,

@@ -12,6 +12,7 @@ mod answers;
 pub mod catalog_upgrade;
 mod attachments;
 mod devices;
+mod import_batch;
 mod lock;
 pub mod passphrase;
 mod risk;
@@ -34,6 +35,9 @@ pub use attachments::{
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
 pub use devices::{DeviceChange, FieldSource};
+pub use import_batch::{
+    AnswerEdit, BatchOutcome, BatchTarget, ImportBatch, RiskEdit, check_risk_entry,
+};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};

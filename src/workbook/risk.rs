@@ -296,7 +296,7 @@ fn check_year(name: &str, d: Option<NaiveDate>) -> Result<(), WorkbookError> {
 ///
 /// Errors: `Invalid` (text too long, rating outside 1–5, date out of range, an accepted risk
 /// without who accepted it or without a note).
-fn apply(
+pub(super) fn apply(
     entry: &mut RiskEntry,
     input: &RiskEntryInput,
     today: NaiveDate,

@@ -37,6 +37,21 @@ pub fn write(
     Ok((w.finish(), answered))
 }
 
+/// Visits the cells of one control row as the export writes them (column 0-based, value), so
+/// an import can tell which derived cells of a filled copy differ from what the app writes.
+/// `row` is the 0-based sheet row its formulas refer to.
+pub(crate) fn visit_row(
+    r: &ControlRow<'_>,
+    row: u32,
+    data: &crate::export::plan::ExportData,
+    visit: &mut dyn FnMut(u16, &Value<'_>),
+) {
+    let refs = Refs::of(r.control);
+    for cell in cells(r, &refs, row, data) {
+        visit(cell.col, &cell.value);
+    }
+}
+
 /// A control's `; `-joined references: MDS2, IEC 80001-2-2, NIST CSF 2.0, HICP.
 struct Refs {
     mds2: String,

@@ -24,6 +24,20 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
     Ok(w.finish())
 }
 
+/// Visits the cells of one register row as the export writes them (column 0-based, value), so
+/// an import can tell which derived cells of a filled copy differ from what the app writes.
+/// `row` is the 0-based sheet row its formulas refer to.
+pub(crate) fn visit_row(
+    f: &Finding<'static>,
+    row: u32,
+    ctx: &Context<'_>,
+    visit: &mut dyn FnMut(u16, &Value<'_>),
+) {
+    for cell in cells(f, row, ctx) {
+        visit(cell.col, &cell.value);
+    }
+}
+
 /// `Yes`, or blank (the Expired and Overdue columns).
 fn yes(flag: bool) -> Value<'static> {
     if flag {
