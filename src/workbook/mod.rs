@@ -9,8 +9,8 @@
 //! recorded as one undo step in the same transaction (see [`Workbook::undo`]).
 
 mod answers;
-pub mod catalog_upgrade;
 mod attachments;
+pub mod catalog_upgrade;
 mod devices;
 mod import_batch;
 mod lock;

@@ -1,6 +1,6 @@
-//! Test helpers: scratch workbooks, and the [`Changeset`] a reader gives back for an export of
-//! a workbook — built from the very cell values the export's sheet writers produce
-//! (`visit_row`, `field_value`), so an untouched copy must plan as unchanged.
+//! Test helpers: scratch workbooks, and the [`Changeset`] the template reader gives back for a
+//! real `export xlsx` (or `export template`) written to a scratch file, so the planner is tested
+//! on what a copy really holds; an untouched copy must plan as unchanged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,21 +8,12 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::values::cell_text;
-use crate::catalog::catalog;
 use crate::device::fields::{self, FIELDS};
-use crate::export::ExportOptions;
-use crate::export::layout::{
-    CONTROL_COLUMNS, FORMAT_VERSION, MATRIX_SHEET, REGISTER_COLUMNS, REGISTER_SHEET,
-    inventory_columns,
-};
-use crate::export::plan::ExportData;
-use crate::export::sheets::Context;
-use crate::export::sheets::inventory::field_value;
-use crate::import::changeset::{
-    AnswerRecord, Changeset, DeviceRecord, Origin, RiskRecord, SheetCheck, SourceInfo, SourceKind,
-    Value,
-};
+use crate::export::{ExportOptions, export_template, export_xlsx};
+use crate::import::changeset::{Changeset, Origin, Value};
+use crate::import::sheet::Limits;
+use crate::import::workbook::read;
+use crate::progress::NoProgress;
 use crate::workbook::{AssessmentMeta, DeviceChange, FieldSource, Passphrase, Workbook};
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -79,210 +70,38 @@ fn col_index(letters: &str) -> u16 {
         - 1
 }
 
-fn at(sheet: &str, row: u32, col: usize) -> Origin {
-    Origin::Cell {
-        sheet: sheet.to_string(),
-        row,
-        col: u16::try_from(col).unwrap(),
-    }
-}
-
-/// What a reader gives back for `export xlsx` of `wb` as of `as_of`, untouched.
+/// What the reader gives back for `export xlsx` of `wb` as of `as_of`, untouched: the export is
+/// written to a scratch file and read with [`crate::import::workbook::read`]. The sheets' hash
+/// checks are set to unknown (as for an `.xls` or `.ods` copy), since tests edit the values by
+/// hand; tests that need them set them.
 pub(crate) fn exported(wb: &Workbook, as_of: NaiveDate) -> Changeset {
-    let data = ExportData::from_workbook(wb, as_of).unwrap();
-    let mut cs = from_data(&data, as_of);
-    cs.source.workbook_id = Some(wb.meta().workbook_id.clone());
-    cs
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("copy.xlsx");
+    export_xlsx(wb, &out, &options(as_of)).unwrap();
+    read_back(&out)
 }
 
-/// What a reader gives back for `export template --devices n`, untouched.
+/// What the reader gives back for `export template --devices n`, untouched.
 pub(crate) fn template(devices: usize, as_of: NaiveDate) -> Changeset {
-    let data = ExportData::template(devices, as_of);
-    let mut cs = from_data(&data, as_of);
-    cs.source.kind = SourceKind::Template;
-    cs
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("template.xlsx");
+    export_template(&out, devices, &options(as_of)).unwrap();
+    read_back(&out)
 }
 
-fn from_data(data: &ExportData, as_of: NaiveDate) -> Changeset {
-    let opts = ExportOptions {
+fn options(as_of: NaiveDate) -> ExportOptions {
+    ExportOptions {
         as_of,
         app_version: "test",
-    };
-    let ctx = Context::new(data, &opts);
-    let mut checks = Vec::new();
-
-    // 1 Inventory.
-    let columns = inventory_columns(&data.extra_headers);
-    let mut devices = Vec::new();
-    for (i, entry) in data.devices.iter().enumerate() {
-        let row = u32::try_from(i + 2).unwrap();
-        let mut rec = DeviceRecord {
-            origin: Some(Origin::Row {
-                sheet: INVENTORY.into(),
-                row,
-            }),
-            ..DeviceRecord::default()
-        };
-        for (col, f) in FIELDS.iter().enumerate() {
-            let text = cell_text(&field_value(entry, f.key, f.kind).0);
-            let v = Value::new(text, at(INVENTORY, row, col));
-            if f.key == "device_id" {
-                rec.device_id = Some(v);
-            } else {
-                rec.fields.push((f.key, v));
-            }
-        }
-        rec.uuid = Some(Value::new(
-            entry.device.uuid.clone(),
-            at(INVENTORY, row, FIELDS.len()),
-        ));
-        for (j, h) in data.extra_headers.iter().enumerate() {
-            let text = entry
-                .device
-                .extra
-                .iter()
-                .find(|(eh, _)| eh == h)
-                .map_or(String::new(), |(_, v)| v.clone());
-            rec.extra.push((
-                h.clone(),
-                Value::new(text, at(INVENTORY, row, FIELDS.len() + 1 + j)),
-            ));
-        }
-        devices.push(rec);
-    }
-    assert_eq!(columns.len(), FIELDS.len() + 1 + data.extra_headers.len());
-    checks.push(check(INVENTORY, devices.len()));
-
-    // Control sheets.
-    let mut answers = Vec::new();
-    for step in &data.catalog.steps {
-        let sheet = step.sheet_name();
-        let mut n = 0;
-        for r in data.control_rows(step) {
-            n += 1;
-            let row = u32::try_from(n + 1).unwrap();
-            let mut cells: Vec<(u16, String)> = Vec::new();
-            crate::export::sheets::controls::visit_row(&r, row - 1, data, &mut |col, v| {
-                cells.push((col, cell_text(v)));
-            });
-            let mut rec = AnswerRecord {
-                origin: Some(Origin::Row {
-                    sheet: sheet.into(),
-                    row,
-                }),
-                ..AnswerRecord::default()
-            };
-            for (col, text) in cells {
-                let v = Some(Value::new(text, at(sheet, row, usize::from(col))));
-                match col {
-                    0 => rec.target = v,
-                    3 => rec.control_id = v,
-                    7 => rec.response = v,
-                    8 => rec.suggested = v,
-                    9 => rec.observed = v,
-                    10 => rec.note = v,
-                    11 => rec.evidence_ref = v,
-                    15 => rec.source = v,
-                    16 => rec.likelihood = v,
-                    17 => rec.impact = v,
-                    20 => rec.rating = v,
-                    21 => rec.recommendation = v,
-                    25 => rec.deferred_until = v,
-                    26 => rec.deferral_reason = v,
-                    32 => rec.row_key = v,
-                    _ => {
-                        let header = CONTROL_COLUMNS[usize::from(col)].header.to_string();
-                        rec.derived.extend(v.map(|v| (header, v)));
-                    }
-                }
-            }
-            answers.push(rec);
-        }
-        checks.push(check(sheet, n));
-    }
-
-    // Risk Register.
-    let mut risks = Vec::new();
-    for (n, f) in data.findings.iter().enumerate() {
-        let row = u32::try_from(n + 2).unwrap();
-        let mut rec = RiskRecord {
-            origin: Some(Origin::Row {
-                sheet: REGISTER_SHEET.into(),
-                row,
-            }),
-            ..RiskRecord::default()
-        };
-        let mut cells: Vec<(u16, String)> = Vec::new();
-        crate::export::sheets::register::visit_row(f, row - 1, &ctx, &mut |col, v| {
-            cells.push((col, cell_text(v)));
-        });
-        for (col, text) in cells {
-            let v = Some(Value::new(text, at(REGISTER_SHEET, row, usize::from(col))));
-            match col {
-                0 => rec.risk_id = v,
-                1 => rec.target = v,
-                3 => rec.source = v,
-                12 => rec.treatment = v,
-                13 => rec.planned_actions = v,
-                14 => rec.owner = v,
-                15 => rec.due_date = v,
-                16 => rec.status = v,
-                17 => rec.residual_likelihood = v,
-                18 => rec.residual_impact = v,
-                21 => rec.accepted_by = v,
-                22 => rec.acceptance_note = v,
-                23 => rec.accepted_on = v,
-                24 => rec.review_date = v,
-                _ => {
-                    let header = REGISTER_COLUMNS[usize::from(col)].header.to_string();
-                    rec.derived.extend(v.map(|v| (header, v)));
-                }
-            }
-        }
-        risks.push(rec);
-    }
-    checks.push(check(REGISTER_SHEET, risks.len()));
-
-    // Risk Matrix: B16:F20, likelihood 5 → 1 down, impact 1 → 5 across.
-    let matrix = (0..5u32)
-        .map(|r| {
-            (0..5usize)
-                .map(|c| {
-                    let level = data.grid.level(5 - r as u8, c as u8 + 1);
-                    Value::new(level.label(), at(MATRIX_SHEET, 16 + r, 1 + c))
-                })
-                .collect()
-        })
-        .collect();
-
-    Changeset {
-        source: SourceInfo {
-            kind: SourceKind::Export,
-            format_version: FORMAT_VERSION,
-            workbook_id: None,
-            catalog_version: Some(catalog().version.clone()),
-            as_of: Some(as_of),
-            exported_at: None,
-        },
-        devices,
-        answers,
-        risks,
-        matrix: Some(matrix),
-        ignored: Vec::new(),
-        problems: Vec::new(),
-        checks,
     }
 }
 
-fn check(sheet: &str, rows: usize) -> SheetCheck {
-    let rows = u32::try_from(rows).unwrap();
-    SheetCheck {
-        sheet: sheet.to_string(),
-        exported_rows: rows,
-        found_rows: rows,
-        // Unknown, as for an .xls or .ods copy: tests that need it set it.
-        unchanged: None,
+fn read_back(path: &Path) -> Changeset {
+    let mut cs = read(path, &Limits::default(), &mut NoProgress).unwrap();
+    for c in &mut cs.checks {
+        c.unchanged = None;
     }
+    cs
 }
 
 /// Every value of a changeset, mutably, with its origin.
