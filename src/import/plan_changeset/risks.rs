@@ -371,7 +371,10 @@ impl Row<'_, '_> {
                     let default_due = self.default_due(entry, finding, after);
                     let keeps = file == written
                         || (file.is_none() && !blanks)
-                        || (entry.due_default && file.is_some() && file == default_due);
+                        || (entry.due_default
+                            && file.is_some()
+                            && (file == default_due
+                                || file == copy_default_due(rec, entry, finding, after)));
                     if !keeps {
                         lines.change(
                             &v.origin,
@@ -469,4 +472,26 @@ impl Row<'_, '_> {
         let level = self.grid.level(after.likelihood?, after.impact?);
         level.default_due(identified)
     }
+}
+
+/// The default due date of the level the copy itself shows on this row ("Inherent Level", as
+/// exported), counted from the date first identified: a Due Date cell equal to it was left as
+/// exported, even when the workbook's level has moved on since (e.g. the same copy imported
+/// twice), so the due date keeps following the level.
+fn copy_default_due(
+    rec: &RiskRecord,
+    entry: &RiskEntry,
+    finding: Option<&Finding<'static>>,
+    after: After,
+) -> Option<chrono::NaiveDate> {
+    let level = rec
+        .derived
+        .iter()
+        .find(|(header, _)| header.trim().eq_ignore_ascii_case("Inherent Level"))
+        .and_then(|(_, v)| crate::risk::RiskLevel::parse(v.trimmed()))?;
+    let identified = entry
+        .identified_on
+        .or(after.identified)
+        .or_else(|| finding.and_then(|f| f.identified_on))?;
+    level.default_due(identified)
 }
