@@ -3,7 +3,7 @@
 //! column of [`CONTROL_COLUMNS`] as derived (TEMPLATE.md "Control sheets").
 
 use super::cells::SheetView;
-use super::header::{Expected, map_header};
+use super::header::map_keyed_header;
 use crate::export::layout::{CONTROL_COLUMNS, ctl};
 use crate::import::changeset::{AnswerRecord, Changeset, Problem, Value};
 
@@ -40,41 +40,15 @@ fn is_read(i: usize) -> bool {
 
 /// Reads one control sheet into `out.answers`; header and row problems go to `out`.
 pub(super) fn read(view: &SheetView<'_>, out: &mut Changeset) {
-    let columns = CONTROL_COLUMNS;
-    let expected: Vec<Expected<'_>> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Expected {
-            header: &c.header,
-            read: is_read(i),
-        })
-        .collect();
-    let Some(header) = map_header(view, &expected, None, &mut out.ignored, &mut out.problems)
-    else {
+    let Some(header) = map_keyed_header(view, &CONTROL_COLUMNS, is_read, &KEYS, "", out) else {
         return;
     };
-    let mut missing = false;
-    for key in KEYS {
-        if header.col(usize::from(key)).is_none() {
-            missing = true;
-            out.problems.push(Problem {
-                origin: view.row(header.row),
-                reason: format!(
-                    "no \"{}\" column in the header row; the rows cannot be matched",
-                    CONTROL_COLUMNS[usize::from(key)].header
-                ),
-            });
-        }
-    }
-    if missing {
-        return;
-    }
     for row in header.data_rows(view) {
         let mut rec = AnswerRecord {
             origin: Some(view.row(row.number)),
             ..AnswerRecord::default()
         };
-        for (i, column) in columns.iter().enumerate() {
+        for (i, column) in CONTROL_COLUMNS.iter().enumerate() {
             let Some(col) = header.col(i) else { continue };
             let layout_col = u16::try_from(i).unwrap_or(u16::MAX);
             if let Some(field) = slot(&mut rec, layout_col) {

@@ -165,6 +165,44 @@ fn extra_rest(text: &str, folded_prefix: &str) -> Option<String> {
     (!rest.is_empty()).then(|| rest.to_string())
 }
 
+/// Maps the header row of a sheet laid out as `columns` (a layout table of
+/// [`crate::export::layout`]), `read(i)` saying whether column `i` is read, and checks that every
+/// column in `keys` is there: a missing one is a problem on the header row ("no "Control ID"
+/// column …; the rows cannot be matched`matched_to`"). `None` when the sheet has no value or a
+/// key column is missing (its rows cannot be read then).
+pub(super) fn map_keyed_header(
+    view: &SheetView<'_>,
+    columns: &[crate::export::layout::Column],
+    read: fn(usize) -> bool,
+    keys: &[u16],
+    matched_to: &str,
+    out: &mut crate::import::changeset::Changeset,
+) -> Option<Header> {
+    let expected: Vec<Expected<'_>> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Expected {
+            header: &c.header,
+            read: read(i),
+        })
+        .collect();
+    let header = map_header(view, &expected, None, &mut out.ignored, &mut out.problems)?;
+    let mut missing = false;
+    for &key in keys {
+        if header.col(usize::from(key)).is_none() {
+            missing = true;
+            let name = columns.get(usize::from(key)).map_or("", |c| &c.header);
+            out.problems.push(Problem {
+                origin: view.row(header.row),
+                reason: format!(
+                    "no \"{name}\" column in the header row; the rows cannot be matched{matched_to}"
+                ),
+            });
+        }
+    }
+    (!missing).then_some(header)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! and the response, so it is read as derived too.
 
 use super::cells::SheetView;
-use super::header::{Expected, map_header};
+use super::header::map_keyed_header;
 use crate::export::layout::{REGISTER_COLUMNS, reg};
 use crate::import::changeset::{Changeset, Problem, RiskRecord, Value};
 
@@ -44,41 +44,16 @@ fn header_of(col: u16) -> String {
 
 /// Reads `Risk Register` into `out.risks`; header and row problems go to `out`.
 pub(super) fn read(view: &SheetView<'_>, out: &mut Changeset) {
-    let columns = REGISTER_COLUMNS;
-    let expected: Vec<Expected<'_>> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Expected {
-            header: &c.header,
-            read: is_read(i),
-        })
-        .collect();
-    let Some(header) = map_header(view, &expected, None, &mut out.ignored, &mut out.problems)
+    let Some(header) = map_keyed_header(view, &REGISTER_COLUMNS, is_read, &KEYS, " to risks", out)
     else {
         return;
     };
-    let mut missing = false;
-    for key in KEYS {
-        if header.col(usize::from(key)).is_none() {
-            missing = true;
-            out.problems.push(Problem {
-                origin: view.row(header.row),
-                reason: format!(
-                    "no \"{}\" column in the header row; the rows cannot be matched to risks",
-                    header_of(key)
-                ),
-            });
-        }
-    }
-    if missing {
-        return;
-    }
     for row in header.data_rows(view) {
         let mut rec = RiskRecord {
             origin: Some(view.row(row.number)),
             ..RiskRecord::default()
         };
-        for (i, column) in columns.iter().enumerate() {
+        for (i, column) in REGISTER_COLUMNS.iter().enumerate() {
             let Some(col) = header.col(i) else { continue };
             let layout_col = u16::try_from(i).unwrap_or(u16::MAX);
             if let Some(field) = slot(&mut rec, layout_col) {
