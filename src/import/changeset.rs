@@ -15,6 +15,8 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::sheet::column_letter;
@@ -24,8 +26,8 @@ use super::sheet::column_letter;
 pub enum Origin {
     /// A cell of a sheet: `row` is 1-based (Excel's row number), `col` 0-based (A = 0).
     Cell {
-        /// Sheet name as in the file.
-        sheet: String,
+        /// Sheet name as in the file (shared by every value of the sheet).
+        sheet: Arc<str>,
         /// Row number, 1-based.
         row: u32,
         /// Column index, 0-based.
@@ -33,15 +35,15 @@ pub enum Origin {
     },
     /// A whole row of a sheet (1-based), for messages about the row rather than one cell.
     Row {
-        /// Sheet name as in the file.
-        sheet: String,
+        /// Sheet name as in the file (shared by every value of the sheet).
+        sheet: Arc<str>,
         /// Row number, 1-based.
         row: u32,
     },
     /// A whole sheet (a sheet added by the user, a missing sheet, a truncated one).
     Sheet {
-        /// Sheet name as in the file.
-        sheet: String,
+        /// Sheet name as in the file (shared by every value of the sheet).
+        sheet: Arc<str>,
     },
     /// A JSON Pointer (RFC 6901) into an `export json` file, e.g. `/answers/12/response`.
     Json {

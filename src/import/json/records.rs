@@ -3,7 +3,7 @@
 //!
 //! | JSON (element of) | record |
 //! |---|---|
-//! | `devices[]`: `device_id`, `uuid`, each inventory key, `extra{}` | [`DeviceRecord`]: `device_id`, `uuid`, `fields` (every key but `device_id`; computed ones as read, so `compliance_pct` is the percentage of `device list --json`, `66.7`, not the sheet's fraction), `extra`; `progress_pct` and `services` are not read (`network_services` carries the services) |
+//! | `devices[]`: `device_id`, `uuid`, each inventory key, `extra{}` | [`DeviceRecord`]: `device_id`, `uuid`, `fields` (every key but `device_id` and the computed ones, which medsec works out itself), `extra`; `progress_pct` and `services` are not read (`network_services` carries the services) |
 //! | `answers[]`: `target`, `row_key`, `control_id`, `response`, `suggested`, `observed`, `note`, `evidence_ref`, `source`, `likelihood`, `impact`, `recommendation` | the same fields of [`AnswerRecord`]; `row_key` is built from `device_uuid` and `control_id` when absent |
 //! | `likelihood_default`, `impact_default` | `rating`: `default` when a set likelihood or impact is a default, else blank |
 //! | `deferred_until`, `deferral_reason` | `deferred_until` (the date, or `deferred` when only a reason is given, or blank) and `deferral_reason` |
@@ -19,7 +19,7 @@ use super::super::changeset::{
     AnswerRecord, DeviceRecord, Ignored, Origin, Problem, RiskRecord, Value,
 };
 use super::{Counts, JsonError, kind, token};
-use crate::device::fields::FIELDS;
+use crate::device::fields::{FIELDS, FieldKind};
 use crate::export::layout::{REGISTER_COLUMNS, reg};
 use crate::export::xlsx::number_text;
 
@@ -446,7 +446,9 @@ impl Element<'_, '_, '_> {
         }
         let fields = FIELDS
             .iter()
-            .filter(|f| f.key != "device_id")
+            // Computed fields (compliance, highest risk, last assessed) are medsec's own
+            // figures, written in `device list --json` form (a percentage), never applied.
+            .filter(|f| f.key != "device_id" && !matches!(f.kind, FieldKind::Computed))
             .filter_map(|f| self.value(f.key).map(|v| (f.key, v)))
             .collect();
         let mut extra = Vec::new();

@@ -133,12 +133,7 @@ fn devices_and_risks_read_as_their_sheet_rows() {
         .collect();
     assert_eq!(
         fields,
-        [
-            ("name", "Pump"),
-            ("clinical_impact", "4"),
-            ("in_scope", ""),
-            ("compliance_pct", "66.7")
-        ]
+        [("name", "Pump"), ("clinical_impact", "4"), ("in_scope", "")]
     );
     assert_eq!(d.extra[0].0, "Cost/centre");
     assert_eq!(d.extra[0].1.origin, ptr("/devices/0/extra/Cost~1centre"));

@@ -31,7 +31,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> Option<RiskGrid> {
     let rows = ctx.cs.matrix.as_ref()?;
     let apply = ctx.opts.with_matrix;
     let sheet = Origin::Sheet {
-        sheet: MATRIX_SHEET.to_string(),
+        sheet: MATRIX_SHEET.into(),
     };
     let mut lines = RowLines::new(sheet.clone(), "level grid".to_string(), false);
     if rows.len() != 5 || rows.iter().any(|r| r.len() != 5) {

@@ -193,10 +193,12 @@ pub fn plan_changeset(
         sheets: &sheets,
         device_at,
         entries,
+        // Only a copy of this workbook can tell "the workbook changed since" from its hashes;
+        // a foreign copy's untouched sheets are that workbook's data, to be taken in full.
         untouched: cs
             .checks
             .iter()
-            .filter(|c| c.unchanged == Some(true))
+            .filter(|c| own_copy && c.unchanged == Some(true))
             .map(|c| c.sheet.clone())
             .collect(),
         exported_at: cs
@@ -235,7 +237,9 @@ pub fn plan_changeset(
     for (sheet, rows) in std::mem::take(&mut report.untouched) {
         report.line(
             LineKind::Ignored,
-            crate::import::changeset::Origin::Sheet { sheet },
+            crate::import::changeset::Origin::Sheet {
+                sheet: sheet.into(),
+            },
             "",
             format!(
                 "{rows} {} from the workbook, but the sheet was not edited since the export (its _medsec hash matches): the workbook changed since, and its newer values are kept",

@@ -206,7 +206,7 @@ impl Report {
 pub(super) fn sheet_of(origin: &Origin) -> String {
     match origin {
         Origin::Cell { sheet, .. } | Origin::Row { sheet, .. } | Origin::Sheet { sheet } => {
-            sheet.clone()
+            sheet.to_string()
         }
         Origin::Json { pointer } => pointer
             .trim_start_matches('/')

@@ -51,7 +51,7 @@ pub(crate) fn add(wb: &mut Workbook, values: &[(&'static str, &str)]) -> i64 {
 /// A cell origin; `col` in letters (`H`, `AG`).
 fn cell(sheet: &str, row: u32, col: &str) -> Origin {
     Origin::Cell {
-        sheet: sheet.to_string(),
+        sheet: sheet.into(),
         row,
         col: col_index(col),
     }
@@ -192,7 +192,7 @@ pub(crate) fn control_row(cs: &Changeset, target: &str, control: &str) -> (Strin
                 && a.control_id.as_ref().is_some_and(|v| v.text == control)
         })
         .and_then(|a| match &a.origin {
-            Some(Origin::Row { sheet, row }) => Some((sheet.clone(), *row)),
+            Some(Origin::Row { sheet, row }) => Some((sheet.to_string(), *row)),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no row for {target} {control}"))

@@ -4,6 +4,7 @@
 //! merged range) turned into [`Problem`]s that name the cell.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{NaiveTime, Timelike};
 
@@ -38,6 +39,8 @@ pub(super) struct SheetView<'a> {
     /// For each row that holds values, the merged ranges that cover it below or right of their
     /// top-left cell.
     covered: HashMap<usize, Vec<MergedCells>>,
+    /// The sheet's name, shared by every origin on it.
+    name: Arc<str>,
 }
 
 impl<'a> SheetView<'a> {
@@ -55,13 +58,14 @@ impl<'a> SheetView<'a> {
             content,
             formula_blanks: content.formula_blanks.iter().copied().collect(),
             covered,
+            name: Arc::from(content.name.as_str()),
         }
     }
 
     /// The origin of the cell at 1-based `row`, 0-based `col`.
     pub(super) fn cell(&self, row: usize, col: usize) -> Origin {
         Origin::Cell {
-            sheet: self.content.name.clone(),
+            sheet: Arc::clone(&self.name),
             row: u32::try_from(row).unwrap_or(u32::MAX),
             col: u16::try_from(col).unwrap_or(u16::MAX),
         }
@@ -70,7 +74,7 @@ impl<'a> SheetView<'a> {
     /// The origin of the whole row `row` (1-based).
     pub(super) fn row(&self, row: usize) -> Origin {
         Origin::Row {
-            sheet: self.content.name.clone(),
+            sheet: Arc::clone(&self.name),
             row: u32::try_from(row).unwrap_or(u32::MAX),
         }
     }
@@ -78,7 +82,7 @@ impl<'a> SheetView<'a> {
     /// The origin of the whole sheet.
     pub(super) fn sheet(&self) -> Origin {
         Origin::Sheet {
-            sheet: self.content.name.clone(),
+            sheet: Arc::clone(&self.name),
         }
     }
 

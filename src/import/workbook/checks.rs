@@ -53,7 +53,7 @@ pub(super) fn check(meta: &Meta, seen: &[SeenSheet], format: TableFormat, out: &
             });
             out.ignored.push(Ignored {
                 origin: Origin::Sheet {
-                    sheet: name.clone(),
+                    sheet: name.as_str().into(),
                 },
                 reason: "the sheet is missing from the file; nothing on it is applied".to_string(),
             });
@@ -71,7 +71,7 @@ pub(super) fn check(meta: &Meta, seen: &[SeenSheet], format: TableFormat, out: &
             unchanged,
         });
         let origin = Origin::Sheet {
-            sheet: sheet.name.clone(),
+            sheet: sheet.name.as_str().into(),
         };
         if found_rows < *exported {
             let limit = format_rows(format);

@@ -165,7 +165,7 @@ impl Reading {
             sha256: sheet.sha256.clone(),
         });
         let origin = Origin::Sheet {
-            sheet: sheet.name.clone(),
+            sheet: sheet.name.as_str().into(),
         };
         let Some(kind) = kind else {
             self.out.ignored.push(Ignored {

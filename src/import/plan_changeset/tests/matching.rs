@@ -292,3 +292,34 @@ fn the_readers_findings_are_listed() {
         vec!["sheet 'Notes'  sheet not part of the template".to_string()]
     );
 }
+
+#[test]
+fn a_foreign_copy_nobody_edited_is_taken_in_full() -> TestResult {
+    let f = fixture();
+    let mut cs = exported(&f.wb, today());
+    // As the reader says of an xlsx nobody touched: every sheet hashes as exported.
+    for c in &mut cs.checks {
+        c.unchanged = Some(true);
+    }
+    let dir = tempfile::tempdir()?;
+    let mut fresh = workbook(dir.path(), "fresh.medsec");
+    let p = plan_changeset(
+        &fresh,
+        &cs,
+        &PlanOptions {
+            accept_foreign: true,
+            ..opts()
+        },
+    )?;
+    let answers = f.wb.answer_rows()?.len();
+    assert!(answers > 5);
+    fresh.apply_import(&p.batch, "import")?;
+    assert_eq!(fresh.devices()?.len(), 3, "{}", p.report.render());
+    assert_eq!(fresh.answer_rows()?.len(), answers, "{}", p.report.render());
+    assert!(
+        !p.report.render().contains("not edited since the export"),
+        "{}",
+        p.report.render()
+    );
+    Ok(())
+}
