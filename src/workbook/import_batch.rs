@@ -227,6 +227,40 @@ impl Workbook {
     }
 }
 
+/// When each device and register entry was last changed, so an import can tell work done in
+/// the workbook after a copy was exported from the copy's older values.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeTimes {
+    /// Device row ID → its `updated_at` (UTC).
+    pub devices: std::collections::HashMap<i64, chrono::DateTime<chrono::Utc>>,
+    /// Register entry ID (the number of `R-0012`) → its `updated_at` (UTC).
+    pub risk_entries: std::collections::HashMap<i64, chrono::DateTime<chrono::Utc>>,
+}
+
+impl Workbook {
+    /// When each device and register entry was last changed (an unreadable time is left out).
+    ///
+    /// Errors: `Sqlite`.
+    pub fn change_times(&self) -> Result<ChangeTimes, WorkbookError> {
+        let read = |sql: &str| -> rusqlite::Result<std::collections::HashMap<_, _>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = std::collections::HashMap::new();
+            for row in rows {
+                let (id, at) = row?;
+                if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&at) {
+                    out.insert(id, t.with_timezone(&chrono::Utc));
+                }
+            }
+            Ok(out)
+        };
+        Ok(ChangeTimes {
+            devices: read("SELECT id, updated_at FROM device").map_err(|e| self.sql(e))?,
+            risk_entries: read("SELECT id, updated_at FROM risk_entry").map_err(|e| self.sql(e))?,
+        })
+    }
+}
+
 #[cfg(test)]
 impl Workbook {
     /// Test helper (no API makes suggestions yet): marks the stored answer as an unconfirmed

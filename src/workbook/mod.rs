@@ -36,7 +36,7 @@ pub use attachments::{
 };
 pub use devices::{DeviceChange, FieldSource};
 pub use import_batch::{
-    AnswerEdit, BatchOutcome, BatchTarget, ImportBatch, RiskEdit, check_risk_entry,
+    AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};

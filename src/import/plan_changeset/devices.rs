@@ -292,9 +292,22 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
                     }
                 }
                 let row = row_origin(&records[i]);
+                let newer = ctx
+                    .device_changed_since_export(id)
+                    .filter(|_| read.lines.has_changes() && !read.lines.is_rejected());
                 if ctx.untouched(&row) && read.lines.has_changes() && !read.lines.is_rejected() {
                     read.lines.drop_changes();
                     report.note_untouched(&row);
+                } else if let Some(at) = newer {
+                    // Work done in the workbook after the export is newer than the copy.
+                    read.lines.drop_changes();
+                    read.lines.ignore(
+                        &row,
+                        format!(
+                            "not applied: the device was changed in the workbook at {} UTC, after this copy was exported; the workbook's values are kept (export again to edit it)",
+                            at.format("%Y-%m-%d %H:%M")
+                        ),
+                    );
                 } else if !read.lines.is_rejected() && read.lines.has_changes() {
                     apply_to(slot, &change);
                     plan.changes.push((Some(id), change));

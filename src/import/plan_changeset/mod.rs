@@ -133,9 +133,33 @@ struct Ctx<'a> {
     /// When a copy of this workbook was exported: answers changed in the workbook after it are
     /// newer than the copy and are not overwritten.
     exported_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When each device and register entry was last changed (read only for a copy of this
+    /// workbook with an export time).
+    changed: crate::workbook::ChangeTimes,
 }
 
 impl Ctx<'_> {
+    /// When the device (row ID) was changed in the workbook, if after this copy was exported.
+    fn device_changed_since_export(&self, id: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+        let exported = self.exported_at?;
+        self.changed
+            .devices
+            .get(&id)
+            .copied()
+            .filter(|t| *t > exported)
+    }
+
+    /// When the register entry (ID) was changed in the workbook, if after this copy was
+    /// exported.
+    fn entry_changed_since_export(&self, id: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+        let exported = self.exported_at?;
+        self.changed
+            .risk_entries
+            .get(&id)
+            .copied()
+            .filter(|t| *t > exported)
+    }
+
     /// Whether a blank cell clears the stored value (only in a copy of this workbook).
     fn blanks_clear(&self) -> bool {
         self.own_copy
@@ -208,6 +232,11 @@ pub fn plan_changeset(
             .filter(|_| own_copy)
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
             .map(|t| t.with_timezone(&chrono::Utc)),
+        changed: if own_copy && cs.source.exported_at.is_some() {
+            wb.change_times()?
+        } else {
+            crate::workbook::ChangeTimes::default()
+        },
     };
     for p in &cs.problems {
         report.line(LineKind::Rejected, p.origin.clone(), "", p.reason.clone());

@@ -439,7 +439,10 @@ proptest! {
         let ids = add_devices(&mut wb, &devices);
         answer_all(&mut wb, &ids, &answers);
         let today = chrono::Local::now().date_naive();
-        let cs = exported(&wb, today);
+        let mut cs = exported(&wb, today);
+        // The copy is emptied after the export, which an import would otherwise take as work
+        // newer than the copy and keep; without an export time every cell is taken.
+        cs.source.exported_at = None;
         let before = state(&wb);
         drop(wb);
         let copy = dir.path().join("copy.medsec");

@@ -237,6 +237,19 @@ impl Row<'_, '_> {
         if ctx.untouched(&row_origin) && lines.has_changes() && !lines.is_rejected() {
             lines.drop_changes();
             report.note_untouched(&row_origin);
+        } else if let Some(at) = ctx
+            .entry_changed_since_export(entry.id)
+            .filter(|_| lines.has_changes() && !lines.is_rejected())
+        {
+            // Work done on the register after the export is newer than the copy.
+            lines.drop_changes();
+            lines.ignore(
+                &row_origin,
+                format!(
+                    "not applied: the risk was changed in the workbook at {} UTC, after this copy was exported; the workbook's values are kept (export again to edit it)",
+                    at.format("%Y-%m-%d %H:%M")
+                ),
+            );
         }
         let changes = lines.has_changes();
         let rejected = lines.is_rejected();

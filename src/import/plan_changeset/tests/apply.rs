@@ -371,3 +371,65 @@ fn an_answer_changed_after_the_export_is_not_overwritten_by_the_copy() -> TestRe
     );
     Ok(())
 }
+
+#[test]
+fn device_and_register_work_done_after_the_export_is_not_undone_by_the_copy() -> TestResult {
+    let mut f = fixture();
+    let mut cs = exported(&f.wb, today());
+    // Times are kept to the second: the edits below come strictly after the export.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    f.wb.update_device(
+        f.d3,
+        &crate::workbook::DeviceChange {
+            values: vec![("room", "Basement / Store".into())],
+            ..Default::default()
+        },
+        crate::workbook::FieldSource::Typed,
+        true,
+    )?;
+    let target = Target::Device(f.d1);
+    f.wb.set_risk_entry(
+        &target,
+        "ENC-03",
+        &RiskEntryInput {
+            owner: Some("New owner set after export".into()),
+            ..RiskEntryInput::default()
+        },
+    )?;
+    // The copy edits another row of each sheet, and leaves these two as exported.
+    let inv = inventory_row(&cs, "DEV-0002");
+    set(&mut cs, INVENTORY, inv, &field_col("room"), "Ward 9");
+
+    let p = plan(&f.wb, &cs);
+    let changed = lines(&p, LineKind::Changed);
+    assert!(
+        changed
+            .iter()
+            .any(|l| l.contains("DEV-0002") && l.contains("Ward 9")),
+        "{changed:#?}"
+    );
+    assert!(
+        !changed
+            .iter()
+            .any(|l| l.contains("Basement") || l.contains("New owner")),
+        "{changed:#?}"
+    );
+    let ignored = lines(&p, LineKind::Ignored);
+    assert!(
+        ignored
+            .iter()
+            .any(|l| l.contains("DEV-0003") && l.contains("the device was changed in the workbook")),
+        "{ignored:#?}"
+    );
+    assert!(
+        ignored
+            .iter()
+            .any(|l| l.contains("ENC-03") && l.contains("the risk was changed in the workbook")),
+        "{ignored:#?}"
+    );
+    f.wb.apply_import(&p.batch, "import")?;
+    assert_eq!(f.wb.device(f.d3)?.get("room"), "Basement / Store");
+    let entry = f.wb.risk_entry(&target, "ENC-03")?.ok_or("entry")?;
+    assert_eq!(entry.owner, "New owner set after export");
+    Ok(())
+}
