@@ -1,7 +1,9 @@
 //! Derived columns of control sheets and the register: never applied, and listed as ignored
 //! (with the cell) when a filled copy no longer says what the app writes there. A formula's
 //! result recalculated by the spreadsheet from edited cells (Risk Score = L × I, Risk Level from
-//! the grid, the register's Impact = the highest dimension) is not an edit.
+//! the grid, the register's Impact = the highest dimension) is not an edit, and neither is a
+//! formula cell left without its result (blank, or a text result saved as 0 by LibreOffice's
+//! `.xls` filter).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
@@ -10,7 +12,7 @@ use super::report::{RowLines, shown};
 use super::values::{cell_text, quote, same_cell};
 use crate::export::layout::{CONTROL_COLUMNS, Column, REGISTER_COLUMNS, ctl, reg};
 use crate::export::plan::{ControlRow, ExportData};
-use crate::export::xlsx::Value as CellValue;
+use crate::export::xlsx::{Cached, Value as CellValue};
 use crate::import::changeset::Value;
 use crate::risk::register::Finding;
 use crate::risk::{RiskGrid, RiskLevel};
@@ -49,6 +51,14 @@ fn mismatches(
             let same = match v {
                 CellValue::Text(t) => read.text == *t || same_cell(&read.text, t),
                 CellValue::Empty => read.is_blank(),
+                // A program that saves formulas without their results (openpyxl, some
+                // converters) leaves a blank; LibreOffice's `.xls` export writes a text result it
+                // did not recalculate as 0. Neither is an edit of the copy.
+                CellValue::Formula(_, cached) => {
+                    read.is_blank()
+                        || (matches!(cached, Cached::Text(_)) && read.trimmed() == "0")
+                        || same_cell(&read.text, &cell_text(v))
+                }
                 other => same_cell(&read.text, &cell_text(other)),
             };
             if !same {

@@ -387,6 +387,28 @@ fn derived_edits_are_listed_as_ignored_and_never_applied() -> TestResult {
 }
 
 #[test]
+fn formula_cells_saved_without_their_results_are_not_edits() -> TestResult {
+    let f = fixture();
+    let mut cs = exported(&f.wb, today());
+    let (enc, r1) = control_row(&cs, "DEV-0001", "ENC-01");
+    // openpyxl saves formulas without results (blank); LibreOffice's .xls filter writes a text
+    // result it did not recalculate as 0.
+    set(&mut cs, &enc, r1, "S", "");
+    set(&mut cs, &enc, r1, "T", "0");
+    let reg = register_row(&cs, "DEV-0001", "ENC-01");
+    set(&mut cs, "Risk Register", reg, "L", "0");
+    set(&mut cs, "Risk Register", reg, "K", "");
+    let p = plan(&f.wb, &cs);
+    let t = p.report.totals();
+    assert_eq!((t.changed, t.ignored), (0, 0), "{}", p.report.render());
+    // A number where the export writes a level is still a visible edit.
+    set(&mut cs, &enc, r1, "T", "7");
+    let p = plan(&f.wb, &cs);
+    assert_eq!(p.report.totals().ignored, 1, "{}", p.report.render());
+    Ok(())
+}
+
+#[test]
 fn deferrals_read_their_reason_and_follow_up_date() -> TestResult {
     let mut f = fixture();
     let t3 = Target::Device(f.d3);
