@@ -17,6 +17,8 @@ use crate::workbook::Workbook;
 const NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; the export is not, and sheet protection is not encryption): keep it on an encrypted drive or share.";
 /// The CSV export's warning: plain text files, one per sheet.
 const CSV_NOT_ENCRYPTED: &str = "These files are NOT encrypted (the workbook is; CSV is plain text): keep them on an encrypted drive or share.";
+/// The JSON export's warning: one plain-text document.
+const JSON_NOT_ENCRYPTED: &str = "This file is NOT encrypted (the workbook is; JSON is plain text): keep it on an encrypted drive or share.";
 /// The report's warning: it names devices, addresses and weaknesses, in plain HTML or Markdown.
 const REPORT_NOT_ENCRYPTED: &str = "This report is NOT encrypted (the workbook is; the report names devices, addresses and weaknesses): keep it on an encrypted drive or share.";
 
@@ -79,7 +81,7 @@ pub(super) fn json(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(),
         s.answers,
         s.risks
     );
-    say!("{NOT_ENCRYPTED}");
+    say!("{JSON_NOT_ENCRYPTED}");
     Ok(())
 }
 

@@ -214,9 +214,15 @@ pub fn read_sheets_from_bytes(
     } else {
         let head = bytes.get(..bytes.len().min(1 << 20)).unwrap_or(bytes);
         let text = String::from_utf8_lossy(head);
-        Err(not_a_workbook(binary_kind(bytes, &text).unwrap_or_else(
-            || "plain or delimited text (CSV)".to_string(),
-        )))
+        let what = match binary_kind(bytes, &text) {
+            // An `export json` file given to `import workbook`.
+            Some(kind) if kind.contains("JSON") => {
+                format!("{kind} (for an `export json` file, use `medsec import json`)")
+            }
+            Some(kind) => kind,
+            None => "plain or delimited text (CSV)".to_string(),
+        };
+        Err(not_a_workbook(what))
     }
 }
 
