@@ -970,3 +970,36 @@ fn import_reports_show_controls_from_the_file_escaped() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn free_text_flags_take_values_that_start_with_a_dash() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .success();
+    env.wb()
+        .args([
+            "answer",
+            "DEV-0001",
+            "ENC-01",
+            "no",
+            "--note",
+            "-2+3 dB loss",
+        ])
+        .args(["--observed", "-3", "--evidence-ref", "-photo 12"])
+        .assert()
+        .success();
+    let shown = env
+        .wb()
+        .args(["export", "json"])
+        .arg(env.path("a.json"))
+        .output()?;
+    assert!(shown.status.success(), "{shown:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(env.path("a.json"))?)?;
+    let a = &doc["answers"][0];
+    assert_eq!(a["note"], "-2+3 dB loss");
+    assert_eq!(a["observed"], "-3");
+    assert_eq!(a["evidence_ref"], "-photo 12");
+    Ok(())
+}

@@ -80,7 +80,7 @@ pub enum Command {
         after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented, and the same for the same options on the same day. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
     )]
     Demo(DemoArgs),
-    /// Bring devices in from files.
+    /// Bring devices, answers and risks in from files (scans, inventories, filled copies).
     #[command(subcommand)]
     Import(ImportCommand),
     /// Write the assessment out (the files are NOT encrypted).
@@ -176,14 +176,14 @@ pub struct AnswerArgs {
     pub control: String,
     /// yes, partial, no, na, unknown, or clear (not needed with --confirm).
     pub response: Option<String>,
-    /// Note (an N/A needs one).
-    #[arg(long)]
+    /// Note (an N/A needs one); free text, which may start with `-`.
+    #[arg(long, allow_hyphen_values = true)]
     pub note: Option<String>,
-    /// Observed value, e.g. "TLS 1.2".
-    #[arg(long)]
+    /// Observed value, e.g. "TLS 1.2" or "-3 dB".
+    #[arg(long, allow_hyphen_values = true)]
     pub observed: Option<String>,
     /// Evidence reference (photo ID, ticket).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub evidence_ref: Option<String>,
     /// Likelihood 1-5 (NIST SP 800-30 Rev. 1 scale).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
