@@ -366,3 +366,130 @@ fn an_export_json_reads_back_unchanged_and_into_a_fresh_workbook() -> TestResult
     assert!(shown.contains("Pump A"), "{shown}");
     Ok(())
 }
+
+/// The elements of `key` (`answers`, `risks`) of an `export json` document by target and
+/// control, without the keys in `skip`.
+fn elements(
+    doc: &serde_json::Value,
+    key: &str,
+    skip: &[&str],
+) -> Result<BTreeMap<String, serde_json::Map<String, serde_json::Value>>, Box<dyn std::error::Error>>
+{
+    let mut out = BTreeMap::new();
+    for e in doc[key].as_array().ok_or(format!("no {key}"))? {
+        let mut obj = e.as_object().ok_or("not an object")?.clone();
+        let id = format!("{} {}", obj["target"], obj["control_id"]);
+        for k in skip {
+            obj.remove(*k);
+        }
+        if out.insert(id.clone(), obj).is_some() {
+            return Err(format!("{id} twice").into());
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn the_demo_as_json_into_a_fresh_workbook_keeps_dimensions_identified_dates_and_due_defaults()
+-> TestResult {
+    let env = Env::new()?;
+    let demo = env.path("demo.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&demo)
+        .arg("--no-open")
+        .assert()
+        .success();
+    let json = env.path("demo.json");
+    env.cmd()
+        .arg("-w")
+        .arg(&demo)
+        .args(["export", "json"])
+        .arg(&json)
+        .assert()
+        .success();
+    // The Env's workbook is a fresh one of another workbook ID.
+    let out = env
+        .wb()
+        .args(["import", "json"])
+        .arg(&json)
+        .arg("--accept-foreign")
+        .output()?;
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8(out.stdout)?;
+    assert!(said.contains(", 0 rejected"), "{said}");
+    let back = env.path("back.json");
+    env.wb()
+        .args(["export", "json"])
+        .arg(&back)
+        .assert()
+        .success();
+
+    let read = |p: &Path| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+        Ok(serde_json::from_slice(&std::fs::read(p)?)?)
+    };
+    let (first, second) = (read(&json)?, read(&back)?);
+    // Who and when answered are the importer's; IDs and UUIDs are each workbook's own.
+    let answer_skip = [
+        "device_uuid",
+        "row_key",
+        "assessed_at",
+        "assessed_by",
+        "assessed_on",
+    ];
+    let risk_skip = ["risk_id", "device_uuid"];
+    let (a1, a2) = (
+        elements(&first, "answers", &answer_skip)?,
+        elements(&second, "answers", &answer_skip)?,
+    );
+    let (r1, r2) = (
+        elements(&first, "risks", &risk_skip)?,
+        elements(&second, "risks", &risk_skip)?,
+    );
+    assert_eq!(a1.keys().collect::<Vec<_>>(), a2.keys().collect::<Vec<_>>());
+    assert_eq!(r1.keys().collect::<Vec<_>>(), r2.keys().collect::<Vec<_>>());
+    for (id, a) in &a1 {
+        for (k, v) in a {
+            assert_eq!(Some(v), a2[id].get(k), "answer {id}: {k}");
+        }
+    }
+    for (id, r) in &r1 {
+        for (k, v) in r {
+            assert_eq!(Some(v), r2[id].get(k), "risk {id}: {k}");
+        }
+    }
+    // The demo has what the fix is about, so the comparison above covers it.
+    let rated_per_dimension = a1
+        .values()
+        .filter(|a| a["impact_dimensions"]["patient_safety"].is_number())
+        .count();
+    assert!(rated_per_dimension > 0);
+    let today = chrono::Local::now().date_naive().to_string();
+    let identified_before_today = r1
+        .values()
+        .filter(|r| {
+            r["identified_on"]
+                .as_str()
+                .is_some_and(|d| d < today.as_str())
+        })
+        .count();
+    assert!(identified_before_today > 0);
+    assert!(r1.values().any(|r| r["due_date_default"] == true));
+    assert!(r1.values().any(|r| r["due_date_default"] == false));
+
+    // The register counts agree, the patient-safety ones included.
+    let status = |w: &Path| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+        let out = env
+            .cmd()
+            .arg("-w")
+            .arg(w)
+            .args(["status", "--json"])
+            .output()?;
+        assert!(out.status.success(), "{out:?}");
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let (s1, s2) = (status(&demo)?, status(&env.workbook())?);
+    assert_eq!(s1["risks"], s2["risks"]);
+    assert!(s1["risks"]["uncontrolled_patient_safety"].as_u64() > Some(0));
+    Ok(())
+}

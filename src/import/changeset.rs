@@ -183,6 +183,17 @@ pub struct AnswerRecord {
     pub likelihood: Option<Value>,
     /// R "Impact (1-5)".
     pub impact: Option<Value>,
+    /// The assessor's patient-safety impact (1–5; `export json`'s
+    /// `impact_dimensions.patient_safety`). `None` when the file does not carry per-dimension
+    /// impacts (a spreadsheet copy: its control sheets show one Impact); blank = not rated on
+    /// this dimension. When any of the three is set after the import, the answer's impact is the
+    /// highest of them.
+    pub impact_safety: Option<Value>,
+    /// The assessor's PHI / data impact (1–5; `impact_dimensions.phi`); as `impact_safety`.
+    pub impact_phi: Option<Value>,
+    /// The assessor's clinical-operations impact (1–5; `impact_dimensions.operations`); as
+    /// `impact_safety`.
+    pub impact_operations: Option<Value>,
     /// U "Rating": `default` keeps Q/R as defaults; blank means rated.
     pub rating: Option<Value>,
     /// V "Recommendation".
@@ -229,6 +240,15 @@ pub struct RiskRecord {
     pub accepted_on: Option<Value>,
     /// "Review Date".
     pub review_date: Option<Value>,
+    /// The date the finding was first identified (`YYYY-MM-DD`; `export json`'s
+    /// `identified_on`; default due dates count from it). `None` when the file does not carry
+    /// it (a spreadsheet copy); blank = not known (the answer's assessed-on date stands in).
+    pub identified_on: Option<Value>,
+    /// Whether the due date follows the level (`export json`'s `due_date_default`, as `Yes` /
+    /// `No`): `Yes` = the Due Date is the level's default and keeps following it, `No` = the
+    /// Due Date (or its absence) was set by hand. `None` when the file does not say (a
+    /// spreadsheet copy: a Due Date equal to the level's default is then taken as following it).
+    pub due_date_default: Option<Value>,
     /// Derived columns as read (impacts, likelihood, scores, levels, expired, overdue), header
     /// and value, for the planner to list as ignored when edited.
     pub derived: Vec<(String, Value)>,

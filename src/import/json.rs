@@ -9,7 +9,9 @@
 //! `Rating` column (`default` when a set likelihood or impact is a default), `deferred_until`
 //! with `deferral_reason` the `Deferred Until` column (a date, `deferred`, or blank), and the
 //! keys an import never applies (scores, levels, who assessed, the register's impacts) the
-//! `derived` values under the spreadsheet's header. A key that is absent keeps the stored value
+//! `derived` values under the spreadsheet's header. What no spreadsheet column holds is read
+//! into fields of its own, which spreadsheet copies leave `None`: an answer's three
+//! `impact_dimensions`, a risk's `identified_on` and `due_date_default`. A key that is absent keeps the stored value
 //! (`None`); `null` clears it.
 //!
 //! Streamed: the document is parsed element by element (one device, answer or risk at a time),

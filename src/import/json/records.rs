@@ -7,9 +7,10 @@
 //! | `answers[]`: `target`, `row_key`, `control_id`, `response`, `suggested`, `observed`, `note`, `evidence_ref`, `source`, `likelihood`, `impact`, `recommendation` | the same fields of [`AnswerRecord`]; `row_key` is built from `device_uuid` and `control_id` when absent |
 //! | `likelihood_default`, `impact_default` | `rating`: `default` when a set likelihood or impact is a default, else blank |
 //! | `deferred_until`, `deferral_reason` | `deferred_until` (the date, or `deferred` when only a reason is given, or blank) and `deferral_reason` |
-//! | `scope`, `risk_score`, `risk_level`, `assessed_by`, `assessed_on` | `derived`, under the control sheet's headers; `device_uuid`, `assessed_at` and `impact_dimensions` are not read |
-//! | `risks[]`: `risk_id`, `target`, `control_id`, `treatment`, `planned_actions`, `owner`, `due_date`, `status`, `residual_likelihood`, `residual_impact`, `accepted_by`, `acceptance_note`, `accepted_on`, `review_date` | [`RiskRecord`] (`control_id` as `source`) |
-//! | `step`, `description`, `impact_dimensions{}`, `impact`, `likelihood`, `score`, `level`, `residual_score`, `residual_level`, `expired`, `overdue` | `derived`, under the `Risk Register` headers; `device_uuid`, `response`, `due_date_default` and `identified_on` are not read |
+//! | `impact_dimensions{}`: `patient_safety`, `phi`, `operations` | `impact_safety`, `impact_phi`, `impact_operations` (`null` for the whole object: all three blank) |
+//! | `scope`, `risk_score`, `risk_level`, `assessed_by`, `assessed_on` | `derived`, under the control sheet's headers; `device_uuid` and `assessed_at` are not read |
+//! | `risks[]`: `risk_id`, `target`, `control_id`, `treatment`, `planned_actions`, `owner`, `due_date`, `due_date_default` (`Yes` / `No`), `status`, `residual_likelihood`, `residual_impact`, `accepted_by`, `acceptance_note`, `accepted_on`, `review_date`, `identified_on` | [`RiskRecord`] (`control_id` as `source`) |
+//! | `step`, `description`, `impact_dimensions{}`, `impact`, `likelihood`, `score`, `level`, `residual_score`, `residual_level`, `expired`, `overdue` | `derived`, under the `Risk Register` headers (a risk's impacts come from its answer); `device_uuid` and `response` are not read |
 
 use std::path::Path;
 
@@ -127,6 +128,9 @@ const RISK_DIMENSIONS: [(&str, u16); 3] = [
     ("phi", reg::PHI_IMPACT),
     ("operations", reg::OPERATIONS_IMPACT),
 ];
+
+/// The keys of an answer's `impact_dimensions`, in the order of `Answer::dimension_impacts`.
+const ANSWER_DIMENSIONS: [&str; 3] = ["patient_safety", "phi", "operations"];
 
 /// Which array an element belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -491,6 +495,7 @@ impl Element<'_, '_, '_> {
         let likelihood = self.value("likelihood");
         let impact = self.value("impact");
         let rating = self.rating(likelihood.as_ref(), impact.as_ref());
+        let [impact_safety, impact_phi, impact_operations] = self.dimensions();
         let deferral_reason = self.value("deferral_reason");
         let deferred_until = self.deferred(deferral_reason.as_ref());
         let mut derived = Vec::new();
@@ -512,6 +517,9 @@ impl Element<'_, '_, '_> {
             source: self.value("source"),
             likelihood,
             impact,
+            impact_safety,
+            impact_phi,
+            impact_operations,
             rating,
             recommendation: self.value("recommendation"),
             deferred_until,
@@ -520,6 +528,33 @@ impl Element<'_, '_, '_> {
         };
         self.unknown(&ANSWER_KEYS, |_| false);
         record
+    }
+
+    /// An answer's `impact_dimensions`: patient safety, PHI, operations, each `None` when its
+    /// key (or the whole object) is absent; `null` for the object gives three blanks at its
+    /// pointer; anything but an object or `null` is a problem.
+    fn dimensions(&mut self) -> [Option<Value>; 3] {
+        let outer = "impact_dimensions";
+        match self.obj.get(outer) {
+            None => [None, None, None],
+            Some(Json::Null) => {
+                let blank = || {
+                    Some(Value::new(
+                        "",
+                        Origin::Json {
+                            pointer: self.pointer(outer),
+                        },
+                    ))
+                };
+                [blank(), blank(), blank()]
+            }
+            Some(Json::Object(_)) => ANSWER_DIMENSIONS.map(|key| self.nested(outer, key)),
+            Some(other) => {
+                let reason = format!("{} where an object belongs", kind(other));
+                self.b.problem(self.pointer(outer), reason);
+                [None, None, None]
+            }
+        }
     }
 
     /// The `Rating` column: `default` when the likelihood or the impact is set and flagged as a
@@ -623,6 +658,8 @@ impl Element<'_, '_, '_> {
             acceptance_note: self.value("acceptance_note"),
             accepted_on: self.value("accepted_on"),
             review_date: self.value("review_date"),
+            identified_on: self.value("identified_on"),
+            due_date_default: self.value("due_date_default"),
             derived,
         };
         self.unknown(&RISK_KEYS, |_| false);

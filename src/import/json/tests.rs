@@ -209,6 +209,83 @@ fn wrong_values_inside_elements_are_problems_at_their_pointer() {
     assert_eq!(c.ignored[0].origin, ptr("/extra_key"));
 }
 
+#[test]
+fn impact_dimensions_identified_dates_and_due_defaults_are_read() {
+    let c = read_bytes(
+        doc(r#",
+  "devices": [],
+  "answers": [
+    {"target":"DEV-0001","control_id":"ENC-01","impact":5,"impact_dimensions":{"patient_safety":5,"phi":null,"operations":2.0}},
+    {"target":"DEV-0001","control_id":"ENC-02","impact_dimensions":null},
+    {"target":"DEV-0001","control_id":"ENC-03","impact_dimensions":{"phi":3}},
+    {"target":"DEV-0001","control_id":"ENC-04","impact_dimensions":"high"},
+    {"target":"DEV-0001","control_id":"ENC-05","impact_dimensions":{"phi":[3]}}
+  ],
+  "risks": [
+    {"target":"DEV-0001","control_id":"ENC-01","due_date":"2026-07-30","due_date_default":true,"identified_on":"2026-06-01"},
+    {"target":"DEV-0001","control_id":"ENC-02","due_date":null,"due_date_default":false,"identified_on":null},
+    {"target":"DEV-0001","control_id":"ENC-03"}
+  ]"#)
+        .as_bytes(),
+    )
+    .unwrap();
+    let dims = |i: usize| {
+        let a = &c.answers[i];
+        [
+            text(&a.impact_safety),
+            text(&a.impact_phi),
+            text(&a.impact_operations),
+        ]
+    };
+    assert_eq!(dims(0), [Some("5"), Some(""), Some("2")]);
+    assert_eq!(
+        c.answers[0].impact_phi.as_ref().map(|v| &v.origin),
+        Some(&ptr("/answers/0/impact_dimensions/phi"))
+    );
+    assert_eq!(dims(1), [Some(""); 3], "null: all three blank");
+    assert_eq!(
+        c.answers[1].impact_safety.as_ref().map(|v| &v.origin),
+        Some(&ptr("/answers/1/impact_dimensions"))
+    );
+    assert_eq!(dims(2), [None, Some("3"), None], "an absent key keeps");
+    assert_eq!(dims(3), [None; 3]);
+    assert_eq!(dims(4), [None; 3]);
+    let problems: Vec<(String, &str)> = c
+        .problems
+        .iter()
+        .map(|p| (p.origin.to_string(), p.reason.as_str()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "/answers/3/impact_dimensions".to_string(),
+                "a text where an object belongs"
+            ),
+            (
+                "/answers/4/impact_dimensions/phi".to_string(),
+                "an array where a text, a number or null belongs"
+            ),
+        ]
+    );
+    let risk = |i: usize| {
+        let r = &c.risks[i];
+        (text(&r.identified_on), text(&r.due_date_default))
+    };
+    assert_eq!(risk(0), (Some("2026-06-01"), Some("Yes")));
+    assert_eq!(
+        c.risks[0].identified_on.as_ref().map(|v| &v.origin),
+        Some(&ptr("/risks/0/identified_on"))
+    );
+    assert_eq!(risk(1), (Some(""), Some("No")));
+    assert_eq!(
+        risk(2),
+        (None, None),
+        "a spreadsheet-like record says nothing"
+    );
+    assert!(c.ignored.is_empty(), "{:?}", c.ignored);
+}
+
 fn err(bytes: &[u8]) -> String {
     match read_bytes(bytes) {
         Ok(_) => "read without error".into(),

@@ -2,11 +2,17 @@
 //! the workbook emptied of answers, register treatments and inventory fields → answers,
 //! register entries and inventory identical field by field (who and when an answer was given
 //! aside: an import answers now). Few cases: each makes and exports two encrypted workbooks.
+//! Once through `export xlsx` and the template reader, once through `export json` and the JSON
+//! reader; the JSON copy is also imported into a fresh workbook (as a foreign copy), which must
+//! end up the same but for its own IDs.
 //!
-//! Not generated, because one spreadsheet cell cannot carry them back: per-dimension impacts
-//! (the control sheet shows one Impact; the register's dimensions are derived), and a rated
-//! likelihood equal to its default next to a default impact (the one Rating column then says
-//! `default` for both). Suggestions have no API to make them yet.
+//! Generated for the JSON round trip only, because no spreadsheet cell carries them back:
+//! per-dimension impacts (the control sheet shows one Impact; the register's dimensions are
+//! derived), dates first identified other than the day of the answer (the copy is emptied of
+//! them too), and due dates set to none. Not generated at all: a rated likelihood equal to its
+//! default next to a default impact (the one Rating column, which the JSON reader also builds
+//! from `likelihood_default` / `impact_default`, then says `default` for both). Suggestions have
+//! no API to make them yet.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,7 +21,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
-use super::testkit::{PASS, exported, workbook};
+use super::testkit::{PASS, exported, exported_json, workbook};
 use super::{PlanOptions, plan_changeset};
 use crate::assessment::{Answer, AnswerSource, Response, Target, model_key};
 use crate::catalog::{Control, Scope, catalog};
@@ -56,6 +62,10 @@ struct RiskSpec {
     status: usize,
     due: Option<u32>,
     residual: Option<(u8, u8)>,
+    /// JSON only: identified this many days before today.
+    identified: Option<u32>,
+    /// JSON only: a due date set to none (when `due` gives no date).
+    no_due: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +83,8 @@ struct AnswerSpec {
     impact: u8,
     defer: Option<(String, Option<u32>)>,
     risk: Option<RiskSpec>,
+    /// JSON only: impact per dimension (patient safety, PHI, operations).
+    dims: Option<[Option<u8>; 3]>,
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -118,16 +130,21 @@ fn risk_spec() -> impl Strategy<Value = RiskSpec> {
         0usize..3,
         proptest::option::of(0u32..2000),
         proptest::option::of((1u8..=5, 1u8..=5)),
+        (proptest::option::of(0u32..400), any::<bool>()),
     )
-        .prop_map(|(owner, treatment, status, due, residual)| RiskSpec {
-            owner: owner
-                .map(|o| o.trim().to_string())
-                .filter(|o| !o.is_empty()),
-            treatment,
-            status,
-            due,
-            residual,
-        })
+        .prop_map(
+            |(owner, treatment, status, due, residual, (identified, no_due))| RiskSpec {
+                owner: owner
+                    .map(|o| o.trim().to_string())
+                    .filter(|o| !o.is_empty()),
+                treatment,
+                status,
+                due,
+                residual,
+                identified,
+                no_due,
+            },
+        )
 }
 
 fn answer_spec() -> impl Strategy<Value = AnswerSpec> {
@@ -143,6 +160,12 @@ fn answer_spec() -> impl Strategy<Value = AnswerSpec> {
         (0usize..3, 1u8..=5, 1u8..=5),
         proptest::option::of((text(), proptest::option::of(0u32..900))),
         proptest::option::of(risk_spec()),
+        proptest::option::of((
+            proptest::option::of(1u8..=5),
+            proptest::option::of(1u8..=5),
+            1u8..=5,
+            0usize..3,
+        )),
     )
         .prop_map(
             |(
@@ -151,6 +174,7 @@ fn answer_spec() -> impl Strategy<Value = AnswerSpec> {
                 (rating, likelihood, impact),
                 defer,
                 risk,
+                dims,
             )| AnswerSpec {
                 device,
                 control,
@@ -165,6 +189,12 @@ fn answer_spec() -> impl Strategy<Value = AnswerSpec> {
                 impact,
                 defer,
                 risk,
+                // At least one dimension rated (the one at `at`).
+                dims: dims.map(|(a, b, c, at)| {
+                    let mut d = [a, b, None];
+                    d[at] = Some(c);
+                    d
+                }),
             },
         )
 }
@@ -178,9 +208,11 @@ fn day(offset: u32, from: (i32, u32, u32)) -> NaiveDate {
 fn add_devices(wb: &mut Workbook, specs: &[DeviceSpec]) -> Vec<i64> {
     let mut ids = Vec::new();
     for (n, s) in specs.iter().enumerate() {
+        // In scope, as `medsec device add` and every import make a new device.
         let mut values: Vec<(&'static str, String)> = vec![
             ("name", format!("Device {n}")),
             ("asset_tag", format!("TAG-{n}")),
+            ("in_scope", "Yes".into()),
         ];
         if let Some(m) = s.make {
             values.push(("manufacturer", MAKES[m].0.into()));
@@ -232,7 +264,9 @@ fn target_of(wb: &Workbook, ids: &[i64], spec: &AnswerSpec, control: &Control) -
     }
 }
 
-fn answer_all(wb: &mut Workbook, ids: &[i64], specs: &[AnswerSpec]) {
+/// Answers and treats as the specs say; `json` adds what only a JSON copy carries back
+/// (per-dimension impacts, earlier identified dates, due dates set to none).
+fn answer_all(wb: &mut Workbook, ids: &[i64], specs: &[AnswerSpec], json: bool) {
     let controls: Vec<&Control> = catalog().controls().collect();
     let mut done = std::collections::HashSet::new();
     let mut deferrals = ImportBatch::default();
@@ -287,6 +321,9 @@ fn answer_all(wb: &mut Workbook, ids: &[i64], specs: &[AnswerSpec]) {
             }
             _ => {}
         }
+        if json && s.dims.is_some() {
+            input.dimension_impacts = s.dims;
+        }
         wb.set_answer(&target, control, &input).unwrap();
         if let (true, Some(r)) = (finding, &s.risk) {
             let accept = r.treatment == 2;
@@ -303,9 +340,18 @@ fn answer_all(wb: &mut Workbook, ids: &[i64], specs: &[AnswerSpec]) {
                 acceptance_note: accept.then(|| "isolated VLAN\nuntil 2031".to_string()),
                 review_date: accept.then(|| NaiveDate::from_ymd_opt(2031, 6, 30)),
                 status: Some(RiskStatus::ALL[r.status]),
-                due: r.due.map(|d| Due::On(day(d, (2030, 1, 1)))),
+                due: match r.due {
+                    Some(d) => Some(Due::On(day(d, (2030, 1, 1)))),
+                    None if json && r.no_due => Some(Due::None),
+                    None => None,
+                },
                 residual_likelihood: r.residual.map(|x| Some(x.0)),
                 residual_impact: r.residual.map(|x| Some(x.1)),
+                identified_on: r.identified.filter(|_| json).map(|back| {
+                    chrono::Local::now()
+                        .date_naive()
+                        .checked_sub_days(chrono::Days::new(u64::from(back)))
+                }),
                 ..RiskEntryInput::default()
             };
             wb.set_risk_entry(&target, &control.id, &risk).unwrap();
@@ -356,9 +402,9 @@ fn state(
     (answers, entries, devices)
 }
 
-/// Empties a workbook of answers, register treatments (the dates first identified stay) and
-/// inventory fields.
-fn empty(wb: &mut Workbook) {
+/// Empties a workbook of answers, register treatments (the dates first identified stay, unless
+/// `identified` says to clear them too) and inventory fields.
+fn empty(wb: &mut Workbook, identified: bool) {
     let catalog = catalog();
     let items: Vec<(Target, &Control, AnswerInput)> = wb
         .answer_rows()
@@ -396,7 +442,7 @@ fn empty(wb: &mut Workbook) {
                 acceptance_note: Some(String::new()),
                 accepted_on: Some(None),
                 review_date: Some(None),
-                identified_on: None,
+                identified_on: identified.then_some(None),
             };
             (t, c, reset)
         })
@@ -437,7 +483,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = workbook(dir.path(), "original.medsec");
         let ids = add_devices(&mut wb, &devices);
-        answer_all(&mut wb, &ids, &answers);
+        answer_all(&mut wb, &ids, &answers, false);
         let today = chrono::Local::now().date_naive();
         let mut cs = exported(&wb, today);
         // The copy is emptied after the export, which an import would otherwise take as work
@@ -448,7 +494,7 @@ proptest! {
         let copy = dir.path().join("copy.medsec");
         std::fs::copy(dir.path().join("original.medsec"), &copy).unwrap();
         let mut wb = Workbook::open(&copy, &Passphrase::new(PASS.into()), Access::Write).unwrap();
-        empty(&mut wb);
+        empty(&mut wb, false);
 
         let opts = PlanOptions { accept_foreign: false, with_matrix: false, today };
         let plan = plan_changeset(&wb, &cs, &opts).unwrap();
@@ -468,4 +514,85 @@ proptest! {
         let t = again.report.totals();
         prop_assert_eq!((t.added, t.changed, t.ignored, t.rejected), (0, 0, 0, 0), "{}", again.report.render());
     }
+
+    #[test]
+    fn a_json_export_brings_everything_back_into_an_emptied_copy_and_a_fresh_workbook(
+        devices in proptest::collection::vec(device_spec(), 1..5),
+        answers in proptest::collection::vec(answer_spec(), 0..40),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path(), "original.medsec");
+        let ids = add_devices(&mut wb, &devices);
+        answer_all(&mut wb, &ids, &answers, true);
+        let today = chrono::Local::now().date_naive();
+        let mut cs = exported_json(&wb, today);
+        // As above: the copy is emptied after the export.
+        cs.source.exported_at = None;
+        let before = state(&wb);
+        drop(wb);
+        let copy = dir.path().join("copy.medsec");
+        std::fs::copy(dir.path().join("original.medsec"), &copy).unwrap();
+        let mut wb = Workbook::open(&copy, &Passphrase::new(PASS.into()), Access::Write).unwrap();
+        empty(&mut wb, true);
+
+        let opts = PlanOptions { accept_foreign: false, with_matrix: false, today };
+        let plan = plan_changeset(&wb, &cs, &opts).unwrap();
+        prop_assert_eq!(plan.report.totals().rejected, 0, "{}", plan.report.render());
+        wb.apply_import(&plan.batch, "import json original.json").unwrap();
+        let after = state(&wb);
+        prop_assert_eq!(&after.2, &before.2, "inventory");
+        for (k, a) in &before.0 {
+            prop_assert_eq!(after.0.get(k), Some(a), "answer {}\n{}", k, plan.report.render());
+        }
+        prop_assert_eq!(after.0.len(), before.0.len());
+        prop_assert_eq!(&after.1, &before.1, "register");
+        let again = plan_changeset(&wb, &exported_json(&wb, today), &opts).unwrap();
+        let t = again.report.totals();
+        prop_assert_eq!((t.added, t.changed, t.ignored, t.rejected), (0, 0, 0, 0), "{}", again.report.render());
+
+        // A fresh workbook takes the same copy in full (its devices numbered in file order).
+        let mut fresh = workbook(dir.path(), "fresh.medsec");
+        let foreign = PlanOptions { accept_foreign: true, ..opts };
+        let plan = plan_changeset(&fresh, &cs, &foreign).unwrap();
+        prop_assert_eq!(plan.report.totals().rejected, 0, "{}", plan.report.render());
+        fresh.apply_import(&plan.batch, "import json original.json").unwrap();
+        let (answers_before, entries_before, devices_before) = without_ids(before);
+        let (answers_after, entries_after, devices_after) = without_ids(state(&fresh));
+        prop_assert_eq!(devices_after, devices_before, "inventory");
+        prop_assert_eq!(answers_after, answers_before, "answers\n{}", plan.report.render());
+        prop_assert_eq!(entries_after, entries_before, "register\n{}", plan.report.render());
+    }
+}
+
+/// [`state`] without what another workbook numbers or names its own way: register entry IDs
+/// and device UUIDs (devices keep their row IDs, which a fresh workbook gives in file order).
+fn without_ids(
+    (answers, entries, devices): (
+        BTreeMap<String, Answer>,
+        BTreeMap<String, RiskEntry>,
+        Vec<String>,
+    ),
+) -> (
+    BTreeMap<String, Answer>,
+    BTreeMap<String, RiskEntry>,
+    Vec<String>,
+) {
+    let entries = entries
+        .into_iter()
+        .map(|(k, mut e)| {
+            e.id = 0;
+            (k, e)
+        })
+        .collect();
+    let devices = devices
+        .into_iter()
+        .map(|d| {
+            // `DEV-0001 "uuid" {...} {...}`: the UUID is the second word.
+            let mut words = d.splitn(3, ' ');
+            let short = words.next().unwrap_or_default().to_string();
+            let _uuid = words.next();
+            format!("{short} {}", words.next().unwrap_or_default())
+        })
+        .collect();
+    (answers, entries, devices)
 }

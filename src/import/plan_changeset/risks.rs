@@ -5,8 +5,17 @@
 //! A due date left as the export wrote it keeps following the level (`Due::Default` stays), so
 //! it moves when the likelihood or impact changes in the same import; so does a due date equal
 //! to the default the new level gives. Any other date is set by hand.
+//!
+//! An `export json` file also says whether the due date follows the level (`due_date_default`)
+//! and when the finding was first identified (`identified_on`, which default due dates count
+//! from; not after today, as the register requires). With the flag, `Yes` keeps (or puts) the
+//! due date on the level's default, unless the Due Date was edited to another date (then that
+//! date is set by hand); `No` sets the Due Date by hand — a date, or none when it is blank (the
+//! flag says so explicitly, so this holds in any copy).
 
 use std::collections::HashMap;
+
+use chrono::NaiveDate;
 
 use super::Ctx;
 use super::answers::{After, AnswerPlan};
@@ -41,6 +50,8 @@ fn editable_blank(rec: &RiskRecord) -> bool {
         &rec.acceptance_note,
         &rec.accepted_on,
         &rec.review_date,
+        &rec.identified_on,
+        &rec.due_date_default,
     ]
     .iter()
     .all(|v| v.as_ref().is_none_or(Value::is_blank))
@@ -372,34 +383,9 @@ impl Row<'_, '_> {
             &mut blame,
         );
 
-        if let Some(v) = &rec.due_date {
-            match values::date(v) {
-                Err(m) => lines.reject(&v.origin, m),
-                Ok(file) => {
-                    let written = match finding {
-                        Some(f) => f.due_date(),
-                        None if entry.due_default => None,
-                        None => entry.due_date,
-                    };
-                    let default_due = self.default_due(entry, finding, after);
-                    let keeps = file == written
-                        || (file.is_none() && !blanks)
-                        || (entry.due_default
-                            && file.is_some()
-                            && (file == default_due
-                                || file == copy_default_due(rec, entry, finding, after)));
-                    if !keeps {
-                        lines.change(
-                            &v.origin,
-                            "Due Date",
-                            &written.map_or_else(|| "(blank)".to_string(), |d| d.to_string()),
-                            &file.map_or_else(|| "(blank)".to_string(), |d| d.to_string()),
-                        );
-                        input.due = Some(file.map_or(Due::None, Due::On));
-                        changed(&v.origin, &mut blame);
-                    }
-                }
-            }
+        let identified = self.identified(rec, entry, finding, after, &mut input, lines);
+        if let Some(origin) = self.due(rec, entry, finding, after, identified, &mut input, lines) {
+            changed(&origin, &mut blame);
         }
         if let Some(v) = &rec.status {
             match values::status(v) {
@@ -470,20 +456,183 @@ impl Row<'_, '_> {
         (input, blame)
     }
 
-    /// The due date the level would give after the import: first identified (the entry's date,
-    /// else the answer's, else today for a new finding) plus the level's default days.
-    fn default_due(
+    /// `identified_on` (only in an `export json` file) into `input`: a date other than the one
+    /// the export wrote is set (refused after today, as the register refuses it); a blank clears
+    /// the stored date only in a copy of this workbook. Returns the date the finding counts as
+    /// first identified after the import: the date set, else the entry's, else today for a new
+    /// finding, else the answer's assessed-on date.
+    fn identified(
         &self,
+        rec: &RiskRecord,
         entry: &RiskEntry,
         finding: Option<&Finding<'static>>,
         after: After,
-    ) -> Option<chrono::NaiveDate> {
-        let identified = entry
-            .identified_on
-            .or(after.identified)
-            .or_else(|| finding.and_then(|f| f.identified_on))?;
+        input: &mut RiskEntryInput,
+        lines: &mut RowLines,
+    ) -> Option<NaiveDate> {
+        let today = self.ctx.opts.today;
+        if let Some(v) = &rec.identified_on {
+            let written = finding.map_or(entry.identified_on, |f| f.identified_on);
+            match values::date(v) {
+                Err(m) => lines.reject(&v.origin, m),
+                Ok(Some(d)) if d > today => lines.reject(
+                    &v.origin,
+                    format!("the identified date {d} is in the future (today is {today})"),
+                ),
+                Ok(Some(d)) if Some(d) != written => {
+                    lines.change(
+                        &v.origin,
+                        "Identified On",
+                        &day_shown(written),
+                        &d.to_string(),
+                    );
+                    input.identified_on = Some(Some(d));
+                }
+                Ok(None) if self.ctx.blanks_clear() && entry.identified_on.is_some() => {
+                    lines.change(&v.origin, "Identified On", &day_shown(written), "(blank)");
+                    input.identified_on = Some(None);
+                }
+                Ok(_) => {}
+            }
+        }
+        match input.identified_on {
+            Some(Some(d)) => Some(d),
+            Some(None) => after
+                .identified
+                .or_else(|| finding.and_then(|f| f.answer.assessed_on)),
+            None => entry
+                .identified_on
+                .or(after.identified)
+                .or_else(|| finding.and_then(|f| f.identified_on)),
+        }
+    }
+
+    /// Due Date (and, from an `export json` file, `due_date_default`) into `input`; returns the
+    /// cell to blame when the due date changes. See the module documentation.
+    #[allow(clippy::too_many_arguments)]
+    fn due(
+        &self,
+        rec: &RiskRecord,
+        entry: &RiskEntry,
+        finding: Option<&Finding<'static>>,
+        after: After,
+        identified: Option<NaiveDate>,
+        input: &mut RiskEntryInput,
+        lines: &mut RowLines,
+    ) -> Option<Origin> {
+        let blanks = self.ctx.blanks_clear();
+        let file = match &rec.due_date {
+            None => None,
+            Some(v) => match values::date(v) {
+                Err(m) => {
+                    lines.reject(&v.origin, m);
+                    return None;
+                }
+                Ok(d) => Some((d, v)),
+            },
+        };
+        let flag = match &rec.due_date_default {
+            None => None,
+            Some(v) => match yes_no(v) {
+                Err(m) => {
+                    lines.reject(&v.origin, m);
+                    return None;
+                }
+                Ok(f) => f.map(|f| (f, v)),
+            },
+        };
+        let written = match finding {
+            Some(f) => f.due_date(),
+            None if entry.due_default => None,
+            None => entry.due_date,
+        };
+        let default_due = self.default_due(identified, after);
+        let copy_default = copy_default_due(rec, identified);
+        let Some((follows, flag_value)) = flag else {
+            // A spreadsheet copy: the date alone says it.
+            let (file, v) = file?;
+            let keeps = file == written
+                || (file.is_none() && !blanks)
+                || (entry.due_default
+                    && file.is_some()
+                    && (file == default_due || file == copy_default));
+            if keeps {
+                return None;
+            }
+            lines.change(&v.origin, "Due Date", &day_shown(written), &day_shown(file));
+            input.due = Some(file.map_or(Due::None, Due::On));
+            return Some(v.origin.clone());
+        };
+        let target = match (follows, file) {
+            (true, Some((Some(d), _)))
+                if Some(d) != written && Some(d) != default_due && Some(d) != copy_default =>
+            {
+                Due::On(d)
+            }
+            (true, _) => Due::Default,
+            (false, Some((d, _))) => d.map_or(Due::None, Due::On),
+            (false, None) => written.map_or(Due::None, Due::On),
+        };
+        let current = if entry.due_default {
+            Due::Default
+        } else {
+            entry.due_date.map_or(Due::None, Due::On)
+        };
+        if target == current {
+            return None;
+        }
+        let origin = match file {
+            Some((d, v)) if d != written => v.origin.clone(),
+            _ => flag_value.origin.clone(),
+        };
+        let old = if entry.due_default {
+            follows_shown(written)
+        } else {
+            day_shown(written)
+        };
+        let new = match target {
+            Due::Default => follows_shown(default_due.or(copy_default)),
+            Due::On(d) => d.to_string(),
+            Due::None => "(blank)".to_string(),
+        };
+        lines.change(&origin, "Due Date", &old, &new);
+        input.due = Some(target);
+        Some(origin)
+    }
+
+    /// The due date the level would give after the import: the date first identified plus the
+    /// level's default days.
+    fn default_due(&self, identified: Option<NaiveDate>, after: After) -> Option<NaiveDate> {
         let level = self.grid.level(after.likelihood?, after.impact?);
-        level.default_due(identified)
+        level.default_due(identified?)
+    }
+}
+
+/// A date as the report shows it, `(blank)` when none.
+fn day_shown(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "(blank)".to_string(), |d| d.to_string())
+}
+
+/// A due date that follows the level, as the report shows it.
+fn follows_shown(d: Option<NaiveDate>) -> String {
+    match d {
+        Some(d) => format!("{d} (follows the level)"),
+        None => "(blank, follows the level)".to_string(),
+    }
+}
+
+/// `due_date_default` as a flag: `Yes` / `No` (also `true` / `false`, `1` / `0`, any case);
+/// blank is `None` (not said).
+fn yes_no(v: &Value) -> Result<Option<bool>, String> {
+    let t = v.trimmed().to_lowercase();
+    match t.as_str() {
+        "" => Ok(None),
+        "yes" | "true" | "1" => Ok(Some(true)),
+        "no" | "false" | "0" => Ok(Some(false)),
+        _ => Err(format!(
+            "due_date_default {}: write true (the due date follows the level) or false (set by hand)",
+            quote(&v.text)
+        )),
     }
 }
 
@@ -491,20 +640,11 @@ impl Row<'_, '_> {
 /// exported), counted from the date first identified: a Due Date cell equal to it was left as
 /// exported, even when the workbook's level has moved on since (e.g. the same copy imported
 /// twice), so the due date keeps following the level.
-fn copy_default_due(
-    rec: &RiskRecord,
-    entry: &RiskEntry,
-    finding: Option<&Finding<'static>>,
-    after: After,
-) -> Option<chrono::NaiveDate> {
+fn copy_default_due(rec: &RiskRecord, identified: Option<NaiveDate>) -> Option<NaiveDate> {
     let level = rec
         .derived
         .iter()
         .find(|(header, _)| header.trim().eq_ignore_ascii_case("Inherent Level"))
         .and_then(|(_, v)| crate::risk::RiskLevel::parse(v.trimmed()))?;
-    let identified = entry
-        .identified_on
-        .or(after.identified)
-        .or_else(|| finding.and_then(|f| f.identified_on))?;
-    level.default_due(identified)
+    level.default_due(identified?)
 }

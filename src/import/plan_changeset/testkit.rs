@@ -1,6 +1,7 @@
 //! Test helpers: scratch workbooks, and the [`Changeset`] the template reader gives back for a
-//! real `export xlsx` (or `export template`) written to a scratch file, so the planner is tested
-//! on what a copy really holds; an untouched copy must plan as unchanged.
+//! real `export xlsx` (or `export template`), or the JSON reader for a real `export json`,
+//! written to a scratch file, so the planner is tested on what a copy really holds; an untouched
+//! copy must plan as unchanged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -81,6 +82,55 @@ pub(crate) fn exported(wb: &Workbook, as_of: NaiveDate) -> Changeset {
     read_back(&out)
 }
 
+/// What the JSON reader gives back for `export json` of `wb` as of `as_of`, untouched (origins
+/// are JSON Pointers).
+pub(crate) fn exported_json(wb: &Workbook, as_of: NaiveDate) -> Changeset {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("copy.json");
+    crate::export::json::export_json(wb, &out, &options(as_of)).unwrap();
+    crate::import::json::read(&out, &mut NoProgress).unwrap()
+}
+
+/// Edits the value at a JSON Pointer (`/answers/3/impact_dimensions/phi`), as a user editing
+/// the file would; panics when the copy has no such value.
+pub(crate) fn set_json(cs: &mut Changeset, pointer: &str, text: &str) {
+    let origin = Origin::Json {
+        pointer: pointer.to_string(),
+    };
+    let v = values_mut(cs)
+        .into_iter()
+        .find(|v| v.origin == origin)
+        .unwrap_or_else(|| panic!("no value at {pointer}"));
+    v.text = text.to_string();
+}
+
+/// The pointer of the answer object (`/answers/12`) or, with `risks`, the risk object of
+/// `target` (as the file names it) and `control`.
+pub(crate) fn json_element(cs: &Changeset, risks: bool, target: &str, control: &str) -> String {
+    let origins: Vec<(&Option<Value>, &Option<Value>, &Option<Origin>)> = if risks {
+        cs.risks
+            .iter()
+            .map(|r| (&r.target, &r.source, &r.origin))
+            .collect()
+    } else {
+        cs.answers
+            .iter()
+            .map(|a| (&a.target, &a.control_id, &a.origin))
+            .collect()
+    };
+    origins
+        .into_iter()
+        .find(|(t, c, _)| {
+            t.as_ref().is_some_and(|v| v.text == target)
+                && c.as_ref().is_some_and(|v| v.text == control)
+        })
+        .and_then(|(_, _, o)| match o {
+            Some(Origin::Json { pointer }) => Some(pointer.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no element for {target} {control}"))
+}
+
 /// What the reader gives back for `export template --devices n`, untouched.
 pub(crate) fn template(devices: usize, as_of: NaiveDate) -> Changeset {
     let dir = tempfile::tempdir().unwrap();
@@ -126,6 +176,9 @@ fn values_mut(cs: &mut Changeset) -> Vec<&mut Value> {
             &mut a.source,
             &mut a.likelihood,
             &mut a.impact,
+            &mut a.impact_safety,
+            &mut a.impact_phi,
+            &mut a.impact_operations,
             &mut a.rating,
             &mut a.recommendation,
             &mut a.deferred_until,
@@ -151,6 +204,8 @@ fn values_mut(cs: &mut Changeset) -> Vec<&mut Value> {
             &mut r.acceptance_note,
             &mut r.accepted_on,
             &mut r.review_date,
+            &mut r.identified_on,
+            &mut r.due_date_default,
         ] {
             out.extend(v.iter_mut());
         }

@@ -1,11 +1,13 @@
 //! Control-sheet rows: each read column (Response, Suggested, Observed Value, Note, Evidence
 //! Reference, Answer Source, Likelihood, Impact, Rating, Recommendation, Deferred Until,
-//! Deferral Reason) compared with what the export wrote for the stored answer, turned into an
-//! [`AnswerEdit`] with the rules of `Workbook::set_answer` checked first. Ratings, deferrals and
-//! the derived cells of a row have a file each (`ratings`, `deferral`, `cells`).
+//! Deferral Reason, and the three impact dimensions an `export json` file carries) compared with
+//! what the export wrote for the stored answer, turned into an [`AnswerEdit`] with the rules of
+//! `Workbook::set_answer` checked first. Ratings, impact dimensions, deferrals and the derived
+//! cells of a row have a file each (`ratings`, `dimensions`, `deferral`, `cells`).
 
 mod cells;
 mod deferral;
+mod dimensions;
 mod ratings;
 
 use std::collections::HashMap;
@@ -108,6 +110,9 @@ fn editable_blank(rec: &AnswerRecord) -> bool {
         &rec.source,
         &rec.likelihood,
         &rec.impact,
+        &rec.impact_safety,
+        &rec.impact_phi,
+        &rec.impact_operations,
         &rec.recommendation,
         &rec.deferred_until,
         &rec.deferral_reason,
@@ -452,6 +457,9 @@ impl Row<'_, '_> {
         let keeps_row = !(response.is_none() && texts_after_blank && reason_after.is_empty());
         let (likelihood, impact) =
             self.ratings(rec, control, subject, old, response, keeps_row, edit, lines);
+        let impact = self.dimensions(
+            rec, control, subject, old, response, keeps_row, impact, edit, lines,
+        );
 
         // N/A needs a note (checked as the workbook checks it).
         if response == Some(Response::NotApplicable) && note_after.trim().is_empty() {

@@ -27,8 +27,8 @@ enum Rating {
     Clear,
 }
 
-/// A rating as the report shows it.
-fn rating_shown(v: Option<u8>, default: bool) -> String {
+/// A rating as the report shows it: `3`, `3 (default)` or `(blank)`.
+pub(super) fn rating_shown(v: Option<u8>, default: bool) -> String {
     match v {
         Some(v) if default => format!("{v} (default)"),
         Some(v) => v.to_string(),

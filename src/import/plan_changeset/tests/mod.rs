@@ -1,9 +1,10 @@
 //! Planning filled copies against real workbooks (the fixture and helpers here; the tests by
-//! subject in `apply`, `values` and `matching`).
+//! subject in `apply`, `values`, `matching` and `json`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod apply;
+mod json;
 mod matching;
 mod values;
 
