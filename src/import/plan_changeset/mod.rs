@@ -138,7 +138,84 @@ struct Ctx<'a> {
     changed: crate::workbook::ChangeTimes,
 }
 
+/// The cell a row names its control in.
+#[derive(Debug, Clone, Copy)]
+enum ControlKey {
+    /// "Control ID" on a control sheet.
+    ControlId,
+    /// "Source" on the risk register.
+    Source,
+}
+
+impl ControlKey {
+    fn missing(self) -> &'static str {
+        match self {
+            ControlKey::ControlId => "no Control ID",
+            ControlKey::Source => "no Source (the control ID)",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            ControlKey::ControlId => "",
+            ControlKey::Source => "; vulnerability findings are not imported here",
+        }
+    }
+}
+
 impl Ctx<'_> {
+    /// The catalog control a row's `key` cell names. `None` when the row is skipped: it names
+    /// none and its editable cells are all blank (`blank`; nothing is said), or it names none or
+    /// one not in the catalog (rejected; the rejection is finished into `report`).
+    fn row_control(
+        &self,
+        value: Option<&crate::import::changeset::Value>,
+        blank: bool,
+        rec_origin: &crate::import::changeset::Origin,
+        key: ControlKey,
+        lines: &mut report::RowLines,
+        report: &mut Report,
+    ) -> Option<&'static crate::catalog::Control> {
+        // The row ends here: its lines go to the report.
+        fn finish(
+            lines: &mut report::RowLines,
+            origin: &crate::import::changeset::Origin,
+            report: &mut Report,
+        ) {
+            let done = std::mem::replace(
+                lines,
+                report::RowLines::new(origin.clone(), String::new(), false),
+            );
+            done.finish(report);
+        }
+        let catalog = self.data.catalog;
+        match value.filter(|v| !v.is_blank()) {
+            None if blank => None,
+            None => {
+                let row = rec_origin.clone();
+                lines.reject(&row, key.missing().to_string());
+                finish(lines, rec_origin, report);
+                None
+            }
+            Some(v) => {
+                let found = catalog.control(v.trimmed());
+                if found.is_none() {
+                    lines.reject(
+                        &v.origin,
+                        format!(
+                            "unknown control {} (not in catalog {}{})",
+                            values::quote(&v.text),
+                            catalog.version,
+                            key.hint()
+                        ),
+                    );
+                    finish(lines, rec_origin, report);
+                }
+                found
+            }
+        }
+    }
+
     /// When the device (row ID) was changed in the workbook, if after this copy was exported.
     fn device_changed_since_export(&self, id: i64) -> Option<chrono::DateTime<chrono::Utc>> {
         let exported = self.exported_at?;

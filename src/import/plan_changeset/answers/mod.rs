@@ -144,29 +144,14 @@ impl Row<'_, '_> {
         let row_origin = rec.origin.clone().unwrap_or(Origin::File);
         let mut lines = RowLines::new(row_origin.clone(), String::new(), false);
         let blank = editable_blank(rec);
-        let control = match rec.control_id.as_ref().filter(|v| !v.is_blank()) {
-            None if blank => return None,
-            None => {
-                lines.reject(&row_origin, "no Control ID".to_string());
-                lines.finish(report);
-                return None;
-            }
-            Some(v) => match ctx.data.catalog.control(v.trimmed()) {
-                Some(c) => c,
-                None => {
-                    lines.reject(
-                        &v.origin,
-                        format!(
-                            "unknown control {} (not in catalog {})",
-                            quote(&v.text),
-                            ctx.data.catalog.version
-                        ),
-                    );
-                    lines.finish(report);
-                    return None;
-                }
-            },
-        };
+        let control = ctx.row_control(
+            rec.control_id.as_ref(),
+            blank,
+            &row_origin,
+            super::ControlKey::ControlId,
+            &mut lines,
+            report,
+        )?;
         let subject = match self
             .resolver
             .resolve(rec.target.as_ref(), rec.row_key.as_ref())
