@@ -274,7 +274,9 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
                     .device_at
                     .get(&id)
                     .and_then(|k| ctx.data.devices.get(*k))
-                    .filter(|_| ctx.own_copy)
+                    // On a sheet nobody edited, a computed cell that differs says the workbook
+                    // moved on.
+                    .filter(|_| ctx.own_copy && !ctx.untouched(&row_origin(&records[i])))
                 {
                     for (def, v) in &read.computed {
                         let written = cell_text(&field_value(entry, def.key, def.kind).0);
@@ -327,7 +329,9 @@ pub(super) fn plan(ctx: &Ctx<'_>, report: &mut Report) -> DevicePlan {
                         change.extra.push((header.clone(), new.clone()));
                     }
                 }
-                for (def, v) in &read.computed {
+                // Another workbook's export carries its own computed figures: nothing to say.
+                // In a template someone typed them, so they are told.
+                for (def, v) in read.computed.iter().filter(|_| ctx.template) {
                     if !v.is_blank() {
                         read.lines.ignore(
                             &v.origin,

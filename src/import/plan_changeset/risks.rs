@@ -218,7 +218,8 @@ impl Row<'_, '_> {
                 ),
             );
         }
-        if let Some(f) = finding.filter(|_| ctx.own_copy) {
+        // On a sheet nobody edited, a derived cell that differs says the workbook moved on.
+        if let Some(f) = finding.filter(|_| ctx.own_copy && !ctx.untouched(&row_origin)) {
             let written = register_cells(f, ctx.sheets, &rec.derived);
             let residual = (
                 rec.residual_likelihood

@@ -237,7 +237,10 @@ impl Row<'_, '_> {
             deferred_until: None,
         };
         let after = self.fields(rec, control, &subject, old, &mut edit, &mut lines);
-        self.derived(rec, control, &subject, &mut lines);
+        // On a sheet nobody edited, a derived cell that differs says the workbook moved on.
+        if !ctx.untouched(&row_origin) {
+            self.derived(rec, control, &subject, &mut lines);
+        }
         let untouched = ctx.untouched(&row_origin) && lines.has_changes() && !lines.is_rejected();
         if untouched {
             lines.drop_changes();

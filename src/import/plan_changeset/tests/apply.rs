@@ -433,3 +433,33 @@ fn device_and_register_work_done_after_the_export_is_not_undone_by_the_copy() ->
     assert_eq!(entry.owner, "New owner set after export");
     Ok(())
 }
+
+#[test]
+fn an_untouched_copy_of_a_workbook_that_moved_on_lists_no_derived_cells() -> TestResult {
+    let mut f = fixture();
+    let mut cs = exported(&f.wb, today());
+    // As the reader says of an xlsx nobody touched: every sheet hashes as exported.
+    for c in &mut cs.checks {
+        c.unchanged = Some(true);
+    }
+    f.wb.update_device(
+        f.d3,
+        &crate::workbook::DeviceChange {
+            values: vec![("room", "Basement / Store".into())],
+            ..Default::default()
+        },
+        crate::workbook::FieldSource::Typed,
+        true,
+    )?;
+    let p = plan(&f.wb, &cs);
+    let t = p.report.totals();
+    assert_eq!(t.changed, 0, "{}", p.report.render());
+    let ignored = lines(&p, LineKind::Ignored);
+    assert!(
+        ignored
+            .iter()
+            .all(|l| !l.contains("derived") && !l.contains("computed")),
+        "{ignored:#?}"
+    );
+    Ok(())
+}
