@@ -261,6 +261,9 @@ pub fn plan_changeset(
 ) -> Result<ChangesetPlan, PlanError> {
     let mut report = Report::default();
     let own_copy = check_source(wb, cs, opts, &mut report.warnings)?;
+    if let Some(w) = values::day_month_warning(cs) {
+        report.warnings.push(w);
+    }
     let as_of = cs.source.as_of.unwrap_or(opts.today);
     let data = ExportData::from_workbook(wb, as_of)?;
     let export_opts = ExportOptions {

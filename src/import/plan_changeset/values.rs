@@ -111,6 +111,73 @@ pub(super) fn date(v: &Value) -> Result<Option<NaiveDate>, String> {
     })
 }
 
+/// A warning about dates typed as text whose two numbers could be either day or month
+/// (`03/04/2026`): TEMPLATE.md reads them day/month, which a reader used to month/day would not
+/// expect. Names how many and the first few cells; `None` when there are none.
+pub(super) fn day_month_warning(cs: &crate::import::changeset::Changeset) -> Option<String> {
+    let date_fields: Vec<&str> = crate::device::fields::FIELDS
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Date))
+        .map(|f| f.key)
+        .collect();
+    let ambiguous =
+        |v: &&Value| is_day_month_ambiguous(v.trimmed()) && parse_date(v.trimmed()).is_some();
+    let devices = cs.devices.iter().flat_map(|d| {
+        d.fields
+            .iter()
+            .filter(|(key, _)| date_fields.contains(key))
+            .map(|(_, v)| v)
+    });
+    let answers = cs.answers.iter().filter_map(|a| a.deferred_until.as_ref());
+    let risks = cs.risks.iter().flat_map(|r| {
+        [
+            &r.due_date,
+            &r.accepted_on,
+            &r.review_date,
+            &r.identified_on,
+        ]
+        .into_iter()
+        .filter_map(Option::as_ref)
+    });
+    let found: Vec<&Value> = devices
+        .chain(answers)
+        .chain(risks)
+        .filter(ambiguous)
+        .collect();
+    if found.is_empty() {
+        return None;
+    }
+    let examples: Vec<String> = found
+        .iter()
+        .take(3)
+        .filter_map(|v| {
+            parse_date(v.trimmed()).map(|d| format!("{} {} = {d}", v.origin, quote(&v.text)))
+        })
+        .collect();
+    Some(format!(
+        "{} date(s) typed as text could be read either way and were read day/month ({}{}); check them",
+        found.len(),
+        examples.join(", "),
+        if found.len() > 3 { ", …" } else { "" }
+    ))
+}
+
+/// Whether `text` is `D/M/YYYY` (or with `.` or `-`) with both numbers 12 or under and
+/// different, so that a month/day reading would give another date.
+fn is_day_month_ambiguous(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
+    let [a, b, y] = parts.as_slice() else {
+        return false;
+    };
+    if y.len() != 4 || !y.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    match (a.parse::<u32>(), b.parse::<u32>()) {
+        (Ok(d), Ok(m)) => d != m && (1..=12).contains(&d) && (1..=12).contains(&m),
+        _ => false,
+    }
+}
+
 /// A treatment (Mitigate, Accept, Transfer, Avoid), or blank.
 pub(super) fn treatment(v: &Value) -> Result<Option<Treatment>, String> {
     if v.is_blank() {

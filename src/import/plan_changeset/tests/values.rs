@@ -445,3 +445,33 @@ fn deferrals_read_their_reason_and_follow_up_date() -> TestResult {
     assert_eq!((a.deferral_reason.as_str(), a.deferred_until), ("", None));
     Ok(())
 }
+
+#[test]
+fn dates_that_read_either_way_are_pointed_out() -> TestResult {
+    let f = fixture();
+    let mut cs = exported(&f.wb, today());
+    let reg = register_row(&cs, "DEV-0001", "ENC-01");
+    set(&mut cs, "Risk Register", reg, "P", "03/04/2026");
+    let p = plan(&f.wb, &cs);
+    let warning = p
+        .report
+        .warnings
+        .iter()
+        .find(|w| w.contains("day/month"))
+        .ok_or(format!("no warning in {:?}", p.report.warnings))?;
+    assert!(
+        warning.contains(&format!(
+            "'Risk Register'!P{reg} \"03/04/2026\" = 2026-04-03"
+        )),
+        "{warning}"
+    );
+    // 13/04/2026 can only be day/month; an ISO date is never in doubt.
+    set(&mut cs, "Risk Register", reg, "P", "13/04/2026");
+    let p = plan(&f.wb, &cs);
+    assert!(
+        p.report.warnings.iter().all(|w| !w.contains("day/month")),
+        "{:?}",
+        p.report.warnings
+    );
+    Ok(())
+}
