@@ -8,6 +8,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
+use medsec::export::layout::SHEETS;
+use medsec::import::sheet::column_letter;
 
 mod common;
 use common::Env;
@@ -82,22 +84,7 @@ fn set_cell(xml: &str, cell: &str, value: &str) -> Result<String, Box<dyn std::e
 
 /// The sheet part of `sheet` in an export (sheets are written in TEMPLATE.md order).
 fn part(sheet: &str) -> String {
-    let order = [
-        "Cover",
-        "Summary",
-        "1 Inventory",
-        "1 Inventory Checks",
-        "2 Vulnerability",
-        "2 CVE Findings",
-        "3 Encryption",
-        "4 Access Control",
-        "5 Network Segmentation",
-        "6 Patch Management",
-        "7 Incident Response",
-        "8 Cloud Security",
-        "Risk Register",
-    ];
-    let n = order.iter().position(|s| *s == sheet).unwrap_or(0) + 1;
+    let n = SHEETS.iter().position(|(s, _)| *s == sheet).unwrap_or(0) + 1;
     format!("xl/worksheets/sheet{n}.xml")
 }
 
@@ -172,7 +159,7 @@ fn ten_answers_two_owners_and_a_room_edited_in_a_copy_come_back_exactly() -> Tes
                 .position(|c| matches!(c, Data::String(s) if s == "Building / Floor / Room"))
         })
         .ok_or("no room column")?;
-    let letter = calamine_col(col);
+    let letter = column_letter(col);
     edits.push((
         part("1 Inventory"),
         format!("{letter}4"),
@@ -264,17 +251,6 @@ fn ten_answers_two_owners_and_a_room_edited_in_a_copy_come_back_exactly() -> Tes
         "{again}"
     );
     Ok(())
-}
-
-/// Excel's letters of a 0-based column.
-fn calamine_col(col: usize) -> String {
-    let mut n = col + 1;
-    let mut out = Vec::new();
-    while n > 0 {
-        out.push(char::from(b'A' + u8::try_from((n - 1) % 26).unwrap_or(0)));
-        n = (n - 1) / 26;
-    }
-    out.iter().rev().collect()
 }
 
 #[test]

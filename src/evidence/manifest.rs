@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::export::csv::neutralise;
+
 /// `format` of every manifest, which also tells a medsec evidence zip from any other zip.
 pub const MANIFEST_FORMAT: &str = "medsec evidence manifest";
 
@@ -94,16 +96,6 @@ const CSV_HEADER: [&str; 12] = [
     "attachment_id",
 ];
 
-/// Text as a spreadsheet will show it, never run: a leading `'` before `=`, `+`, `-`, `@`, a tab
-/// or a carriage return.
-fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}").into()
-    } else {
-        text.into()
-    }
-}
-
 impl Manifest {
     /// The JSON manifest (pretty-printed, with a final line break).
     ///
@@ -125,17 +117,17 @@ impl Manifest {
         for f in &self.files {
             let size = f.size.to_string();
             w.write_record([
-                neutralised(&f.target).as_ref(),
-                &neutralised(&f.device_name),
-                &neutralised(&f.control_id),
-                &neutralised(&f.path),
-                &neutralised(&f.original_name),
-                &neutralised(&f.media_type),
+                neutralise(&f.target).as_ref(),
+                &neutralise(&f.device_name),
+                &neutralise(&f.control_id),
+                &neutralise(&f.path),
+                &neutralise(&f.original_name),
+                &neutralise(&f.media_type),
                 &size,
                 &f.sha256,
                 &f.added_at,
-                &neutralised(&f.added_by),
-                &neutralised(&f.caption),
+                &neutralise(&f.added_by),
+                &neutralise(&f.caption),
                 &f.attachment_id,
             ])?;
         }

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, Transaction, params};
 
 use super::snapshot_catalog;
+use super::targets::target_of;
 use crate::catalog::Catalog;
 
 /// Prefix of the `suggested` text of an answer awaiting review after a catalog upgrade.
@@ -139,7 +140,7 @@ pub(super) fn needed(conn: &Connection, cat: &Catalog) -> rusqlite::Result<bool>
 /// Answers to `control_id` with a response, as (row ID, target label), in target order.
 fn answered(tx: &Transaction<'_>, control_id: &str) -> rusqlite::Result<Vec<(i64, String)>> {
     let mut stmt = tx.prepare(
-        "SELECT a.id, a.target_kind, a.target_label, d.number
+        "SELECT a.id, a.target_kind, a.target_key, a.device_id, a.target_label, d.number
          FROM answer a LEFT JOIN device d ON d.id = a.device_id
          WHERE a.control_id = ?1 AND a.response IS NOT NULL
          ORDER BY a.target_kind, d.number, a.target_key",
@@ -147,14 +148,13 @@ fn answered(tx: &Transaction<'_>, control_id: &str) -> rusqlite::Result<Vec<(i64
     let rows = stmt.query_map(params![control_id], |r| {
         let id: i64 = r.get(0)?;
         let kind: String = r.get(1)?;
-        let label: String = r.get(2)?;
-        let number: Option<i64> = r.get(3)?;
-        let target = match (kind.as_str(), number) {
-            ("device", Some(n)) => crate::device::fields::format_short_id(n),
-            ("model", _) => format!("MODEL:{label}"),
-            ("site", _) if label.is_empty() => "SITE".to_string(),
-            ("site", _) => format!("SITE:{label}"),
-            _ => label,
+        let stored = target_of(&kind, &r.get::<_, String>(2)?, r.get(3)?, r.get(4)?);
+        let number: Option<i64> = r.get(5)?;
+        // Spelled as column A of the sheets: `DEV-0003`, `MODEL:…`, `SITE:…` or `SITE`.
+        let target = match (stored.scope_key(), number) {
+            (Some(key), _) => key,
+            (None, Some(n)) => crate::device::fields::format_short_id(n),
+            (None, None) => String::new(),
         };
         Ok((id, target))
     })?;
@@ -360,5 +360,42 @@ mod tests {
             )
             .unwrap();
         assert_eq!(kept, 1);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod label_tests {
+    use super::*;
+    use crate::assessment::{Response, Target};
+    use crate::catalog::catalog;
+    use crate::workbook::{AnswerInput, AssessmentMeta, Passphrase, Workbook};
+
+    #[test]
+    fn model_and_site_answers_are_named_as_on_the_sheets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.medsec");
+        let mut wb = Workbook::create(
+            &path,
+            &Passphrase::new("correct horse battery staple".into()),
+            AssessmentMeta::default(),
+        )
+        .unwrap();
+        let yes = AnswerInput {
+            response: Some(Some(Response::Yes)),
+            ..AnswerInput::default()
+        };
+        let model = Target::Model {
+            manufacturer: "Baxter".into(),
+            model: "Sigma Spectrum".into(),
+        };
+        let inv03 = catalog().control("INV-03").unwrap();
+        wb.set_answer(&model, inv03, &yes).unwrap();
+        let tx = wb.conn.transaction().unwrap();
+        let rows = answered(&tx, "INV-03").unwrap();
+        assert_eq!(
+            rows.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+            ["MODEL:Baxter/Sigma Spectrum"]
+        );
     }
 }

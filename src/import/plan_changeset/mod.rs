@@ -176,25 +176,12 @@ impl Ctx<'_> {
         lines: &mut report::RowLines,
         report: &mut Report,
     ) -> Option<&'static crate::catalog::Control> {
-        // The row ends here: its lines go to the report.
-        fn finish(
-            lines: &mut report::RowLines,
-            origin: &crate::import::changeset::Origin,
-            report: &mut Report,
-        ) {
-            let done = std::mem::replace(
-                lines,
-                report::RowLines::new(origin.clone(), String::new(), false),
-            );
-            done.finish(report);
-        }
         let catalog = self.data.catalog;
         match value.filter(|v| !v.is_blank()) {
             None if blank => None,
             None => {
-                let row = rec_origin.clone();
-                lines.reject(&row, key.missing().to_string());
-                finish(lines, rec_origin, report);
+                lines.reject(rec_origin, key.missing().to_string());
+                lines.close(report);
                 None
             }
             Some(v) => {
@@ -209,11 +196,27 @@ impl Ctx<'_> {
                             key.hint()
                         ),
                     );
-                    finish(lines, rec_origin, report);
+                    lines.close(report);
                 }
                 found
             }
         }
+    }
+
+    /// Rejects a row whose device, model or site (its `target` cell, else the row) cannot be
+    /// found, for `reason`; the row's lines go to `report`.
+    fn reject_unresolved(
+        target: Option<&crate::import::changeset::Value>,
+        rec_origin: &crate::import::changeset::Origin,
+        control_id: &str,
+        reason: String,
+        lines: &mut report::RowLines,
+        report: &mut Report,
+    ) {
+        let origin = target.map_or(rec_origin, |v| &v.origin);
+        lines.set_subject(control_id.to_string());
+        lines.reject(origin, reason);
+        lines.close(report);
     }
 
     /// When the device (row ID) was changed in the workbook, if after this copy was exported.

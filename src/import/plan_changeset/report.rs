@@ -335,6 +335,13 @@ impl RowLines {
     }
 
     /// Adds the row's lines and its count to the report; returns its outcome.
+    /// Ends a row that stops early (skipped or rejected): its lines go to `report`, and these
+    /// lines start empty again.
+    pub(super) fn close(&mut self, report: &mut Report) {
+        let origin = self.origin.clone();
+        std::mem::replace(self, RowLines::new(origin, String::new(), false)).finish(report);
+    }
+
     pub(super) fn finish(self, report: &mut Report) -> RowOutcome {
         let sheet = report.sheet_mut(&sheet_of(&self.origin));
         let outcome = if !self.rejected.is_empty() {

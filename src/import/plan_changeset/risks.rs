@@ -140,13 +140,14 @@ impl Row<'_, '_> {
             // A row with nothing to apply is no error, whatever its device.
             Err(_) if blank => return None,
             Err(e) => {
-                let origin = rec
-                    .target
-                    .as_ref()
-                    .map_or_else(|| row_origin.clone(), |v| v.origin.clone());
-                lines.set_subject(control.id.clone());
-                lines.reject(&origin, e);
-                lines.finish(report);
+                Ctx::reject_unresolved(
+                    rec.target.as_ref(),
+                    &row_origin,
+                    &control.id,
+                    e,
+                    &mut lines,
+                    report,
+                );
                 return None;
             }
         };
