@@ -5,10 +5,10 @@
 //! is refused (exit 6).
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1: assessment metadata, devices, answers, UI state.
 const V1: &str = r#"
@@ -291,6 +291,135 @@ INSERT INTO change_row_v4 (step_id, seq, table_name, before_json, after_json)
     SELECT step_id, seq, table_name, before_json, after_json FROM change_row;
 DROP TABLE change_row;
 ALTER TABLE change_row_v4 RENAME TO change_row;
+"#;
+
+/// Version 5: manufacturer disclosures (`mds2_document`), SBOMs (`sbom`), vulnerability feeds
+/// (`feed`, `feed_item`) and the vulnerability findings matched from them (`vuln_finding`); undo
+/// steps may record MDS2, SBOM and finding rows.
+const V5: &str = r#"
+-- One imported MDS2 (MDS2.md) for a device or a model. Importing again for the same target
+-- marks the previous one replaced (replaced_at) rather than deleting it, so undo can bring it
+-- back. Its answers are one JSON array (answers_json), so that an undo step records one row.
+CREATE TABLE mds2_document (
+    id           INTEGER PRIMARY KEY,
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('device', 'model')),
+    target_key   TEXT NOT NULL,
+    target_label TEXT NOT NULL DEFAULT '',
+    device_id    INTEGER REFERENCES device(id) ON DELETE CASCADE,
+    -- 'HN 1-2019'
+    form_version TEXT NOT NULL,
+    -- DOC-4 and DOC-7 (ISO date) as read; '' / NULL when absent or Hidden
+    doc_id       TEXT NOT NULL DEFAULT '',
+    release_date TEXT,
+    -- JSON object of the DOC fields read (question ID -> text)
+    doc_json     TEXT NOT NULL DEFAULT '{}',
+    -- JSON array of answers: {question_id, section, answer, raw, note, iec, nist, iso, flag}
+    answers_json TEXT NOT NULL DEFAULT '[]',
+    -- the file's name without folders, its SHA-256 (64 lower-case hex digits)
+    file_name    TEXT NOT NULL,
+    sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+    -- RFC 3339 UTC
+    imported_at  TEXT NOT NULL,
+    replaced_at  TEXT
+);
+CREATE INDEX mds2_document_target ON mds2_document(target_kind, target_key);
+
+-- One imported SBOM for a device; importing again replaces it (replaced_at), as for MDS2.
+CREATE TABLE sbom (
+    id              INTEGER PRIMARY KEY,
+    device_id       INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    -- 'CycloneDX' or 'SPDX'
+    format          TEXT NOT NULL,
+    -- e.g. '1.4', '2.3'
+    spec_version    TEXT NOT NULL DEFAULT '',
+    -- what the SBOM describes (metadata.component / the described package), its version,
+    -- supplier and the document's own timestamp (RFC 3339 or as written)
+    subject         TEXT NOT NULL DEFAULT '',
+    subject_version TEXT NOT NULL DEFAULT '',
+    supplier        TEXT NOT NULL DEFAULT '',
+    created         TEXT NOT NULL DEFAULT '',
+    -- JSON array of components: {name, version, supplier, purl, cpe, kind, bom_ref}
+    components_json TEXT NOT NULL DEFAULT '[]',
+    file_name       TEXT NOT NULL,
+    sha256          TEXT NOT NULL CHECK (length(sha256) = 64),
+    imported_at     TEXT NOT NULL,
+    replaced_at     TEXT
+);
+CREATE INDEX sbom_device ON sbom(device_id);
+
+-- One imported feed document: a KEV catalog snapshot, one CSAF advisory, one NVD or CVE record,
+-- one VEX document. A newer document with the same (kind, name) replaces the older one's items.
+CREATE TABLE feed (
+    id          INTEGER PRIMARY KEY,
+    -- 'KEV', 'CSAF', 'NVD', 'CVE', 'VEX'
+    kind        TEXT NOT NULL,
+    -- 'KEV' for the catalog; the advisory ID ('ICSMA-18-058-02') or CVE ID otherwise
+    name        TEXT NOT NULL,
+    -- the feed's own date (KEV catalogVersion / dateReleased, the advisory's current release
+    -- date, the record's last-modified date), ISO date
+    feed_date   TEXT NOT NULL,
+    -- e.g. the KEV catalogVersion '2025.08.25' or the advisory's revision
+    version     TEXT NOT NULL DEFAULT '',
+    title       TEXT NOT NULL DEFAULT '',
+    file_name   TEXT NOT NULL,
+    sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+    imported_at TEXT NOT NULL,
+    item_count  INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (kind, name)
+);
+
+-- The items of a feed: a KEV entry, or one vulnerability of an advisory or record, as a JSON
+-- object of medsec's normalised form (crate::vuln).
+CREATE TABLE feed_item (
+    id      INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feed(id) ON DELETE CASCADE,
+    -- the CVE ID (or the advisory's own ID for a vulnerability without one)
+    cve     TEXT NOT NULL,
+    body    TEXT NOT NULL
+);
+CREATE INDEX feed_item_feed ON feed_item(feed_id);
+CREATE INDEX feed_item_cve ON feed_item(cve);
+
+-- One vulnerability matched to a device (TEMPLATE.md "2 CVE Findings"), keyed by device, CVE
+-- and component ('' = the device itself), so that a dismissed match stays dismissed when feeds
+-- are imported again. Rows are never deleted; a match that no feed supports any more is marked
+-- stale (stale_since).
+CREATE TABLE vuln_finding (
+    id                INTEGER PRIMARY KEY,
+    device_id         INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    cve               TEXT NOT NULL,
+    -- lower-cased 'name@version' of the SBOM component, '' for the device's own product
+    component_key     TEXT NOT NULL DEFAULT '',
+    component         TEXT NOT NULL DEFAULT '',
+    component_version TEXT NOT NULL DEFAULT '',
+    -- 'Suggested', 'Confirmed', 'Dismissed'
+    state             TEXT NOT NULL DEFAULT 'Suggested'
+        CHECK (state IN ('Suggested', 'Confirmed', 'Dismissed')),
+    state_note        TEXT NOT NULL DEFAULT '',
+    -- JSON object of the latest match: sources, advisory IDs, feed dates, confidence, reason,
+    -- scores, KEV facts (crate::vuln::matching::Match)
+    match_json        TEXT NOT NULL,
+    first_seen        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    stale_since       TEXT,
+    UNIQUE (device_id, cve, component_key)
+);
+
+-- change_row may now also record MDS2, SBOM and finding rows (CHECK rebuilt as in version 4).
+CREATE TABLE change_row_v5 (
+    step_id     INTEGER NOT NULL REFERENCES change_step(id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    table_name  TEXT NOT NULL
+        CHECK (table_name IN ('answer', 'risk_entry', 'device', 'attachment', 'mds2_document',
+            'sbom', 'vuln_finding')),
+    before_json TEXT,
+    after_json  TEXT,
+    PRIMARY KEY (step_id, seq)
+);
+INSERT INTO change_row_v5 (step_id, seq, table_name, before_json, after_json)
+    SELECT step_id, seq, table_name, before_json, after_json FROM change_row;
+DROP TABLE change_row;
+ALTER TABLE change_row_v5 RENAME TO change_row;
 "#;
 
 #[cfg(test)]
