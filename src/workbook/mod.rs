@@ -12,6 +12,7 @@ mod answers;
 mod attachments;
 pub mod catalog_upgrade;
 mod devices;
+mod findings;
 mod import_batch;
 mod lock;
 pub mod passphrase;
@@ -35,6 +36,7 @@ pub use attachments::{
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
 pub use devices::{DeviceChange, FieldSource};
+pub use findings::RefreshOutcome;
 pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };
