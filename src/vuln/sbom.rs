@@ -148,7 +148,10 @@ fn opt(v: &Value, key: &str) -> Option<String> {
 }
 
 fn cdx_supplier(c: &Value) -> String {
-    let supplier = c.get("supplier").map(|s| text(s, "name")).unwrap_or_default();
+    let supplier = c
+        .get("supplier")
+        .map(|s| text(s, "name"))
+        .unwrap_or_default();
     if !supplier.is_empty() {
         return supplier;
     }
@@ -201,7 +204,10 @@ fn cyclonedx(v: &Value, notes: &mut Vec<String>) -> Sbom {
             "CycloneDX {spec_version:?} is not 1.4–1.6; read by the same rules"
         ));
     }
-    let mut supplier = meta.get("supplier").map(|s| text(s, "name")).unwrap_or_default();
+    let mut supplier = meta
+        .get("supplier")
+        .map(|s| text(s, "name"))
+        .unwrap_or_default();
     if supplier.is_empty() {
         supplier = meta
             .get("manufacture")
@@ -290,7 +296,12 @@ fn spdx(v: &Value, notes: &mut Vec<String>) -> Sbom {
     let mut described: Vec<String> = v
         .get("documentDescribes")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     if described.is_empty() {
         for r in v
@@ -352,7 +363,10 @@ mod tests {
         let ext =
             read_file(&base.join("sbom-completeness-case-study-extended.cdx14.json")).unwrap();
         let s = &ext.sbom;
-        assert_eq!((s.format.as_str(), s.spec_version.as_str()), ("CycloneDX", "1.4"));
+        assert_eq!(
+            (s.format.as_str(), s.spec_version.as_str()),
+            ("CycloneDX", "1.4")
+        );
         assert_eq!(s.components.len(), 65);
         assert_eq!(s.subject, "REDACTED");
         let count = |k: &str| s.components.iter().filter(|c| c.kind == k).count();
@@ -360,7 +374,11 @@ mod tests {
             (count("library"), count("firmware"), count("device")),
             (52, 9, 2)
         );
-        assert!(s.components.iter().all(|c| c.cpe.is_some() && c.purl.is_some()));
+        assert!(
+            s.components
+                .iter()
+                .all(|c| c.cpe.is_some() && c.purl.is_some())
+        );
         assert!(s.components.iter().any(|c| c.version.is_empty()));
         assert!(ext.notes.iter().any(|n| n.contains("no version")));
         let unifi = s
@@ -409,7 +427,10 @@ mod tests {
                {"referenceCategory":"SECURITY","referenceType":"cpe23Type","referenceLocator":"cpe:2.3:a:openssl:openssl:1.1.1k:*:*:*:*:*:*:*"}]},
             {"SPDXID":"SPDXRef-x","name":"x","versionInfo":"NOASSERTION","supplier":"NOASSERTION"}]}"#;
         let (s, _) = read_bytes(json.as_bytes()).unwrap();
-        assert_eq!((s.format.as_str(), s.spec_version.as_str()), ("SPDX", "2.3"));
+        assert_eq!(
+            (s.format.as_str(), s.spec_version.as_str()),
+            ("SPDX", "2.3")
+        );
         assert_eq!(s.subject, "Monitor");
         assert_eq!(s.supplier, "Acme Medical");
         assert_eq!(s.created, "2024-05-01T10:00:00Z");
@@ -430,10 +451,19 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let xml = br#"<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"></bom>"#;
-        assert!(read_bytes(xml).unwrap_err().contains("export it as CycloneDX JSON"));
+        let xml =
+            br#"<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"></bom>"#;
+        assert!(
+            read_bytes(xml)
+                .unwrap_err()
+                .contains("export it as CycloneDX JSON")
+        );
         assert!(read_bytes(b"").unwrap_err().contains("empty"));
         assert!(read_bytes(br#"{"a":1}"#).unwrap_err().contains("neither"));
-        assert!(read_bytes(br#"{"bomFormat":"CycloneDX""#).unwrap_err().contains("truncated"));
+        assert!(
+            read_bytes(br#"{"bomFormat":"CycloneDX""#)
+                .unwrap_err()
+                .contains("truncated")
+        );
     }
 }

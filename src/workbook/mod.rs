@@ -12,11 +12,13 @@ mod answers;
 mod attachments;
 pub mod catalog_upgrade;
 mod devices;
+mod feeds;
 mod findings;
 mod import_batch;
 mod lock;
 pub mod passphrase;
 mod risk;
+mod sbom;
 pub mod schema;
 mod snapshot;
 mod targets;
@@ -36,12 +38,14 @@ pub use attachments::{
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
 pub use devices::{DeviceChange, FieldSource};
+pub use feeds::{FeedAction, FeedImportLine, KevChanges, StoredFeed};
 pub use findings::RefreshOutcome;
 pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
+pub use sbom::{SbomImport, StoredSbom};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
 
 use crate::catalog::{Catalog, catalog};

@@ -19,6 +19,7 @@ pub(super) enum Table {
     RiskEntry,
     Device,
     Attachment,
+    Sbom,
 }
 
 impl Table {
@@ -28,6 +29,7 @@ impl Table {
             Table::RiskEntry => "risk_entry",
             Table::Device => "device",
             Table::Attachment => "attachment",
+            Table::Sbom => "sbom",
         }
     }
 
@@ -37,6 +39,7 @@ impl Table {
             Table::RiskEntry,
             Table::Device,
             Table::Attachment,
+            Table::Sbom,
         ]
         .into_iter()
         .find(|t| t.name() == name)
@@ -44,11 +47,14 @@ impl Table {
 }
 
 /// Which row a step touched: a device or an attachment by its row ID (neither row is ever
-/// removed); an answer or a risk entry by its target and control, which outlive the row itself.
+/// removed); an SBOM by its row ID (undoing its import deletes it; the one it replaced comes
+/// back from its own snapshot); an answer or a risk entry by its target and control, which
+/// outlive the row itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum RowKey {
     Device(i64),
     Attachment(i64),
+    Sbom(i64),
     Keyed {
         table: Table,
         kind: String,
@@ -87,6 +93,7 @@ impl RowKey {
                 .get("id")
                 .and_then(Value::as_i64)
                 .map(RowKey::Attachment),
+            Table::Sbom => row.get("id").and_then(Value::as_i64).map(RowKey::Sbom),
             Table::Answer | Table::RiskEntry => Some(RowKey::Keyed {
                 table,
                 kind: text("target_kind")?,
@@ -100,6 +107,7 @@ impl RowKey {
         match self {
             RowKey::Device(_) => Table::Device,
             RowKey::Attachment(_) => Table::Attachment,
+            RowKey::Sbom(_) => Table::Sbom,
             RowKey::Keyed { table, .. } => *table,
         }
     }
@@ -107,7 +115,9 @@ impl RowKey {
     /// The `WHERE` condition selecting the row, its parameters numbered from `?first`.
     fn condition(&self, first: usize) -> String {
         match self {
-            RowKey::Device(_) | RowKey::Attachment(_) => format!("id = ?{first}"),
+            RowKey::Device(_) | RowKey::Attachment(_) | RowKey::Sbom(_) => {
+                format!("id = ?{first}")
+            }
             RowKey::Keyed { .. } => format!(
                 "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{}",
                 first + 1,
@@ -118,7 +128,9 @@ impl RowKey {
 
     fn args(&self) -> Vec<SqlValue> {
         match self {
-            RowKey::Device(id) | RowKey::Attachment(id) => vec![SqlValue::Integer(*id)],
+            RowKey::Device(id) | RowKey::Attachment(id) | RowKey::Sbom(id) => {
+                vec![SqlValue::Integer(*id)]
+            }
             RowKey::Keyed {
                 kind,
                 key,
@@ -225,7 +237,7 @@ pub(super) fn restore(
                 "UPDATE attachment SET removed_at = ?1 WHERE id = ?2 AND removed_at IS NULL",
                 params![now_utc(), id],
             )?,
-            RowKey::Keyed { .. } => tx
+            RowKey::Sbom(_) | RowKey::Keyed { .. } => tx
                 .prepare_cached(&format!(
                     "DELETE FROM {} WHERE {}",
                     table.name(),

@@ -57,11 +57,7 @@ fn walk(branches: &[Value], context: &ProductRef, out: &mut Vec<(String, Product
         match text(b, "category").as_str() {
             "vendor" => here.vendor = name,
             "product_name" => here.product = name,
-            "product_family" => {
-                if here.product.is_empty() {
-                    here.product = name;
-                }
-            }
+            "product_family" if here.product.is_empty() => here.product = name,
             "product_version" | "product_version_range" => here.version_text = name,
             _ => {}
         }

@@ -25,11 +25,7 @@ pub(super) fn read(v: &Value, notes: &mut Vec<String>) -> Result<FeedDocument, S
     let cna = containers.get("cna").cloned().unwrap_or(Value::Null);
     let assigner = text(&meta, "assignerShortName");
     let mut scores = Vec::new();
-    metrics(
-        &cna,
-        &format!("CNA {assigner}").trim().to_string(),
-        &mut scores,
-    );
+    metrics(&cna, format!("CNA {assigner}").trim(), &mut scores);
     let mut products = affected(&cna);
     let mut advisories = advisory_ids_in(cna.get("references"));
     for adp in containers
