@@ -80,9 +80,13 @@ pub enum Command {
         after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented, and the same for the same options on the same day. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
     )]
     Demo(DemoArgs),
-    /// Bring devices, answers and risks in from files (scans, inventories, filled copies).
+    /// Bring devices, answers and risks in from files (scans, inventories, filled copies),
+    /// and vulnerability feeds and SBOMs.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The vulnerability feeds stored in the workbook (KEV, CSAF, NVD, CVE, VEX).
+    #[command(subcommand)]
+    Feed(FeedCommand),
     /// Write the assessment out (the files are NOT encrypted).
     #[command(subcommand)]
     Export(ExportCommand),
@@ -468,6 +472,39 @@ pub enum ImportCommand {
         #[command(flatten)]
         options: ImportOptions,
     },
+    /// Vulnerability feeds: a file, or every .json and .csv file of a folder (not its
+    /// subfolders), stored in one transaction: CISA KEV (JSON or CSV), CSAF 2.0 advisories, NVD
+    /// CVE API 2.0 records, CVE JSON 5.x records, CycloneDX VEX.
+    #[command(
+        after_help = "Examples:\n  medsec import feed known_exploited_vulnerabilities.json\n  medsec import feed csaf/ --dry-run\n  medsec import feed usb/feeds/ --skip-invalid\n\nThe format is recognised from the content. Each document keeps its own date (KEV dateReleased,\nthe advisory's current_release_date, the record's lastModified); a newer one replaces the stored\none of the same name, an older one is kept out. Feeds over 30 days old are flagged, never refused.\nA file that cannot be read stops the import (nothing is stored) unless --skip-invalid is given."
+    )]
+    Feed {
+        /// A feed file or a folder of them.
+        #[arg(value_hint = ValueHint::AnyPath)]
+        path: PathBuf,
+        /// Show what would be stored, replaced and kept out; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Store the readable files and list the unreadable ones (still one transaction).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// A device's SBOM: CycloneDX 1.4–1.6 JSON or SPDX 2.2/2.3 JSON; replaces the one it had
+    /// (one undo step).
+    #[command(
+        after_help = "Example:\n  medsec import sbom pump-fw-4.2.cdx.json --device DEV-0003 --dry-run"
+    )]
+    Sbom {
+        /// The SBOM file.
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        /// Device ID (DEV-0001) or asset tag.
+        #[arg(long, value_name = "ID")]
+        device: String,
+        /// Show what the SBOM holds; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// An `export json` file: answers, register entries and inventory, by the same rules as
     /// `import workbook`.
     #[command(
@@ -481,6 +518,19 @@ pub enum ImportCommand {
         copy: CopyOptions,
         #[command(flatten)]
         options: ImportOptions,
+    },
+}
+
+/// `medsec feed ...`.
+#[derive(Debug, Subcommand)]
+pub enum FeedCommand {
+    /// The stored feeds: kind, name, feed date, age in days, stale flag (over 30 days), items,
+    /// file.
+    #[command(after_help = "Example:\n  medsec feed list --json")]
+    List {
+        /// Print JSON (schema: assets/schema/feed-list.v1.json).
+        #[arg(long)]
+        json: bool,
     },
 }
 

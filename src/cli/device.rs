@@ -132,6 +132,18 @@ pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), 
             printable(v)
         );
     }
+    if let Some(s) = wb.sbom(d.id)? {
+        say!(
+            "{:<width$}  {} {} of {}: {} components ({}, imported {})",
+            "SBOM",
+            s.sbom.format,
+            s.sbom.spec_version,
+            printable(format!("{} {}", s.sbom.subject, s.sbom.subject_version).trim()),
+            s.sbom.components.len(),
+            printable(&s.file_name),
+            s.imported_at.get(..10).unwrap_or(&s.imported_at)
+        );
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod device;
 mod error;
 mod evidence;
 mod export;
+mod feed;
 mod import;
 mod import_copy;
 mod json;
@@ -24,7 +25,9 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
-use args::{Command, DeviceCommand, EvidenceCommand, ExportCommand, ImportCommand, RiskCommand};
+use args::{
+    Command, DeviceCommand, EvidenceCommand, ExportCommand, FeedCommand, ImportCommand, RiskCommand,
+};
 pub use error::{CliError, exit};
 
 use crate::report::ReportFormat;
@@ -292,6 +295,28 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         }) => {
             let mut wb = open(&cli, access_for(&options))?;
             import_copy::json(&mut wb, &file, &copy, &options)
+        }
+        Command::Import(ImportCommand::Feed {
+            path,
+            dry_run,
+            skip_invalid,
+        }) => {
+            let access = if dry_run { Access::Read } else { Access::Write };
+            let mut wb = open(&cli, access)?;
+            feed::import_feed(&mut wb, &path, dry_run, skip_invalid)
+        }
+        Command::Import(ImportCommand::Sbom {
+            file,
+            device,
+            dry_run,
+        }) => {
+            let access = if dry_run { Access::Read } else { Access::Write };
+            let mut wb = open(&cli, access)?;
+            feed::import_sbom(&mut wb, &file, &device, dry_run)
+        }
+        Command::Feed(FeedCommand::List { json }) => {
+            let wb = open(&cli, Access::Read)?;
+            feed::list(&wb, json)
         }
         Command::Export(ExportCommand::Xlsx { out, as_of }) => {
             let wb = open(&cli, Access::Read)?;
