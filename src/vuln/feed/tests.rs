@@ -235,6 +235,10 @@ fn nvd_records() {
             .any(|p| p.end_including.as_deref() == Some("2.4a"))
     );
     assert_eq!(firmware[0].vendor, "medtronic");
+    // One hardware (platform) CPE carries a version range of its own.
+    assert!(hardware.iter().any(|p| p.end_including.is_some()
+        || p.end_excluding.is_some()
+        || p.start_including.is_some()));
     let mut scores: Vec<(String, String, f64)> = v
         .scores
         .iter()
@@ -398,4 +402,12 @@ fn broken_inputs_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let err = read_file(dir.path()).unwrap_err().to_string();
     assert!(err.contains("is a folder"), "{err}");
+    // Over 512 MiB: refused from its size, before it is read (a sparse file).
+    let big = dir.path().join("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(MAX_FILE_BYTES + 1)
+        .unwrap();
+    let err = read_file(&big).unwrap_err().to_string();
+    assert!(err.contains("over the limit of 536870912 bytes"), "{err}");
 }
