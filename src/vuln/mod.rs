@@ -131,9 +131,10 @@ pub struct CvssScore {
 }
 
 /// What a document says about one product and one vulnerability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum ProductStatus {
     /// Known affected (CSAF `known_affected`, NVD `vulnerable: true`, CVE 5 `affected`).
+    #[default]
     Affected,
     /// Fixed in this version (CSAF `fixed`, CVE 5 `unaffected` after a fix).
     Fixed,
@@ -175,6 +176,10 @@ pub struct ProductRef {
     /// NVD: this CPE is only the platform of an AND configuration (`vulnerable: false`), e.g.
     /// the hardware a firmware runs on.
     pub platform_only: bool,
+    /// What the document says about this product: CSAF `product_status` group, NVD
+    /// `vulnerable`, CVE 5 version `status`, VEX `analysis.state`.
+    #[serde(default)]
+    pub status: ProductStatus,
 }
 
 /// Whether the manufacturer has a fix (TEMPLATE.md "2 CVE Findings", Manufacturer Fix Status).

@@ -1,0 +1,684 @@
+//! The matcher against product trees copied by hand from the corpus (ICSMA-20-170-04 Baxter
+//! Sigma Spectrum, ICSMA-18-058-02 Philips IntelliSpace Portal, NVD CVE-2019-10964 MiniMed,
+//! NVD CVE-2022-2119 DCMTK, CVE-2024-1275 Welch Allyn) and KEV entries of the 2025-08-25
+//! catalog. The issue's precision cases: a listed model at an affected version matches; the
+//! same model at another version does not; another model of the same vendor does not; a
+//! misspelled vendor still matches.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::vuln::{FeedInfo, FeedKind, KevEntry, ProductRef, ProductStatus, Vulnerability};
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn info(kind: FeedKind, name: &str, day: &str) -> FeedInfo {
+    FeedInfo {
+        kind,
+        name: name.to_string(),
+        feed_date: date(day),
+        version: String::new(),
+        title: String::new(),
+    }
+}
+
+fn device(fields: &[(&str, &str)]) -> Device {
+    let mut d = Device::default();
+    for (k, v) in fields {
+        d.values.insert((*k).to_string(), (*v).to_string());
+    }
+    d
+}
+
+fn csaf_ref(vendor: &str, product: &str, version_text: &str, full_name: &str) -> ProductRef {
+    ProductRef {
+        vendor: vendor.to_string(),
+        product: product.to_string(),
+        version_text: version_text.to_string(),
+        full_name: full_name.to_string(),
+        ..ProductRef::default()
+    }
+}
+
+fn vuln(cve: &str, products: Vec<ProductRef>) -> Vulnerability {
+    Vulnerability {
+        cve: cve.to_string(),
+        title: format!("{cve} title"),
+        products,
+        ..Vulnerability::default()
+    }
+}
+
+/// ICSMA-20-170-04's product tree (vendor branch `Baxter`), every product known affected.
+fn baxter_products() -> Vec<ProductRef> {
+    vec![
+        csaf_ref(
+            "Baxter",
+            "Baxter Spectrum",
+            "v8.x model 35700BAX2",
+            "Baxter Spectrum: v8.x model 35700BAX2",
+        ),
+        csaf_ref(
+            "Baxter",
+            "Sigma Spectrum LVP",
+            "v6.x (with Wireless Battery Modules v9 | v11 | v13 | v14 | v15 | v16 | v16D38 | v17 | v17D19 | >= v20D29 | <= v20D32 | >= v22D24 | <= v22D28)",
+            "Sigma Spectrum LVP: v6.x with Wireless Battery Modules v9 v11 v13 v14 v15 v16 v16D38 v17 v17D19 v20D29 to v20D32 and v22D24 to v22D28",
+        ),
+        csaf_ref(
+            "Baxter",
+            "Sigma Spectrum",
+            "v6.x model 35700BAX",
+            "Sigma Spectrum: v6.x model 35700BAX",
+        ),
+        csaf_ref(
+            "Baxter",
+            "Baxter Spectrum",
+            "v9.x model 35700BAX3",
+            "Baxter Spectrum: v9.x model 35700BAX3",
+        ),
+    ]
+}
+
+/// ICSMA-18-058-02's product tree: vendor spelled `Phillips`.
+fn philips_products() -> Vec<ProductRef> {
+    vec![
+        csaf_ref(
+            "Phillips",
+            "IntelliSpace Portal 8.0.x",
+            "vers:all/*",
+            "IntelliSpace Portal 8.0.x: *",
+        ),
+        csaf_ref(
+            "Phillips",
+            "IntelliSpace Portal 7.0.x",
+            "vers:all/*",
+            "IntelliSpace Portal 7.0.x: *",
+        ),
+    ]
+}
+
+/// Two of CVE-2019-10964's AND configurations: firmware (vulnerable) + hardware (platform).
+fn minimed_products() -> Vec<ProductRef> {
+    let firmware = |cpe: &str, end: Option<&str>| ProductRef {
+        vendor: "medtronic".into(),
+        product: cpe.split(':').nth(4).unwrap().to_string(),
+        cpe: Some(cpe.to_string()),
+        end_including: end.map(str::to_string),
+        ..ProductRef::default()
+    };
+    let hardware = |cpe: &str| ProductRef {
+        platform_only: true,
+        ..firmware(cpe, None)
+    };
+    vec![
+        firmware(
+            "cpe:2.3:o:medtronic:minimed_paradigm_523_firmware:*:*:*:*:*:*:*:*",
+            Some("2.4a"),
+        ),
+        hardware("cpe:2.3:h:medtronic:minimed_paradigm_523:-:*:*:*:*:*:*:*"),
+        firmware(
+            "cpe:2.3:o:medtronic:minimed_508_firmware:*:*:*:*:*:*:*:*",
+            None,
+        ),
+        hardware("cpe:2.3:h:medtronic:minimed_508:-:*:*:*:*:*:*:*"),
+    ]
+}
+
+fn kev_entry(cve: &str, vendor: &str, product: &str, due: &str, ransomware: &str) -> KevEntry {
+    KevEntry {
+        cve: cve.to_string(),
+        vendor_project: vendor.to_string(),
+        product: product.to_string(),
+        name: format!("{vendor} {product} vulnerability"),
+        due_date: Some(date(due)),
+        ransomware: ransomware.to_string(),
+        ..KevEntry::default()
+    }
+}
+
+fn index() -> FeedIndex {
+    let mut kev_entries = std::collections::HashMap::new();
+    for e in [
+        kev_entry(
+            "CVE-2017-0143",
+            "Microsoft",
+            "Windows",
+            "2022-05-03",
+            "Known",
+        ),
+        kev_entry(
+            "CVE-2016-8562",
+            "Siemens",
+            "SIMATIC CP",
+            "2022-03-24",
+            "Unknown",
+        ),
+    ] {
+        kev_entries.insert(e.cve.clone(), e);
+    }
+    let dcmtk = ProductRef {
+        vendor: "offis".into(),
+        product: "dcmtk".into(),
+        cpe: Some("cpe:2.3:a:offis:dcmtk:*:*:*:*:*:*:*:*".into()),
+        end_excluding: Some("3.6.7".into()),
+        ..ProductRef::default()
+    };
+    let mut cve_2022_2119 = vuln("CVE-2022-2119", vec![dcmtk]);
+    cve_2022_2119.scores = vec![
+        CvssScore {
+            version: "3.1".into(),
+            vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+            base_score: 9.8,
+            severity: "CRITICAL".into(),
+            source: "NVD".into(),
+        },
+        CvssScore {
+            version: "3.1".into(),
+            vector: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N".into(),
+            base_score: 7.5,
+            severity: "HIGH".into(),
+            source: "CNA ics-cert@hq.dhs.gov".into(),
+        },
+    ];
+    let mut icsma_0143 = vuln("CVE-2017-0143", philips_products());
+    icsma_0143.advisories = vec!["ICSMA-18-058-02".into()];
+    icsma_0143.fix = FixStatus::Unknown;
+    FeedIndex {
+        kev: Some(info(FeedKind::Kev, "KEV", "2025-08-25")),
+        kev_entries,
+        advisories: vec![
+            (
+                info(FeedKind::Csaf, "ICSMA-20-170-04", "2020-06-23"),
+                ["CVE-2020-12039", "CVE-2020-12040", "CVE-2020-12045"]
+                    .iter()
+                    .map(|c| {
+                        let mut v = vuln(c, baxter_products());
+                        v.fix = FixStatus::FixValidated;
+                        v.advisories = vec!["ICSMA-20-170-04".into()];
+                        v
+                    })
+                    .collect(),
+            ),
+            (
+                info(FeedKind::Csaf, "ICSMA-18-058-02", "2018-02-27"),
+                vec![icsma_0143, vuln("CVE-2018-5474", philips_products())],
+            ),
+            (
+                info(FeedKind::Nvd, "CVE-2019-10964", "2024-11-21"),
+                vec![vuln("CVE-2019-10964", minimed_products())],
+            ),
+            (
+                info(FeedKind::Nvd, "CVE-2022-2119", "2024-11-21"),
+                vec![cve_2022_2119],
+            ),
+        ],
+    }
+}
+
+fn cves(matches: &[Match]) -> Vec<&str> {
+    matches.iter().map(|m| m.cve.as_str()).collect()
+}
+
+#[test]
+fn a_listed_model_at_an_affected_version_matches_with_high_confidence() {
+    let idx = index();
+    let d = device(&[
+        ("manufacturer", "Baxter Healthcare Corporation"),
+        ("model", "Sigma Spectrum 35700BAX"),
+        ("software_version", "6.02"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(
+        cves(&m),
+        ["CVE-2020-12039", "CVE-2020-12040", "CVE-2020-12045"]
+    );
+    let first = &m[0];
+    assert_eq!(first.confidence, Confidence::High, "{}", first.reason);
+    assert!(first.component.is_none());
+    assert_eq!(
+        first.reason,
+        "model + software 6.02 in range v6.x (CSAF ICSMA-20-170-04: Sigma Spectrum: v6.x model 35700BAX)"
+    );
+    assert_eq!(first.fix, FixStatus::FixValidated);
+    assert_eq!(first.advisories, ["ICSMA-20-170-04"]);
+    assert_eq!(first.sources.len(), 1);
+    assert_eq!(first.sources[0].name, "ICSMA-20-170-04");
+    assert_eq!(first.sources[0].feed_date, date("2020-06-23"));
+    assert!(first.kev.is_none());
+}
+
+#[test]
+fn the_same_model_at_another_version_does_not_match() {
+    let idx = index();
+    for version in ["7.0", "8.00.01", "5.99"] {
+        let d = device(&[
+            ("manufacturer", "Baxter"),
+            ("model", "Sigma Spectrum 35700BAX"),
+            ("software_version", version),
+        ]);
+        assert!(match_device(&d, &[], &idx).is_empty(), "{version}");
+    }
+    // NVD CVE-2019-10964: versionEndIncluding 2.4a.
+    let minimed = |fw: &str| {
+        device(&[
+            ("manufacturer", "Medtronic"),
+            ("model", "MiniMed Paradigm 523"),
+            ("firmware_version", fw),
+        ])
+    };
+    let m = match_device(&minimed("2.4a"), &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2019-10964"]);
+    assert_eq!(m[0].confidence, Confidence::High);
+    assert_eq!(
+        m[0].reason,
+        "model + firmware 2.4a in range ≤ 2.4a (NVD CVE-2019-10964: cpe:2.3:o:medtronic:minimed_paradigm_523_firmware:*:*:*:*:*:*:*:*)"
+    );
+    assert_eq!(
+        match_device(&minimed("2.4"), &[], &idx)[0].confidence,
+        Confidence::High
+    );
+    assert!(match_device(&minimed("2.4b"), &[], &idx).is_empty());
+    assert!(match_device(&minimed("2.5"), &[], &idx).is_empty());
+    // No firmware recorded: the product matched, the version is unknown.
+    let m = match_device(
+        &device(&[
+            ("manufacturer", "Medtronic"),
+            ("model", "MiniMed Paradigm 523"),
+        ]),
+        &[],
+        &idx,
+    );
+    assert_eq!(m[0].confidence, Confidence::Medium);
+    assert!(
+        m[0].reason
+            .starts_with("model matched, no version recorded (affected: ≤ 2.4a)")
+    );
+    // MiniMed 508: every firmware version (`*`, no bounds).
+    let m = match_device(
+        &device(&[
+            ("manufacturer", "Medtronic, Inc."),
+            ("model", "MiniMed 508"),
+            ("firmware_version", "1.0"),
+        ]),
+        &[],
+        &idx,
+    );
+    assert_eq!(m[0].confidence, Confidence::High);
+    assert!(
+        m[0].reason
+            .starts_with("model + firmware 1.0, all versions affected")
+    );
+}
+
+#[test]
+fn another_model_of_the_same_vendor_does_not_match() {
+    let idx = index();
+    for (manufacturer, model, version) in [
+        ("Baxter", "Sigma Spectrum 35700BAX2", "6.02"),
+        ("Baxter", "Baxter Spectrum 35700BAX3", "8.1"),
+        ("Medtronic", "MiniMed Paradigm 523K", "2.4a"),
+        ("Medtronic", "MiniMed Paradigm 522", "2.4a"),
+        ("Phillips", "IntelliSpace Cardiovascular", "8.0.1"),
+        ("Philips", "IntelliVue MX800", "8.0.1"),
+    ] {
+        let d = device(&[
+            ("manufacturer", manufacturer),
+            ("model", model),
+            ("software_version", version),
+            ("firmware_version", version),
+        ]);
+        let m = match_device(&d, &[], &idx);
+        assert!(m.is_empty(), "{model}: {m:?}");
+    }
+    // The right model of another maker does not match either.
+    let d = device(&[
+        ("manufacturer", "Smiths Medical"),
+        ("model", "Sigma Spectrum 35700BAX"),
+        ("software_version", "6.02"),
+    ]);
+    assert!(match_device(&d, &[], &idx).is_empty());
+}
+
+#[test]
+fn a_misspelled_vendor_still_matches_and_kev_flags_the_cve() {
+    let idx = index();
+    // The advisory writes `Phillips`; the device `Philips Healthcare`.
+    let d = device(&[
+        ("manufacturer", "Philips Healthcare"),
+        ("model", "IntelliSpace Portal"),
+        ("software_version", "8.0.3"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2017-0143", "CVE-2018-5474"]);
+    let smb = &m[0];
+    assert_eq!(smb.confidence, Confidence::High);
+    assert_eq!(
+        smb.reason,
+        "model + software 8.0.3 in range 8.0.x (CSAF ICSMA-18-058-02: IntelliSpace Portal 8.0.x: *)"
+    );
+    let kev = smb.kev.as_ref().unwrap();
+    assert_eq!(kev.due_date, Some(date("2022-05-03")));
+    assert_eq!(kev.ransomware, "Known");
+    let kinds: Vec<FeedKind> = smb.sources.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, [FeedKind::Csaf, FeedKind::Kev]);
+    assert_eq!(smb.sources[1].feed_date, date("2025-08-25"));
+    assert!(m[1].kev.is_none());
+    // Version 9: neither 8.0.x nor 7.0.x.
+    let d = device(&[
+        ("manufacturer", "Phillips"),
+        ("model", "IntelliSpace Portal"),
+        ("software_version", "9.0"),
+    ]);
+    assert!(match_device(&d, &[], &idx).is_empty());
+    // No version: both series could be it.
+    let d = device(&[
+        ("manufacturer", "PHILIPS"),
+        ("model", "IntelliSpace Portal"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(m.len(), 2);
+    assert!(m.iter().all(|x| x.confidence == Confidence::Medium));
+}
+
+#[test]
+fn a_condition_the_version_does_not_settle_is_medium() {
+    let idx = index();
+    let d = device(&[
+        ("manufacturer", "Baxter"),
+        ("model", "Sigma Spectrum LVP"),
+        ("software_version", "6.05"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(m.len(), 3);
+    assert_eq!(m[0].confidence, Confidence::Medium, "{}", m[0].reason);
+    assert!(
+        m[0].reason.contains("only with Wireless Battery Modules"),
+        "{}",
+        m[0].reason
+    );
+}
+
+#[test]
+fn sbom_components_match_by_cpe_and_name_with_their_version() {
+    let idx = index();
+    let d = device(&[("manufacturer", "Acme"), ("model", "Viewer 1")]);
+    let old = Component {
+        name: "dcmtk".into(),
+        version: "3.6.6".into(),
+        purl: Some("pkg:generic/dcmtk@3.6.6".into()),
+        ..Component::default()
+    };
+    let fixed = Component {
+        version: "3.6.7".into(),
+        purl: Some("pkg:generic/dcmtk@3.6.7".into()),
+        ..old.clone()
+    };
+    let by_cpe = Component {
+        name: "DICOM toolkit".into(),
+        version: String::new(),
+        cpe: Some("cpe:2.3:a:offis:dcmtk:3.6.5:*:*:*:*:*:*:*".into()),
+        ..Component::default()
+    };
+    let m = match_device(&d, &[old.clone(), fixed, by_cpe.clone()], &idx);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert_eq!(m[0].cve, "CVE-2022-2119");
+    assert_eq!(m[0].component.as_ref().unwrap().name, "DICOM toolkit");
+    assert_eq!(m[0].confidence, Confidence::High);
+    assert!(
+        m[0].reason
+            .starts_with("component CPE + version 3.6.5 in range < 3.6.7"),
+        "{}",
+        m[0].reason
+    );
+    assert_eq!(m[1].component.as_ref(), Some(&old));
+    assert!(
+        m[1].reason
+            .starts_with("component name + version 3.6.6 in range < 3.6.7")
+    );
+    // Both scores are kept.
+    assert_eq!(m[1].scores.len(), 2);
+    // A component of another supplier with the same name does not match.
+    let other = Component {
+        name: "dcmtk".into(),
+        version: "3.6.6".into(),
+        supplier: "Someone Else Ltd".into(),
+        ..Component::default()
+    };
+    assert!(match_device(&d, &[other], &idx).is_empty());
+    // No version: Medium.
+    let unversioned = Component {
+        name: "DCMTK".into(),
+        supplier: "OFFIS e.V.".into(),
+        ..Component::default()
+    };
+    let m = match_device(&d, &[unversioned], &idx);
+    assert_eq!(m[0].confidence, Confidence::Medium);
+}
+
+#[test]
+fn sbom_components_match_by_purl() {
+    let mut idx = index();
+    let wolf = ProductRef {
+        vendor: "wolfssl".into(),
+        product: "wolfSSL".into(),
+        purl: Some("pkg:github/wolfssl/wolfssl".into()),
+        end_excluding: Some("5.5.0".into()),
+        ..ProductRef::default()
+    };
+    idx.advisories.push((
+        info(FeedKind::CveRecord, "CVE-2022-39173", "2022-09-29"),
+        vec![vuln("CVE-2022-39173", vec![wolf])],
+    ));
+    let c = Component {
+        name: "WolfSSL".into(),
+        version: "4.8.1".into(),
+        purl: Some("pkg:github/wolfssl/wolfssl".into()),
+        cpe: Some("cpe:2.3:a:wolfssl:wolfssl:4.8.1:*:*:*:*:*:*:*".into()),
+        kind: "firmware".into(),
+        ..Component::default()
+    };
+    let d = device(&[("manufacturer", "Acme"), ("model", "Pump 1")]);
+    let m = match_device(&d, &[c], &idx);
+    assert_eq!(cves(&m), ["CVE-2022-39173"]);
+    assert!(
+        m[0].reason
+            .starts_with("component purl + version 4.8.1 in range < 5.5.0")
+    );
+}
+
+#[test]
+fn kev_alone_is_a_low_vendor_and_product_match() {
+    let idx = index();
+    let d = device(&[
+        ("manufacturer", "Siemens AG"),
+        ("model", "SIMATIC CP 1543-1"),
+        ("firmware_version", "2.0"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2016-8562"]);
+    assert_eq!(m[0].confidence, Confidence::Low);
+    assert_eq!(
+        m[0].reason,
+        "vendor + product only (KEV: Siemens SIMATIC CP)"
+    );
+    assert_eq!(m[0].sources.len(), 1);
+    assert_eq!(m[0].sources[0].kind, FeedKind::Kev);
+    assert!(m[0].kev.is_some());
+    // Another Siemens product does not.
+    let d = device(&[
+        ("manufacturer", "Siemens Healthineers"),
+        ("model", "Symbia T6"),
+    ]);
+    assert!(match_device(&d, &[], &idx).is_empty());
+}
+
+#[test]
+fn a_fixed_or_not_affected_statement_for_the_version_suppresses_the_match() {
+    let mut idx = index();
+    // A later revision marking 9.1 fixed (CSAF `fixed`) and a VEX saying the 35700BAX3 at
+    // 9.2 is not affected.
+    let fixed = ProductRef {
+        status: ProductStatus::Fixed,
+        ..csaf_ref("Baxter", "Baxter Spectrum", "9.1", "Baxter Spectrum: 9.1")
+    };
+    let not_affected = ProductRef {
+        status: ProductStatus::NotAffected,
+        exact: Some("9.2".into()),
+        ..csaf_ref("Baxter", "Baxter Spectrum", "", "Baxter Spectrum 9.2")
+    };
+    idx.advisories.push((
+        info(FeedKind::Csaf, "ICSMA-20-170-04", "2020-07-01"),
+        vec![vuln("CVE-2020-12039", vec![fixed])],
+    ));
+    idx.advisories.push((
+        info(FeedKind::Vex, "VEX baxter", "2020-07-02"),
+        vec![vuln("CVE-2020-12040", vec![not_affected])],
+    ));
+    let at = |v: &str| {
+        device(&[
+            ("manufacturer", "Baxter"),
+            ("model", "Baxter Spectrum 35700BAX3"),
+            ("software_version", v),
+        ])
+    };
+    let m = match_device(&at("9.0"), &[], &idx);
+    assert_eq!(
+        cves(&m),
+        ["CVE-2020-12039", "CVE-2020-12040", "CVE-2020-12045"]
+    );
+    let m = match_device(&at("9.1"), &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2020-12040", "CVE-2020-12045"]);
+    let m = match_device(&at("9.2"), &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2020-12039", "CVE-2020-12045"]);
+}
+
+#[test]
+fn a_cve5_default_unaffected_yields_to_its_own_affected_range() {
+    // CVE-2024-1275 (CVE 5): Baxter Welch Allyn Connex Spot Monitor, lessThanOrEqual 1.52,
+    // defaultStatus unaffected (as the feed reader writes it: all versions, not affected).
+    let affected = ProductRef {
+        vendor: "Baxter".into(),
+        product: "Welch Allyn Connex Spot Monitor".into(),
+        end_including: Some("1.52".into()),
+        version_text: "<= 1.52".into(),
+        ..ProductRef::default()
+    };
+    let default = ProductRef {
+        status: ProductStatus::NotAffected,
+        version_text: "all versions".into(),
+        end_including: None,
+        ..affected.clone()
+    };
+    let idx = FeedIndex {
+        advisories: vec![(
+            info(FeedKind::CveRecord, "CVE-2024-1275", "2024-06-27"),
+            vec![vuln("CVE-2024-1275", vec![affected, default])],
+        )],
+        ..FeedIndex::default()
+    };
+    let at = |v: &str| {
+        device(&[
+            ("manufacturer", "Baxter"),
+            ("model", "Connex Spot Monitor"),
+            ("firmware_version", v),
+        ])
+    };
+    // `Connex Spot Monitor` is vaguer than `Welch Allyn Connex Spot Monitor`: family only.
+    let m = match_device(&at("1.40"), &[], &idx);
+    assert_eq!(m.len(), 1);
+    let full = |v: &str| {
+        device(&[
+            ("manufacturer", "Baxter"),
+            ("model", "Welch Allyn Connex Spot Monitor"),
+            ("firmware_version", v),
+        ])
+    };
+    let m = match_device(&full("1.40"), &[], &idx);
+    assert_eq!(m[0].confidence, Confidence::High);
+    assert!(match_device(&full("1.60"), &[], &idx).is_empty());
+}
+
+#[test]
+fn one_match_per_cve_and_component_merging_sources() {
+    let mut idx = index();
+    // The same CVE from a second document (NVD) with its own score.
+    let mut nvd = vuln(
+        "CVE-2019-10964",
+        vec![ProductRef {
+            vendor: "Medtronic".into(),
+            product: "MiniMed Paradigm 523".into(),
+            version_text: "<= 2.4a".into(),
+            ..ProductRef::default()
+        }],
+    );
+    nvd.scores = vec![CvssScore {
+        version: "3.1".into(),
+        vector: String::new(),
+        base_score: 7.1,
+        severity: "HIGH".into(),
+        source: "CNA".into(),
+    }];
+    idx.advisories.push((
+        info(FeedKind::Csaf, "ICSMA-19-178-01", "2019-06-27"),
+        vec![nvd],
+    ));
+    let d = device(&[
+        ("manufacturer", "Medtronic"),
+        ("model", "MiniMed Paradigm 523"),
+        ("firmware_version", "2.3"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].sources.len(), 2);
+    assert_eq!(m[0].scores.len(), 1);
+    assert!(m[0].reason.contains("; "), "both reasons: {}", m[0].reason);
+}
+
+#[test]
+fn the_operating_system_matches_its_makers_products_at_medium() {
+    let mut idx = index();
+    idx.advisories.push((
+        info(FeedKind::Nvd, "CVE-2008-4250", "2024-11-20"),
+        vec![vuln(
+            "CVE-2008-4250",
+            vec![ProductRef {
+                vendor: "microsoft".into(),
+                product: "windows_xp".into(),
+                cpe: Some("cpe:2.3:o:microsoft:windows_xp:-:sp3:*:*:*:*:*:*".into()),
+                ..ProductRef::default()
+            }],
+        )],
+    ));
+    let d = device(&[
+        ("manufacturer", "Siemens"),
+        ("model", "Symbia T6"),
+        ("operating_system", "Windows XP SP3"),
+    ]);
+    let m = match_device(&d, &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2008-4250"]);
+    assert_eq!(m[0].confidence, Confidence::Medium);
+    assert!(
+        m[0].reason
+            .starts_with("operating system \"Windows XP SP3\"")
+    );
+    let d = device(&[
+        ("manufacturer", "Siemens"),
+        ("model", "Symbia T6"),
+        ("operating_system", "Windows 10"),
+    ]);
+    assert!(match_device(&d, &[], &idx).is_empty());
+}
+
+#[test]
+fn results_are_sorted_by_cve_number() {
+    assert!(cve_order("CVE-2019-9999") < cve_order("CVE-2019-10964"));
+    assert!(cve_order("CVE-2018-99999") < cve_order("CVE-2019-1"));
+}
+
+#[test]
+fn a_device_without_a_model_matches_nothing() {
+    let idx = index();
+    let d = device(&[("manufacturer", "Baxter"), ("software_version", "6.0")]);
+    assert!(match_device(&d, &[], &idx).is_empty());
+}
