@@ -148,6 +148,9 @@ struct PreparedKev<'a> {
 pub struct Matcher<'a> {
     index: &'a FeedIndex,
     refs: Vec<PreparedRef>,
+    /// Product names read so far, by (product, vendor): advisories repeat one product list
+    /// for every CVE.
+    names: HashMap<(String, String), ProductName>,
     by_vendor: HashMap<String, Vec<usize>>,
     by_purl: HashMap<(String, String, String), Vec<usize>>,
     by_cpe: HashMap<(String, String), Vec<usize>>,
@@ -270,6 +273,7 @@ impl<'a> Matcher<'a> {
         let mut m = Matcher {
             index,
             refs: Vec::new(),
+            names: HashMap::new(),
             by_vendor: HashMap::new(),
             by_purl: HashMap::new(),
             by_cpe: HashMap::new(),
@@ -295,6 +299,11 @@ impl<'a> Matcher<'a> {
         m
     }
 
+    /// How many product references the matcher holds.
+    pub fn reference_count(&self) -> usize {
+        self.refs.len()
+    }
+
     fn add_ref(&mut self, advisory: usize, vulnerability: usize, r: &ProductRef) {
         let cpe = r.cpe.as_deref().and_then(|c| Cpe::parse(c).ok());
         let purl = r.purl.as_deref().and_then(|p| Purl::parse(p).ok());
@@ -308,7 +317,11 @@ impl<'a> Matcher<'a> {
         } else {
             r.product.replace('_', " ")
         };
-        let product = ProductName::new(&product_text, &vendor);
+        let product = self
+            .names
+            .entry((product_text.clone(), vendor.clone()))
+            .or_insert_with(|| ProductName::new(&product_text, &vendor))
+            .clone();
         let spec = spec_of(r, cpe.as_ref(), product.version_hints());
         let prefer_firmware = cpe.as_ref().is_some_and(|c| matches!(c.part, 'o' | 'h'))
             || product_text.to_lowercase().contains("firmware");
@@ -362,6 +375,7 @@ impl<'a> Matcher<'a> {
         let model_text = device.get("model");
         let model = ProductName::new(model_text, manufacturer);
 
+        let versions = [device_version(device, false), device_version(device, true)];
         // The device's own product.
         if !model.is_empty() {
             let mut seen = BTreeSet::new();
@@ -377,8 +391,8 @@ impl<'a> Matcher<'a> {
                     let Some(fit) = r.product.fit(&model) else {
                         continue;
                     };
-                    let have = device_version(device, r.prefer_firmware);
-                    let verdict = judge(r, fit, &have, Some(&model), "model");
+                    let have = &versions[usize::from(r.prefer_firmware)];
+                    let verdict = judge(r, fit, have, Some(&model), "model");
                     self.record(&mut found, &mut suppressed, r, None, verdict);
                 }
             }
@@ -802,6 +816,9 @@ fn judge(
             }
         }
         ProductStatus::Affected | ProductStatus::UnderInvestigation => {
+            if in_spec == InSpec::Out {
+                return Verdict::Nothing;
+            }
             if fit == ProductFit::Family {
                 return Verdict::Match(
                     Confidence::Low,

@@ -37,7 +37,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::vendor::{fold_words, repair_mojibake, vendor_keys};
+use super::vendor::{fold_words, repair_mojibake, vendor_keys, word_key};
 
 /// Words that say what kind of thing a product is, not which one.
 const GENERIC: &[&str] = &[
@@ -310,12 +310,9 @@ fn tokenize(text: &str, vendor_keys: &BTreeSet<String>) -> Tokens {
         models,
     };
     for w in joined {
-        if GENERIC.contains(&w.as_str()) || vendor_keys.contains(&w) {
-            continue;
-        }
-        if vendor_keys
-            .iter()
-            .any(|k| vendor_keys_of_word(&w).contains(k))
+        if GENERIC.contains(&w.as_str())
+            || vendor_keys.contains(&w)
+            || vendor_keys.contains(word_key(&w))
         {
             continue;
         }
@@ -337,10 +334,6 @@ fn tokenize(text: &str, vendor_keys: &BTreeSet<String>) -> Tokens {
         }
     }
     tokens
-}
-
-fn vendor_keys_of_word(word: &str) -> BTreeSet<String> {
-    vendor_keys(word)
 }
 
 /// Whether the device's token list has this product word (itself, or, for a word of up to

@@ -6,6 +6,8 @@
 //! misspelled vendor still matches.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::HashMap;
+
 use super::*;
 use crate::vuln::{FeedInfo, FeedKind, KevEntry, ProductRef, ProductStatus, Vulnerability};
 
@@ -681,4 +683,215 @@ fn a_device_without_a_model_matches_nothing() {
     let idx = index();
     let d = device(&[("manufacturer", "Baxter"), ("software_version", "6.0")]);
     assert!(match_device(&d, &[], &idx).is_empty());
+}
+
+/// The corpus advisories read the way a CSAF reader does (vendor, product and version
+/// branches; every `product_status` group), with no reader: the real product trees, spellings
+/// and version texts, so a reader change cannot hide a matcher fault.
+fn corpus_index() -> FeedIndex {
+    fn walk(
+        branches: &[serde_json::Value],
+        here: &ProductRef,
+        out: &mut HashMap<String, ProductRef>,
+    ) {
+        for b in branches {
+            let name = b["name"].as_str().unwrap_or("").to_string();
+            let mut p = here.clone();
+            match b["category"].as_str().unwrap_or("") {
+                "vendor" => p.vendor = name,
+                "product_name" => p.product = name,
+                "product_version" | "product_version_range" => p.version_text = name,
+                _ => {}
+            }
+            if let Some(prod) = b.get("product") {
+                let mut leaf = p.clone();
+                leaf.full_name = prod["name"].as_str().unwrap_or("").to_string();
+                out.insert(prod["product_id"].as_str().unwrap().to_string(), leaf);
+            }
+            if let Some(children) = b["branches"].as_array() {
+                walk(children, &p, out);
+            }
+        }
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/csaf");
+    let mut advisories = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        let mut products = HashMap::new();
+        walk(
+            doc["product_tree"]["branches"].as_array().unwrap(),
+            &ProductRef::default(),
+            &mut products,
+        );
+        let tracking = &doc["document"]["tracking"];
+        let name = tracking["id"].as_str().unwrap().to_string();
+        let day = &tracking["current_release_date"].as_str().unwrap()[..10];
+        let vulns = doc["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let mut refs = Vec::new();
+                for (group, status) in [
+                    ("known_affected", ProductStatus::Affected),
+                    ("fixed", ProductStatus::Fixed),
+                    ("known_not_affected", ProductStatus::NotAffected),
+                ] {
+                    for id in v["product_status"][group].as_array().into_iter().flatten() {
+                        if let Some(p) = products.get(id.as_str().unwrap()) {
+                            refs.push(ProductRef {
+                                status,
+                                ..p.clone()
+                            });
+                        }
+                    }
+                }
+                let mut vu = vuln(v["cve"].as_str().unwrap(), refs);
+                vu.advisories = vec![name.clone()];
+                vu
+            })
+            .collect();
+        advisories.push((info(FeedKind::Csaf, &name, day), vulns));
+    }
+    assert_eq!(advisories.len(), 15);
+    FeedIndex {
+        advisories,
+        ..FeedIndex::default()
+    }
+}
+
+/// CVEs, confidence and source documents of the matches.
+fn summary(m: &[Match]) -> Vec<(String, Confidence, String)> {
+    m.iter()
+        .map(|x| {
+            let docs: Vec<&str> = x.sources.iter().map(|s| s.name.as_str()).collect();
+            (x.cve.clone(), x.confidence, docs.join(","))
+        })
+        .collect()
+}
+
+fn expect(list: &[(&str, Confidence, &str)]) -> Vec<(String, Confidence, String)> {
+    list.iter()
+        .map(|(c, conf, d)| ((*c).to_string(), *conf, (*d).to_string()))
+        .collect()
+}
+
+#[test]
+fn corpus_advisories_match_only_their_own_products() {
+    use Confidence::{High, Low, Medium};
+    let idx = corpus_index();
+    let matcher = Matcher::new(&idx);
+    let run = |fields: &[(&str, &str)]| summary(&matcher.match_device(&device(fields), &[]));
+
+    // ICSMA-21-007-01: vendor written `Innokas YhtymÃ¤ Oy` (mojibake), `< 1.7.15`.
+    let innokas = |fw: &str| {
+        run(&[
+            ("manufacturer", "Innokas Yhtymä Oy"),
+            ("model", "VC150"),
+            ("firmware_version", fw),
+        ])
+    };
+    assert_eq!(
+        innokas("1.7.14"),
+        expect(&[
+            ("CVE-2020-27260", High, "ICSMA-21-007-01"),
+            ("CVE-2020-27262", High, "ICSMA-21-007-01"),
+        ])
+    );
+    assert!(innokas("1.7.15").is_empty());
+
+    // ICSMA-18-037-02 lists one CVE per GE product; ICSMA-20-343-01 names the NM 750b again.
+    let nm750b = |sw: &str| {
+        run(&[
+            ("manufacturer", "GE Healthcare"),
+            ("model", "Discovery NM750b"),
+            ("software_version", sw),
+        ])
+    };
+    assert_eq!(
+        nm750b("2.002"),
+        expect(&[
+            ("CVE-2013-7404", High, "ICSMA-18-037-02"),
+            ("CVE-2020-25175", High, "ICSMA-20-343-01"),
+            ("CVE-2020-25179", High, "ICSMA-20-343-01"),
+        ])
+    );
+    assert_eq!(
+        nm750b("2.003"),
+        expect(&[
+            ("CVE-2020-25175", High, "ICSMA-20-343-01"),
+            ("CVE-2020-25179", High, "ICSMA-20-343-01"),
+        ])
+    );
+    // `Optima 540` is not `Optima CT540`.
+    assert_eq!(
+        run(&[
+            ("manufacturer", "General Electric"),
+            ("model", "Optima 540"),
+            ("software_version", "1.0"),
+        ]),
+        expect(&[("CVE-2010-5306", High, "ICSMA-18-037-02")])
+    );
+
+    // ICSMA-19-022-01: `Dräger`, all versions; no version recorded.
+    assert_eq!(
+        run(&[
+            ("manufacturer", "Draegerwerk AG & Co. KGaA"),
+            ("model", "Infinity Delta")
+        ]),
+        expect(&[
+            ("CVE-2018-19010", Medium, "ICSMA-19-022-01"),
+            ("CVE-2018-19012", Medium, "ICSMA-19-022-01"),
+            ("CVE-2018-19014", Medium, "ICSMA-19-022-01"),
+        ])
+    );
+
+    // ICSMA-20-254-01: `IntelliVue patient monitor MX400-MX850`, version `<=N`.
+    let mx800 = run(&[
+        ("manufacturer", "Philips Medical Systems"),
+        ("model", "IntelliVue MX800"),
+        ("software_version", "M.00.03"),
+    ]);
+    assert_eq!(mx800.len(), 8);
+    assert!(
+        mx800
+            .iter()
+            .all(|(_, c, d)| *c == Medium && d == "ICSMA-20-254-01"),
+        "{mx800:?}"
+    );
+
+    // BD Alaris: ICSMA-17-017-02 names the model (≤ 9.33); ICSMA-23-194-01 names the
+    // `Point-of-Care Unit (PCU) Model 8015` (family only, ≤ 12.1.3).
+    let alaris = |sw: &str| {
+        run(&[
+            ("manufacturer", "Becton Dickinson"),
+            ("model", "Alaris 8015 PC Unit"),
+            ("software_version", sw),
+        ])
+    };
+    let m = alaris("9.19");
+    assert_eq!(m.len(), 10, "{m:?}");
+    assert_eq!(
+        m[0],
+        ("CVE-2016-8375".into(), High, "ICSMA-17-017-02".into())
+    );
+    assert!(
+        m[2..]
+            .iter()
+            .all(|(_, c, d)| *c == Low && d == "ICSMA-23-194-01")
+    );
+    assert!(alaris("12.2").is_empty());
+
+    // ICSMA-20-170-04: `v6.x model 35700BAX`.
+    let m = run(&[
+        ("manufacturer", "Baxter"),
+        ("model", "Sigma Spectrum 35700BAX"),
+        ("software_version", "6.0"),
+    ]);
+    assert_eq!(m.len(), 6);
+    assert!(m.iter().all(|(_, c, _)| *c == High));
+
+    // A maker with no advisory gets nothing, whatever its model is called.
+    assert!(run(&[("manufacturer", "Mindray"), ("model", "BeneView T5")]).is_empty());
 }

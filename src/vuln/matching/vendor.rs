@@ -172,6 +172,20 @@ fn key_and_alias(name: &str) -> (String, bool) {
     }
 }
 
+/// The vendor key of one already folded word (see [`fold_words`]): the word itself, its alias
+/// (`phillips` → `philips`), or empty for a legal-form word. Cheaper than [`vendor_keys`] for
+/// checking each word of a product name.
+pub fn word_key(word: &str) -> &str {
+    if LEGAL.contains(&word) {
+        return "";
+    }
+    ALIASES
+        .iter()
+        .find(|(from, _)| *from == word)
+        .map(|(_, to)| *to)
+        .unwrap_or(word)
+}
+
 /// Every key a vendor name stands for (see the module comment): one for a plain name, one per
 /// listed vendor and per parenthesised other name. Empty for an empty name.
 pub fn vendor_keys(name: &str) -> BTreeSet<String> {
