@@ -9,7 +9,9 @@
 //!   [`ProductRef`] of a vendor that is the device's manufacturer ([`vendor::same_vendor`]),
 //!   whose product fits the model ([`product::ProductName::fit`]). NVD platform-only refs
 //!   (the hardware of an AND configuration) never match on their own: the firmware CPE of
-//!   the same configuration names the same product and carries the range.
+//!   the same configuration names the same product and carries the range. A reference that
+//!   names no maker (a VEX subject without a supplier) reaches only a model of exactly its
+//!   name.
 //! - **The device's operating system**, against refs of the OS's maker (`Windows` →
 //!   Microsoft, `VxWorks` → Wind River, …): at most Medium, versions are not compared.
 //! - **Each SBOM component**, by purl (type + namespace + name), by CPE (vendor + product),
@@ -136,12 +138,6 @@ struct PreparedRef {
     label: String,
 }
 
-/// A KEV entry read once.
-struct PreparedKev<'a> {
-    entry: &'a KevEntry,
-    product: ProductName,
-}
-
 /// The feed index prepared for matching many devices: product references grouped by vendor
 /// key, purl, CPE vendor + product and product name, so a device looks only at its maker's
 /// products (10,000 devices against 2,000 vulnerabilities: see `benches/matching.rs`).
@@ -151,11 +147,17 @@ pub struct Matcher<'a> {
     /// Product names read so far, by (product, vendor): advisories repeat one product list
     /// for every CVE.
     names: HashMap<(String, String), ProductName>,
+    /// Vendor keys read so far, by vendor name as written.
+    vendors: HashMap<String, BTreeSet<String>>,
+    /// References that name no maker.
+    vendorless: BTreeSet<usize>,
     by_vendor: HashMap<String, Vec<usize>>,
     by_purl: HashMap<(String, String, String), Vec<usize>>,
     by_cpe: HashMap<(String, String), Vec<usize>>,
     by_name: HashMap<String, Vec<usize>>,
-    kev_by_vendor: HashMap<String, Vec<PreparedKev<'a>>>,
+    /// KEV entries by vendor key; their product names are read when a device of that
+    /// vendor is matched.
+    kev_by_vendor: HashMap<String, Vec<&'a KevEntry>>,
 }
 
 /// Operating-system names and their makers, for matching a device's `operating_system`.
@@ -274,6 +276,8 @@ impl<'a> Matcher<'a> {
             index,
             refs: Vec::new(),
             names: HashMap::new(),
+            vendors: HashMap::new(),
+            vendorless: BTreeSet::new(),
             by_vendor: HashMap::new(),
             by_purl: HashMap::new(),
             by_cpe: HashMap::new(),
@@ -288,13 +292,17 @@ impl<'a> Matcher<'a> {
             }
         }
         for entry in index.kev_entries.values() {
-            let product = ProductName::new(&entry.product, &entry.vendor_project);
-            for key in vendor_keys(&entry.vendor_project) {
-                m.kev_by_vendor.entry(key).or_default().push(PreparedKev {
-                    entry,
-                    product: product.clone(),
-                });
+            let keys = m
+                .vendors
+                .entry(entry.vendor_project.clone())
+                .or_insert_with(|| vendor_keys(&entry.vendor_project));
+            for key in keys.iter() {
+                m.kev_by_vendor.entry(key.clone()).or_default().push(entry);
             }
+        }
+        for list in m.kev_by_vendor.values_mut() {
+            // Same order on every run (the catalog is a hash map).
+            list.sort_by(|a, b| a.cve.cmp(&b.cve));
         }
         m
     }
@@ -327,16 +335,27 @@ impl<'a> Matcher<'a> {
             || product_text.to_lowercase().contains("firmware");
         let label = if !r.full_name.trim().is_empty() {
             r.full_name.trim().to_string()
-        } else if let Some(c) = &r.cpe {
-            c.clone()
+        } else if let Some(c) = &cpe
+            && let Some(product) = c.product.value()
+        {
+            product.to_string()
         } else {
             format!("{} {}", r.product, r.version_text)
                 .trim()
                 .to_string()
         };
         let i = self.refs.len();
-        for key in vendor_keys(&vendor) {
-            self.by_vendor.entry(key).or_default().push(i);
+        let keys = self
+            .vendors
+            .entry(vendor.clone())
+            .or_insert_with(|| vendor_keys(&vendor));
+        for key in keys.iter() {
+            self.by_vendor.entry(key.clone()).or_default().push(i);
+        }
+        if keys.is_empty() {
+            // No maker named (a VEX subject without a supplier): only an exact product name
+            // can reach it (see `match_device`).
+            self.vendorless.insert(i);
         }
         if let Some(p) = &purl {
             self.by_purl.entry(p.key()).or_default().push(i);
@@ -396,6 +415,21 @@ impl<'a> Matcher<'a> {
                     self.record(&mut found, &mut suppressed, r, None, verdict);
                 }
             }
+            // References that name no maker (VEX subjects): the model's exact name only.
+            for &i in self
+                .by_name
+                .get(&normal_name(model_text))
+                .into_iter()
+                .flatten()
+            {
+                if !self.vendorless.contains(&i) {
+                    continue;
+                }
+                let r = &self.refs[i];
+                let have = &versions[usize::from(r.prefer_firmware)];
+                let verdict = judge(r, ProductFit::Model, have, Some(&model), "model");
+                self.record(&mut found, &mut suppressed, r, None, verdict);
+            }
         }
 
         // The operating system.
@@ -451,11 +485,14 @@ impl<'a> Matcher<'a> {
             let mut seen = BTreeSet::new();
             for key in vendor_keys(manufacturer) {
                 for k in self.kev_by_vendor.get(&key).into_iter().flatten() {
-                    let cve = k.entry.cve.trim().to_uppercase();
+                    let cve = k.cve.trim().to_uppercase();
                     if !seen.insert(cve.clone()) || found.contains_key(&(cve.clone(), None)) {
                         continue;
                     }
-                    if k.product.fit(&model).is_none() {
+                    if ProductName::new(&k.product, &k.vendor_project)
+                        .fit(&model)
+                        .is_none()
+                    {
                         continue;
                     }
                     found.insert(
@@ -466,7 +503,7 @@ impl<'a> Matcher<'a> {
                                 Confidence::Low,
                                 format!(
                                     "vendor + product only (KEV: {} {})",
-                                    k.entry.vendor_project, k.entry.product
+                                    k.vendor_project, k.product
                                 ),
                             )],
                             sources: Vec::new(),
