@@ -13,7 +13,8 @@
 //!   names no maker (a VEX subject without a supplier) reaches only a model of exactly its
 //!   name.
 //! - **The device's operating system**, against refs of the OS's maker (`Windows` →
-//!   Microsoft, `VxWorks` → Wind River, …): at most Medium, versions are not compared.
+//!   Microsoft, `VxWorks` → Wind River, …), with the dotted version the text carries
+//!   (`VxWorks 6.9`): at most Medium, as the text is free.
 //! - **Each SBOM component**, by purl (type + namespace + name), by CPE (vendor + product),
 //!   or by name (and the supplier, when both sides name one) against refs that carry them.
 //! - **KEV**: a CVE found by another source gets `kev` and a `KEV` source; a KEV entry whose
@@ -436,6 +437,13 @@ impl<'a> Matcher<'a> {
         let os = device.get("operating_system");
         if !os.trim().is_empty() {
             let os_name = ProductName::new(os, "");
+            // `VxWorks 6.9`: the version the OS text carries, if any.
+            let os_version = os_name
+                .version_hints()
+                .iter()
+                .find_map(|h| Version::parse(h))
+                .map(|v| HaveVersion::Known("version", v))
+                .unwrap_or(HaveVersion::None);
             let os_words = fold_words(os);
             let mut seen = BTreeSet::new();
             for (word, maker) in OS_VENDORS {
@@ -454,20 +462,13 @@ impl<'a> Matcher<'a> {
                         let Some(fit) = r.product.fit(&os_name) else {
                             continue;
                         };
-                        let verdict = match (r.status, fit) {
-                            (ProductStatus::Affected, ProductFit::Model) => Verdict::Match(
-                                Confidence::Medium,
-                                format!(
-                                    "operating system \"{os}\" is {} (versions not compared: {})",
-                                    r.label,
-                                    r.spec.describe()
-                                ),
+                        let verdict = match judge(r, fit, &os_version, None, "operating system") {
+                            // Free text: never more than Medium.
+                            Verdict::Match(c, reason) => Verdict::Match(
+                                c.min(Confidence::Medium),
+                                format!("{reason}; from the operating system \"{os}\""),
                             ),
-                            (ProductStatus::Affected, ProductFit::Family) => Verdict::Match(
-                                Confidence::Low,
-                                format!("operating system \"{os}\" ~ {} (family only)", r.label),
-                            ),
-                            _ => Verdict::Nothing,
+                            other => other,
                         };
                         self.record(&mut found, &mut suppressed, r, None, verdict);
                     }

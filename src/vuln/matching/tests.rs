@@ -661,8 +661,11 @@ fn the_operating_system_matches_its_makers_products_at_medium() {
     assert_eq!(cves(&m), ["CVE-2008-4250"]);
     assert_eq!(m[0].confidence, Confidence::Medium);
     assert!(
+        m[0].reason.starts_with(
+            "operating system matched, no version recorded (affected: all versions); from the operating system \"Windows XP SP3\""
+        ),
+        "{}",
         m[0].reason
-            .starts_with("operating system \"Windows XP SP3\"")
     );
     let d = device(&[
         ("manufacturer", "Siemens"),
@@ -945,4 +948,44 @@ fn a_vex_statement_without_a_supplier_reaches_the_model_of_that_exact_name() {
     // A model whose name only contains `ABC` is not reached by the vendorless statement.
     let other = device(&[("manufacturer", "Other"), ("model", "ABC 2")]);
     assert!(match_device(&other, &[], &affected).is_empty());
+}
+
+#[test]
+fn an_operating_system_version_in_the_text_is_compared() {
+    // ICSMA-19-274-01 (URGENT/11): `VxWorks`, `<= 6.5`, under a five-vendor branch.
+    let idx = FeedIndex {
+        advisories: vec![(
+            info(FeedKind::Csaf, "ICSMA-19-274-01", "2019-10-01"),
+            vec![vuln(
+                "CVE-2019-12256",
+                vec![csaf_ref(
+                    "ENEA, Green Hills Software, ITRON, IP Infusion, and Wind River",
+                    "VxWorks",
+                    "<= 6.5",
+                    "Older, end-of-life versions of VxWorks back to 6.5",
+                )],
+            )],
+        )],
+        ..FeedIndex::default()
+    };
+    let with_os = |os: &str| {
+        device(&[
+            ("manufacturer", "Acme"),
+            ("model", "Infusion Pump 9"),
+            ("operating_system", os),
+        ])
+    };
+    let m = match_device(&with_os("VxWorks 6.4"), &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2019-12256"]);
+    assert_eq!(m[0].confidence, Confidence::Medium);
+    assert!(
+        m[0].reason
+            .starts_with("operating system + version 6.4 in range ≤ 6.5")
+    );
+    assert!(match_device(&with_os("VxWorks 6.9"), &[], &idx).is_empty());
+    assert_eq!(
+        match_device(&with_os("VxWorks"), &[], &idx)[0].confidence,
+        Confidence::Medium
+    );
+    assert!(match_device(&with_os("Linux 4.19"), &[], &idx).is_empty());
 }
