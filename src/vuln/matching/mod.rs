@@ -236,8 +236,8 @@ fn cpe_key(cpe: &Cpe) -> Option<(String, String)> {
 }
 
 /// The spec of a reference: structured bounds first, then the version text, then the CPE's
-/// own version, then version hints of the product name (`IntelliSpace Portal 8.0.x`), else all
-/// versions.
+/// own version, then version hints of the product name (`IntelliSpace Portal 8.0.x`, `Xeleris
+/// 1.0` = every 1.0.x), else all versions.
 fn spec_of(r: &ProductRef, cpe: Option<&Cpe>, hints: &[String]) -> VersionSpec {
     let bounded = [
         &r.start_including,
@@ -263,7 +263,19 @@ fn spec_of(r: &ProductRef, cpe: Option<&Cpe>, hints: &[String]) -> VersionSpec {
         VersionSpec::all("all versions")
     };
     if spec.is_all() && !hints.is_empty() {
-        let mut hinted = VersionSpec::parse(&hints.join(" | "));
+        // A product name names release lines: `Xeleris 1.0` is every 1.0.x.
+        let lines: Vec<String> = hints
+            .iter()
+            .map(|h| {
+                let l = h.to_lowercase();
+                if l.ends_with(".x") || l.ends_with(".*") {
+                    h.clone()
+                } else {
+                    format!("{h}.x")
+                }
+            })
+            .collect();
+        let mut hinted = VersionSpec::parse(&lines.join(" | "));
         hinted.condition = spec.condition;
         return hinted;
     }

@@ -837,6 +837,25 @@ fn corpus_advisories_match_only_their_own_products() {
         expect(&[("CVE-2010-5306", High, "ICSMA-18-037-02")])
     );
 
+    // `Xeleris 1.0` … `Xeleris 3.1` name release lines (ICSMA-18-037-02); ICSMA-20-343-01
+    // names `Xeleris`, all versions.
+    let xeleris = |sw: &str| {
+        run(&[
+            ("manufacturer", "GE Healthcare"),
+            ("model", "Xeleris"),
+            ("software_version", sw),
+        ])
+    };
+    assert_eq!(
+        xeleris("3.0.2"),
+        expect(&[
+            ("CVE-2017-14006", High, "ICSMA-18-037-02"),
+            ("CVE-2020-25175", High, "ICSMA-20-343-01"),
+            ("CVE-2020-25179", High, "ICSMA-20-343-01"),
+        ])
+    );
+    assert_eq!(xeleris("4.0").len(), 2);
+
     // ICSMA-19-022-01: `Dräger`, all versions; no version recorded.
     assert_eq!(
         run(&[

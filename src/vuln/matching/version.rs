@@ -10,7 +10,8 @@
 //!
 //! Rules ([`Version::parse`], [`Version::compare`]):
 //! - A leading `v`, `V`, `ver`, `Ver.`, `version`, `rev`, `release` or `r` before a digit is dropped
-//!   (`V1.2` = `1.2`). `Service Pack` is read as `SP`.
+//!   (`V1.2` = `1.2`), and so is a lower-case `v` before a letter code (`vD25` = `D25`).
+//!   `Service Pack` is read as `SP`.
 //! - Build metadata is ignored, as SemVer does: `+…`, `build 123`, `(build 123)`.
 //! - The rest splits into numeric and alphabetic segments at `.`, `-`, `_`, spaces and at every
 //!   change between digits and letters: `v20D29` → `20`, `d`, `29`; `4.5 SP2` → `4`, `5`,
@@ -57,7 +58,14 @@ impl Version {
         if raw.is_empty() || raw.chars().count() > 64 || !raw.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
-        let mut s = raw.to_lowercase().replace("service pack", "sp");
+        // `vD25` (Fresenius writes `vD25 and prior`): a lower-case `v` before an upper-case
+        // letter code is the same `v` as in `v1.2`.
+        let mut chars = raw.chars();
+        let body = match (chars.next(), chars.next()) {
+            (Some('v'), Some(c)) if c.is_ascii_uppercase() => &raw[1..],
+            _ => raw,
+        };
+        let mut s = body.to_lowercase().replace("service pack", "sp");
         // Build metadata: `+…`, `(build …)`, `build …`.
         for marker in ["+", "(build", " build", "-build", "_build"] {
             if let Some(pos) = s.find(marker)
@@ -294,6 +302,8 @@ mod tests {
         assert_eq!(cmp("v20D29", "v20D32"), Some(Less));
         assert_eq!(cmp("v22D24", "v20D32"), Some(Greater));
         assert_eq!(cmp("B.02", "C.02"), Some(Less));
+        assert_eq!(cmp("vD25", "D25"), Some(Equal));
+        assert_eq!(cmp("vD24", "D25"), Some(Less));
     }
 
     #[test]

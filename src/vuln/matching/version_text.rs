@@ -716,6 +716,16 @@ mod tests {
                 InSpec::Out,
             ),
             ("Agilia Link+: v3.0 D15 and prior", "3.0 D15", InSpec::In),
+            (
+                "Agilia Connect WiFi module of the pumps: vD25 and prior",
+                "D24",
+                InSpec::In,
+            ),
+            (
+                "Agilia Connect WiFi module of the pumps: vD25 and prior",
+                "D26",
+                InSpec::Out,
+            ),
             ("4.1 and later", "5", InSpec::In),
             ("4.1 and later", "4.0", InSpec::Out),
             ("2.0 through 3.0", "3.0", InSpec::In),
