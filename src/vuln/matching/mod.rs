@@ -346,7 +346,11 @@ impl<'a> Matcher<'a> {
         let spec = spec_of(r, cpe.as_ref(), product.version_hints());
         let prefer_firmware = cpe.as_ref().is_some_and(|c| matches!(c.part, 'o' | 'h'))
             || product_text.to_lowercase().contains("firmware");
-        let label = if !r.full_name.trim().is_empty() {
+        // The printed name; the NVD reader puts the CPE there, which reads better as its
+        // product.
+        let label = if !r.full_name.trim().is_empty()
+            && !r.full_name.trim().to_lowercase().starts_with("cpe:")
+        {
             r.full_name.trim().to_string()
         } else if let Some(c) = &cpe
             && let Some(product) = c.product.value()

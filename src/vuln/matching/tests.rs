@@ -107,6 +107,8 @@ fn minimed_products() -> Vec<ProductRef> {
         product: cpe.split(':').nth(4).unwrap().to_string(),
         cpe: Some(cpe.to_string()),
         end_including: end.map(str::to_string),
+        // As the NVD reader writes it.
+        full_name: cpe.to_string(),
         ..ProductRef::default()
     };
     let hardware = |cpe: &str| ProductRef {
