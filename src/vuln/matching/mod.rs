@@ -28,9 +28,12 @@
 //! or under investigation. A version outside every affected range is no match.
 //!
 //! Suppression: a `Fixed` or `NotAffected` ref (CSAF `fixed`, VEX `not_affected`) whose
-//! product fits and whose versions hold the device's (or component's) version removes the
+//! product fits and whose versions hold the device's (or component's) version (for `Fixed`:
+//! that version or a later one) removes the
 //! (CVE, component) match, whatever other sources say: the vendor's word on its own version
-//! is the most specific.
+//! is the most specific. A statement about all versions (CVE 5 `defaultStatus: unaffected`,
+//! which the reader writes as a not-affected ref for all versions) yields to the affected
+//! ranges of the same record, and removes only matches no range of that record supports.
 
 pub mod cpe;
 pub mod product;
@@ -180,7 +183,8 @@ enum HaveVersion {
     None,
     /// A value that is not a version (`N/A`, `latest`).
     Unreadable(&'static str, String),
-    /// A version, and the field it came from (`firmware`, `software`, `component`).
+    /// A version, and the field it came from (`firmware`, `software`; `version` for a
+    /// component or an operating system).
     Known(&'static str, Version),
 }
 
@@ -863,7 +867,11 @@ fn judge(
                 Verdict::Nothing
             } else if r.spec.is_all() {
                 Verdict::Suppress { specific: false }
-            } else if in_spec == InSpec::In {
+            } else if in_spec == InSpec::In
+                || (r.status == ProductStatus::Fixed
+                    && matches!(have, HaveVersion::Known(_, v) if r.spec.at_or_after_start(v)))
+            {
+                // A fix holds for its version and every later one.
                 Verdict::Suppress { specific: true }
             } else {
                 Verdict::Nothing

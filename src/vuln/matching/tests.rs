@@ -553,8 +553,11 @@ fn a_fixed_or_not_affected_statement_for_the_version_suppresses_the_match() {
     );
     let m = match_device(&at("9.1"), &[], &idx);
     assert_eq!(cves(&m), ["CVE-2020-12040", "CVE-2020-12045"]);
+    // 9.2: fixed since 9.1, and not affected by the VEX.
     let m = match_device(&at("9.2"), &[], &idx);
-    assert_eq!(cves(&m), ["CVE-2020-12039", "CVE-2020-12045"]);
+    assert_eq!(cves(&m), ["CVE-2020-12045"]);
+    let m = match_device(&at("9.3"), &[], &idx);
+    assert_eq!(cves(&m), ["CVE-2020-12040", "CVE-2020-12045"]);
 }
 
 #[test]

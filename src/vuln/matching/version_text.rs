@@ -318,6 +318,20 @@ impl VersionSpec {
         }
     }
 
+    /// Whether `version` is at or after the lowest version a range starts from: what a fix
+    /// statement means (`fixed` in 9.1 holds for 9.2 too). `false` for all versions, unknown
+    /// specs and versions that cannot be compared.
+    pub fn at_or_after_start(&self, version: &Version) -> bool {
+        let SpecKind::Ranges(ranges) = &self.kind else {
+            return false;
+        };
+        ranges.iter().any(|r| match &r.lower {
+            Bound::Included(b) => version.compare(b).is_some_and(|o| o != Ordering::Less),
+            Bound::Excluded(b) => version.compare(b) == Some(Ordering::Greater),
+            Bound::Unbounded => false,
+        })
+    }
+
     /// Whether the spec covers every version.
     pub fn is_all(&self) -> bool {
         matches!(self.kind, SpecKind::All)
