@@ -324,6 +324,43 @@ mod tests {
         assert_eq!(cmp("4.5 SP2", "4.5.1"), None);
     }
 
+    fn version_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let part = prop_oneof![
+            (0u32..30).prop_map(|n| n.to_string()),
+            "[a-d]",
+            Just("sp".to_string()),
+            Just("rc".to_string()),
+            Just("00".to_string()),
+        ];
+        (
+            prop::collection::vec(part, 1..5),
+            prop::sample::select(vec![".", "-", " ", ""]),
+        )
+            .prop_map(|(parts, sep)| parts.join(sep))
+    }
+
+    proptest::proptest! {
+        /// The order is a partial order: reflexive, antisymmetric, and transitive wherever the
+        /// ends can be compared.
+        #[test]
+        fn the_order_is_consistent(a in version_text(), b in version_text(), c in version_text()) {
+            let (Some(x), Some(y), Some(z)) =
+                (Version::parse(&a), Version::parse(&b), Version::parse(&c))
+            else {
+                return Ok(());
+            };
+            proptest::prop_assert_eq!(x.compare(&x), Some(Equal));
+            proptest::prop_assert_eq!(x.compare(&y), y.compare(&x).map(Ordering::reverse));
+            if let (Some(xy), Some(yz), Some(xz)) = (x.compare(&y), y.compare(&z), x.compare(&z))
+                && xy != Greater
+                && yz != Greater
+            {
+                proptest::prop_assert_ne!(xz, Greater, "{} <= {} <= {}", a, b, c);
+            }
+        }
+    }
+
     #[test]
     fn next_prefix_is_the_end_of_a_wildcard() {
         let v = Version::parse("6").unwrap();
