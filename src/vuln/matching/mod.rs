@@ -16,7 +16,9 @@
 //!   Microsoft, `VxWorks` → Wind River, …), with the dotted version the text carries
 //!   (`VxWorks 6.9`): at most Medium, as the text is free.
 //! - **Each SBOM component**, by purl (type + namespace + name), by CPE (vendor + product),
-//!   or by name (and the supplier, when both sides name one) against refs that carry them.
+//!   or by name (and the supplier, when both sides name one) against refs that carry them. A
+//!   match by name alone, with no supplier on one side to confirm the maker, is at most
+//!   Medium.
 //! - **KEV**: a CVE found by another source gets `kev` and a `KEV` source; a KEV entry whose
 //!   vendorProject is the manufacturer and whose product fits the model, with no other source,
 //!   is a Low "vendor + product only" match.
@@ -647,7 +649,18 @@ impl<'a> Matcher<'a> {
                 "CPE" => "component CPE",
                 _ => "component name",
             };
-            let verdict = judge(r, ProductFit::Model, &have, None, what);
+            let mut verdict = judge(r, ProductFit::Model, &have, None, what);
+            // A bare name is not a maker: without a supplier that agrees, at most Medium.
+            let maker_confirmed = !supplier.trim().is_empty() && !r.vendor.trim().is_empty();
+            if how == "name"
+                && !maker_confirmed
+                && let Verdict::Match(c, reason) = verdict
+            {
+                verdict = Verdict::Match(
+                    c.min(Confidence::Medium),
+                    format!("{reason}; no supplier confirms the maker"),
+                );
+            }
             self.record(found, suppressed, r, Some(ci), verdict);
         }
     }

@@ -440,6 +440,17 @@ fn sbom_components_match_by_cpe_and_name_with_their_version() {
         m[1].reason
             .starts_with("component name + version 3.6.6 in range < 3.6.7")
     );
+    // A name with no supplier is not sure of the maker.
+    assert_eq!(m[1].confidence, Confidence::Medium);
+    assert!(m[1].reason.contains("no supplier confirms the maker"));
+    let with_supplier = Component {
+        supplier: "OFFIS e.V.".into(),
+        ..old.clone()
+    };
+    assert_eq!(
+        match_device(&d, &[with_supplier], &idx)[0].confidence,
+        Confidence::High
+    );
     // Both scores are kept.
     assert_eq!(m[1].scores.len(), 2);
     // A component of another supplier with the same name does not match.
