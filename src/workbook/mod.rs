@@ -36,7 +36,9 @@ pub use attachments::{
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
 pub use devices::{DeviceChange, FieldSource};
-pub use findings::RefreshOutcome;
+pub use findings::{
+    FindingState, RefreshOutcome, VulnFinding, format_finding_id, parse_finding_id,
+};
 pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };

@@ -1,5 +1,5 @@
-//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device` or `attachment` row as a
-//! JSON object of column values, read before and after a change and written back by undo and
+//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device`, `attachment` or
+//! `vuln_finding` row as a JSON object of column values, read before and after a change and written back by undo and
 //! redo. An attachment's bytes live in `attachment_data`, which steps never record.
 
 use std::collections::HashMap;
@@ -19,6 +19,7 @@ pub(super) enum Table {
     RiskEntry,
     Device,
     Attachment,
+    VulnFinding,
 }
 
 impl Table {
@@ -28,6 +29,7 @@ impl Table {
             Table::RiskEntry => "risk_entry",
             Table::Device => "device",
             Table::Attachment => "attachment",
+            Table::VulnFinding => "vuln_finding",
         }
     }
 
@@ -37,6 +39,7 @@ impl Table {
             Table::RiskEntry,
             Table::Device,
             Table::Attachment,
+            Table::VulnFinding,
         ]
         .into_iter()
         .find(|t| t.name() == name)
@@ -44,11 +47,14 @@ impl Table {
 }
 
 /// Which row a step touched: a device or an attachment by its row ID (neither row is ever
-/// removed); an answer or a risk entry by its target and control, which outlive the row itself.
+/// removed); an answer or a risk entry by its target and control, which outlive the row itself;
+/// a vulnerability finding by its row ID (never removed) and its register entry by the finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum RowKey {
     Device(i64),
     Attachment(i64),
+    VulnFinding(i64),
+    FindingRisk(i64),
     Keyed {
         table: Table,
         kind: String,
@@ -66,6 +72,11 @@ impl RowKey {
     /// The risk register row of `target` and `control_id`.
     pub(super) fn risk_entry(target: &Target, control_id: &str) -> RowKey {
         Self::keyed(Table::RiskEntry, target, control_id)
+    }
+
+    /// The risk register row of the vulnerability finding with this row ID.
+    pub(super) fn finding_risk(finding_id: i64) -> RowKey {
+        RowKey::FindingRisk(finding_id)
     }
 
     fn keyed(table: Table, target: &Target, control_id: &str) -> RowKey {
@@ -87,6 +98,14 @@ impl RowKey {
                 .get("id")
                 .and_then(Value::as_i64)
                 .map(RowKey::Attachment),
+            Table::VulnFinding => row
+                .get("id")
+                .and_then(Value::as_i64)
+                .map(RowKey::VulnFinding),
+            Table::RiskEntry if row.get("finding_id").is_some_and(|v| !v.is_null()) => row
+                .get("finding_id")
+                .and_then(Value::as_i64)
+                .map(RowKey::FindingRisk),
             Table::Answer | Table::RiskEntry => Some(RowKey::Keyed {
                 table,
                 kind: text("target_kind")?,
@@ -100,6 +119,8 @@ impl RowKey {
         match self {
             RowKey::Device(_) => Table::Device,
             RowKey::Attachment(_) => Table::Attachment,
+            RowKey::VulnFinding(_) => Table::VulnFinding,
+            RowKey::FindingRisk(_) => Table::RiskEntry,
             RowKey::Keyed { table, .. } => *table,
         }
     }
@@ -107,7 +128,19 @@ impl RowKey {
     /// The `WHERE` condition selecting the row, its parameters numbered from `?first`.
     fn condition(&self, first: usize) -> String {
         match self {
-            RowKey::Device(_) | RowKey::Attachment(_) => format!("id = ?{first}"),
+            RowKey::Device(_) | RowKey::Attachment(_) | RowKey::VulnFinding(_) => {
+                format!("id = ?{first}")
+            }
+            RowKey::FindingRisk(_) => format!("finding_id = ?{first}"),
+            RowKey::Keyed {
+                table: Table::RiskEntry,
+                ..
+            } => format!(
+                "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{} \
+                 AND finding_id IS NULL",
+                first + 1,
+                first + 2
+            ),
             RowKey::Keyed { .. } => format!(
                 "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{}",
                 first + 1,
@@ -118,7 +151,10 @@ impl RowKey {
 
     fn args(&self) -> Vec<SqlValue> {
         match self {
-            RowKey::Device(id) | RowKey::Attachment(id) => vec![SqlValue::Integer(*id)],
+            RowKey::Device(id)
+            | RowKey::Attachment(id)
+            | RowKey::VulnFinding(id)
+            | RowKey::FindingRisk(id) => vec![SqlValue::Integer(*id)],
             RowKey::Keyed {
                 kind,
                 key,
@@ -225,7 +261,7 @@ pub(super) fn restore(
                 "UPDATE attachment SET removed_at = ?1 WHERE id = ?2 AND removed_at IS NULL",
                 params![now_utc(), id],
             )?,
-            RowKey::Keyed { .. } => tx
+            RowKey::Keyed { .. } | RowKey::VulnFinding(_) | RowKey::FindingRisk(_) => tx
                 .prepare_cached(&format!(
                     "DELETE FROM {} WHERE {}",
                     table.name(),
