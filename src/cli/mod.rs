@@ -8,6 +8,7 @@ mod device;
 mod error;
 mod evidence;
 mod export;
+mod finding;
 mod import;
 mod import_copy;
 mod json;
@@ -24,7 +25,10 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
-use args::{Command, DeviceCommand, EvidenceCommand, ExportCommand, ImportCommand, RiskCommand};
+use args::{
+    Command, DeviceCommand, EvidenceCommand, ExportCommand, FindingCommand, ImportCommand,
+    RiskCommand,
+};
 pub use error::{CliError, exit};
 
 use crate::report::ReportFormat;
@@ -211,6 +215,47 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                 };
                 let mut wb = open(&cli, access)?;
                 risk::grid(&mut wb, &set, reset)
+            }
+        },
+        Command::Finding(cmd) => match cmd {
+            FindingCommand::List {
+                device,
+                state,
+                json,
+            } => {
+                let wb = open(&cli, Access::Read)?;
+                finding::list(&wb, device.as_deref(), state.as_deref(), json)
+            }
+            FindingCommand::Confirm { ids, note } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::decide(
+                    &mut wb,
+                    &ids,
+                    crate::workbook::FindingState::Confirmed,
+                    note.as_deref(),
+                )
+            }
+            FindingCommand::Dismiss { ids, note } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::decide(
+                    &mut wb,
+                    &ids,
+                    crate::workbook::FindingState::Dismissed,
+                    note.as_deref(),
+                )
+            }
+            FindingCommand::Reset { ids, note } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::decide(
+                    &mut wb,
+                    &ids,
+                    crate::workbook::FindingState::Suggested,
+                    note.as_deref(),
+                )
+            }
+            FindingCommand::Refresh => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::refresh(&mut wb)
             }
         },
         Command::Evidence(cmd) => match cmd {

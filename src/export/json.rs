@@ -528,6 +528,8 @@ struct RiskOut<'a> {
     target: String,
     device_uuid: Option<&'a str>,
     control_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finding_id: Option<String>,
     step: Option<String>,
     description: String,
     response: &'static str,
@@ -571,6 +573,7 @@ fn risk<'a>(
         target: ctx.target_id(f),
         device_uuid,
         control_id: &f.control.id,
+        finding_id: f.vulnerability.as_ref().map(|v| v.finding_label()),
         step: ctx
             .data
             .catalog

@@ -238,7 +238,8 @@ impl ExportData {
                 }
             }
         }
-        let risk_entries = EntryIndex::new(wb.risk_entries()?);
+        let risk_entries = EntryIndex::new(wb.risk_entries()?)
+            .with_vulnerabilities(wb.vuln_findings()?, wb.finding_risk_entries()?);
         let grid = wb.risk_grid();
         let findings = findings(catalog, &devices, &answers, &risk_entries, &grid);
         // Highest Risk Level on `1 Inventory`: the highest OPEN finding shown on the device.
@@ -262,6 +263,8 @@ impl ExportData {
         let finding_rows = findings
             .iter()
             .enumerate()
+            // A control row shows its answer's risk; vulnerability findings have their own rows.
+            .filter(|(_, f)| f.vulnerability.is_none())
             .map(|(i, f)| ((RowIdent::of(&f.target), f.control.id.as_str()), i))
             .collect();
         let mut by_row: HashMap<(RowIdent, String), Vec<Attachment>> = HashMap::new();

@@ -48,6 +48,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
     /// The due date of a risk register entry (YYYY-MM-DD; empty for the default by level;
     /// `none` for no due date).
@@ -56,6 +58,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
     /// The planned actions of a risk register entry (several lines).
     PlannedActions {
@@ -63,6 +67,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
     /// The review date of a risk register entry (YYYY-MM-DD, or empty for none).
     ReviewDate {
@@ -70,6 +76,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
 }
 
@@ -77,12 +85,29 @@ impl Purpose {
     /// The finding whose register entry this edits, if it edits one.
     fn subject(&self) -> Option<Subject> {
         match self {
-            Purpose::Owner { target, control_id }
-            | Purpose::DueDate { target, control_id }
-            | Purpose::PlannedActions { target, control_id }
-            | Purpose::ReviewDate { target, control_id } => Some(Subject {
+            Purpose::Owner {
+                target,
+                control_id,
+                finding,
+            }
+            | Purpose::DueDate {
+                target,
+                control_id,
+                finding,
+            }
+            | Purpose::PlannedActions {
+                target,
+                control_id,
+                finding,
+            }
+            | Purpose::ReviewDate {
+                target,
+                control_id,
+                finding,
+            } => Some(Subject {
                 target: target.clone(),
                 control_id: control_id.clone(),
+                finding: *finding,
             }),
             Purpose::Note { .. } | Purpose::Defer { .. } => None,
         }

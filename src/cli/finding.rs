@@ -1,0 +1,311 @@
+//! `medsec finding list|confirm|dismiss|reset|refresh`: the vulnerability findings matched from
+//! the feeds and SBOMs (TEMPLATE.md "2 CVE Findings") and the assessor's decision on each.
+//! Every output names the feeds it rests on with their dates ("KEV of 2025-08-25") and flags
+//! feeds older than 30 days; old feeds are never refused.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::error::CliError;
+use super::output::say;
+use super::risk::fit;
+use crate::device::fields::printable;
+use crate::vuln::{FeedIndex, FeedInfo, STALE_AFTER_DAYS};
+use crate::workbook::{FindingState, RefreshOutcome, VulnFinding, Workbook, parse_finding_id};
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// The feeds of the workbook in one line each: `KEV of 2025-08-25 (catalog 2025.08.25)`,
+/// `ICSMA-20-254-01 of 2020-09-10`, flagged `OLD: 96 days` past [`STALE_AFTER_DAYS`].
+fn feed_lines(index: &FeedIndex, today: NaiveDate) -> Vec<String> {
+    let line = |f: &FeedInfo| {
+        let age = (today - f.feed_date).num_days();
+        let old = if f.is_stale(today) {
+            format!(" — OLD: {age} days (over {STALE_AFTER_DAYS}); newer data may list more")
+        } else {
+            String::new()
+        };
+        format!("{} ({}){old}", f.dated_name(), f.kind.label())
+    };
+    index
+        .kev
+        .iter()
+        .chain(index.advisories.iter().map(|(f, _)| f))
+        .map(line)
+        .collect()
+}
+
+fn feed_json(index: &FeedIndex, today: NaiveDate) -> Vec<Value> {
+    index
+        .kev
+        .iter()
+        .chain(index.advisories.iter().map(|(f, _)| f))
+        .map(|f| {
+            json!({
+                "kind": f.kind.label(),
+                "name": f.name,
+                "feed_date": f.feed_date.to_string(),
+                "version": (!f.version.is_empty()).then(|| f.version.clone()),
+                "stale": f.is_stale(today),
+            })
+        })
+        .collect()
+}
+
+/// Says which feeds the findings rest on, one line each (none: says so).
+fn say_feeds(index: &FeedIndex, today: NaiveDate) -> Result<(), CliError> {
+    let lines = feed_lines(index, today);
+    if lines.is_empty() {
+        say!("Feeds: none imported (medsec import feed FILE_OR_DIR)");
+    } else {
+        say!("Feeds:");
+        for l in lines {
+            say!("  {}", printable(&l));
+        }
+    }
+    Ok(())
+}
+
+/// The row IDs of the Finding IDs given (`F-0001`, `1`).
+///
+/// Errors (exit 2): an argument that is not a Finding ID.
+fn ids_of(args: &[String]) -> Result<Vec<i64>, CliError> {
+    args.iter()
+        .map(|a| {
+            parse_finding_id(a).ok_or_else(|| {
+                CliError::usage(format!(
+                    "{:?} is not a Finding ID: give F-0001 (or 1); medsec finding list shows them",
+                    printable(a)
+                ))
+            })
+        })
+        .collect()
+}
+
+fn short_ids(wb: &Workbook) -> Result<HashMap<i64, (String, String)>, CliError> {
+    Ok(wb
+        .devices()?
+        .into_iter()
+        .map(|d| (d.id, (d.short_id(), d.uuid.clone())))
+        .collect())
+}
+
+/// One finding as a JSON object (an item of `assets/schema/finding-list.v1.json`).
+fn finding_json(
+    f: &VulnFinding,
+    devices: &HashMap<i64, (String, String)>,
+    risk_ids: &HashMap<i64, String>,
+    today: NaiveDate,
+) -> Value {
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let (likelihood, likelihood_default) = f.likelihood();
+    let kev = f.found.kev.as_ref();
+    json!({
+        "finding_id": f.finding_id(),
+        "device": devices.get(&f.device_id).map(|d| d.0.clone()),
+        "device_uuid": devices.get(&f.device_id).map(|d| d.1.clone()),
+        "cve": f.cve,
+        "component": text(&f.component),
+        "component_version": text(&f.component_version),
+        "state": f.state.label(),
+        "note": text(&f.note),
+        "confidence": f.found.confidence.label(),
+        "reason": f.found.reason,
+        "title": text(&f.found.title),
+        "control_id": f.control_id(),
+        "sources": f.found.sources.iter().map(|s| json!({
+            "kind": s.kind.label(),
+            "name": s.name,
+            "feed_date": s.feed_date.to_string(),
+            "stale": (today - s.feed_date).num_days() > STALE_AFTER_DAYS,
+        })).collect::<Vec<_>>(),
+        "advisories": f.found.advisories,
+        "scores": f.found.scores.iter().map(|s| json!({
+            "version": s.version,
+            "vector": text(&s.vector),
+            "base_score": s.base_score,
+            "severity": text(&s.severity),
+            "source": s.source,
+        })).collect::<Vec<_>>(),
+        "kev": kev.is_some(),
+        "kev_date_added": kev.and_then(|k| k.date_added).map(|d| d.to_string()),
+        "kev_due_date": kev.and_then(|k| k.due_date).map(|d| d.to_string()),
+        "known_ransomware_use": kev.and_then(|k| text(&k.ransomware)),
+        "fix_status": f.found.fix.label(),
+        "likelihood": likelihood,
+        "likelihood_default": likelihood_default,
+        "impact": f.rated_impact,
+        "risk_id": risk_ids.get(&f.id),
+        "first_seen": f.first_seen,
+        "no_longer_matched_since": f.stale_since,
+    })
+}
+
+/// `medsec finding list`.
+pub(in crate::cli) fn list(
+    wb: &Workbook,
+    device: Option<&str>,
+    state: Option<&str>,
+    as_json: bool,
+) -> Result<(), CliError> {
+    let state = state
+        .map(|s| {
+            FindingState::parse(s).ok_or_else(|| {
+                CliError::usage(format!(
+                    "{:?} is not a state: give suggested, confirmed or dismissed",
+                    printable(s)
+                ))
+            })
+        })
+        .transpose()?;
+    let device = device.map(|d| wb.find_device(d)).transpose()?;
+    let today = today();
+    let index = wb.findings_feed_index()?;
+    let devices = short_ids(wb)?;
+    let risk_ids: HashMap<i64, String> = wb
+        .finding_risk_entries()?
+        .into_iter()
+        .filter_map(|(f, e)| e.risk_id().map(|r| (f, r)))
+        .collect();
+    let list: Vec<VulnFinding> = wb
+        .vuln_findings()?
+        .into_iter()
+        .filter(|f| device.as_ref().is_none_or(|d| d.id == f.device_id))
+        .filter(|f| state.is_none_or(|s| s == f.state))
+        .collect();
+    if as_json {
+        let out = json!({
+            "feeds": feed_json(&index, today),
+            "findings": list.iter().map(|f| finding_json(f, &devices, &risk_ids, today)).collect::<Vec<_>>(),
+        });
+        say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
+    say_feeds(&index, today)?;
+    if list.is_empty() {
+        say!(
+            "No vulnerability findings{}.",
+            match state {
+                Some(s) => format!(" in state {}", s.label()),
+                None => String::new(),
+            }
+        );
+        return Ok(());
+    }
+    say!(
+        "{:<7} {:<8} {:<16} {:<9} {:<6} {:<3} {:<4} {}",
+        "Finding",
+        "Device",
+        "CVE",
+        "State",
+        "Conf.",
+        "KEV",
+        "L",
+        "Reason · feeds"
+    );
+    for f in &list {
+        let mut flags = Vec::new();
+        if f.stale_since.is_some() {
+            flags.push("no longer matched".to_string());
+        }
+        if f.feed_is_old(today) {
+            flags.push("old feed".to_string());
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", flags.join(", "))
+        };
+        let (l, default) = f.likelihood();
+        let component = if f.component.is_empty() {
+            String::new()
+        } else {
+            format!("{} {}: ", f.component, f.component_version)
+        };
+        say!(
+            "{:<7} {:<8} {} {:<9} {:<6} {:<3} {:<4} {}",
+            f.finding_id(),
+            devices
+                .get(&f.device_id)
+                .map(|d| d.0.as_str())
+                .unwrap_or("?"),
+            fit(&f.cve, 16),
+            f.state.label(),
+            f.found.confidence.label(),
+            if f.kev_listed() { "Yes" } else { "No" },
+            format!("{l}{}", if default { "*" } else { "" }),
+            printable(&format!(
+                "{component}{} · {}{flags}",
+                f.found.reason,
+                f.feed_dates()
+            )),
+        );
+    }
+    say!(
+        "{} findings. L = likelihood (* = suggested from KEV and CVSS). Confirm with `medsec finding confirm F-0001`.",
+        list.len()
+    );
+    Ok(())
+}
+
+/// `medsec finding confirm|dismiss|reset`: one undo step for all the findings given.
+pub(in crate::cli) fn decide(
+    wb: &mut Workbook,
+    ids: &[String],
+    state: FindingState,
+    note: Option<&str>,
+) -> Result<(), CliError> {
+    let ids = ids_of(ids)?;
+    if state == FindingState::Dismissed && note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(CliError::usage(
+            "dismissing a finding needs a reason: give --note TEXT (e.g. --note \"firmware 4.2 installed, not affected\")",
+        ));
+    }
+    let stored = wb.set_finding_state(&ids, state, note)?;
+    let devices = short_ids(wb)?;
+    let entries = wb.finding_risk_entries()?;
+    let today = today();
+    for f in &stored {
+        let risk = match (state, entries.get(&f.id).and_then(|e| e.risk_id())) {
+            (FindingState::Confirmed, Some(r)) => format!(", in the register as {r}"),
+            _ => String::new(),
+        };
+        let old = if f.feed_is_old(today) {
+            " — feed older than 30 days"
+        } else {
+            ""
+        };
+        say!(
+            "{} {} {}: {}{risk} ({}{old})",
+            f.finding_id(),
+            devices
+                .get(&f.device_id)
+                .map(|d| d.0.as_str())
+                .unwrap_or("?"),
+            printable(&f.subject()),
+            f.state.label(),
+            printable(&f.feed_dates()),
+        );
+    }
+    Ok(())
+}
+
+/// `medsec finding refresh`: matches every device again against the stored feeds.
+pub(in crate::cli) fn refresh(wb: &mut Workbook) -> Result<(), CliError> {
+    let out: RefreshOutcome = wb.refresh_findings()?;
+    let today = today();
+    say_feeds(&wb.findings_feed_index()?, today)?;
+    say!(
+        "Checked {} devices: {} new, {} updated, {} no longer matched (kept, marked), {} still dismissed.",
+        out.devices,
+        out.new,
+        out.updated,
+        out.stale,
+        out.still_dismissed
+    );
+    Ok(())
+}
