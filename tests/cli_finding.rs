@@ -312,3 +312,127 @@ fn finding_list_json_follows_its_schema() -> TestResult {
     assert!(errors.is_empty(), "{errors:?}");
     Ok(())
 }
+
+#[test]
+fn the_cve_sheet_lists_every_finding_and_round_trips() -> TestResult {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let env = Env::new()?;
+    env.with_findings()?;
+    env.ok(&["finding", "confirm", "F-0001", "--note", "seen on the unit"])?;
+    env.ok(&["finding", "dismiss", "F-0003", "--note", "firmware B.07"])?;
+    env.ok(&["risk", "set", "F-0001", "--status", "closed"])?;
+    let out = env.path("out.xlsx");
+    env.ok(&[
+        "export",
+        "xlsx",
+        out.to_str().unwrap_or_default(),
+        "--as-of",
+        "2026-11-29",
+    ])?;
+    let mut book = open_workbook_auto(&out)?;
+    let sheet = book.worksheet_range("2 CVE Findings")?;
+    let rows: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(rows.len(), 4, "header + 3 findings");
+    assert_eq!(rows[0][0].to_string(), "Finding ID");
+    let text = |r: usize, c: usize| rows[r][c].to_string();
+    // F-0001: confirmed, KEV-listed, in an SBOM component, highest score shown with its source.
+    assert_eq!(
+        (1..=11).map(|c| text(1, c - 1)).collect::<Vec<_>>(),
+        vec![
+            "F-0001",
+            "DEV-0001",
+            "SMBv1",
+            "6.1",
+            "CVE-2017-0144",
+            "ICSMA-20-254-01",
+            "CSAF; SBOM",
+            "ICSMA-20-254-01 of 2020-09-10",
+            "High",
+            "model + version in range (<= B.06)",
+            "Confirmed",
+        ]
+    );
+    assert_eq!(text(1, 11), "3.1");
+    assert_eq!(text(1, 12), "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+    assert_eq!(rows[1][13], Data::Float(9.8));
+    assert_eq!(text(1, 14), "NVD");
+    assert_eq!(text(1, 15), "Critical", "the list's spelling");
+    assert_eq!(text(1, 16), "Yes");
+    assert!(
+        matches!(rows[1][17], Data::DateTime(_)),
+        "{:?}",
+        rows[1][17]
+    );
+    assert!(
+        matches!(rows[1][18], Data::DateTime(_)),
+        "{:?}",
+        rows[1][18]
+    );
+    assert_eq!(text(1, 19), "Known");
+    assert_eq!(text(1, 21), "Fix validated");
+    assert_eq!((text(1, 23), text(1, 24)), ("5".into(), "5".into()));
+    assert_eq!(
+        (text(1, 25), text(1, 26)),
+        ("25".into(), "Very High".into())
+    );
+    assert_eq!(text(1, 27), "Controlled", "closed");
+    let notes = text(1, 28);
+    assert!(notes.starts_with("seen on the unit\nImproper input validation\nScores: "));
+    assert!(notes.contains("NVD 9.8 (CVSS 3.1)") && notes.contains("CNA ics-cert@hq.dhs.gov 6.5"));
+    assert!(notes.ends_with("Feed older than 30 days"), "{notes}");
+    // F-0002: suggested, no rating; F-0003: dismissed on DEV-0002 with its reason.
+    assert_eq!(
+        (text(2, 0), text(2, 10)),
+        ("F-0002".into(), "Suggested".into())
+    );
+    assert_eq!(text(2, 2), "");
+    assert_eq!(text(2, 16), "No");
+    assert!(rows[2][23..28].iter().all(|c| c.to_string().is_empty()));
+    assert_eq!(
+        (text(3, 1), text(3, 10)),
+        ("DEV-0002".into(), "Dismissed".into())
+    );
+    assert!(text(3, 28).starts_with("firmware B.07"));
+    // The register names the risk by its Finding ID.
+    let register = book.worksheet_range("Risk Register")?;
+    let reg_row = register
+        .rows()
+        .find(|r| r[3] == "F-0001")
+        .ok_or("no F-0001 register row")?;
+    assert_eq!(reg_row[1].to_string(), "DEV-0001");
+    assert!(
+        reg_row[4]
+            .to_string()
+            .starts_with("CVE-2017-0144 in SMBv1 6.1 (KEV)")
+    );
+
+    // Imported back unchanged: the vulnerability risk is ignored, nothing rejected.
+    let dry = env.ok(&[
+        "import",
+        "workbook",
+        out.to_str().unwrap_or_default(),
+        "--dry-run",
+    ])?;
+    assert!(dry.contains("0 rejected"), "{dry}");
+    assert!(dry.contains("not read back from a file"), "{dry}");
+    // JSON and CSV exports carry the findings too.
+    let json_out = env.path("out.json");
+    env.ok(&["export", "json", json_out.to_str().unwrap_or_default()])?;
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json_out)?)?;
+    assert_eq!(
+        doc["vulnerability_findings"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(
+        doc["vulnerability_findings"][0]["risk_id"],
+        doc["risks"][0]["risk_id"]
+    );
+    assert_eq!(doc["risks"][0]["finding_id"], "F-0001");
+    env.ok(&[
+        "import",
+        "json",
+        json_out.to_str().unwrap_or_default(),
+        "--dry-run",
+    ])?;
+    Ok(())
+}

@@ -94,57 +94,6 @@ fn short_ids(wb: &Workbook) -> Result<HashMap<i64, (String, String)>, CliError> 
         .collect())
 }
 
-/// One finding as a JSON object (an item of `assets/schema/finding-list.v1.json`).
-fn finding_json(
-    f: &VulnFinding,
-    devices: &HashMap<i64, (String, String)>,
-    risk_ids: &HashMap<i64, String>,
-    today: NaiveDate,
-) -> Value {
-    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    let (likelihood, likelihood_default) = f.likelihood();
-    let kev = f.found.kev.as_ref();
-    json!({
-        "finding_id": f.finding_id(),
-        "device": devices.get(&f.device_id).map(|d| d.0.clone()),
-        "device_uuid": devices.get(&f.device_id).map(|d| d.1.clone()),
-        "cve": f.cve,
-        "component": text(&f.component),
-        "component_version": text(&f.component_version),
-        "state": f.state.label(),
-        "note": text(&f.note),
-        "confidence": f.found.confidence.label(),
-        "reason": f.found.reason,
-        "title": text(&f.found.title),
-        "control_id": f.control_id(),
-        "sources": f.found.sources.iter().map(|s| json!({
-            "kind": s.kind.label(),
-            "name": s.name,
-            "feed_date": s.feed_date.to_string(),
-            "stale": (today - s.feed_date).num_days() > STALE_AFTER_DAYS,
-        })).collect::<Vec<_>>(),
-        "advisories": f.found.advisories,
-        "scores": f.found.scores.iter().map(|s| json!({
-            "version": s.version,
-            "vector": text(&s.vector),
-            "base_score": s.base_score,
-            "severity": text(&s.severity),
-            "source": s.source,
-        })).collect::<Vec<_>>(),
-        "kev": kev.is_some(),
-        "kev_date_added": kev.and_then(|k| k.date_added).map(|d| d.to_string()),
-        "kev_due_date": kev.and_then(|k| k.due_date).map(|d| d.to_string()),
-        "known_ransomware_use": kev.and_then(|k| text(&k.ransomware)),
-        "fix_status": f.found.fix.label(),
-        "likelihood": likelihood,
-        "likelihood_default": likelihood_default,
-        "impact": f.rated_impact,
-        "risk_id": risk_ids.get(&f.id),
-        "first_seen": f.first_seen,
-        "no_longer_matched_since": f.stale_since,
-    })
-}
-
 /// `medsec finding list`.
 pub(in crate::cli) fn list(
     wb: &Workbook,
@@ -180,7 +129,10 @@ pub(in crate::cli) fn list(
     if as_json {
         let out = json!({
             "feeds": feed_json(&index, today),
-            "findings": list.iter().map(|f| finding_json(f, &devices, &risk_ids, today)).collect::<Vec<_>>(),
+            "findings": list.iter().map(|f| {
+                let d = devices.get(&f.device_id);
+                f.to_json(d.map(|d| (d.0.as_str(), d.1.as_str())), risk_ids.get(&f.id).map(String::as_str), today)
+            }).collect::<Vec<_>>(),
         });
         say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(());

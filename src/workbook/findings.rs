@@ -191,6 +191,62 @@ impl VulnFinding {
     }
 }
 
+impl VulnFinding {
+    /// The finding as one JSON object of `assets/schema/finding-list.v1.json` (also the items of
+    /// `vulnerability_findings` in `export json`): `device` is (short ID, UUID) when known,
+    /// `risk_id` the register entry's (`R-0012`), `today` decides which sources are stale.
+    pub fn to_json(
+        &self,
+        device: Option<(&str, &str)>,
+        risk_id: Option<&str>,
+        today: NaiveDate,
+    ) -> serde_json::Value {
+        use serde_json::json;
+        let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let (likelihood, likelihood_default) = self.likelihood();
+        let kev = self.found.kev.as_ref();
+        json!({
+            "finding_id": self.finding_id(),
+            "device": device.map(|d| d.0),
+            "device_uuid": device.map(|d| d.1),
+            "cve": self.cve,
+            "component": text(&self.component),
+            "component_version": text(&self.component_version),
+            "state": self.state.label(),
+            "note": text(&self.note),
+            "confidence": self.found.confidence.label(),
+            "reason": self.found.reason,
+            "title": text(&self.found.title),
+            "control_id": self.control_id(),
+            "sources": self.found.sources.iter().map(|s| json!({
+                "kind": s.kind.label(),
+                "name": s.name,
+                "feed_date": s.feed_date.to_string(),
+                "stale": (today - s.feed_date).num_days() > crate::vuln::STALE_AFTER_DAYS,
+            })).collect::<Vec<_>>(),
+            "advisories": self.found.advisories,
+            "scores": self.found.scores.iter().map(|s| json!({
+                "version": s.version,
+                "vector": text(&s.vector),
+                "base_score": s.base_score,
+                "severity": text(&s.severity),
+                "source": s.source,
+            })).collect::<Vec<_>>(),
+            "kev": kev.is_some(),
+            "kev_date_added": kev.and_then(|k| k.date_added).map(|d| d.to_string()),
+            "kev_due_date": kev.and_then(|k| k.due_date).map(|d| d.to_string()),
+            "known_ransomware_use": kev.and_then(|k| text(&k.ransomware)),
+            "fix_status": self.found.fix.label(),
+            "likelihood": likelihood,
+            "likelihood_default": likelihood_default,
+            "impact": self.rated_impact,
+            "risk_id": risk_id,
+            "first_seen": self.first_seen,
+            "no_longer_matched_since": self.stale_since,
+        })
+    }
+}
+
 /// `F-0001` for row ID 1.
 pub fn format_finding_id(id: i64) -> String {
     format!("F-{id:04}")
