@@ -365,7 +365,7 @@ pub enum RiskCommand {
         after_help = "Examples:\n  medsec risk show R-0012\n  medsec risk show 12\n  medsec risk show DEV-0003 ENC-01\n  medsec risk show MODEL:B.Braun/Space INV-03"
     )]
     Show {
-        /// A Risk ID (R-0012 or 12), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
+        /// A Risk ID (R-0012 or 12), a Finding ID (F-0001, a confirmed vulnerability finding), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
         id: String,
         /// The control, when the first argument is a target.
         control: Option<String>,
@@ -396,7 +396,7 @@ pub enum RiskCommand {
     after_help = "Examples:\n  medsec risk set R-0012 --treatment mitigate --owner \"Biomed: J. Smith\" --actions \"Enable disk encryption\"\n  medsec risk set R-0012 --status \"in progress\" --due 2027-01-31\n  medsec risk set R-0012 --status closed --residual-likelihood 1 --residual-impact 4\n  medsec risk set R-0007 --treatment accept --accepted-by \"Dr. Ruiz (CMIO)\" --note \"Isolated VLAN; replaced 2027\" --review 2027-06-30\n  medsec risk set DEV-0003 ENC-01 --owner \"\"      (clears the owner)\n\nAn empty value clears a field; --due default (or \"\") puts the due date back to the level's\ndefault (Very High 14 days, High 30, Moderate 90, Low 180, Very Low none, from the date the\nfinding was identified). Accepting a risk needs --accepted-by and --note."
 )]
 pub struct RiskSetArgs {
-    /// A Risk ID (R-0012 or 12), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
+    /// A Risk ID (R-0012 or 12), a Finding ID (F-0001, a confirmed vulnerability finding), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
     pub id: String,
     /// The control, when the first argument is a target.
     pub control: Option<String>,

@@ -191,9 +191,14 @@ pub(in crate::cli) fn list(
             if f.kev_listed() { "Yes" } else { "No" },
             format!("{l}{}", if default { "*" } else { "" }),
             printable(&format!(
-                "{component}{} · {}{flags}",
+                "{component}{} · {}{flags}{}",
                 f.found.reason,
-                f.feed_dates()
+                f.feed_dates(),
+                if f.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · note: {}", f.note)
+                }
             )),
         );
     }

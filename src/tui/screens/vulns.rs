@@ -41,6 +41,9 @@ fn summary(f: &VulnFinding, today: chrono::NaiveDate) -> String {
     }
     parts.push(f.found.confidence.label().to_string());
     parts.push(f.state.label().to_string());
+    if !f.note.is_empty() {
+        parts.push(format!("“{}”", f.note));
+    }
     parts.push(f.found.reason.clone());
     let dates = f.feed_dates();
     if !dates.is_empty() {
