@@ -924,6 +924,94 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_feeds_and_sboms_read_back_for_matching() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let dev = device(&mut wb);
+        let sha = "0".repeat(64);
+        let kev = |cve: &str| {
+            serde_json::to_string(&KevEntry {
+                cve: cve.into(),
+                ..KevEntry::default()
+            })
+            .unwrap()
+        };
+        let vuln = serde_json::to_string(&Vulnerability {
+            cve: "CVE-2020-16214".into(),
+            ..Vulnerability::default()
+        })
+        .unwrap();
+        for (id, kind, name, date) in [
+            (1, "KEV", "KEV", "2025-08-14"),
+            (2, "KEV", "KEV-old", "2024-01-01"),
+            (3, "CSAF", "ICSMA-20-254-01", "2020-09-10"),
+        ] {
+            wb.conn
+                .execute(
+                    "INSERT INTO feed (id, kind, name, feed_date, file_name, sha256, imported_at)
+                     VALUES (?1, ?2, ?3, ?4, 'f.json', ?5, '2026-01-01T00:00:00Z')",
+                    params![id, kind, name, date, sha],
+                )
+                .unwrap();
+        }
+        for (feed, cve, body) in [
+            (1, "CVE-2017-0144", kev("cve-2017-0144")),
+            (2, "CVE-1999-0001", kev("CVE-1999-0001")),
+            (3, "CVE-2020-16214", vuln),
+            (3, "CVE-BROKEN", "{not json".to_string()),
+        ] {
+            wb.conn
+                .execute(
+                    "INSERT INTO feed_item (feed_id, cve, body) VALUES (?1, ?2, ?3)",
+                    params![feed, cve, body],
+                )
+                .unwrap();
+        }
+        let index = wb.findings_feed_index().unwrap();
+        // The newest KEV catalog only, by upper-case CVE; unreadable items skipped.
+        assert_eq!(index.kev.as_ref().map(|k| k.name.as_str()), Some("KEV"));
+        assert!(index.kev_entries.contains_key("CVE-2017-0144"));
+        assert!(!index.kev_entries.contains_key("CVE-1999-0001"));
+        assert_eq!(index.advisories.len(), 1);
+        assert_eq!(
+            index.advisories[0].0.dated_name(),
+            "ICSMA-20-254-01 of 2020-09-10"
+        );
+        assert_eq!(index.advisories[0].1.len(), 1);
+
+        // The current SBOM's components (a replaced one is not read; nameless ones skipped).
+        for (json, replaced) in [
+            (
+                r#"[{"name":"old","version":"1"}]"#,
+                Some("2026-01-02T00:00:00Z"),
+            ),
+            (
+                r#"[{"name":"openssl","version":"1.0.2k","purl":"pkg:generic/openssl@1.0.2k","bom_ref":"x"},{"version":"2"}]"#,
+                None,
+            ),
+        ] {
+            wb.conn
+                .execute(
+                    "INSERT INTO sbom (device_id, format, components_json, file_name, sha256,
+                         imported_at, replaced_at)
+                     VALUES (?1, 'CycloneDX', ?2, 's.json', ?3, '2026-01-01T00:00:00Z', ?4)",
+                    params![dev, json, sha, replaced],
+                )
+                .unwrap();
+        }
+        let components = sbom_components_in(&wb.conn, dev).unwrap();
+        assert_eq!(components.len(), 1);
+        assert_eq!(components[0].name, "openssl");
+        assert_eq!(
+            components[0].purl.as_deref(),
+            Some("pkg:generic/openssl@1.0.2k")
+        );
+        // A refresh checks every live device (the matcher is another part's).
+        let out = wb.refresh_findings().unwrap();
+        assert_eq!(out.devices, 1);
+    }
+
+    #[test]
     fn rating_overrides_the_suggested_likelihood() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = workbook(dir.path());
