@@ -434,5 +434,29 @@ fn the_cve_sheet_lists_every_finding_and_round_trips() -> TestResult {
         json_out.to_str().unwrap_or_default(),
         "--dry-run",
     ])?;
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/schema/assessment.v1.json"),
+    )?;
+    let validator = jsonschema::validator_for(&serde_json::from_str(&schema_text)?)?;
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let csv_dir = env.path("csv");
+    env.ok(&["export", "csv", csv_dir.to_str().unwrap_or_default()])?;
+    let cve_csv = std::fs::read_dir(&csv_dir)?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().contains("CVE"))
+        .ok_or("no CVE Findings CSV")?;
+    let csv = std::fs::read_to_string(cve_csv.path())?;
+    assert!(csv.contains("F-0003") && csv.contains("Dismissed"), "{csv}");
+    // The reports name the finding and its CVE.
+    for (kind, name) in [("markdown", "r.md"), ("html", "r.html")] {
+        let path = env.path(name);
+        env.ok(&["export", kind, path.to_str().unwrap_or_default()])?;
+        let text = std::fs::read_to_string(&path)?;
+        assert!(
+            text.contains("VULN-02 F-0001 CVE-2017-0144 in SMBv1 6.1 (KEV)"),
+            "{kind}"
+        );
+    }
     Ok(())
 }

@@ -191,6 +191,22 @@ impl Finding<'_> {
         }
     }
 
+    /// What the risk is about in one line, for reports and lists: `ENC-01 PHI at rest
+    /// encrypted`, or for a vulnerability finding `VULN-02 F-0001 CVE-2017-0144 in SMBv1 6.1
+    /// (KEV)`. Not sanitised.
+    pub fn heading(&self) -> String {
+        match &self.vulnerability {
+            Some(v) => format!(
+                "{} {} {}{}",
+                self.control.id,
+                v.finding_label(),
+                v.subject,
+                if v.kev { " (KEV)" } else { "" }
+            ),
+            None => format!("{} {}", self.control.id, self.control.title),
+        }
+    }
+
     /// The target in one short label: `DEV-0003`, `MODEL B. Braun Space (4)` (4 devices),
     /// `SITE Main`, `SITE (default)`. Not sanitised: it holds what the user typed.
     pub fn label(&self) -> String {
