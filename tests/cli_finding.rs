@@ -268,6 +268,21 @@ fn dismissing_needs_a_reason_and_survives_a_refresh() -> TestResult {
     let list = env.ok(&["finding", "list", "--state", "dismissed"])?;
     assert!(list.contains("2 findings."), "{list}");
     assert!(list.contains("no longer matched"), "{list}");
+    // Rating: 1-5 or default; bad values are usage errors.
+    let err = env.fails(2, &["finding", "rate", "F-0002", "--likelihood", "6"])?;
+    assert!(err.contains("--likelihood \"6\""), "{err}");
+    let out = env.ok(&[
+        "finding",
+        "rate",
+        "F-0002",
+        "--likelihood",
+        "2",
+        "--impact",
+        "4",
+    ])?;
+    assert!(out.contains("likelihood 2, impact 4"), "{out}");
+    let out = env.ok(&["finding", "rate", "F-0002", "--likelihood", "default"])?;
+    assert!(out.contains("likelihood 4 (suggested), impact 4"), "{out}");
     env.ok(&["finding", "reset", "F-0002"])?;
     assert!(
         env.ok(&["finding", "list", "--state", "dismissed"])?

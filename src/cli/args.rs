@@ -331,6 +331,22 @@ pub enum FindingCommand {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
+    /// Rate a finding's likelihood and impact (1-5, or `default`: suggested from KEV and CVSS /
+    /// the device's default impacts).
+    #[command(
+        after_help = "Examples:\n  medsec finding rate F-0001 --likelihood 3\n  medsec finding rate F-0001 --likelihood default --impact 4\n\nOne undo step. A confirmed finding's risk follows at once."
+    )]
+    Rate {
+        /// A Finding ID (F-0001 or 1).
+        #[arg(value_name = "FINDING")]
+        id: String,
+        /// Likelihood 1-5, or `default`.
+        #[arg(long, value_name = "1-5|default")]
+        likelihood: Option<String>,
+        /// Impact 1-5, or `default`.
+        #[arg(long, value_name = "1-5|default")]
+        impact: Option<String>,
+    },
     /// Match every device again against the stored feeds and SBOMs (imports do it themselves).
     Refresh,
 }

@@ -266,3 +266,67 @@ pub(in crate::cli) fn refresh(wb: &mut Workbook) -> Result<(), CliError> {
     );
     Ok(())
 }
+
+/// A rating flag: `Some(None)` for `default`, `Some(Some(n))` for 1–5.
+///
+/// Errors (exit 2): anything else, naming the flag and the value.
+fn rating(flag: &str, value: Option<&str>) -> Result<Option<Option<u8>>, CliError> {
+    value
+        .map(|v| {
+            let t = v.trim();
+            if t.eq_ignore_ascii_case("default") {
+                return Ok(None);
+            }
+            t.parse::<u8>()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "--{flag} {:?}: give a whole number from 1 to 5, or default",
+                        printable(v)
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// `medsec finding rate`: one undo step.
+pub(in crate::cli) fn rate(
+    wb: &mut Workbook,
+    id: &str,
+    likelihood: Option<&str>,
+    impact: Option<&str>,
+) -> Result<(), CliError> {
+    let ids = ids_of(&[id.to_string()])?;
+    let n = ids.first().copied().unwrap_or_default();
+    let l = rating("likelihood", likelihood)?;
+    let i = rating("impact", impact)?;
+    if l.is_none() && i.is_none() {
+        return Err(CliError::usage(
+            "nothing to change: give --likelihood and/or --impact (1-5 or default)",
+        ));
+    }
+    let Some(stored) = wb.vuln_finding(n)? else {
+        return Err(CliError::usage(format!(
+            "no finding {} (see `medsec finding list`)",
+            crate::workbook::format_finding_id(n)
+        )));
+    };
+    let f = wb.rate_finding(
+        n,
+        l.unwrap_or(stored.rated_likelihood),
+        i.unwrap_or(stored.rated_impact),
+    )?;
+    let (likelihood, default) = f.likelihood();
+    let impact = f
+        .rated_impact
+        .map_or_else(|| "the device's default".to_string(), |i| i.to_string());
+    say!(
+        "{} {}: likelihood {likelihood}{}, impact {impact}",
+        f.finding_id(),
+        printable(&f.subject()),
+        if default { " (suggested)" } else { "" }
+    );
+    Ok(())
+}

@@ -253,6 +253,14 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                     note.as_deref(),
                 )
             }
+            FindingCommand::Rate {
+                id,
+                likelihood,
+                impact,
+            } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::rate(&mut wb, &id, likelihood.as_deref(), impact.as_deref())
+            }
             FindingCommand::Refresh => {
                 let mut wb = open(&cli, Access::Write)?;
                 finding::refresh(&mut wb)

@@ -1012,6 +1012,29 @@ mod tests {
     }
 
     #[test]
+    fn undoing_a_decision_keeps_the_newer_match_facts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let dev = device(&mut wb);
+        wb.record_matches(dev, &[found("CVE-2020-16214", None)], Utc::now())
+            .unwrap();
+        let id = wb.vuln_findings().unwrap()[0].id;
+        wb.set_finding_state(&[id], FindingState::Confirmed, None)
+            .unwrap();
+        let mut newer = found("CVE-2020-16214", None);
+        newer.reason = "model + version in range (<= B.07)".into();
+        wb.record_matches(dev, &[newer], Utc::now()).unwrap();
+        wb.undo().unwrap();
+        let f = wb.vuln_finding(id).unwrap().unwrap();
+        assert_eq!(f.state, FindingState::Suggested);
+        assert_eq!(f.found.reason, "model + version in range (<= B.07)");
+        wb.redo().unwrap();
+        let f = wb.vuln_finding(id).unwrap().unwrap();
+        assert_eq!(f.state, FindingState::Confirmed);
+        assert_eq!(f.found.reason, "model + version in range (<= B.07)");
+    }
+
+    #[test]
     fn rating_overrides_the_suggested_likelihood() {
         let dir = tempfile::tempdir().unwrap();
         let mut wb = workbook(dir.path());

@@ -169,6 +169,16 @@ impl RowKey {
     }
 }
 
+/// The `vuln_finding` columns a refresh writes (never restored by undo or redo).
+const FEED_FACTS: [&str; 6] = [
+    "match_json",
+    "component",
+    "component_version",
+    "first_seen",
+    "stale_since",
+    "updated_at",
+];
+
 /// The whole row as a JSON object of column values, `None` when it does not exist.
 pub(super) fn read_row(conn: &Connection, key: &RowKey) -> rusqlite::Result<Option<String>> {
     let sql = format!(
@@ -284,6 +294,11 @@ pub(super) fn restore(
     let mut id = None;
     for (name, value) in &row {
         if !known.contains(name) {
+            continue;
+        }
+        // A finding's match facts come from the feeds, not from the step: undo and redo put
+        // back the assessor's decision and rating, never older match facts.
+        if table == Table::VulnFinding && FEED_FACTS.contains(&name.as_str()) {
             continue;
         }
         let value = to_sql(value).ok_or_else(|| damaged(step))?;
