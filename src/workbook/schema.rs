@@ -517,4 +517,68 @@ mod tests {
             .unwrap();
         assert_eq!(left, 0);
     }
+    #[test]
+    fn version_5_keeps_register_entries_and_keys_finding_entries_apart() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..4] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO catalog_control VALUES ('VULN-01', 2, 'device', 't', 'q', 'h');
+             INSERT INTO device (id, uuid, number, created_at, updated_at)
+                 VALUES (1, 'u', 1, 'x', 'x');
+             INSERT INTO risk_entry (id, target_kind, target_key, device_id, control_id, owner,
+                 status, updated_at, treatment, residual_likelihood, residual_impact,
+                 identified_on, due_default)
+                 VALUES (12, 'device', '1', 1, 'VULN-01', 'Biomed', 'In Progress', 'x',
+                     'Mitigate', 2, 3, '2026-01-01', 0);",
+        )
+        .unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[4]).unwrap();
+        tx.commit().unwrap();
+        let kept: (i64, String, String, String, i64, Option<i64>) = conn
+            .query_row(
+                "SELECT id, owner, status, treatment, residual_impact, finding_id
+                 FROM risk_entry",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            kept,
+            (
+                12,
+                "Biomed".into(),
+                "In Progress".into(),
+                "Mitigate".into(),
+                3,
+                None
+            )
+        );
+        // The answer's entry stays unique per (target, control); findings have their own.
+        let answer_again = "INSERT INTO risk_entry (target_kind, target_key, control_id,
+            updated_at) VALUES ('device', '1', 'VULN-01', 'x')";
+        assert!(conn.execute(answer_again, []).is_err());
+        conn.execute_batch(
+            "INSERT INTO vuln_finding (id, device_id, cve, match_json, first_seen, updated_at)
+                 VALUES (1, 1, 'CVE-1', '{}', 'x', 'x'), (2, 1, 'CVE-2', '{}', 'x', 'x');
+             INSERT INTO risk_entry (target_kind, target_key, control_id, updated_at, finding_id)
+                 VALUES ('device', '1', 'VULN-01', 'x', 1), ('device', '1', 'VULN-01', 'x', 2);",
+        )
+        .unwrap();
+        let twice = "INSERT INTO risk_entry (target_kind, target_key, control_id, updated_at,
+            finding_id) VALUES ('device', '1', 'VULN-01', 'x', 1)";
+        assert!(conn.execute(twice, []).is_err());
+    }
 }
