@@ -75,6 +75,10 @@ pub enum Command {
     /// remove, and the limit per file.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Vulnerability findings matched from the feeds and SBOMs: list, confirm, dismiss, reset,
+    /// refresh.
+    #[command(subcommand)]
+    Finding(FindingCommand),
     /// Create a new workbook of realistic sample devices, answers and risks, and open it.
     #[command(
         after_help = "Examples:\n  medsec demo                          (medsec-demo.medsec here, then the TUI)\n  medsec demo /tmp/try.medsec --no-open\n  medsec demo big.medsec --devices 500 --answered 0.5 --no-open\n\nThe data is invented, and the same for the same options on the same day. The passphrase is asked\nfor as by `medsec init` (or taken from --passphrase-file, MEDSEC_PASSPHRASE_FILE,\nMEDSEC_PASSPHRASE)."
@@ -280,6 +284,77 @@ pub enum EvidenceCommand {
     },
 }
 
+/// `medsec finding ...`: vulnerability findings (TEMPLATE.md "2 CVE Findings").
+#[derive(Debug, Subcommand)]
+pub enum FindingCommand {
+    /// List the findings with their state, confidence, reason, KEV flag and feed dates.
+    #[command(
+        after_help = "Examples:\n  medsec finding list\n  medsec finding list --device DEV-0003 --state suggested\n  medsec finding list --json > findings.json\n\nStates: Suggested (matched, not decided: not a risk), Confirmed (in the risk register),\nDismissed (ruled out with a reason; stays dismissed when feeds are imported again). Feeds older\nthan 30 days are flagged, never refused."
+    )]
+    List {
+        /// Only this device's findings.
+        #[arg(long, value_name = "DEVICE")]
+        device: Option<String>,
+        /// Only findings in this state: suggested, confirmed or dismissed.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// Print a JSON object of feeds and findings (schema: assets/schema/finding-list.v1.json).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm findings: each enters the risk register (likelihood suggested from KEV and CVSS).
+    #[command(
+        after_help = "Examples:\n  medsec finding confirm F-0001\n  medsec finding confirm F-0001 F-0004 --note \"firmware 2.4 seen on the device\"\n\nOne undo step for all the findings given."
+    )]
+    Confirm {
+        /// Finding IDs (F-0001 or 1).
+        #[arg(required = true, value_name = "FINDING")]
+        ids: Vec<String>,
+        /// A note kept with the decision.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Dismiss findings that do not apply; the reason (--note) is required.
+    #[command(
+        after_help = "Examples:\n  medsec finding dismiss F-0002 --note \"SMBv1 disabled by the manufacturer's hardening\"\n\nA dismissed finding stays dismissed when feeds are imported again. One undo step."
+    )]
+    Dismiss {
+        /// Finding IDs (F-0001 or 1).
+        #[arg(required = true, value_name = "FINDING")]
+        ids: Vec<String>,
+        /// Why it does not apply (required).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Put findings back to Suggested (out of the register).
+    Reset {
+        /// Finding IDs (F-0001 or 1).
+        #[arg(required = true, value_name = "FINDING")]
+        ids: Vec<String>,
+        /// A note kept with the decision.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Rate a finding's likelihood and impact (1-5, or `default`: suggested from KEV and CVSS /
+    /// the device's default impacts).
+    #[command(
+        after_help = "Examples:\n  medsec finding rate F-0001 --likelihood 3\n  medsec finding rate F-0001 --likelihood default --impact 4\n\nOne undo step. A confirmed finding's risk follows at once."
+    )]
+    Rate {
+        /// A Finding ID (F-0001 or 1).
+        #[arg(value_name = "FINDING")]
+        id: String,
+        /// Likelihood 1-5, or `default`.
+        #[arg(long, value_name = "1-5|default")]
+        likelihood: Option<String>,
+        /// Impact 1-5, or `default`.
+        #[arg(long, value_name = "1-5|default")]
+        impact: Option<String>,
+    },
+    /// Match every device again against the stored feeds and SBOMs (imports do it themselves).
+    Refresh,
+}
+
 /// `medsec risk ...`: the risk register (TEMPLATE.md "Risk Register") and the level grid.
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
@@ -310,7 +385,7 @@ pub enum RiskCommand {
         after_help = "Examples:\n  medsec risk show R-0012\n  medsec risk show 12\n  medsec risk show DEV-0003 ENC-01\n  medsec risk show MODEL:B.Braun/Space INV-03"
     )]
     Show {
-        /// A Risk ID (R-0012 or 12), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
+        /// A Risk ID (R-0012 or 12), a Finding ID (F-0001, a confirmed vulnerability finding), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
         id: String,
         /// The control, when the first argument is a target.
         control: Option<String>,
@@ -341,7 +416,7 @@ pub enum RiskCommand {
     after_help = "Examples:\n  medsec risk set R-0012 --treatment mitigate --owner \"Biomed: J. Smith\" --actions \"Enable disk encryption\"\n  medsec risk set R-0012 --status \"in progress\" --due 2027-01-31\n  medsec risk set R-0012 --status closed --residual-likelihood 1 --residual-impact 4\n  medsec risk set R-0007 --treatment accept --accepted-by \"Dr. Ruiz (CMIO)\" --note \"Isolated VLAN; replaced 2027\" --review 2027-06-30\n  medsec risk set DEV-0003 ENC-01 --owner \"\"      (clears the owner)\n\nAn empty value clears a field; --due default (or \"\") puts the due date back to the level's\ndefault (Very High 14 days, High 30, Moderate 90, Low 180, Very Low none, from the date the\nfinding was identified). Accepting a risk needs --accepted-by and --note."
 )]
 pub struct RiskSetArgs {
-    /// A Risk ID (R-0012 or 12), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
+    /// A Risk ID (R-0012 or 12), a Finding ID (F-0001, a confirmed vulnerability finding), or a target (DEV-0003, MODEL:maker/model, SITE, SITE:name) followed by CONTROL.
     pub id: String,
     /// The control, when the first argument is a target.
     pub control: Option<String>,

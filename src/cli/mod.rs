@@ -9,6 +9,7 @@ mod error;
 mod evidence;
 mod export;
 mod feed;
+mod finding;
 mod import;
 mod import_copy;
 mod json;
@@ -26,7 +27,8 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
 use args::{
-    Command, DeviceCommand, EvidenceCommand, ExportCommand, FeedCommand, ImportCommand, RiskCommand,
+    Command, DeviceCommand, EvidenceCommand, ExportCommand, FeedCommand, FindingCommand,
+    ImportCommand, RiskCommand,
 };
 pub use error::{CliError, exit};
 
@@ -214,6 +216,55 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
                 };
                 let mut wb = open(&cli, access)?;
                 risk::grid(&mut wb, &set, reset)
+            }
+        },
+        Command::Finding(cmd) => match cmd {
+            FindingCommand::List {
+                device,
+                state,
+                json,
+            } => {
+                let wb = open(&cli, Access::Read)?;
+                finding::list(&wb, device.as_deref(), state.as_deref(), json)
+            }
+            FindingCommand::Confirm { ids, note } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::decide(
+                    &mut wb,
+                    &ids,
+                    crate::workbook::FindingState::Confirmed,
+                    note.as_deref(),
+                )
+            }
+            FindingCommand::Dismiss { ids, note } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::decide(
+                    &mut wb,
+                    &ids,
+                    crate::workbook::FindingState::Dismissed,
+                    note.as_deref(),
+                )
+            }
+            FindingCommand::Reset { ids, note } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::decide(
+                    &mut wb,
+                    &ids,
+                    crate::workbook::FindingState::Suggested,
+                    note.as_deref(),
+                )
+            }
+            FindingCommand::Rate {
+                id,
+                likelihood,
+                impact,
+            } => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::rate(&mut wb, &id, likelihood.as_deref(), impact.as_deref())
+            }
+            FindingCommand::Refresh => {
+                let mut wb = open(&cli, Access::Write)?;
+                finding::refresh(&mut wb)
             }
         },
         Command::Evidence(cmd) => match cmd {

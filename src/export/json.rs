@@ -17,6 +17,9 @@
 //!   `SITE:<site>`, `SITE`), the device's UUID, the row key of the hidden `Row Key` column, and
 //!   every field of the answer including whether likelihood and impact are defaults and the
 //!   three impact dimensions;
+//! - `vulnerability_findings`: every vulnerability finding (Suggested, Confirmed, Dismissed) as
+//!   `finding list --json` prints them (`assets/schema/finding-list.v1.json`); informational,
+//!   `import json` does not apply them;
 //! - `risks`, in the same order: one register entry per finding (risk ID, target, control,
 //!   treatment, planned actions, owner, the due date in force and whether it follows the level,
 //!   status, residual rating, acceptance, review, date identified, inherent level, expired and
@@ -229,6 +232,30 @@ fn write_document(
         .map(|l| (1..=5u8).map(|i| data.grid.level(l, i).label()).collect())
         .collect();
     member(w, "risk_grid", &grid)?;
+    // Every vulnerability finding (informational: `import json` does not apply them).
+    let risk_ids: HashMap<i64, String> = data
+        .findings
+        .iter()
+        .filter_map(|f| Some((f.vulnerability.as_ref()?.finding_id, f.entry.risk_id()?)))
+        .collect();
+    let devices_by_id: HashMap<i64, (String, &str)> = data
+        .devices
+        .iter()
+        .map(|d| (d.device.id, (d.device.short_id(), d.device.uuid.as_str())))
+        .collect();
+    let vulnerabilities: Vec<Json> = data
+        .vulnerabilities
+        .iter()
+        .map(|v| {
+            let d = devices_by_id.get(&v.device_id);
+            v.to_json(
+                d.map(|d| (d.0.as_str(), d.1)),
+                risk_ids.get(&v.id).map(String::as_str),
+                data.as_of,
+            )
+        })
+        .collect();
+    member(w, "vulnerability_findings", &vulnerabilities)?;
 
     let rows = all_rows(data);
     let answered: Vec<ControlRow<'_>> = data
@@ -528,6 +555,8 @@ struct RiskOut<'a> {
     target: String,
     device_uuid: Option<&'a str>,
     control_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finding_id: Option<String>,
     step: Option<String>,
     description: String,
     response: &'static str,
@@ -571,6 +600,7 @@ fn risk<'a>(
         target: ctx.target_id(f),
         device_uuid,
         control_id: &f.control.id,
+        finding_id: f.vulnerability.as_ref().map(|v| v.finding_label()),
         step: ctx
             .data
             .catalog

@@ -208,7 +208,7 @@ pub mod ctl {
     pub const ROW_KEY: u16 = 32;
 }
 
-/// `2 CVE Findings` columns (TEMPLATE.md "2 CVE Findings"); no rows yet.
+/// `2 CVE Findings` columns (TEMPLATE.md "2 CVE Findings"); rows: `sheets::cve`.
 pub const CVE_COLUMNS: [Column; 29] = [
     derived("Finding ID", 12.0),
     edit("Device ID", 14.0),

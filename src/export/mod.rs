@@ -471,7 +471,7 @@ pub(crate) fn write_sheets(
                 answers += a;
                 Ok(r)
             }
-            SheetKind::CveFindings => sheets::reference::write_cve(w),
+            SheetKind::CveFindings => sheets::cve::write(w, ctx),
             SheetKind::RiskRegister => sheets::register::write(w, ctx),
             SheetKind::RiskMatrix => sheets::matrix::write(w, ctx),
             SheetKind::Mds2 => sheets::reference::write_mds2(w),

@@ -15,7 +15,9 @@ use crate::catalog::{Catalog, Control, Scope, Step, catalog};
 use crate::device::Device;
 use crate::risk::RiskGrid;
 use crate::risk::register::{EntryIndex, Finding, device_risks, findings};
-use crate::workbook::{AssessmentMeta, Attachment, AttachmentFilter, Workbook, WorkbookError};
+use crate::workbook::{
+    AssessmentMeta, Attachment, AttachmentFilter, VulnFinding, Workbook, WorkbookError,
+};
 
 /// One device row of `1 Inventory` and its control rows.
 #[derive(Debug, Clone)]
@@ -74,6 +76,10 @@ pub struct ExportData {
     /// Where each finding is shown on the control sheets: (row target, control ID) → index
     /// into [`ExportData::findings`].
     finding_rows: HashMap<(RowIdent, &'static str), usize>,
+    /// Every vulnerability finding of the live devices (`2 CVE Findings`), by device number,
+    /// CVE and component; the confirmed ones are also in [`ExportData::findings`]. Empty for a
+    /// template.
+    pub vulnerabilities: Vec<VulnFinding>,
     /// Column M of the control sheets: (row target, control ID) → the attachments stored there,
     /// as [`attachments_cell`] writes them.
     attachment_cells: HashMap<(RowIdent, String), String>,
@@ -238,7 +244,9 @@ impl ExportData {
                 }
             }
         }
-        let risk_entries = EntryIndex::new(wb.risk_entries()?);
+        let vulnerabilities = wb.vuln_findings()?;
+        let risk_entries = EntryIndex::new(wb.risk_entries()?)
+            .with_vulnerabilities(vulnerabilities.clone(), wb.finding_risk_entries()?);
         let grid = wb.risk_grid();
         let findings = findings(catalog, &devices, &answers, &risk_entries, &grid);
         // Highest Risk Level on `1 Inventory`: the highest OPEN finding shown on the device.
@@ -262,6 +270,8 @@ impl ExportData {
         let finding_rows = findings
             .iter()
             .enumerate()
+            // A control row shows its answer's risk; vulnerability findings have their own rows.
+            .filter(|(_, f)| f.vulnerability.is_none())
             .map(|(i, f)| ((RowIdent::of(&f.target), f.control.id.as_str()), i))
             .collect();
         let mut by_row: HashMap<(RowIdent, String), Vec<Attachment>> = HashMap::new();
@@ -288,6 +298,7 @@ impl ExportData {
             grid,
             findings,
             finding_rows,
+            vulnerabilities,
             attachment_cells,
         })
     }
@@ -324,6 +335,7 @@ impl ExportData {
             grid: RiskGrid::default(),
             findings: Vec::new(),
             finding_rows: HashMap::new(),
+            vulnerabilities: Vec::new(),
             attachment_cells: HashMap::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! Risk levels and default ratings: likelihood × impact on the NIST SP 800-30 Rev. 1 scales.
 
 pub mod register;
+pub mod vuln;
 
 use chrono::NaiveDate;
 

@@ -19,12 +19,39 @@ use crate::assessment::{
 };
 use crate::catalog::{Catalog, Control, ImpactDimension, Scope};
 use crate::device::Device;
-use crate::workbook::{RiskEntry, Workbook, WorkbookError};
+use crate::workbook::{FindingState, RiskEntry, VulnFinding, Workbook, WorkbookError};
 
 /// How many open findings the dashboard's top list shows.
 pub const TOP: usize = 10;
 
-/// One finding: a confirmed No, Partial or Unknown answer on a device, a model or a site.
+/// What a register finding says about a confirmed vulnerability finding (`2 CVE Findings`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VulnerabilityRef {
+    /// The vulnerability finding's row ID (its Finding ID is `F-` and this, see
+    /// [`crate::workbook::format_finding_id`]).
+    pub finding_id: i64,
+    /// `CVE-…`.
+    pub cve: String,
+    /// `CVE-… in openssl 1.0.2k`, or the CVE alone for the device's own product.
+    pub subject: String,
+    /// Short title of the vulnerability (may be empty).
+    pub title: String,
+    /// Listed in CISA KEV.
+    pub kev: bool,
+    /// The feeds the match rests on: `KEV of 2025-08-25; ICSMA-20-254-01 of 2020-09-10`.
+    pub feed_dates: String,
+}
+
+impl VulnerabilityRef {
+    /// `F-0001`.
+    pub fn finding_label(&self) -> String {
+        crate::workbook::format_finding_id(self.finding_id)
+    }
+}
+
+/// One finding: a confirmed No, Partial or Unknown answer on a device, a model or a site; or a
+/// confirmed vulnerability finding on a device (then [`Finding::vulnerability`] is set, the
+/// control is `VULN-01`, or `VULN-02` when KEV-listed, and the response is No).
 #[derive(Debug, Clone)]
 pub struct Finding<'c> {
     /// Where the answer is stored. A model or site is spelled as on its first device (short-ID
@@ -70,6 +97,8 @@ pub struct Finding<'c> {
     /// The date the finding was first identified: the entry's, else the answer's assessed-on
     /// date.
     pub identified_on: Option<NaiveDate>,
+    /// The confirmed vulnerability finding this risk registers; `None` = an answer's finding.
+    pub vulnerability: Option<VulnerabilityRef>,
     /// The level of (likelihood, impact) in the workbook's grid.
     level: Option<RiskLevel>,
     /// The level of the residual rating in the workbook's grid.
@@ -153,6 +182,31 @@ impl Finding<'_> {
         self.target.scope()
     }
 
+    /// The register's Source (TEMPLATE.md "Risk Register"): the Finding ID (`F-0003`) of a
+    /// vulnerability finding, else the control ID (`ENC-01`).
+    pub fn source(&self) -> String {
+        match &self.vulnerability {
+            Some(v) => v.finding_label(),
+            None => self.control.id.clone(),
+        }
+    }
+
+    /// What the risk is about in one line, for reports and lists: `ENC-01 PHI at rest
+    /// encrypted`, or for a vulnerability finding `VULN-02 F-0001 CVE-2017-0144 in SMBv1 6.1
+    /// (KEV)`. Not sanitised.
+    pub fn heading(&self) -> String {
+        match &self.vulnerability {
+            Some(v) => format!(
+                "{} {} {}{}",
+                self.control.id,
+                v.finding_label(),
+                v.subject,
+                if v.kev { " (KEV)" } else { "" }
+            ),
+            None => format!("{} {}", self.control.id, self.control.title),
+        }
+    }
+
     /// The target in one short label: `DEV-0003`, `MODEL B. Braun Space (4)` (4 devices),
     /// `SITE Main`, `SITE (default)`. Not sanitised: it holds what the user typed.
     pub fn label(&self) -> String {
@@ -166,9 +220,21 @@ impl Finding<'_> {
 
     /// A one-line risk description (threat + weakness + consequence) from the control and the
     /// response, e.g. `Partial: Is data at rest encrypted? — patient safety, PHI / data at risk`.
+    /// A vulnerability finding reads `CVE-2017-0144 in SMBv1 6.1 (KEV): Improper input
+    /// validation — patient safety at risk`.
     pub fn description(&self) -> String {
         let dims = self.affects.iter().map(|d| d.label()).collect::<Vec<_>>();
-        let weakness = format!("{}: {}", self.response.label(), self.control.title);
+        let weakness = match &self.vulnerability {
+            Some(v) => {
+                let kev = if v.kev { " (KEV)" } else { "" };
+                if v.title.is_empty() {
+                    format!("{}{kev}", v.subject)
+                } else {
+                    format!("{}{kev}: {}", v.subject, v.title)
+                }
+            }
+            None => format!("{}: {}", self.response.label(), self.control.title),
+        };
         if dims.is_empty() {
             weakness
         } else {
@@ -221,7 +287,8 @@ impl Register {
     pub fn load(wb: &Workbook) -> Result<Register, WorkbookError> {
         let devices = wb.devices()?;
         let answers = wb.answer_set()?;
-        let entries = EntryIndex::new(wb.risk_entries()?);
+        let entries = EntryIndex::new(wb.risk_entries()?)
+            .with_vulnerabilities(wb.vuln_findings()?, wb.finding_risk_entries()?);
         let findings = findings(wb.catalog(), &devices, &answers, &entries, &wb.risk_grid());
         Ok(Register {
             devices,
@@ -278,6 +345,10 @@ fn key(target: &Target) -> Key {
 #[derive(Debug, Clone, Default)]
 pub struct EntryIndex {
     by_key: HashMap<(Key, String), RiskEntry>,
+    /// Vulnerability findings (only confirmed ones become register findings).
+    vulnerabilities: Vec<VulnFinding>,
+    /// Their register entries, by finding row ID.
+    by_finding: HashMap<i64, RiskEntry>,
 }
 
 impl EntryIndex {
@@ -288,7 +359,22 @@ impl EntryIndex {
                 .into_iter()
                 .map(|(t, c, e)| ((key(&t), c), e))
                 .collect(),
+            vulnerabilities: Vec::new(),
+            by_finding: HashMap::new(),
         }
+    }
+
+    /// Adds the workbook's vulnerability findings (as `Workbook::vuln_findings` gives them) and
+    /// their register entries (`Workbook::finding_risk_entries`): [`findings`] then lists the
+    /// confirmed ones among the risks.
+    pub fn with_vulnerabilities(
+        mut self,
+        findings: Vec<VulnFinding>,
+        entries: HashMap<i64, RiskEntry>,
+    ) -> EntryIndex {
+        self.vulnerabilities = findings;
+        self.by_finding = entries;
+        self
     }
 
     /// The entry of a finding; `None` means Open, no owner, no due date.
@@ -424,6 +510,7 @@ pub fn findings<'c>(
                 safety,
                 affects: dims,
                 identified_on: entry.identified_on.or(answer.assessed_on),
+                vulnerability: None,
                 level: rate(answer.likelihood, answer.impact),
                 residual_level: rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
@@ -523,6 +610,7 @@ pub fn findings<'c>(
                 safety,
                 affects: dims,
                 identified_on: entry.identified_on.or(answer.assessed_on),
+                vulnerability: None,
                 level: rate(answer.likelihood, answer.impact),
                 residual_level: rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
@@ -530,6 +618,88 @@ pub fn findings<'c>(
                 rank: (rank, 0, k.clone()),
             });
         }
+    }
+    // Confirmed vulnerability findings, each a risk of its device (PRODUCT.md: unconfirmed
+    // matches are not risks). Likelihood: the assessor's, else suggested from KEV and CVSS;
+    // impact: the assessor's, else the device's defaults on the dimensions the control affects.
+    let by_id: HashMap<i64, usize> = devices.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    for v in entries
+        .vulnerabilities
+        .iter()
+        .filter(|v| v.state == FindingState::Confirmed)
+    {
+        let (Some(&i), Some(&(step, position, control))) =
+            (by_id.get(&v.device_id), controls.get(v.control_id()))
+        else {
+            continue;
+        };
+        let Some(device) = devices.get(i) else {
+            continue;
+        };
+        let dims = affects(control);
+        let (likelihood, likelihood_default) = v.likelihood();
+        let dimension_impacts = match v.rated_impact {
+            Some(_) => [None; 3],
+            None => default_dimension_impacts(std::iter::once(device), dims),
+        };
+        let impact = v.rated_impact.unwrap_or_else(|| {
+            dimension_impacts
+                .iter()
+                .flatten()
+                .copied()
+                .max()
+                .unwrap_or(3)
+        });
+        let entry = entries.by_finding.get(&v.id).cloned().unwrap_or_default();
+        let first_seen = v
+            .first_seen
+            .get(..10)
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let answer = Answer {
+            control_id: control.id.clone(),
+            response: Some(Response::No),
+            note: v.note.clone(),
+            likelihood: Some(likelihood),
+            impact: Some(impact),
+            likelihood_default,
+            impact_default: v.rated_impact.is_none(),
+            assessed_on: first_seen,
+            ..Answer::default()
+        };
+        out.push(Finding {
+            target: Target::Device(device.id),
+            name: device.short_id(),
+            covers: 1,
+            shown_on: vec![i],
+            first_device: Some(i),
+            control,
+            step,
+            position,
+            response: Response::No,
+            likelihood: Some(likelihood),
+            impact: Some(impact),
+            dimension_impacts,
+            safety: if affects_safety(control) {
+                default_impact(device, ImpactDimension::PatientSafety)
+            } else {
+                0
+            },
+            affects: dims,
+            identified_on: entry.identified_on.or(first_seen),
+            vulnerability: Some(VulnerabilityRef {
+                finding_id: v.id,
+                cve: v.cve.clone(),
+                subject: v.subject(),
+                title: v.found.title.clone(),
+                kev: v.kev_listed(),
+                feed_dates: v.feed_dates(),
+            }),
+            level: rate(Some(likelihood), Some(impact)),
+            residual_level: rate(entry.residual_likelihood, entry.residual_impact),
+            entry,
+            answer,
+            rank: (0, device.number, String::new()),
+        });
     }
     out.sort_by(order);
     out

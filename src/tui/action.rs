@@ -156,6 +156,10 @@ pub enum Action {
     /// Open the risk register entry of the selected finding: a menu of every field (rating,
     /// treatment, planned actions, owner, due date, status, residual, acceptance, review date).
     RiskEntry,
+    /// On VULN-01 and VULN-02: the device's vulnerability findings (CVE, confidence, reason,
+    /// state, KEV, feed dates); choose one to confirm it (it enters the risk register), dismiss
+    /// it (asks why) or put it back to suggested. One undo step each.
+    VulnFindings,
     /// On Findings: show or hide the details of the selected finding.
     ToggleDetails,
     /// On Findings: show all findings, the open ones, the overdue ones, or those flagged

@@ -575,3 +575,4 @@ mod catalog_upgrade;
 mod evidence;
 mod register;
 mod risk;
+mod vulns;

@@ -39,7 +39,9 @@ pub use attachments::{
 };
 pub use devices::{DeviceChange, FieldSource};
 pub use feeds::{FeedAction, FeedImportLine, KevChanges, StoredFeed};
-pub use findings::RefreshOutcome;
+pub use findings::{
+    FindingState, RefreshOutcome, VulnFinding, format_finding_id, parse_finding_id,
+};
 pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };

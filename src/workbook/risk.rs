@@ -47,6 +47,9 @@ pub struct RiskEntry {
     /// The local date the answer first became a finding (`None` for findings recorded before
     /// medsec kept it: the answer's assessed-on date stands in).
     pub identified_on: Option<NaiveDate>,
+    /// The row ID of the vulnerability finding this entry registers (its Finding ID,
+    /// `F-0001`); `None` = the entry of an answer, keyed by its target and control.
+    pub finding_id: Option<i64>,
 }
 
 impl Default for RiskEntry {
@@ -66,6 +69,7 @@ impl Default for RiskEntry {
             accepted_on: None,
             review_date: None,
             identified_on: None,
+            finding_id: None,
         }
     }
 }
@@ -177,7 +181,8 @@ impl RiskEntryInput {
 
 const SELECT: &str = "SELECT target_kind, target_key, device_id, target_label, control_id, owner,
         due_date, status, treatment, planned_actions, residual_likelihood, residual_impact,
-        accepted_by, acceptance_note, accepted_on, review_date, identified_on, due_default, id
+        accepted_by, acceptance_note, accepted_on, review_date, identified_on, due_default, id,
+        finding_id
         FROM risk_entry";
 
 fn date(text: Option<String>) -> Option<NaiveDate> {
@@ -207,6 +212,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(Target, String, RiskEntry)> 
             identified_on: date(r.get(16)?),
             due_default: r.get(17)?,
             id: r.get(18)?,
+            finding_id: r.get(19)?,
         },
     ))
 }
@@ -217,7 +223,10 @@ pub(super) fn risk_entry_in(
     control_id: &str,
 ) -> rusqlite::Result<Option<RiskEntry>> {
     let (kind, key, _, _) = target_columns(target);
-    let sql = format!("{SELECT} WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3");
+    let sql = format!(
+        "{SELECT} WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3 \
+         AND finding_id IS NULL"
+    );
     conn.prepare_cached(&sql)?
         .query_row(params![kind, key, control_id], entry_from_row)
         .optional()
@@ -241,7 +250,8 @@ pub(super) fn store_risk_entry(
              review_date, identified_on, due_default)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
              ?18, ?19)
-         ON CONFLICT (target_kind, target_key, control_id) DO UPDATE SET
+         ON CONFLICT (target_kind, target_key, control_id) WHERE finding_id IS NULL
+         DO UPDATE SET
              owner = excluded.owner, due_date = excluded.due_date,
              status = excluded.status, updated_at = excluded.updated_at,
              treatment = excluded.treatment, planned_actions = excluded.planned_actions,
@@ -272,6 +282,87 @@ pub(super) fn store_risk_entry(
         day(entry.identified_on),
         entry.due_default,
     ])
+    .map(|_| ())
+}
+
+/// The register entry of the vulnerability finding with row ID `finding_id`, if stored.
+pub(super) fn finding_risk_entry_in(
+    conn: &Connection,
+    finding_id: i64,
+) -> rusqlite::Result<Option<RiskEntry>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE finding_id = ?1"))?
+        .query_row(params![finding_id], entry_from_row)
+        .optional()
+        .map(|r| r.map(|(_, _, e)| e))
+}
+
+/// Every register entry of a vulnerability finding, by finding row ID.
+pub(super) fn finding_risk_entries_in(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::HashMap<i64, RiskEntry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE finding_id IS NOT NULL ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], entry_from_row)?;
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let (_, _, e) = row?;
+        if let Some(f) = e.finding_id {
+            out.insert(f, e);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the register entry of a vulnerability finding (on its device, under its control:
+/// `VULN-02` when KEV-listed, else `VULN-01`), inserting or replacing it. The caller notes the
+/// row with the recorder first.
+pub(super) fn store_finding_risk_entry(
+    conn: &Connection,
+    finding: &super::findings::VulnFinding,
+    entry: &RiskEntry,
+) -> rusqlite::Result<()> {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    let params = params![
+        "device",
+        finding.device_id.to_string(),
+        finding.device_id,
+        finding.control_id(),
+        entry.owner,
+        day(entry.due_date),
+        entry.status.label(),
+        now_utc(),
+        entry.treatment.map(Treatment::label),
+        entry.planned_actions,
+        entry.residual_likelihood,
+        entry.residual_impact,
+        entry.accepted_by,
+        entry.acceptance_note,
+        day(entry.accepted_on),
+        day(entry.review_date),
+        day(entry.identified_on),
+        entry.due_default,
+        finding.id,
+    ];
+    conn.prepare_cached(
+        "INSERT INTO risk_entry (target_kind, target_key, device_id, control_id,
+             owner, due_date, status, updated_at, treatment, planned_actions,
+             residual_likelihood, residual_impact, accepted_by, acceptance_note, accepted_on,
+             review_date, identified_on, due_default, finding_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?19)
+         ON CONFLICT (finding_id) WHERE finding_id IS NOT NULL DO UPDATE SET
+             control_id = excluded.control_id,
+             owner = excluded.owner, due_date = excluded.due_date,
+             status = excluded.status, updated_at = excluded.updated_at,
+             treatment = excluded.treatment, planned_actions = excluded.planned_actions,
+             residual_likelihood = excluded.residual_likelihood,
+             residual_impact = excluded.residual_impact, accepted_by = excluded.accepted_by,
+             acceptance_note = excluded.acceptance_note, accepted_on = excluded.accepted_on,
+             review_date = excluded.review_date, identified_on = excluded.identified_on,
+             due_default = excluded.due_default",
+    )?
+    .execute(params)
     .map(|_| ())
 }
 
@@ -434,14 +525,15 @@ pub(super) fn apply(
 }
 
 impl Workbook {
-    /// Every stored entry: (target, control ID, entry), in the order they were first set.
-    /// Entries whose answer is no longer a finding are kept (and ignored by the register).
+    /// Every stored entry of an answer: (target, control ID, entry), in the order they were
+    /// first set. Entries whose answer is no longer a finding are kept (and ignored by the
+    /// register). The entries of vulnerability findings are [`Workbook::finding_risk_entries`].
     ///
     /// Errors: `Sqlite`.
     pub fn risk_entries(&self) -> Result<Vec<(Target, String, RiskEntry)>, WorkbookError> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("{SELECT} ORDER BY id"))
+            .prepare_cached(&format!("{SELECT} WHERE finding_id IS NULL ORDER BY id"))
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map([], entry_from_row)
@@ -497,6 +589,40 @@ impl Workbook {
         })
     }
 
+    /// Changes the register entry of the vulnerability finding with row ID `finding_id`, as
+    /// [`Workbook::set_risk_entry`] changes an answer's (same rules), one undo step labelled
+    /// e.g. `risk F-0003 owner`. The finding need not be confirmed (its entry is then kept but
+    /// out of the register).
+    ///
+    /// Errors: `Invalid` (no such finding, any rule of `set_risk_entry`), `Sqlite`.
+    pub fn set_finding_risk_entry(
+        &mut self,
+        finding_id: i64,
+        input: &RiskEntryInput,
+    ) -> Result<RiskEntry, WorkbookError> {
+        let Some(finding) = self.vuln_finding(finding_id)? else {
+            return Err(WorkbookError::Invalid(format!(
+                "no finding {}",
+                super::findings::format_finding_id(finding_id)
+            )));
+        };
+        let mut entry = finding_risk_entry_in(&self.conn, finding_id)
+            .map_err(|e| self.sql(e))?
+            .unwrap_or_default();
+        apply(&mut entry, input, chrono::Local::now().date_naive())?;
+        self.recorded(move |tx, rec| {
+            rec.touch(tx, RowKey::finding_risk(finding_id))?;
+            store_finding_risk_entry(tx, &finding, &entry)?;
+            let stored = finding_risk_entry_in(tx, finding_id)?.unwrap_or(entry);
+            let parts = input.parts();
+            let mut step = format!("risk {}", finding.finding_id());
+            if !parts.is_empty() {
+                step = format!("{step} {}", parts.join(", "));
+            }
+            Ok::<_, TxError>((stored, step))
+        })
+    }
+
     /// Changes many register entries in ONE transaction and ONE undo step labelled `label`,
     /// each as [`Workbook::set_risk_entry`] would. All or nothing. Returns the stored entries in
     /// order.
@@ -534,7 +660,8 @@ impl Workbook {
     }
 
     /// The entry with this row ID (see [`RiskEntry::parse_risk_id`]), with its target and
-    /// control; `None` when there is none.
+    /// control; `None` when there is none. The entry of a vulnerability finding has
+    /// [`RiskEntry::finding_id`] set.
     ///
     /// Errors: `Sqlite`.
     pub fn risk_entry_by_id(

@@ -294,8 +294,9 @@ ALTER TABLE change_row_v4 RENAME TO change_row;
 "#;
 
 /// Version 5: manufacturer disclosures (`mds2_document`), SBOMs (`sbom`), vulnerability feeds
-/// (`feed`, `feed_item`) and the vulnerability findings matched from them (`vuln_finding`); undo
-/// steps may record MDS2, SBOM and finding rows.
+/// (`feed`, `feed_item`) and the vulnerability findings matched from them (`vuln_finding`); risk
+/// register entries of confirmed findings (`risk_entry.finding_id`); undo steps may record MDS2,
+/// SBOM and finding rows.
 const V5: &str = r#"
 -- One imported MDS2 (MDS2.md) for a device or a model. Importing again for the same target
 -- marks the previous one replaced (replaced_at) rather than deleting it, so undo can bring it
@@ -402,8 +403,56 @@ CREATE TABLE vuln_finding (
     first_seen        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,
     stale_since       TEXT,
+    -- the assessor's rating, 1-5; NULL = the suggested default (likelihood from KEV and CVSS,
+    -- impact from the device's default impacts), see crate::vuln::likelihood
+    likelihood        INTEGER CHECK (likelihood BETWEEN 1 AND 5),
+    impact            INTEGER CHECK (impact BETWEEN 1 AND 5),
     UNIQUE (device_id, cve, component_key)
 );
+
+-- A confirmed vulnerability finding has its own risk register entry (finding_id set), so that
+-- several CVEs of one device are several risks; an answer's entry keeps finding_id NULL and its
+-- (target, control) key. SQLite cannot change a UNIQUE constraint in place, so the table is made
+-- again with its rows, unique by partial indexes.
+CREATE TABLE risk_entry_v5 (
+    id                  INTEGER PRIMARY KEY,
+    target_kind         TEXT NOT NULL CHECK (target_kind IN ('device', 'model', 'site')),
+    target_key          TEXT NOT NULL,
+    target_label        TEXT NOT NULL DEFAULT '',
+    device_id           INTEGER REFERENCES device(id) ON DELETE CASCADE,
+    control_id          TEXT NOT NULL REFERENCES catalog_control(control_id),
+    owner               TEXT NOT NULL DEFAULT '',
+    due_date            TEXT,
+    status              TEXT NOT NULL DEFAULT 'Open'
+        CHECK (status IN ('Open', 'In Progress', 'Closed')),
+    updated_at          TEXT NOT NULL,
+    treatment           TEXT CHECK (treatment IN ('Mitigate', 'Accept', 'Transfer', 'Avoid')),
+    planned_actions     TEXT NOT NULL DEFAULT '',
+    residual_likelihood INTEGER CHECK (residual_likelihood BETWEEN 1 AND 5),
+    residual_impact     INTEGER CHECK (residual_impact BETWEEN 1 AND 5),
+    accepted_by         TEXT NOT NULL DEFAULT '',
+    acceptance_note     TEXT NOT NULL DEFAULT '',
+    accepted_on         TEXT,
+    review_date         TEXT,
+    identified_on       TEXT,
+    due_default         INTEGER NOT NULL DEFAULT 1 CHECK (due_default IN (0, 1)),
+    -- the vulnerability finding this entry registers; NULL = the entry of an answer
+    finding_id          INTEGER REFERENCES vuln_finding(id) ON DELETE CASCADE
+);
+INSERT INTO risk_entry_v5 (id, target_kind, target_key, target_label, device_id, control_id,
+        owner, due_date, status, updated_at, treatment, planned_actions, residual_likelihood,
+        residual_impact, accepted_by, acceptance_note, accepted_on, review_date, identified_on,
+        due_default)
+    SELECT id, target_kind, target_key, target_label, device_id, control_id, owner, due_date,
+        status, updated_at, treatment, planned_actions, residual_likelihood, residual_impact,
+        accepted_by, acceptance_note, accepted_on, review_date, identified_on, due_default
+    FROM risk_entry;
+DROP TABLE risk_entry;
+ALTER TABLE risk_entry_v5 RENAME TO risk_entry;
+CREATE INDEX risk_entry_device ON risk_entry(device_id);
+CREATE UNIQUE INDEX risk_entry_answer ON risk_entry(target_kind, target_key, control_id)
+    WHERE finding_id IS NULL;
+CREATE UNIQUE INDEX risk_entry_finding ON risk_entry(finding_id) WHERE finding_id IS NOT NULL;
 
 -- change_row may now also record MDS2, SBOM and finding rows (CHECK rebuilt as in version 4).
 CREATE TABLE change_row_v5 (
@@ -467,5 +516,69 @@ mod tests {
             .query_row("SELECT count(*) FROM change_row", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0);
+    }
+    #[test]
+    fn version_5_keeps_register_entries_and_keys_finding_entries_apart() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for m in &MIGRATIONS[..4] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO catalog_control VALUES ('VULN-01', 2, 'device', 't', 'q', 'h');
+             INSERT INTO device (id, uuid, number, created_at, updated_at)
+                 VALUES (1, 'u', 1, 'x', 'x');
+             INSERT INTO risk_entry (id, target_kind, target_key, device_id, control_id, owner,
+                 status, updated_at, treatment, residual_likelihood, residual_impact,
+                 identified_on, due_default)
+                 VALUES (12, 'device', '1', 1, 'VULN-01', 'Biomed', 'In Progress', 'x',
+                     'Mitigate', 2, 3, '2026-01-01', 0);",
+        )
+        .unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[4]).unwrap();
+        tx.commit().unwrap();
+        let kept: (i64, String, String, String, i64, Option<i64>) = conn
+            .query_row(
+                "SELECT id, owner, status, treatment, residual_impact, finding_id
+                 FROM risk_entry",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            kept,
+            (
+                12,
+                "Biomed".into(),
+                "In Progress".into(),
+                "Mitigate".into(),
+                3,
+                None
+            )
+        );
+        // The answer's entry stays unique per (target, control); findings have their own.
+        let answer_again = "INSERT INTO risk_entry (target_kind, target_key, control_id,
+            updated_at) VALUES ('device', '1', 'VULN-01', 'x')";
+        assert!(conn.execute(answer_again, []).is_err());
+        conn.execute_batch(
+            "INSERT INTO vuln_finding (id, device_id, cve, match_json, first_seen, updated_at)
+                 VALUES (1, 1, 'CVE-1', '{}', 'x', 'x'), (2, 1, 'CVE-2', '{}', 'x', 'x');
+             INSERT INTO risk_entry (target_kind, target_key, control_id, updated_at, finding_id)
+                 VALUES ('device', '1', 'VULN-01', 'x', 1), ('device', '1', 'VULN-01', 'x', 2);",
+        )
+        .unwrap();
+        let twice = "INSERT INTO risk_entry (target_kind, target_key, control_id, updated_at,
+            finding_id) VALUES ('device', '1', 'VULN-01', 'x', 1)";
+        assert!(conn.execute(twice, []).is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device` or `attachment` row as a
-//! JSON object of column values, read before and after a change and written back by undo and
+//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device`, `attachment` or
+//! `vuln_finding` row as a JSON object of column values, read before and after a change and written back by undo and
 //! redo. An attachment's bytes live in `attachment_data`, which steps never record.
 
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ pub(super) enum Table {
     Device,
     Attachment,
     Sbom,
+    VulnFinding,
 }
 
 impl Table {
@@ -30,6 +31,7 @@ impl Table {
             Table::Device => "device",
             Table::Attachment => "attachment",
             Table::Sbom => "sbom",
+            Table::VulnFinding => "vuln_finding",
         }
     }
 
@@ -40,6 +42,7 @@ impl Table {
             Table::Device,
             Table::Attachment,
             Table::Sbom,
+            Table::VulnFinding,
         ]
         .into_iter()
         .find(|t| t.name() == name)
@@ -49,12 +52,15 @@ impl Table {
 /// Which row a step touched: a device or an attachment by its row ID (neither row is ever
 /// removed); an SBOM by its row ID (undoing its import deletes it; the one it replaced comes
 /// back from its own snapshot); an answer or a risk entry by its target and control, which
-/// outlive the row itself.
+/// outlive the row itself; a vulnerability finding by its row ID (never removed) and its
+/// register entry by the finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum RowKey {
     Device(i64),
     Attachment(i64),
     Sbom(i64),
+    VulnFinding(i64),
+    FindingRisk(i64),
     Keyed {
         table: Table,
         kind: String,
@@ -72,6 +78,11 @@ impl RowKey {
     /// The risk register row of `target` and `control_id`.
     pub(super) fn risk_entry(target: &Target, control_id: &str) -> RowKey {
         Self::keyed(Table::RiskEntry, target, control_id)
+    }
+
+    /// The risk register row of the vulnerability finding with this row ID.
+    pub(super) fn finding_risk(finding_id: i64) -> RowKey {
+        RowKey::FindingRisk(finding_id)
     }
 
     fn keyed(table: Table, target: &Target, control_id: &str) -> RowKey {
@@ -94,6 +105,14 @@ impl RowKey {
                 .and_then(Value::as_i64)
                 .map(RowKey::Attachment),
             Table::Sbom => row.get("id").and_then(Value::as_i64).map(RowKey::Sbom),
+            Table::VulnFinding => row
+                .get("id")
+                .and_then(Value::as_i64)
+                .map(RowKey::VulnFinding),
+            Table::RiskEntry if row.get("finding_id").is_some_and(|v| !v.is_null()) => row
+                .get("finding_id")
+                .and_then(Value::as_i64)
+                .map(RowKey::FindingRisk),
             Table::Answer | Table::RiskEntry => Some(RowKey::Keyed {
                 table,
                 kind: text("target_kind")?,
@@ -108,6 +127,8 @@ impl RowKey {
             RowKey::Device(_) => Table::Device,
             RowKey::Attachment(_) => Table::Attachment,
             RowKey::Sbom(_) => Table::Sbom,
+            RowKey::VulnFinding(_) => Table::VulnFinding,
+            RowKey::FindingRisk(_) => Table::RiskEntry,
             RowKey::Keyed { table, .. } => *table,
         }
     }
@@ -115,9 +136,22 @@ impl RowKey {
     /// The `WHERE` condition selecting the row, its parameters numbered from `?first`.
     fn condition(&self, first: usize) -> String {
         match self {
-            RowKey::Device(_) | RowKey::Attachment(_) | RowKey::Sbom(_) => {
+            RowKey::Device(_)
+            | RowKey::Attachment(_)
+            | RowKey::Sbom(_)
+            | RowKey::VulnFinding(_) => {
                 format!("id = ?{first}")
             }
+            RowKey::FindingRisk(_) => format!("finding_id = ?{first}"),
+            RowKey::Keyed {
+                table: Table::RiskEntry,
+                ..
+            } => format!(
+                "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{} \
+                 AND finding_id IS NULL",
+                first + 1,
+                first + 2
+            ),
             RowKey::Keyed { .. } => format!(
                 "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{}",
                 first + 1,
@@ -128,9 +162,11 @@ impl RowKey {
 
     fn args(&self) -> Vec<SqlValue> {
         match self {
-            RowKey::Device(id) | RowKey::Attachment(id) | RowKey::Sbom(id) => {
-                vec![SqlValue::Integer(*id)]
-            }
+            RowKey::Device(id)
+            | RowKey::Attachment(id)
+            | RowKey::Sbom(id)
+            | RowKey::VulnFinding(id)
+            | RowKey::FindingRisk(id) => vec![SqlValue::Integer(*id)],
             RowKey::Keyed {
                 kind,
                 key,
@@ -144,6 +180,16 @@ impl RowKey {
         }
     }
 }
+
+/// The `vuln_finding` columns a refresh writes (never restored by undo or redo).
+const FEED_FACTS: [&str; 6] = [
+    "match_json",
+    "component",
+    "component_version",
+    "first_seen",
+    "stale_since",
+    "updated_at",
+];
 
 /// The whole row as a JSON object of column values, `None` when it does not exist.
 pub(super) fn read_row(conn: &Connection, key: &RowKey) -> rusqlite::Result<Option<String>> {
@@ -237,7 +283,10 @@ pub(super) fn restore(
                 "UPDATE attachment SET removed_at = ?1 WHERE id = ?2 AND removed_at IS NULL",
                 params![now_utc(), id],
             )?,
-            RowKey::Sbom(_) | RowKey::Keyed { .. } => tx
+            RowKey::Sbom(_)
+            | RowKey::Keyed { .. }
+            | RowKey::VulnFinding(_)
+            | RowKey::FindingRisk(_) => tx
                 .prepare_cached(&format!(
                     "DELETE FROM {} WHERE {}",
                     table.name(),
@@ -260,6 +309,11 @@ pub(super) fn restore(
     let mut id = None;
     for (name, value) in &row {
         if !known.contains(name) {
+            continue;
+        }
+        // A finding's match facts come from the feeds, not from the step: undo and redo put
+        // back the assessor's decision and rating, never older match facts.
+        if table == Table::VulnFinding && FEED_FACTS.contains(&name.as_str()) {
             continue;
         }
         let value = to_sql(value).ok_or_else(|| damaged(step))?;

@@ -33,7 +33,7 @@ impl Widths {
             findings.iter().map(|x| f(x)).max().unwrap_or(0).max(min)
         };
         let id = widest(&|f| risk_id(f).chars().count(), 4);
-        let control = widest(&|f| f.control.id.chars().count(), 7);
+        let control = widest(&|f| f.source().chars().count(), 7);
         let treatment = widest(
             &|f| f.entry.treatment.map_or(1, |t| t.label().chars().count()),
             6,
@@ -71,7 +71,7 @@ fn row(f: &Finding<'_>, today: NaiveDate, w: &Widths) -> String {
         "{} {} {} {} {:<6} {:<2} {:<2} {} {} {:<10} {:<6} {}",
         fit(&risk_id(f), w.id),
         fit(&f.label(), w.target),
-        fit(&f.control.id, w.control),
+        fit(&f.source(), w.control),
         &f.response.label()[..1],
         rating(f),
         level_short(f.level()),
@@ -119,6 +119,14 @@ fn risk_json(f: &Finding<'_>, register: &Register, today: NaiveDate) -> Value {
             ),
         ),
         ("control_id", json!(f.control.id)),
+        (
+            "finding_id",
+            json!(f.vulnerability.as_ref().map(|v| v.finding_label())),
+        ),
+        (
+            "cve",
+            json!(f.vulnerability.as_ref().map(|v| v.cve.clone())),
+        ),
         ("control_title", json!(f.control.title)),
         ("step", json!(step.map(|s| s.number))),
         ("step_name", json!(step.map(|s| s.name.clone()))),

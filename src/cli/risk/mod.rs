@@ -173,6 +173,22 @@ fn resolve<'r>(
     control: Option<&str>,
 ) -> Result<&'r Finding<'static>, CliError> {
     let Some(control) = control else {
+        // A Finding ID names the risk of a confirmed vulnerability finding.
+        if id.trim().to_ascii_uppercase().starts_with("F-")
+            && let Some(n) = crate::workbook::parse_finding_id(id)
+        {
+            return register
+                .findings
+                .iter()
+                .find(|f| f.vulnerability.as_ref().is_some_and(|v| v.finding_id == n))
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "{} is not a risk: only confirmed findings are in the register (medsec finding confirm {})",
+                        crate::workbook::format_finding_id(n),
+                        crate::workbook::format_finding_id(n)
+                    ))
+                });
+        }
         let n = RiskEntry::parse_risk_id(id).ok_or_else(|| {
             CliError::usage(format!(
                 "{:?} is not a Risk ID: give R-0012 (or 12), or a target and a control such as DEV-0003 ENC-01",
@@ -184,6 +200,10 @@ fn resolve<'r>(
         }
         let shown = format!("R-{n:04}");
         return Err(match wb.risk_entry_by_id(n)? {
+            Some((_, _, e)) if e.finding_id.is_some() => CliError::usage(format!(
+                "{shown} ({}) is no longer a risk: the finding is not confirmed",
+                crate::workbook::format_finding_id(e.finding_id.unwrap_or_default())
+            )),
             Some((target, control, _)) => CliError::usage(format!(
                 "{shown} ({} {control}) is no longer a risk: its answer is no longer a confirmed No, Partial or Unknown",
                 target_text(register, &target)
@@ -204,7 +224,8 @@ fn resolve<'r>(
         .as_ref()
         .and_then(|d| register.devices.iter().position(|x| x.id == d.id));
     let found = register.findings.iter().find(|f| {
-        f.control.id == c.id
+        f.vulnerability.is_none()
+            && f.control.id == c.id
             && match device_index {
                 Some(i) => f.target == target || f.shown_on.contains(&i),
                 None => f.target.matches(&target),

@@ -155,26 +155,38 @@ fn input_of(a: &RiskSetArgs) -> Result<RiskEntryInput, CliError> {
 /// `medsec risk set`: one change to one register entry, one undo step.
 pub(in crate::cli) fn set(wb: &mut Workbook, a: &RiskSetArgs) -> Result<(), CliError> {
     let input = input_of(a)?;
-    let (target, control_id) = {
+    let (target, control_id, finding) = {
         let register = Register::load(wb)?;
         let f = resolve(wb, &register, &a.id, a.control.as_deref())?;
-        (f.target.clone(), f.control.id.clone())
+        (
+            f.target.clone(),
+            f.control.id.clone(),
+            f.vulnerability.as_ref().map(|v| v.finding_id),
+        )
     };
-    wb.set_risk_entry(&target, &control_id, &input)
-        .map_err(|e| {
-            let mut err = CliError::from(e);
-            // The workbook names the missing part; the CLI adds the flags that give it.
-            if err.message.contains("accepting a risk") {
-                err.message
-                    .push_str(": give --accepted-by NAME and --note TEXT with --treatment accept");
-            }
-            err
-        })?;
+    match finding {
+        Some(n) => wb.set_finding_risk_entry(n, &input),
+        None => wb.set_risk_entry(&target, &control_id, &input),
+    }
+    .map_err(|e| {
+        let mut err = CliError::from(e);
+        // The workbook names the missing part; the CLI adds the flags that give it.
+        if err.message.contains("accepting a risk") {
+            err.message
+                .push_str(": give --accepted-by NAME and --note TEXT with --treatment accept");
+        }
+        err
+    })?;
     let register = Register::load(wb)?;
     let f = register
         .findings
         .iter()
-        .find(|f| f.control.id == control_id && f.target.matches(&target))
+        .find(|f| match finding {
+            Some(n) => f.vulnerability.as_ref().is_some_and(|v| v.finding_id == n),
+            None => {
+                f.vulnerability.is_none() && f.control.id == control_id && f.target.matches(&target)
+            }
+        })
         .ok_or_else(|| CliError::general("the risk changed, but could not be read back"))?;
     say!("{}", summary_line(f, today()));
     Ok(())

@@ -62,6 +62,16 @@ pub(in crate::cli) fn show(
     if let Some(s) = step {
         out.push(line("Step", format!("{} {}", s.number, s.name)));
     }
+    if let Some(v) = &f.vulnerability {
+        let kev = if v.kev { ", KEV-listed" } else { "" };
+        out.push(line(
+            "Finding",
+            format!("{} {}{kev}", v.finding_label(), v.subject),
+        ));
+        if !v.feed_dates.is_empty() {
+            out.push(line("Feeds", v.feed_dates.clone()));
+        }
+    }
     out.push(line("Question", f.control.question.clone()));
     out.push(line("Response", f.response.label().to_string()));
     for (key, value) in [

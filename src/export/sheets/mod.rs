@@ -3,6 +3,7 @@
 
 pub mod controls;
 pub mod cover;
+pub mod cve;
 pub mod inventory;
 pub mod matrix;
 pub mod meta;

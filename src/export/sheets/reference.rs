@@ -1,14 +1,12 @@
-//! The reference and not-yet-filled sheets: `2 CVE Findings` and `MDS2` (headers only in this
-//! version), `Control Catalog` and `Lists`.
+//! The reference and not-yet-filled sheets: `MDS2` (headers only in this version), `Control
+//! Catalog` and `Lists` (`2 CVE Findings` is `super::cve`).
 
 use super::Context;
 use crate::export::ExportError;
-use crate::export::layout::{
-    CATALOG_COLUMNS, CVE_COLUMNS, Column, ListId, ListValue, MDS2_COLUMNS, step_label,
-};
+use crate::export::layout::{CATALOG_COLUMNS, Column, ListId, ListValue, MDS2_COLUMNS, step_label};
 use crate::export::xlsx::{Cell, Look, SheetRecord, SheetWriter, Value};
 
-/// Writes a sheet that has only its header row for now (`2 CVE Findings`, `MDS2`).
+/// Writes a sheet that has only its header row for now (`MDS2`).
 pub fn write_headers_only(
     mut w: SheetWriter<'_>,
     columns: &[Column],
@@ -20,12 +18,6 @@ pub fn write_headers_only(
     }
     w.autofilter(last_col(columns))?;
     Ok(w.finish())
-}
-
-/// `2 CVE Findings` (headers; rows come with the vulnerability issue).
-pub fn write_cve(w: SheetWriter<'_>) -> Result<SheetRecord, ExportError> {
-    let level = CVE_COLUMNS.iter().position(|c| c.header == "Risk Level");
-    write_headers_only(w, &CVE_COLUMNS, level.and_then(|p| u16::try_from(p).ok()))
 }
 
 /// `MDS2` (headers; rows come with the MDS2 issue).

@@ -86,7 +86,7 @@ fn cells<'a>(f: &'a Finding<'static>, row: u32, ctx: &Context<'_>) -> Vec<Cell<'
         ),
         (reg::DEVICE_ID, Value::string(ctx.target_id(f))),
         (reg::STEP, step),
-        (reg::SOURCE, Value::text(&f.control.id)),
+        (reg::SOURCE, Value::string(f.source())),
         (reg::DESCRIPTION, Value::string(f.description())),
         (reg::SAFETY_IMPACT, Value::opt_number(safety)),
         (reg::PHI_IMPACT, Value::opt_number(phi)),

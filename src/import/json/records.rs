@@ -25,7 +25,7 @@ use crate::export::layout::{REGISTER_COLUMNS, reg};
 use crate::export::xlsx::number_text;
 
 /// The header keys of the document (read by [`Builder::header_value`]).
-pub(super) const HEADER_KEYS: [&str; 9] = [
+pub(super) const HEADER_KEYS: [&str; 10] = [
     "format",
     "format_version",
     "workbook_id",
@@ -35,6 +35,7 @@ pub(super) const HEADER_KEYS: [&str; 9] = [
     "app_version",
     "assessment",
     "risk_grid",
+    "vulnerability_findings",
 ];
 
 /// Keys of a device besides the inventory fields.
@@ -78,11 +79,12 @@ const ANSWER_DERIVED: [(&str, &str); 5] = [
 ];
 
 /// Keys of a risk.
-const RISK_KEYS: [&str; 29] = [
+const RISK_KEYS: [&str; 30] = [
     "risk_id",
     "target",
     "device_uuid",
     "control_id",
+    "finding_id",
     "step",
     "description",
     "response",
@@ -240,7 +242,8 @@ impl<'p> Builder<'p> {
             "assessment" if !matches!(value, Json::Object(_) | Json::Null) => {
                 self.fail_wrong_type("/assessment", "an object", kind(&value));
             }
-            // `app_version` and `assessment` describe the export; nothing in them is applied.
+            // `app_version`, `assessment` and `vulnerability_findings` describe the export;
+            // nothing in them is applied (findings are decided in medsec).
             _ => {}
         }
     }
@@ -646,7 +649,12 @@ impl Element<'_, '_, '_> {
             origin: self.origin(),
             risk_id: self.value("risk_id"),
             target: self.required("target"),
-            source: self.required("control_id"),
+            // A vulnerability finding's risk is named by its Finding ID, which the planner lists
+            // as ignored (such risks are edited in medsec, not read back).
+            source: match self.value("finding_id").filter(|v| !v.is_blank()) {
+                Some(finding) => Some(finding),
+                None => self.required("control_id"),
+            },
             treatment: self.value("treatment"),
             planned_actions: self.value("planned_actions"),
             owner: self.value("owner"),

@@ -70,6 +70,8 @@ pub(super) fn plan(
         .data
         .findings
         .iter()
+        // The risks of vulnerability findings are not read back (below); answers' are.
+        .filter(|f| f.vulnerability.is_none())
         .map(|f| ((key_of(&f.target), f.control.id.as_str()), f))
         .collect();
     let by_id: HashMap<i64, &(Key, String)> = ctx.entries.iter().map(|(k, e)| (e.id, k)).collect();
@@ -127,6 +129,20 @@ impl Row<'_, '_> {
         let row_origin = rec.origin.clone().unwrap_or(Origin::File);
         let mut lines = RowLines::new(row_origin.clone(), String::new(), false);
         let blank = editable_blank(rec);
+        // The risk of a vulnerability finding (Source F-0001): not read back from the file; it
+        // is edited in medsec (`medsec risk set F-0001 ...`), and said so rather than rejected.
+        if let Some(v) = rec.source.as_ref().filter(|v| {
+            v.trimmed().to_ascii_uppercase().starts_with("F-")
+                && crate::workbook::parse_finding_id(v.trimmed()).is_some()
+        }) {
+            report.line(
+                super::report::LineKind::Ignored,
+                row_origin,
+                v.trimmed(),
+                "the risk of a vulnerability finding is not read back from a file; edit it in medsec (medsec risk set F-…)".to_string(),
+            );
+            return None;
+        }
         let control = ctx.row_control(
             rec.source.as_ref(),
             blank,

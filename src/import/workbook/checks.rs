@@ -105,10 +105,15 @@ pub(super) fn check(meta: &Meta, seen: &[SeenSheet], format: TableFormat, out: &
             )
         );
         if !read && (unchanged == Some(false) || found_rows != *exported) {
+            let reason = if sheet.kind == Some(SheetKind::CveFindings) {
+                "the sheet differs from the export; findings are not read back from a file: \
+                 confirm or dismiss them in medsec (medsec finding confirm|dismiss F-0001)"
+            } else {
+                "the sheet differs from the export; edits to it are not applied"
+            };
             out.ignored.push(Ignored {
                 origin,
-                reason: "the sheet differs from the export; edits to it are not applied"
-                    .to_string(),
+                reason: reason.to_string(),
             });
         }
     }

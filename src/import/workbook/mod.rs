@@ -20,8 +20,8 @@
 //! [`REGISTER_COLUMNS`], the inventory [`FIELDS`](crate::device::fields::FIELDS)). Hidden rows,
 //! columns and sheets are read like any other. Read: `1 Inventory` (`inventory`), the eight
 //! control sheets (`controls`), `Risk Register` (`register`), the `Risk Matrix` grid (`matrix`)
-//! and `_medsec` (`meta`); not read: `Cover`, `Summary`, `2 CVE Findings` (a later issue),
-//! `MDS2`, `Control Catalog`, `Lists`. Row counts and hashes: `checks`.
+//! and `_medsec` (`meta`); not read: `Cover`, `Summary`, `2 CVE Findings` (findings are decided
+//! in medsec; an edited sheet is listed as ignored), `MDS2`, `Control Catalog`, `Lists`. Row counts and hashes: `checks`.
 //!
 //! [`CONTROL_COLUMNS`]: crate::export::layout::CONTROL_COLUMNS
 //! [`REGISTER_COLUMNS`]: crate::export::layout::REGISTER_COLUMNS

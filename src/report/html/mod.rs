@@ -177,7 +177,7 @@ fn picture(o: &mut String, r: &Report) -> fmt::Result {
 }
 
 fn control_text(f: &Finding<'_>) -> String {
-    format!("{} {}", e(&f.control.id), e(&f.control.title))
+    e(&f.heading()).to_string()
 }
 
 fn due_cell(f: &Finding<'_>, r: &Report) -> String {

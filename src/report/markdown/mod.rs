@@ -191,7 +191,7 @@ fn picture(o: &mut String, r: &Report) -> fmt::Result {
 }
 
 fn control(f: &Finding<'_>) -> String {
-    let mut text = format!("{} {}", m(&f.control.id), m(&f.control.title));
+    let mut text = m(&f.heading()).to_string();
     if f.is_uncontrolled_safety() {
         text.push_str(" — **Uncontrolled patient-safety risk**");
     }

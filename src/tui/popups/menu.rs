@@ -12,7 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::app::{App, Overlay};
 use crate::tui::layout;
 use crate::tui::screens::register::{self, Field, Subject};
-use crate::tui::screens::{bulk, evidence, walk};
+use crate::tui::screens::{bulk, evidence, vulns, walk};
 use crate::tui::text;
 use crate::tui::widgets::columns::{Cell, draw_row};
 use crate::workbook::RiskEntryInput;
@@ -62,6 +62,18 @@ pub enum Choice {
         /// Attachment ID.
         id: i64,
     },
+    /// Decide on this vulnerability finding (a menu of confirm, dismiss, back to suggested).
+    VulnFinding {
+        /// The finding's row ID.
+        id: i64,
+    },
+    /// Set a vulnerability finding's state (dismissing asks why first).
+    FindingState {
+        /// The finding's row ID.
+        id: i64,
+        /// The new state.
+        state: crate::workbook::FindingState,
+    },
 }
 
 /// Whether choosing the selected option commits to the workbook at once (so the run loop can
@@ -69,7 +81,15 @@ pub enum Choice {
 pub fn commits(m: &Menu) -> bool {
     matches!(
         m.items.get(m.selected).map(|i| &i.choice),
-        Some(Choice::Treatment { .. } | Choice::Status { .. })
+        Some(
+            Choice::Treatment { .. }
+                | Choice::Status { .. }
+                | Choice::FindingState {
+                    state: crate::workbook::FindingState::Confirmed
+                        | crate::workbook::FindingState::Suggested,
+                    ..
+                }
+        )
     )
 }
 
@@ -127,6 +147,8 @@ pub fn update(app: &mut App, action: Action) {
                     register::commit(app, &subject, &input);
                 }
                 Some(Choice::RemoveAttachment { id }) => evidence::ask(app, id),
+                Some(Choice::VulnFinding { id }) => vulns::decide_menu(app, id),
+                Some(Choice::FindingState { id, state }) => vulns::set_state(app, id, state),
                 None => {}
             }
         }

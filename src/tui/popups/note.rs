@@ -48,6 +48,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
     /// The due date of a risk register entry (YYYY-MM-DD; empty for the default by level;
     /// `none` for no due date).
@@ -56,6 +58,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
     /// The planned actions of a risk register entry (several lines).
     PlannedActions {
@@ -63,6 +67,13 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
+    },
+    /// Why a vulnerability finding is dismissed (required).
+    DismissFinding {
+        /// The finding's row ID.
+        id: i64,
     },
     /// The review date of a risk register entry (YYYY-MM-DD, or empty for none).
     ReviewDate {
@@ -70,6 +81,8 @@ pub enum Purpose {
         target: Target,
         /// The control.
         control_id: String,
+        /// The vulnerability finding's row ID when the risk is one.
+        finding: Option<i64>,
     },
 }
 
@@ -77,14 +90,31 @@ impl Purpose {
     /// The finding whose register entry this edits, if it edits one.
     fn subject(&self) -> Option<Subject> {
         match self {
-            Purpose::Owner { target, control_id }
-            | Purpose::DueDate { target, control_id }
-            | Purpose::PlannedActions { target, control_id }
-            | Purpose::ReviewDate { target, control_id } => Some(Subject {
+            Purpose::Owner {
+                target,
+                control_id,
+                finding,
+            }
+            | Purpose::DueDate {
+                target,
+                control_id,
+                finding,
+            }
+            | Purpose::PlannedActions {
+                target,
+                control_id,
+                finding,
+            }
+            | Purpose::ReviewDate {
+                target,
+                control_id,
+                finding,
+            } => Some(Subject {
                 target: target.clone(),
                 control_id: control_id.clone(),
+                finding: *finding,
             }),
-            Purpose::Note { .. } | Purpose::Defer { .. } => None,
+            Purpose::Note { .. } | Purpose::Defer { .. } | Purpose::DismissFinding { .. } => None,
         }
     }
 }
@@ -160,6 +190,9 @@ impl NoteEditor {
                 format!(" Planned actions · {control_id} ")
             }
             Purpose::ReviewDate { control_id, .. } => format!(" Review date · {control_id} "),
+            Purpose::DismissFinding { id } => {
+                format!(" Dismiss {} ", crate::workbook::format_finding_id(*id))
+            }
         }
     }
 
@@ -173,6 +206,9 @@ impl NoteEditor {
                 Some("Why not now? (in use on a patient, room locked…) Empty lifts it.")
             }
             Purpose::Owner { .. } => Some("Who is responsible for fixing it (a name or a team)"),
+            Purpose::DismissFinding { .. } => {
+                Some("Why does it not apply? (e.g. firmware 4.2 installed, service disabled)")
+            }
             Purpose::DueDate { .. } => {
                 Some("YYYY-MM-DD · empty: the default by level · none: no due date")
             }
@@ -342,6 +378,22 @@ fn submit(app: &mut App) {
                     }
                 }
                 Err(e) => app.error(e.to_string()),
+            }
+        }
+        Purpose::DismissFinding { id } => {
+            if text.trim().is_empty() {
+                app.error(
+                    "Dismissing needs a reason: why does the finding not apply? (Esc cancels)",
+                );
+                return;
+            }
+            if crate::tui::screens::vulns::commit(
+                app,
+                *id,
+                crate::workbook::FindingState::Dismissed,
+                Some(&text),
+            ) {
+                app.overlay = None;
             }
         }
         purpose => {

@@ -278,6 +278,24 @@ fn submit(app: &mut App, p: &RatePopup) {
                 app.overlay = None;
             }
         }
+        Kind::Inherent if p.subject.finding.is_some() => {
+            // A vulnerability finding keeps its own rating (one impact number).
+            let id = p.subject.finding.unwrap_or_default();
+            let impact = (!p.impact_default).then(|| p.impact_now());
+            match app.workbook.rate_finding(id, Some(p.likelihood), impact) {
+                Ok(_) => {
+                    app.overlay = None;
+                    app.save = crate::tui::app::SaveState::Saved;
+                    app.refresh_risks();
+                    findings::follow(app, &p.subject);
+                    app.info(format!(
+                        "{}: {words}",
+                        crate::workbook::format_finding_id(id)
+                    ));
+                }
+                Err(e) => app.error(e.to_string()),
+            }
+        }
         Kind::Inherent => {
             let rated_dims = p.dims.iter().any(Option::is_some);
             let input = if p.impact_default {

@@ -85,6 +85,10 @@ pub fn update(app: &mut App, action: Action) {
             super::bulk::choose(app);
             return;
         }
+        Action::VulnFindings => {
+            super::vulns::choose(app);
+            return;
+        }
         Action::AttachFile => {
             crate::tui::popups::picker::open(app);
             return;

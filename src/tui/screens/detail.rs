@@ -1,7 +1,7 @@
 //! The Checklist's detail pane (and the walkthrough's body): the selected control's question,
 //! the evidence to look for, the answer (and where it is stored), the rating, the finding's
-//! risk register entry (Risk ID, status, treatment, owner, due date, residual, flags), the
-//! note and the evidence attached.
+//! risk register entry (Risk ID, status, treatment, owner, due date, residual, flags), on
+//! VULN-01 / VULN-02 the device's vulnerability findings, the note and the evidence attached.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -173,6 +173,9 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
             }
         }
     }
+
+    // VULN-01 / VULN-02: the device's vulnerability findings, before the note.
+    super::vulns::lines(app, &mut lines, device.id, &control.id, cols);
 
     let note = eff.answer.map(|a| a.note.trim()).unwrap_or("");
     if note.is_empty() {

@@ -147,7 +147,17 @@ pub(crate) fn compute(app: &App) -> Register {
         Ok(e) => (e, None),
         Err(e) => (Vec::new(), Some(format!("Risk register entries: {e}"))),
     };
-    let entries = risk_register::EntryIndex::new(entries);
+    let (vulns, error) = match (
+        app.workbook.vuln_findings(),
+        app.workbook.finding_risk_entries(),
+    ) {
+        (Ok(v), Ok(e)) => ((v, e), error),
+        (Err(e), _) | (_, Err(e)) => (
+            Default::default(),
+            error.or_else(|| Some(format!("Vulnerability findings: {e}"))),
+        ),
+    };
+    let entries = risk_register::EntryIndex::new(entries).with_vulnerabilities(vulns.0, vulns.1);
     let list = risk_register::findings(
         app.outline.catalog,
         &app.devices,
@@ -271,11 +281,9 @@ fn selected(app: &App) -> Option<&Finding<'static>> {
 /// no longer shows the finding.
 pub(crate) fn follow(app: &mut App, subject: &Subject) {
     let r = current(app);
-    let at = view(app).iter().position(|&i| {
-        r.list.get(i).is_some_and(|f| {
-            f.control.id == subject.control_id && f.target.matches(&subject.target)
-        })
-    });
+    let at = view(app)
+        .iter()
+        .position(|&i| r.list.get(i).is_some_and(|f| subject.matches(f)));
     if let Some(at) = at {
         app.findings.cursor.selected = at;
     }

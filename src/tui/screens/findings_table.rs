@@ -152,8 +152,12 @@ fn cell(
         },
         Col::Score => dim_if(f.score().map(|s| s.to_string()).unwrap_or("·".into())),
         Col::Target => (f.label(), plain),
-        Col::Control => (f.control.id.clone(), plain),
-        Col::Title => (f.control.title.clone(), plain),
+        // A vulnerability risk: its Finding ID (the register's Source) and its CVE.
+        Col::Control => (f.source(), plain),
+        Col::Title => match &f.vulnerability {
+            Some(v) => (v.subject.clone(), plain),
+            None => (f.control.title.clone(), plain),
+        },
         Col::Response => (
             f.response.label().to_string(),
             theme.response(Some(f.response)),

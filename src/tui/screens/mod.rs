@@ -14,6 +14,7 @@ pub mod findings;
 pub mod findings_table;
 pub mod register;
 pub mod todo;
+pub mod vulns;
 pub mod walk;
 
 use crate::tui::app::{App, Screen};

@@ -23,6 +23,8 @@ pub struct Subject {
     pub target: Target,
     /// The control.
     pub control_id: String,
+    /// The vulnerability finding's row ID when the risk is one (`F-0001`); `None` = an answer's.
+    pub finding: Option<i64>,
 }
 
 impl Subject {
@@ -31,6 +33,17 @@ impl Subject {
         Subject {
             target: f.target.clone(),
             control_id: f.control.id.clone(),
+            finding: f.vulnerability.as_ref().map(|v| v.finding_id),
+        }
+    }
+
+    /// Whether `f` is this subject's finding: the same vulnerability finding, or the answer's
+    /// finding of the same target and control.
+    pub fn matches(&self, f: &Finding<'_>) -> bool {
+        match (self.finding, &f.vulnerability) {
+            (Some(n), Some(v)) => v.finding_id == n,
+            (None, None) => f.control.id == self.control_id && f.target.matches(&self.target),
+            _ => false,
         }
     }
 }
@@ -94,7 +107,7 @@ pub fn find<'a>(app: &'a App, subject: &Subject) -> Option<&'a Finding<'static>>
     findings::current(app)
         .list
         .iter()
-        .find(|f| f.control.id == subject.control_id && f.target.matches(&subject.target))
+        .find(|f| subject.matches(f))
 }
 
 /// The subject of the checklist's selected control on its device: where the answer it shows is
@@ -105,6 +118,7 @@ pub fn on_control(app: &App) -> Option<Subject> {
     Some(Subject {
         target: answer::write_target(app, device, control),
         control_id: control.id.clone(),
+        finding: None,
     })
 }
 
@@ -198,7 +212,11 @@ pub fn edit(app: &mut App, subject: Subject, field: Field) {
         return;
     };
     let entry = f.entry.clone();
-    let (target, control_id) = (subject.target.clone(), subject.control_id.clone());
+    let (target, control_id, finding) = (
+        subject.target.clone(),
+        subject.control_id.clone(),
+        subject.finding,
+    );
     let note =
         |purpose: Purpose, text: String| Some(Overlay::Note(NoteEditor::with(purpose, text)));
     app.overlay = match field {
@@ -216,21 +234,46 @@ pub fn edit(app: &mut App, subject: Subject, field: Field) {
             f, subject, false,
         )))),
         Field::PlannedActions => note(
-            Purpose::PlannedActions { target, control_id },
+            Purpose::PlannedActions {
+                target,
+                control_id,
+                finding,
+            },
             entry.planned_actions,
         ),
-        Field::Owner => note(Purpose::Owner { target, control_id }, entry.owner),
+        Field::Owner => note(
+            Purpose::Owner {
+                target,
+                control_id,
+                finding,
+            },
+            entry.owner,
+        ),
         Field::DueDate => {
             let text = match (entry.due_default, entry.due_date) {
                 (true, _) => String::new(),
                 (false, Some(d)) => d.to_string(),
                 (false, None) => "none".to_string(),
             };
-            note(Purpose::DueDate { target, control_id }, text)
+            note(
+                Purpose::DueDate {
+                    target,
+                    control_id,
+                    finding,
+                },
+                text,
+            )
         }
         Field::ReviewDate => {
             let text = entry.review_date.map(|d| d.to_string()).unwrap_or_default();
-            note(Purpose::ReviewDate { target, control_id }, text)
+            note(
+                Purpose::ReviewDate {
+                    target,
+                    control_id,
+                    finding,
+                },
+                text,
+            )
         }
     };
 }
@@ -325,10 +368,13 @@ pub fn set_treatment(app: &mut App, subject: Subject, treatment: Option<Treatmen
 /// the status line says what changed; otherwise it says why nothing was saved (the popup that
 /// asked stays open then).
 pub fn commit(app: &mut App, subject: &Subject, input: &RiskEntryInput) -> bool {
-    match app
-        .workbook
-        .set_risk_entry(&subject.target, &subject.control_id, input)
-    {
+    let stored = match subject.finding {
+        Some(n) => app.workbook.set_finding_risk_entry(n, input),
+        None => app
+            .workbook
+            .set_risk_entry(&subject.target, &subject.control_id, input),
+    };
+    match stored {
         Ok(_) => {
             app.save = SaveState::Saved;
             app.refresh_risks();

@@ -414,6 +414,7 @@ pub fn update(app: &mut App, action: Action) {
         | Action::Defer
         | Action::Rate
         | Action::RiskEntry
+        | Action::VulnFindings
         | Action::AttachFile
         | Action::RemoveAttachment => checklist::update(app, action),
         Action::Skip => {
