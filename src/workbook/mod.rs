@@ -15,6 +15,7 @@ mod devices;
 mod findings;
 mod import_batch;
 mod lock;
+mod mds2;
 pub mod passphrase;
 mod risk;
 pub mod schema;
@@ -40,6 +41,7 @@ pub use findings::RefreshOutcome;
 pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };
+pub use mds2::{Mds2Outcome, StoredMds2, mds2_for};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};

@@ -1,6 +1,6 @@
-//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device` or `attachment` row as a
-//! JSON object of column values, read before and after a change and written back by undo and
-//! redo. An attachment's bytes live in `attachment_data`, which steps never record.
+//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device`, `attachment` or
+//! `mds2_document` row as a JSON object of column values, read before and after a change and
+//! written back by undo and redo. An attachment's bytes live in `attachment_data`, which steps never record.
 
 use std::collections::HashMap;
 
@@ -19,6 +19,7 @@ pub(super) enum Table {
     RiskEntry,
     Device,
     Attachment,
+    Mds2Document,
 }
 
 impl Table {
@@ -28,6 +29,7 @@ impl Table {
             Table::RiskEntry => "risk_entry",
             Table::Device => "device",
             Table::Attachment => "attachment",
+            Table::Mds2Document => "mds2_document",
         }
     }
 
@@ -37,6 +39,7 @@ impl Table {
             Table::RiskEntry,
             Table::Device,
             Table::Attachment,
+            Table::Mds2Document,
         ]
         .into_iter()
         .find(|t| t.name() == name)
@@ -49,6 +52,9 @@ impl Table {
 pub(super) enum RowKey {
     Device(i64),
     Attachment(i64),
+    /// An imported MDS2 by its row ID: undoing its import deletes the row (its answers live in
+    /// the row, so nothing else refers to it), redoing inserts it again under the same ID.
+    Mds2Document(i64),
     Keyed {
         table: Table,
         kind: String,
@@ -87,6 +93,10 @@ impl RowKey {
                 .get("id")
                 .and_then(Value::as_i64)
                 .map(RowKey::Attachment),
+            Table::Mds2Document => row
+                .get("id")
+                .and_then(Value::as_i64)
+                .map(RowKey::Mds2Document),
             Table::Answer | Table::RiskEntry => Some(RowKey::Keyed {
                 table,
                 kind: text("target_kind")?,
@@ -100,6 +110,7 @@ impl RowKey {
         match self {
             RowKey::Device(_) => Table::Device,
             RowKey::Attachment(_) => Table::Attachment,
+            RowKey::Mds2Document(_) => Table::Mds2Document,
             RowKey::Keyed { table, .. } => *table,
         }
     }
@@ -107,7 +118,9 @@ impl RowKey {
     /// The `WHERE` condition selecting the row, its parameters numbered from `?first`.
     fn condition(&self, first: usize) -> String {
         match self {
-            RowKey::Device(_) | RowKey::Attachment(_) => format!("id = ?{first}"),
+            RowKey::Device(_) | RowKey::Attachment(_) | RowKey::Mds2Document(_) => {
+                format!("id = ?{first}")
+            }
             RowKey::Keyed { .. } => format!(
                 "target_kind = ?{first} AND target_key = ?{} AND control_id = ?{}",
                 first + 1,
@@ -118,7 +131,9 @@ impl RowKey {
 
     fn args(&self) -> Vec<SqlValue> {
         match self {
-            RowKey::Device(id) | RowKey::Attachment(id) => vec![SqlValue::Integer(*id)],
+            RowKey::Device(id) | RowKey::Attachment(id) | RowKey::Mds2Document(id) => {
+                vec![SqlValue::Integer(*id)]
+            }
             RowKey::Keyed {
                 kind,
                 key,
@@ -225,6 +240,9 @@ pub(super) fn restore(
                 "UPDATE attachment SET removed_at = ?1 WHERE id = ?2 AND removed_at IS NULL",
                 params![now_utc(), id],
             )?,
+            RowKey::Mds2Document(id) => {
+                tx.execute("DELETE FROM mds2_document WHERE id = ?1", [id])?
+            }
             RowKey::Keyed { .. } => tx
                 .prepare_cached(&format!(
                     "DELETE FROM {} WHERE {}",
