@@ -14,7 +14,7 @@ pub mod plan;
 pub mod rules;
 mod sheet;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod text;
 
 use std::collections::BTreeMap;

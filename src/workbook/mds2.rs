@@ -262,6 +262,7 @@ impl Workbook {
                     response: Some(Some(s.response)),
                     note: s.set_note.then(|| s.note.clone()),
                     source: Some(AnswerSource::Mds2),
+                    suggest: Some(plan.suggested_label.clone()),
                     ..AnswerInput::default()
                 };
                 apply_answer(tx, &mut ctx, rec, &s.target, control, &input).map_err(
@@ -271,12 +272,6 @@ impl Workbook {
                         }
                         other => other,
                     },
-                )?;
-                let (kind, key, _, _) = target_columns(&s.target);
-                tx.execute(
-                    "UPDATE answer SET suggested = ?4
-                     WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3",
-                    params![kind, key, s.control, plan.suggested_label],
                 )?;
             }
             Ok((
@@ -356,5 +351,243 @@ fn same_model(a: &Target, b: &Target) -> bool {
             },
         ) => model_key(m1, n1) == model_key(m2, n2),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::assessment::{Response, progress};
+    use crate::catalog::catalog;
+    use crate::mds2::plan::{Mds2Target, plan};
+    use crate::workbook::{AssessmentMeta, Passphrase};
+
+    fn workbook(dir: &std::path::Path) -> Workbook {
+        Workbook::create(
+            &dir.join("w.medsec"),
+            &Passphrase::new("correct horse battery staple".into()),
+            AssessmentMeta {
+                assessor: "A. Assessor".into(),
+                ..AssessmentMeta::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn device(wb: &mut Workbook, name: &str, extra: &[(&'static str, &str)]) -> i64 {
+        let mut values = vec![
+            ("name", name.to_string()),
+            ("manufacturer", "Acme".to_string()),
+            ("model", "GM-1".to_string()),
+        ];
+        values.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        let change = DeviceChange {
+            values,
+            ..DeviceChange::default()
+        };
+        wb.add_device(&change, FieldSource::Typed).unwrap().id
+    }
+
+    fn nema() -> Mds2File {
+        crate::mds2::read_file(&crate::mds2::tests::corpus(
+            "nema-example-mds2-worksheet-hn1-2019.xlsx",
+        ))
+        .unwrap()
+    }
+
+    fn medicapture() -> Mds2File {
+        crate::mds2::read_file(&crate::mds2::tests::corpus(
+            "medicapture-mvr-mds2-2019-as-text.md",
+        ))
+        .unwrap()
+    }
+
+    fn import(
+        wb: &mut Workbook,
+        file: &Mds2File,
+        target: Mds2Target,
+        overwrite: bool,
+    ) -> Mds2Outcome {
+        let devices: Vec<Device> = match &target {
+            Mds2Target::Device(id) => vec![wb.device(*id).unwrap()],
+            Mds2Target::Model { .. } => wb.devices_of(&target.target()).unwrap(),
+        };
+        let existing = |t: &Target, c: &str| wb.answer(t, c).unwrap();
+        let p = plan(file, &target, "test", &devices, &existing, overwrite);
+        wb.import_mds2(file, &p).unwrap()
+    }
+
+    fn model() -> Mds2Target {
+        Mds2Target::Model {
+            manufacturer: "Acme".into(),
+            model: "GM-1".into(),
+        }
+    }
+
+    #[test]
+    fn one_import_is_one_undo_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let id = device(&mut wb, "Pump 1", &[]);
+        let before = wb.device(id).unwrap();
+        let out = import(&mut wb, &medicapture(), Mds2Target::Device(id), false);
+        assert!(out.suggestions > 20, "{out:?}");
+        assert!(out.fields > 5, "{out:?}");
+        let d = wb.device(id).unwrap();
+        assert_eq!(d.get("mds2_document_id"), "MDS2-MVR");
+        assert_eq!(d.get("mds2_date"), "2026-03-20");
+        assert_eq!(d.get("mds2_version"), "HN 1-2019");
+        assert_eq!(d.get("mds2_available"), "Yes");
+        assert_eq!(d.get("phi_displayed"), "Yes");
+        assert_eq!(d.get("connectivity"), "Wired; USB");
+        assert_eq!(d.get("vendor_remote_access"), "Yes");
+        // The name was typed: kept. The model was typed: kept (and DOC-3 lists several).
+        assert_eq!(d.get("name"), "Pump 1");
+        let sources: String = wb
+            .conn
+            .query_row("SELECT sources_json FROM device WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(sources.contains("\"mds2_date\":\"mds2\""), "{sources}");
+        // Suggestions: unconfirmed, source MDS2, not counted.
+        let enc04 = wb.answer(&model().target(), "ENC-04").unwrap().unwrap();
+        assert_eq!(enc04.response, Some(Response::No));
+        assert_eq!(
+            enc04.suggested.as_deref(),
+            Some("MDS2 (unconfirmed) MDS2-MVR 2026-03-20")
+        );
+        assert_eq!(enc04.source, Some(AnswerSource::Mds2));
+        let p5 = wb.answer(&model().target(), "PATCH-05").unwrap().unwrap();
+        assert_eq!(p5.response, Some(Response::Yes));
+        let set = wb.answer_set().unwrap();
+        assert_eq!(progress(catalog(), &set, &d).total.assessed(), 0);
+        // No risk register entries for suggestions.
+        assert!(wb.risk_entries().unwrap().is_empty());
+        assert_eq!(wb.mds2_documents().unwrap().len(), 1);
+        let step = wb.next_undo().unwrap().unwrap();
+        assert!(
+            step.label.starts_with("import mds2 medicapture"),
+            "{}",
+            step.label
+        );
+
+        wb.undo().unwrap();
+        assert!(wb.mds2_documents().unwrap().is_empty());
+        assert!(wb.answer_rows().unwrap().is_empty());
+        assert_eq!(wb.device(id).unwrap().values, before.values);
+        wb.redo().unwrap();
+        assert_eq!(wb.mds2_documents().unwrap().len(), 1);
+        assert_eq!(wb.answer_rows().unwrap().len(), out.suggestions);
+        assert_eq!(wb.device(id).unwrap().get("mds2_document_id"), "MDS2-MVR");
+    }
+
+    #[test]
+    fn reimport_replaces_and_undo_brings_the_earlier_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        device(&mut wb, "Pump 1", &[]);
+        import(&mut wb, &nema(), model(), false);
+        let first = wb.mds2_documents().unwrap();
+        assert_eq!(first.len(), 1);
+        let out = import(&mut wb, &medicapture(), model(), false);
+        assert_eq!(out.replaced, 1);
+        let now = wb.mds2_documents().unwrap();
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].doc_id, "MDS2-MVR");
+        let history = wb.mds2_history(&model().target()).unwrap();
+        assert_eq!(history.len(), 2);
+        assert!(history[0].replaced_at.is_some());
+        // The earlier suggestion was replaced by the new one (ENC-08: IGAU-1 = No in both).
+        let enc08 = wb.answer(&model().target(), "ENC-08").unwrap().unwrap();
+        assert_eq!(
+            enc08.suggested.as_deref(),
+            Some("MDS2 (unconfirmed) MDS2-MVR 2026-03-20")
+        );
+        wb.undo().unwrap();
+        let back = wb.mds2_documents().unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].id, first[0].id);
+        assert_eq!(back[0].replaced_at, None);
+    }
+
+    #[test]
+    fn confirmed_answers_and_typed_fields_are_kept_unless_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let a = device(&mut wb, "Pump 1", &[("phi_displayed", "No")]);
+        let b = device(&mut wb, "Pump 2", &[]);
+        let control = catalog().control("ACC-06").unwrap();
+        let yes = crate::workbook::AnswerInput {
+            response: Some(Some(Response::Yes)),
+            ..Default::default()
+        };
+        wb.set_answer(&Target::Device(a), control, &yes).unwrap();
+        import(&mut wb, &medicapture(), model(), false);
+        // ACC-06 (ALOF-1 = Yes → Unknown): the confirmed Yes on A kept, B suggested.
+        let on_a = wb.answer(&Target::Device(a), "ACC-06").unwrap().unwrap();
+        assert_eq!((on_a.response, on_a.suggested), (Some(Response::Yes), None));
+        let on_b = wb.answer(&Target::Device(b), "ACC-06").unwrap().unwrap();
+        assert_eq!(on_b.response, Some(Response::Unknown));
+        assert!(
+            on_b.note
+                .starts_with("capability claimed by the manufacturer – verify on site")
+        );
+        // Device-scoped suggestions on every unit, model-scoped once on the model.
+        for id in [a, b] {
+            assert!(wb.answer(&Target::Device(id), "ENC-01").unwrap().is_some());
+            assert!(wb.answer(&Target::Device(id), "ENC-04").unwrap().is_none());
+            assert_eq!(wb.device(id).unwrap().get("mds2_document_id"), "MDS2-MVR");
+        }
+        // A typed value kept; --overwrite replaces it (never the model's own name).
+        assert_eq!(wb.device(a).unwrap().get("phi_displayed"), "No");
+        import(&mut wb, &medicapture(), model(), true);
+        let d = wb.device(a).unwrap();
+        assert_eq!(d.get("phi_displayed"), "Yes");
+        assert_eq!(d.get("name"), "Medical Video Recorder (with touchscreen)");
+        assert_eq!((d.get("manufacturer"), d.get("model")), ("Acme", "GM-1"));
+        // Still never the confirmed answer.
+        let on_a = wb.answer(&Target::Device(a), "ACC-06").unwrap().unwrap();
+        assert_eq!(on_a.response, Some(Response::Yes));
+    }
+
+    #[test]
+    fn claims_read_back_from_storage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let id = device(&mut wb, "Pump 1", &[]);
+        import(&mut wb, &nema(), Mds2Target::Device(id), false);
+        let d = wb.device(id).unwrap();
+        let doc = wb.mds2_for_device(&d).unwrap().unwrap();
+        assert_eq!(doc.rows.len(), 240);
+        assert_eq!(doc.release_date, NaiveDate::from_ymd_opt(2019, 10, 9));
+        let ids: Vec<String> = ["STCF-1", "STCF-1.2", "NOPE-1", "DOC-2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            doc.claim(&ids),
+            "STCF-1=No; STCF-1.2=N/A; DOC-2=Handheld Blood Glucose Monitor"
+        );
+        assert_eq!(
+            doc.row("SAHD-15").unwrap().flag,
+            "typo SHAD-15 read as SAHD-15"
+        );
+        assert_eq!(
+            doc.title(),
+            "nema-example-mds2-worksheet-hn1-2019.xlsx of 2019-10-09"
+        );
+        // The model's document speaks for a device without its own.
+        let other = device(&mut wb, "Pump 2", &[]);
+        import(&mut wb, &medicapture(), model(), false);
+        let doc = wb
+            .mds2_for_device(&wb.device(other).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(doc.doc_id, "MDS2-MVR");
+        let doc = wb.mds2_for_device(&d).unwrap().unwrap();
+        assert_eq!(doc.doc_id, "");
     }
 }
