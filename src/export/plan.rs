@@ -177,7 +177,8 @@ impl<'a> ControlRow<'a> {
     }
 
     /// Column O: the manufacturer's claim for the control's MDS2 questions, from the device's
-    /// own MDS2, else its model's (a model row: the model's), e.g. `STCF-1=Yes; STCF-1.2=No`;
+    /// own MDS2, else its model's (a model row: the model's, else the first of its units' with
+    /// one), e.g. `STCF-1=Yes; STCF-1.2=No`;
     /// empty when no MDS2 is on file or it holds none of the questions.
     pub fn manufacturer_claim(&self, data: &ExportData) -> String {
         if self.control.mds2.is_empty() || data.mds2.is_empty() {
@@ -192,7 +193,17 @@ impl<'a> ControlRow<'a> {
                         data.mds2_rows.get(&RowIdent::of(&m))
                     })
             }
-            RowTarget::Scope(s) => data.mds2_rows.get(&RowIdent::Scope(s.key.clone())),
+            // A model's own MDS2, else one imported for a unit of the model.
+            RowTarget::Scope(s) => {
+                data.mds2_rows
+                    .get(&RowIdent::Scope(s.key.clone()))
+                    .or_else(|| {
+                        s.devices.iter().find_map(|i| {
+                            let d = data.devices.get(*i)?;
+                            data.mds2_rows.get(&RowIdent::Device(d.device.id))
+                        })
+                    })
+            }
         };
         found
             .and_then(|i| data.mds2.get(*i))
