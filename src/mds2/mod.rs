@@ -296,7 +296,16 @@ pub fn read_file(path: &Path) -> Result<Mds2File, Mds2Error> {
             limit: limits.max_file_bytes,
         }));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    // Reading stops one byte past the limit, so a device or a pipe cannot make it read forever.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(io)?,
+            limits.max_file_bytes.saturating_add(1),
+        ),
+        &mut bytes,
+    )
+    .map_err(io)?;
     read_bytes(&bytes, path, &limits)
 }
 
@@ -369,7 +378,7 @@ impl Collected {
         }
     }
 
-    /// Notes text seen anywhere in the file: `HN 1-2013` marks the older form.
+    /// Looks at text seen anywhere in the file: `HN 1-2013` marks the older form.
     fn saw_text(&mut self, text: &str) {
         let squeezed: String = text
             .chars()
