@@ -261,6 +261,21 @@ pub enum Mds2Error {
         /// The file.
         path: PathBuf,
     },
+    /// A line of an MDS2 text is longer than a spreadsheet cell may be.
+    #[error(
+        "{}: line {line} holds {chars} characters; a line may hold at most {limit} (a spreadsheet cell); shorten it and try again",
+        .path.display()
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// Its length in characters.
+        chars: usize,
+        /// The limit ([`Limits::max_text_chars`]).
+        limit: usize,
+    },
     /// Question IDs were found, but none of the sections that mark HN 1-2019.
     #[error(
         "{} holds {count} question IDs but none of the MPII, CONN, SBOM or RMOT sections of the HN 1-2019 form; medsec reads only HN 1-2019 MDS2 forms",
@@ -336,7 +351,7 @@ pub fn read_bytes(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Mds2File
         let text = decode_text(bytes).ok_or_else(|| Mds2Error::NotReadable {
             path: path.to_path_buf(),
         })?;
-        text::read(&text, path)?
+        text::read(&text, path, limits)?
     };
     Ok(Mds2File {
         document,

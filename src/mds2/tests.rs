@@ -398,6 +398,9 @@ fn broken_files_are_refused_clearly() {
     assert!(matches!(e, Mds2Error::NoQuestions { .. }), "{e}");
     let e = read_synthetic(&[0xff, 0xfe, 0x00, 0x81, 0x00], "garbage.bin").unwrap_err();
     assert!(matches!(e, Mds2Error::NotReadable { .. }), "{e}");
+    let long = format!("MPII-1: {}? Yes\n", "x".repeat(40_000));
+    let e = read_synthetic(long.as_bytes(), "long.txt").unwrap_err();
+    assert!(matches!(e, Mds2Error::LineTooLong { line: 1, .. }), "{e}");
     let e = read_synthetic(b"%PDF-1.7\n...", "mds2.pdf").unwrap_err();
     assert!(matches!(e, Mds2Error::Pdf { .. }), "{e}");
     assert!(e.to_string().contains("copy it into a .txt file"), "{e}");

@@ -23,6 +23,7 @@ use super::{
     Collected, Mds2Answer, Mds2Document, Mds2Error, Mds2Row, Mds2Source, parse_answer,
     parse_release_date,
 };
+use crate::import::sheet::Limits;
 
 static LINE_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"^[\s|*>\-"“]*([A-Za-z]{3,5}-\d+(?:\.\d+)*)\s*["”]?\s*(?:[:,;\t|]|\s)"#).ok()
@@ -33,11 +34,20 @@ static PLACEHOLDER_END: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"_{2,}[\s,]*$").ok());
 
 /// Reads the questions of an MDS2 held as text.
-pub(super) fn read(text: &str, path: &Path) -> Result<Mds2Document, Mds2Error> {
+pub(super) fn read(text: &str, path: &Path, limits: &Limits) -> Result<Mds2Document, Mds2Error> {
     let mut collected = Collected::new();
     let mut notes = BTreeMap::new();
     let mut lines: Vec<(usize, String, String)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        let chars = line.chars().count();
+        if chars > limits.max_text_chars {
+            return Err(Mds2Error::LineTooLong {
+                path: path.to_path_buf(),
+                line: i + 1,
+                chars,
+                limit: limits.max_text_chars,
+            });
+        }
         collected.saw_text(line);
         if let Some(c) = NOTE_LINE.as_ref().and_then(|re| re.captures(line))
             && let Some(n) = c.get(1).and_then(|m| m.as_str().parse::<u32>().ok())
