@@ -200,6 +200,16 @@ fn the_medicapture_text_for_one_device_and_reimport() -> TestResult {
         .success()
         .stdout(contains("0 field(s) filled"))
         .stdout(contains("the earlier MDS2 of DEV-0001 is marked replaced"));
+    // The NEMA example instead: MediCapture's suggestions it does not give are withdrawn.
+    env.wb()
+        .args(["import", "mds2"])
+        .arg(corpus(NEMA))
+        .args(["--device", "DEV-0001", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "withdraw DEV-0001 ENC-05: the earlier MDS2's suggestion",
+        ));
     Ok(())
 }
 

@@ -40,20 +40,24 @@ pub(super) fn import(wb: &mut Workbook, args: &Mds2Args<'_>) -> Result<(), CliEr
     let fields: usize = plan.devices.iter().map(|d| d.fills.len()).sum();
     if args.dry_run {
         say!(
-            "dry run: {fields} field(s) to fill, {} suggestion(s), {} answer(s) kept; nothing was changed",
+            "dry run: {fields} field(s) to fill, {} suggestion(s), {} earlier suggestion(s) to withdraw, {} answer(s) kept; nothing was changed",
             plan.suggestions.len(),
+            plan.withdrawn.len(),
             plan.kept_answers.len()
         );
         return Ok(());
     }
     let outcome = wb.import_mds2(&file, &plan)?;
-    let replaced = if outcome.replaced > 0 {
-        format!(
+    let replaced = match (outcome.replaced, outcome.withdrawn) {
+        (0, _) => String::new(),
+        (_, 0) => format!(
             "; the earlier MDS2 of {} is marked replaced",
             plan.target_name
-        )
-    } else {
-        String::new()
+        ),
+        (_, n) => format!(
+            "; the earlier MDS2 of {} is marked replaced and {n} of its suggestion(s) withdrawn",
+            plan.target_name
+        ),
     };
     say!(
         "{}: stored for {}: {} field(s) filled, {} suggestion(s) marked \"MDS2 (unconfirmed)\"{replaced} (confirm each with `c` in the TUI or `medsec answer TARGET CONTROL --confirm`; undo in the TUI takes the whole import back)",
@@ -207,6 +211,13 @@ pub(crate) fn render(file: &Mds2File, plan: &Mds2Plan, path: &Path) -> String {
             s.target_name,
             s.control,
             s.response.label()
+        );
+    }
+    for w in &plan.withdrawn {
+        let _ = writeln!(
+            out,
+            "withdraw {} {}: the earlier MDS2's suggestion, not given by this one",
+            w.target_name, w.control
         );
     }
     for (name, control, why) in &plan.kept_answers {

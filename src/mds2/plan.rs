@@ -88,6 +88,25 @@ pub struct PlannedSuggestion {
     pub replaces_suggestion: bool,
 }
 
+/// An earlier MDS2 suggestion the import withdraws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// Whose answer.
+    pub target: Target,
+    /// Name for reports: `DEV-0003`, `model Acme X1`.
+    pub target_name: String,
+    /// The control.
+    pub control: String,
+    /// Whether the note is cleared too (it is the rule's, `MDS2 …` or the claimed-capability
+    /// note); an assessor's note stays.
+    pub clear_note: bool,
+}
+
+/// Whether a `suggested` text comes from an MDS2 import.
+pub fn is_mds2_suggestion(suggested: &str) -> bool {
+    suggested.starts_with("MDS2 (unconfirmed)")
+}
+
 /// Everything one import changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mds2Plan {
@@ -102,6 +121,10 @@ pub struct Mds2Plan {
     /// Suggestions not stored: (target name, control, why), e.g. an answer the assessor
     /// confirmed.
     pub kept_answers: Vec<(String, &'static str, String)>,
+    /// Unconfirmed suggestions of an earlier MDS2 on the same targets that this one does not
+    /// give again: withdrawn (the response and the suggestion cleared; the note too when it is
+    /// the one the rule wrote).
+    pub withdrawn: Vec<Withdrawn>,
     /// The text of the answers' `suggested` column: `MDS2 (unconfirmed) <doc id> <date>`.
     pub suggested_label: String,
     /// Whether `--overwrite` was given.
@@ -350,12 +373,54 @@ pub fn plan(
             }
         }
     }
+    // Earlier MDS2 suggestions on the targets covered that this document does not give again.
+    let mut targets: Vec<(Target, String)> = updated
+        .iter()
+        .map(|d| (Target::Device(d.id), d.short_id()))
+        .collect();
+    for s in &suggestions {
+        if !targets.iter().any(|(t, _)| *t == s.target) {
+            targets.push((s.target.clone(), s.target_name.clone()));
+        }
+    }
+    if let Mds2Target::Model { .. } = target
+        && !targets.iter().any(|(t, _)| *t == target.target())
+    {
+        targets.push((target.target(), target_name.to_string()));
+    }
+    let mut withdrawn = Vec::new();
+    for (t, name) in &targets {
+        for control in cat.steps.iter().flat_map(|s| &s.controls) {
+            if control.scope == Scope::Site
+                || suggestions
+                    .iter()
+                    .any(|s| s.target == *t && s.control == control.id)
+            {
+                continue;
+            }
+            let Some(a) = existing(t, &control.id) else {
+                continue;
+            };
+            if a.suggested.as_deref().is_some_and(is_mds2_suggestion) {
+                let note = a.note.trim();
+                withdrawn.push(Withdrawn {
+                    target: t.clone(),
+                    target_name: name.clone(),
+                    control: control.id.clone(),
+                    clear_note: note.is_empty()
+                        || note.starts_with("MDS2 ")
+                        || note.starts_with(rules::CLAIMED),
+                });
+            }
+        }
+    }
     Mds2Plan {
         target: target.clone(),
         target_name: target_name.to_string(),
         devices: device_plans,
         suggestions,
         kept_answers,
+        withdrawn,
         suggested_label: suggested_label(file),
         overwrite,
         warnings,

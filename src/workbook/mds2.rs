@@ -97,6 +97,8 @@ pub struct Mds2Outcome {
     pub fields: usize,
     /// Suggested answers stored.
     pub suggestions: usize,
+    /// Earlier MDS2 suggestions withdrawn.
+    pub withdrawn: usize,
 }
 
 /// The JSON array stored in `answers_json`: one object per question with `question_id`,
@@ -274,12 +276,32 @@ impl Workbook {
                     },
                 )?;
             }
+            for w in &plan.withdrawn {
+                let control = catalog.control(&w.control).ok_or_else(|| {
+                    TxError::Invalid(format!("no control {} in the catalog", w.control))
+                })?;
+                let input = AnswerInput {
+                    response: Some(None),
+                    note: w.clear_note.then(String::new),
+                    ..AnswerInput::default()
+                };
+                apply_answer(tx, &mut ctx, rec, &w.target, control, &input)?;
+                // An answer kept for the assessor's note no longer says it came from an MDS2.
+                let (kind, key, _, _) = target_columns(&w.target);
+                tx.execute(
+                    "UPDATE answer SET source = NULL
+                     WHERE target_kind = ?1 AND target_key = ?2 AND control_id = ?3
+                       AND source = 'MDS2' AND response IS NULL",
+                    params![kind, key, w.control],
+                )?;
+            }
             Ok((
                 Mds2Outcome {
                     document_id,
                     replaced: earlier.len(),
                     fields,
                     suggestions: plan.suggestions.len(),
+                    withdrawn: plan.withdrawn.len(),
                 },
                 label.clone(),
             ))
@@ -492,8 +514,14 @@ mod tests {
         import(&mut wb, &nema(), model(), false);
         let first = wb.mds2_documents().unwrap();
         assert_eq!(first.len(), 1);
+        // NET-04: N/A from the NEMA example (CONN-1.1 = No); MediCapture leaves CONN-1.1 blank.
+        let unit = wb.devices().unwrap()[0].id;
+        let net04 = wb.answer(&Target::Device(unit), "NET-04").unwrap().unwrap();
+        assert_eq!(net04.response, Some(Response::NotApplicable));
         let out = import(&mut wb, &medicapture(), model(), false);
         assert_eq!(out.replaced, 1);
+        assert!(out.withdrawn >= 1, "{out:?}");
+        assert_eq!(wb.answer(&Target::Device(unit), "NET-04").unwrap(), None);
         let now = wb.mds2_documents().unwrap();
         assert_eq!(now.len(), 1);
         assert_eq!(now[0].doc_id, "MDS2-MVR");
@@ -511,6 +539,8 @@ mod tests {
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].id, first[0].id);
         assert_eq!(back[0].replaced_at, None);
+        let net04 = wb.answer(&Target::Device(unit), "NET-04").unwrap().unwrap();
+        assert_eq!(net04.note, "MDS2 CONN-1.1 = No");
     }
 
     #[test]
