@@ -358,6 +358,7 @@ pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> 
         likelihood: a.likelihood,
         impact: a.impact,
         confirm: a.confirm,
+        suggest: None,
         deferral: None,
         // Any of the three replaces all three: the ones not given are cleared.
         dimension_impacts: [a.impact_safety, a.impact_phi, a.impact_operations]

@@ -14,6 +14,7 @@ mod import;
 mod import_copy;
 mod json;
 mod manpage;
+mod mds2;
 mod output;
 mod progress;
 mod risk;
@@ -338,6 +339,26 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         }) => {
             let mut wb = open(&cli, access_for(&options))?;
             import_copy::workbook(&mut wb, &file, &copy, &options)
+        }
+        Command::Import(ImportCommand::Mds2 {
+            file,
+            device,
+            model,
+            overwrite,
+            dry_run,
+        }) => {
+            let access = if dry_run { Access::Read } else { Access::Write };
+            let mut wb = open(&cli, access)?;
+            mds2::import(
+                &mut wb,
+                &mds2::Mds2Args {
+                    file: &file,
+                    device: device.as_deref(),
+                    model: model.as_deref(),
+                    overwrite,
+                    dry_run,
+                },
+            )
         }
         Command::Import(ImportCommand::Json {
             file,

@@ -474,7 +474,7 @@ pub(crate) fn write_sheets(
             SheetKind::CveFindings => sheets::cve::write(w, ctx),
             SheetKind::RiskRegister => sheets::register::write(w, ctx),
             SheetKind::RiskMatrix => sheets::matrix::write(w, ctx),
-            SheetKind::Mds2 => sheets::reference::write_mds2(w),
+            SheetKind::Mds2 => sheets::reference::write_mds2(w, ctx),
             SheetKind::ControlCatalog => sheets::reference::write_catalog(w, ctx),
             SheetKind::Lists => sheets::reference::write_lists(w, ctx),
             SheetKind::Meta => sheets::meta::write(w, ctx, before),

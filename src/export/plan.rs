@@ -16,7 +16,7 @@ use crate::device::Device;
 use crate::risk::RiskGrid;
 use crate::risk::register::{EntryIndex, Finding, device_risks, findings};
 use crate::workbook::{
-    AssessmentMeta, Attachment, AttachmentFilter, VulnFinding, Workbook, WorkbookError,
+    AssessmentMeta, Attachment, AttachmentFilter, StoredMds2, VulnFinding, Workbook, WorkbookError,
 };
 
 /// One device row of `1 Inventory` and its control rows.
@@ -83,6 +83,11 @@ pub struct ExportData {
     /// Column M of the control sheets: (row target, control ID) → the attachments stored there,
     /// as [`attachments_cell`] writes them.
     attachment_cells: HashMap<(RowIdent, String), String>,
+    /// The current MDS2 documents (not replaced) of the devices and models exported, for the
+    /// `MDS2` sheet and column O of the control sheets; empty for a template.
+    pub mds2: Vec<StoredMds2>,
+    /// A device's own MDS2 or a model's, by row identity → index into [`ExportData::mds2`].
+    mds2_rows: HashMap<RowIdent, usize>,
 }
 
 /// The identity of a control row's target, as the register's findings are matched to rows:
@@ -173,6 +178,41 @@ impl<'a> ControlRow<'a> {
         };
         let i = data.finding_rows.get(&(ident, self.control.id.as_str()))?;
         data.findings.get(*i)
+    }
+
+    /// Column O: the manufacturer's claim for the control's MDS2 questions, from the device's
+    /// own MDS2, else its model's (a model row: the model's, else the first of its units' with
+    /// one), e.g. `STCF-1=Yes; STCF-1.2=No`;
+    /// empty when no MDS2 is on file or it holds none of the questions.
+    pub fn manufacturer_claim(&self, data: &ExportData) -> String {
+        if self.control.mds2.is_empty() || data.mds2.is_empty() {
+            return String::new();
+        }
+        let found = match self.target {
+            RowTarget::Device(d) => {
+                data.mds2_rows
+                    .get(&RowIdent::Device(d.device.id))
+                    .or_else(|| {
+                        let m = crate::assessment::model_target(&d.device)?;
+                        data.mds2_rows.get(&RowIdent::of(&m))
+                    })
+            }
+            // A model's own MDS2, else one imported for a unit of the model.
+            RowTarget::Scope(s) => {
+                data.mds2_rows
+                    .get(&RowIdent::Scope(s.key.clone()))
+                    .or_else(|| {
+                        s.devices.iter().find_map(|i| {
+                            let d = data.devices.get(*i)?;
+                            data.mds2_rows.get(&RowIdent::Device(d.device.id))
+                        })
+                    })
+            }
+        };
+        found
+            .and_then(|i| data.mds2.get(*i))
+            .map(|doc| doc.claim(&self.control.mds2))
+            .unwrap_or_default()
     }
 
     /// Column M: the attachments stored on this row's target for its control, as
@@ -285,6 +325,19 @@ impl ExportData {
             .into_iter()
             .map(|(key, list)| (key, attachments_cell(&list)))
             .collect();
+        // Only the documents of devices still in the workbook (a deleted device's stays stored).
+        let mds2: Vec<StoredMds2> = wb
+            .mds2_documents()?
+            .into_iter()
+            .filter(|d| match d.target {
+                Target::Device(id) => devices.iter().any(|e| e.device.id == id),
+                _ => true,
+            })
+            .collect();
+        let mut mds2_rows = HashMap::new();
+        for (i, d) in mds2.iter().enumerate() {
+            mds2_rows.entry(RowIdent::of(&d.target)).or_insert(i);
+        }
         Ok(ExportData {
             meta: wb.meta().clone(),
             catalog,
@@ -300,6 +353,8 @@ impl ExportData {
             finding_rows,
             vulnerabilities,
             attachment_cells,
+            mds2,
+            mds2_rows,
         })
     }
 
@@ -337,6 +392,8 @@ impl ExportData {
             finding_rows: HashMap::new(),
             vulnerabilities: Vec::new(),
             attachment_cells: HashMap::new(),
+            mds2: Vec::new(),
+            mds2_rows: HashMap::new(),
         }
     }
 

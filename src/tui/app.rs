@@ -16,7 +16,7 @@ use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
 use crate::catalog::{Catalog, Control};
 use crate::device::Device;
-use crate::workbook::{Attachment, AttachmentFilter, Workbook};
+use crate::workbook::{Attachment, AttachmentFilter, StoredMds2, Workbook};
 
 /// The full-screen views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +149,9 @@ pub struct App {
     pub(crate) answers: AnswerSet,
     /// Every attachment (names, sizes, hashes; never the bytes), in list order.
     pub(crate) attachments: Vec<Attachment>,
+    /// The current imported MDS2 documents (devices' and models'), for the claims the Control
+    /// detail shows.
+    pub(crate) mds2: Vec<StoredMds2>,
     /// Progress of each device, parallel to `devices`.
     pub(crate) progress: Vec<DeviceProgress>,
     pub(crate) screen: Screen,
@@ -186,6 +189,7 @@ impl App {
         let devices = workbook.devices()?;
         let answers = workbook.answer_set()?;
         let attachments = workbook.attachments(AttachmentFilter::All)?;
+        let mds2 = workbook.mds2_documents()?;
         let outline = Outline::new(workbook.catalog());
         let progress = devices
             .iter()
@@ -207,6 +211,7 @@ impl App {
             devices,
             answers,
             attachments,
+            mds2,
             progress,
             screen: Screen::Devices,
             device_cursor: Cursor::default(),
@@ -240,6 +245,7 @@ impl App {
         self.devices = self.workbook.devices()?;
         self.answers = self.workbook.answer_set()?;
         self.attachments = self.workbook.attachments(AttachmentFilter::All)?;
+        self.mds2 = self.workbook.mds2_documents()?;
         self.progress = self
             .devices
             .iter()

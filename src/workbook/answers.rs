@@ -41,6 +41,10 @@ pub struct AnswerInput {
     pub dimension_impacts: Option<[Option<u8>; 3]>,
     /// Confirms an unconfirmed suggestion.
     pub confirm: bool,
+    /// Stores the response given as an unconfirmed suggestion with this source reference (e.g.
+    /// `MDS2 (unconfirmed) ACME-7 2019-10-09`): it counts as not assessed, and opens no register
+    /// entry, until confirmed. `None` = a response given is the assessor's own.
+    pub suggest: Option<String>,
     /// Defers an unanswered control with this reason (device in use on a patient, room locked,
     /// waiting for the vendor); `Some("")` lifts the deferral. A response given later lifts it
     /// too (PRODUCT.md "Answers, suggestions and deferral").
@@ -413,6 +417,9 @@ pub(super) fn apply_answer(
     }
     if input.confirm {
         a.suggested = None;
+    }
+    if let Some(source) = &input.suggest {
+        a.suggested = Some(clean_text(source));
     }
     if input.source.is_some() {
         a.source = input.source;

@@ -21,6 +21,9 @@ pub enum FieldSource {
     Scan,
     /// From an inventory import.
     Inventory,
+    /// From a manufacturer disclosure (`import mds2`): DOC fields and the inventory fields the
+    /// MDS2 answers (MPII, CONN, RMOT).
+    Mds2,
 }
 
 impl FieldSource {
@@ -29,6 +32,7 @@ impl FieldSource {
             FieldSource::Typed => "typed",
             FieldSource::Scan => "scan",
             FieldSource::Inventory => "inventory",
+            FieldSource::Mds2 => "mds2",
         }
     }
 
@@ -39,6 +43,7 @@ impl FieldSource {
             FieldSource::Typed => "device edits",
             FieldSource::Scan => "scan import",
             FieldSource::Inventory => "inventory import",
+            FieldSource::Mds2 => "mds2 import",
         };
         let plural = if count == 1 { "" } else { "s" };
         format!("{what} ({count} device{plural})")

@@ -16,6 +16,7 @@ mod feeds;
 mod findings;
 mod import_batch;
 mod lock;
+mod mds2;
 pub mod passphrase;
 mod risk;
 mod sbom;
@@ -45,6 +46,7 @@ pub use findings::{
 pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };
+pub use mds2::{Mds2Outcome, StoredMds2, mds2_for};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use sbom::{SbomImport, StoredSbom};

@@ -1,6 +1,7 @@
-//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device`, `attachment` or
-//! `vuln_finding` row as a JSON object of column values, read before and after a change and written back by undo and
-//! redo. An attachment's bytes live in `attachment_data`, which steps never record.
+//! Rows as undo steps keep them: a whole `answer`, `risk_entry`, `device`, `attachment`,
+//! `sbom`, `vuln_finding` or `mds2_document` row as a JSON object of column values, read before
+//! and after a change and written back by undo and redo. An attachment's bytes live in
+//! `attachment_data`, which steps never record.
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ pub(super) enum Table {
     Attachment,
     Sbom,
     VulnFinding,
+    Mds2Document,
 }
 
 impl Table {
@@ -32,6 +34,7 @@ impl Table {
             Table::Attachment => "attachment",
             Table::Sbom => "sbom",
             Table::VulnFinding => "vuln_finding",
+            Table::Mds2Document => "mds2_document",
         }
     }
 
@@ -43,6 +46,7 @@ impl Table {
             Table::Attachment,
             Table::Sbom,
             Table::VulnFinding,
+            Table::Mds2Document,
         ]
         .into_iter()
         .find(|t| t.name() == name)
@@ -61,6 +65,9 @@ pub(super) enum RowKey {
     Sbom(i64),
     VulnFinding(i64),
     FindingRisk(i64),
+    /// An imported MDS2 by its row ID: undoing its import deletes the row (its answers live in
+    /// the row, so nothing else refers to it), redoing inserts it again under the same ID.
+    Mds2Document(i64),
     Keyed {
         table: Table,
         kind: String,
@@ -113,6 +120,10 @@ impl RowKey {
                 .get("finding_id")
                 .and_then(Value::as_i64)
                 .map(RowKey::FindingRisk),
+            Table::Mds2Document => row
+                .get("id")
+                .and_then(Value::as_i64)
+                .map(RowKey::Mds2Document),
             Table::Answer | Table::RiskEntry => Some(RowKey::Keyed {
                 table,
                 kind: text("target_kind")?,
@@ -129,6 +140,7 @@ impl RowKey {
             RowKey::Sbom(_) => Table::Sbom,
             RowKey::VulnFinding(_) => Table::VulnFinding,
             RowKey::FindingRisk(_) => Table::RiskEntry,
+            RowKey::Mds2Document(_) => Table::Mds2Document,
             RowKey::Keyed { table, .. } => *table,
         }
     }
@@ -139,6 +151,7 @@ impl RowKey {
             RowKey::Device(_)
             | RowKey::Attachment(_)
             | RowKey::Sbom(_)
+            | RowKey::Mds2Document(_)
             | RowKey::VulnFinding(_) => {
                 format!("id = ?{first}")
             }
@@ -165,6 +178,7 @@ impl RowKey {
             RowKey::Device(id)
             | RowKey::Attachment(id)
             | RowKey::Sbom(id)
+            | RowKey::Mds2Document(id)
             | RowKey::VulnFinding(id)
             | RowKey::FindingRisk(id) => vec![SqlValue::Integer(*id)],
             RowKey::Keyed {
@@ -283,6 +297,9 @@ pub(super) fn restore(
                 "UPDATE attachment SET removed_at = ?1 WHERE id = ?2 AND removed_at IS NULL",
                 params![now_utc(), id],
             )?,
+            RowKey::Mds2Document(id) => {
+                tx.execute("DELETE FROM mds2_document WHERE id = ?1", [id])?
+            }
             RowKey::Sbom(_)
             | RowKey::Keyed { .. }
             | RowKey::VulnFinding(_)

@@ -134,7 +134,14 @@ fn cells<'a>(
         text(|a| &a.evidence_ref),
         Value::text(r.attachments(data)),
         Value::text(&refs.mds2),
-        Value::Empty,
+        {
+            let claim = r.manufacturer_claim(data);
+            if claim.is_empty() {
+                Value::Empty
+            } else {
+                Value::string(claim)
+            }
+        },
         a.and_then(|a| a.source)
             .map_or(Value::Empty, |x| Value::text(x.label())),
         Value::opt_number(a.and_then(|a| a.likelihood)),

@@ -1,28 +1,63 @@
-//! The reference and not-yet-filled sheets: `MDS2` (headers only in this version), `Control
-//! Catalog` and `Lists` (`2 CVE Findings` is `super::cve`).
+//! The reference sheets: `MDS2`, `Control Catalog` and `Lists` (`2 CVE Findings` is
+//! `super::cve`).
 
 use super::Context;
 use crate::export::ExportError;
 use crate::export::layout::{CATALOG_COLUMNS, Column, ListId, ListValue, MDS2_COLUMNS, step_label};
 use crate::export::xlsx::{Cell, Look, SheetRecord, SheetWriter, Value};
 
-/// Writes a sheet that has only its header row for now (`MDS2`).
-pub fn write_headers_only(
-    mut w: SheetWriter<'_>,
-    columns: &[Column],
-    level_col: Option<u16>,
-) -> Result<SheetRecord, ExportError> {
-    w.table(columns, 0)?;
-    if let Some(col) = level_col {
-        w.level_colours(col)?;
+/// `MDS2` (TEMPLATE.md "MDS2"): one row per question of every current MDS2 document, devices'
+/// and models', in document order then form order: target (short ID or `MODEL:…`), DOC-4,
+/// DOC-7, section, question ID, normalised answer, raw answer, note, the three reference
+/// columns, the file's name and SHA-256 and when it was imported (UTC). The question text is not
+/// written (it is NEMA's form text).
+pub fn write_mds2(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, ExportError> {
+    w.table(&MDS2_COLUMNS, 0)?;
+    let mut row = 0u32;
+    for doc in &ctx.data.mds2 {
+        let target = match &doc.target {
+            crate::assessment::Target::Device(id) => ctx
+                .data
+                .devices
+                .iter()
+                .find(|e| e.device.id == *id)
+                .map(|e| e.device.short_id()),
+            other => other.scope_key(),
+        };
+        let Some(target) = target else {
+            continue;
+        };
+        let imported = chrono::DateTime::parse_from_rfc3339(&doc.imported_at)
+            .map(|t| Value::DateTime(t.naive_utc()))
+            .unwrap_or_else(|_| Value::text(&doc.imported_at));
+        for q in &doc.rows {
+            row += 1;
+            let values = [
+                Value::text(&target),
+                Value::text(&doc.doc_id),
+                Value::opt_date(doc.release_date),
+                Value::text(&q.section),
+                Value::text(&q.question_id),
+                Value::text(q.answer.label()),
+                Value::text(&q.raw),
+                Value::text(&q.note),
+                Value::text(&q.iec),
+                Value::text(&q.nist),
+                Value::text(&q.iso),
+                Value::text(&doc.file_name),
+                Value::text(&doc.sha256),
+                imported.clone(),
+            ];
+            let cells: Vec<Cell<'_>> = values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Cell::new(i as u16, v))
+                .collect();
+            w.write_row(row, &cells)?;
+        }
     }
-    w.autofilter(last_col(columns))?;
+    w.autofilter(last_col(&MDS2_COLUMNS))?;
     Ok(w.finish())
-}
-
-/// `MDS2` (headers; rows come with the MDS2 issue).
-pub fn write_mds2(w: SheetWriter<'_>) -> Result<SheetRecord, ExportError> {
-    write_headers_only(w, &MDS2_COLUMNS, None)
 }
 
 /// `Control Catalog`: every control with its step, scope, texts, cross-references, the catalog

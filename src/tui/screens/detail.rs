@@ -202,19 +202,7 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
     }
     let join = |v: &[String]| v.join(", ");
     if !control.mds2.is_empty() {
-        let mut mds2 = join(&control.mds2);
-        let on_file = device.get("mds2_available");
-        if on_file.eq_ignore_ascii_case("yes") {
-            let about = [device.get("mds2_version"), device.get("mds2_document_id")]
-                .into_iter()
-                .filter(|v| !v.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ");
-            mds2.push_str(&format!(" · this device's MDS2 is on file ({about})"));
-        } else if on_file.eq_ignore_ascii_case("no") {
-            mds2.push_str(" · no MDS2 on file for this device");
-        }
-        field(app, &mut lines, "MDS2", &mds2, theme.dim(), cols);
+        mds2_lines(app, &mut lines, device, control, cols);
     }
     let mut refs = vec![format!("CSF {}", join(&control.csf))];
     if !control.iec80001.is_empty() {
@@ -233,6 +221,61 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
     );
 
     lines
+}
+
+/// The MDS2 lines of a control: the questions it cites, then the manufacturer's claim for them
+/// from the device's own imported MDS2 or its model's (`STCF-1=No; STCF-1.1=N/A`, the document
+/// named), or whether an MDS2 is on file at all when none was imported.
+fn mds2_lines(
+    app: &App,
+    lines: &mut Vec<Line<'static>>,
+    device: &crate::device::Device,
+    control: &crate::catalog::Control,
+    cols: usize,
+) {
+    let theme = &app.theme;
+    let refs = control.mds2.join(", ");
+    match crate::workbook::mds2_for(&app.mds2, device) {
+        Some(doc) => {
+            field(app, lines, "MDS2", &refs, theme.dim(), cols);
+            let claim = doc.claim(&control.mds2);
+            let whose = if doc.target == Target::Device(device.id) {
+                "this device's"
+            } else {
+                "its model's"
+            };
+            let text = if claim.is_empty() {
+                format!("none of these in {whose} MDS2 {}", doc.title())
+            } else {
+                format!(
+                    "{claim} · {whose} MDS2 {} (manufacturer's claim, verify on site)",
+                    doc.title()
+                )
+            };
+            field(app, lines, "Claim", &text, theme.suggestion(), cols);
+        }
+        None => {
+            let on_file = device.get("mds2_available");
+            let mut text = refs;
+            if on_file.eq_ignore_ascii_case("yes") {
+                let about = [device.get("mds2_version"), device.get("mds2_document_id")]
+                    .into_iter()
+                    .filter(|v| !v.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if about.is_empty() {
+                    text.push_str(" · an MDS2 is on file, not imported (medsec import mds2)");
+                } else {
+                    text.push_str(&format!(
+                        " · an MDS2 is on file ({about}), not imported (medsec import mds2)"
+                    ));
+                }
+            } else if on_file.eq_ignore_ascii_case("no") {
+                text.push_str(" · no MDS2 on file for this device");
+            }
+            field(app, lines, "MDS2", &text, theme.dim(), cols);
+        }
+    }
 }
 
 /// Draws the detail pane: below the list with a rule carrying the control's ID and title, or
