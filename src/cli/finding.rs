@@ -19,24 +19,39 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// The feeds of the workbook in one line each: `KEV of 2025-08-25 (catalog 2025.08.25)`,
-/// `ICSMA-20-254-01 of 2020-09-10`, flagged `OLD: 96 days` past [`STALE_AFTER_DAYS`].
+/// The feeds of the workbook in at most two lines: the KEV catalog (`KEV of 2025-08-25, 461 days
+/// old`) and the advisories and records by their newest; each flagged `OLD` past
+/// [`STALE_AFTER_DAYS`]. Each finding names its own feeds; `medsec feed list` lists them all.
 fn feed_lines(index: &FeedIndex, today: NaiveDate) -> Vec<String> {
-    let line = |f: &FeedInfo| {
-        let age = (today - f.feed_date).num_days();
-        let old = if f.is_stale(today) {
-            format!(" — OLD: {age} days (over {STALE_AFTER_DAYS}); newer data may list more")
+    let age = |f: &FeedInfo| {
+        let days = (today - f.feed_date).num_days();
+        if f.is_stale(today) {
+            format!(
+                "{days} days old — OLD (over {STALE_AFTER_DAYS} days): newer data may list more"
+            )
         } else {
-            String::new()
-        };
-        format!("{} ({}){old}", f.dated_name(), f.kind.label())
+            format!("{days} days old")
+        }
     };
-    index
-        .kev
+    let mut lines = Vec::new();
+    if let Some(kev) = &index.kev {
+        lines.push(format!("{}, {}", kev.dated_name(), age(kev)));
+    }
+    if let Some(newest) = index
+        .advisories
         .iter()
-        .chain(index.advisories.iter().map(|(f, _)| f))
-        .map(line)
-        .collect()
+        .map(|(f, _)| f)
+        .max_by_key(|f| f.feed_date)
+    {
+        let n = index.advisories.len();
+        lines.push(format!(
+            "{n} advisor{} and records, the newest {}, {}",
+            if n == 1 { "y" } else { "ies" },
+            newest.dated_name(),
+            age(newest)
+        ));
+    }
+    lines
 }
 
 fn feed_json(index: &FeedIndex, today: NaiveDate) -> Vec<Value> {
@@ -62,7 +77,7 @@ fn say_feeds(index: &FeedIndex, today: NaiveDate) -> Result<(), CliError> {
     if lines.is_empty() {
         say!("Feeds: none imported (medsec import feed FILE_OR_DIR)");
     } else {
-        say!("Feeds:");
+        say!("Feeds (medsec feed list shows each with its date):");
         for l in lines {
             say!("  {}", printable(&l));
         }
