@@ -16,7 +16,7 @@ use super::devices::devices_in;
 use super::risk::RiskEntry;
 use super::snapshot::RowKey;
 use super::undo::Recorder;
-use super::{TxError, Workbook, WorkbookError};
+use super::{TxError, Workbook, WorkbookError, sql};
 use crate::assessment::check_text_limit;
 use crate::device::fields::clean_text;
 use crate::risk::RiskStatus;
@@ -417,9 +417,9 @@ impl Workbook {
         now: DateTime<Utc>,
     ) -> Result<RefreshOutcome, WorkbookError> {
         let now = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let tx = self.conn.transaction().map_err(|e| sql_of(&self.path, e))?;
+        let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let out = record_in(&tx, device_id, matches, &now).map_err(|e| e.with_path(&self.path))?;
-        tx.commit().map_err(|e| sql_of(&self.path, e))?;
+        tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(out)
     }
 
@@ -440,7 +440,7 @@ impl Workbook {
             .collect();
         // The matcher indexes the feeds once for every device (PRODUCT.md budgets).
         let matcher = Matcher::new(&index);
-        let tx = self.conn.transaction().map_err(|e| sql_of(&self.path, e))?;
+        let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let mut run = || -> Result<RefreshOutcome, TxError> {
             let mut total = RefreshOutcome::default();
             for device in devices_in(&tx)? {
@@ -451,7 +451,7 @@ impl Workbook {
             Ok(total)
         };
         let out = run().map_err(|e| e.with_path(&self.path))?;
-        tx.commit().map_err(|e| sql_of(&self.path, e))?;
+        tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(out)
     }
 
@@ -584,13 +584,6 @@ impl Workbook {
     /// Errors: `Sqlite`.
     pub fn finding_risk_entries(&self) -> Result<HashMap<i64, RiskEntry>, WorkbookError> {
         super::risk::finding_risk_entries_in(&self.conn).map_err(|e| self.sql(e))
-    }
-}
-
-fn sql_of(path: &std::path::Path, e: rusqlite::Error) -> WorkbookError {
-    WorkbookError::Sqlite {
-        path: path.to_path_buf(),
-        source: e,
     }
 }
 
