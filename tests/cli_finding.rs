@@ -152,7 +152,7 @@ fn list_names_findings_feeds_and_flags_old_data() -> TestResult {
 
     let one = env.ok(&["finding", "list", "--device", "DEV-0002"])?;
     assert!(
-        one.contains("1 findings.") && one.contains("DEV-0002"),
+        one.contains("1 finding.") && one.contains("DEV-0002"),
         "{one}"
     );
     let none = env.ok(&["finding", "list", "--state", "dismissed"])?;
@@ -286,7 +286,7 @@ fn dismissing_needs_a_reason_and_survives_a_refresh() -> TestResult {
     env.ok(&["finding", "reset", "F-0002"])?;
     assert!(
         env.ok(&["finding", "list", "--state", "dismissed"])?
-            .contains("1 findings.")
+            .contains("1 finding.")
     );
     Ok(())
 }

@@ -281,3 +281,54 @@ fn a_kev_update_reports_its_changes_and_dismissals_stay_dismissed() -> TestResul
     assert!(older.contains("1 kept out"), "{older}");
     Ok(())
 }
+
+#[test]
+fn findings_follow_a_device_whose_version_changes() -> TestResult {
+    let env = setup()?;
+    run(&env, &["import", "feed", CSAF])?;
+    // The fixed VC150 is downgraded: both CVEs of ICSMA-21-007-01 arrive with the edit.
+    let down = run(
+        &env,
+        &["device", "edit", "DEV-0002", "--firmware-version", "1.7.14"],
+    )?;
+    assert!(
+        down.contains("vulnerability findings refreshed: 2 new, 0 no longer matched"),
+        "{down}"
+    );
+    // Updated again: kept, marked no longer matched, never deleted.
+    let up = run(
+        &env,
+        &["device", "edit", "DEV-0002", "--firmware-version", "1.7.15"],
+    )?;
+    assert!(
+        up.contains("vulnerability findings refreshed: 0 new, 2 no longer matched"),
+        "{up}"
+    );
+    let (by_device, json) = findings(&env)?;
+    assert_eq!(by_device["DEV-0002"].len(), 2);
+    let gone = json["findings"]
+        .as_array()
+        .ok_or("no findings")?
+        .iter()
+        .filter(|f| f["device"] == "DEV-0002")
+        .all(|f| f["no_longer_matched_since"].is_string());
+    assert!(gone, "{json}");
+    // A device added later is matched at once.
+    let added = run(
+        &env,
+        &[
+            "device",
+            "add",
+            "--name",
+            "PACS",
+            "--manufacturer",
+            "OFFIS",
+            "--model",
+            "DCMTK",
+            "--software-version",
+            "3.6.6",
+        ],
+    )?;
+    assert!(added.contains("3 new"), "{added}");
+    Ok(())
+}

@@ -586,15 +586,16 @@ pub enum ImportCommand {
     #[command(
         after_help = "Examples:\n  medsec import mds2 vendor-mds2.xlsx --model \"Acme/Pump 5\" --dry-run\n  medsec import mds2 vendor-mds2.txt --device DEV-0003\n\nThe form may be laid out in any way: the question IDs (DOC-1 ... RMOT-3) find the rows, the\nanswer words (Yes, No, N/A, See Note, Hidden) the answer column. A PDF is not read: copy its\ntext into a .txt file and import that. Only empty fields are filled unless --overwrite;\nanswers the assessor gave are never replaced."
     )]
+    #[command(group(clap::ArgGroup::new("mds2_target").required(true).multiple(false)))]
     Mds2 {
         /// The MDS2 file (.xlsx, .xls, .ods, or UTF-8 text such as .txt / .md).
         #[arg(value_hint = ValueHint::FilePath)]
         file: PathBuf,
         /// The device it describes (short ID or asset tag).
-        #[arg(long, conflicts_with = "model", required_unless_present = "model")]
+        #[arg(long, group = "mds2_target")]
         device: Option<String>,
         /// Every device of this model, and the model's answers: "MANUFACTURER/MODEL".
-        #[arg(long, value_name = "MANUFACTURER/MODEL")]
+        #[arg(long, value_name = "MANUFACTURER/MODEL", group = "mds2_target")]
         model: Option<String>,
         /// Replace device fields that already hold a value.
         #[arg(long)]

@@ -13,7 +13,9 @@ use super::output::say;
 use super::risk::fit;
 use crate::device::fields::printable;
 use crate::vuln::{FeedIndex, FeedInfo, STALE_AFTER_DAYS};
-use crate::workbook::{FindingState, RefreshOutcome, VulnFinding, Workbook, parse_finding_id};
+use crate::workbook::{
+    FindingState, RefreshOutcome, VulnFinding, Workbook, format_finding_id, parse_finding_id,
+};
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
@@ -217,9 +219,17 @@ pub(in crate::cli) fn list(
             )),
         );
     }
+    let example = list
+        .iter()
+        .find(|f| f.state == FindingState::Suggested)
+        .or(list.first())
+        .map_or_else(|| "F-0001".to_string(), |f| format_finding_id(f.id));
     say!(
-        "{} findings. L = likelihood (* = suggested from KEV and CVSS). Confirm with `medsec finding confirm F-0001`.",
-        list.len()
+        "{} finding{}. L = likelihood (* = suggested from KEV and CVSS). Confirm with `medsec finding confirm {}`, dismiss with `medsec finding dismiss {} --note REASON`.",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        example,
+        example
     );
     Ok(())
 }
@@ -343,5 +353,26 @@ pub(in crate::cli) fn rate(
         printable(&f.subject()),
         if default { " (suggested)" } else { "" }
     );
+    Ok(())
+}
+
+/// After devices were added or changed (`device add` / `edit`, an inventory, scan or workbook
+/// import): matches the devices again when the workbook holds feeds, so that findings follow
+/// the inventory, and says what changed in one line (nothing when nothing did). A workbook
+/// without feeds is left alone.
+///
+/// Errors: the workbook's.
+pub(in crate::cli) fn refresh_after_device_change(wb: &mut Workbook) -> Result<(), CliError> {
+    if wb.feeds()?.is_empty() {
+        return Ok(());
+    }
+    let out = wb.refresh_findings()?;
+    if out.new > 0 || out.stale > 0 {
+        say!(
+            "vulnerability findings refreshed: {} new, {} no longer matched (medsec finding list)",
+            out.new,
+            out.stale
+        );
+    }
     Ok(())
 }

@@ -168,7 +168,7 @@ fn finish(
         }
     }
     say!("{}: {counts}", file.display());
-    Ok(())
+    super::finding::refresh_after_device_change(wb)
 }
 
 /// The error text, prefixed with the file unless it already names it.

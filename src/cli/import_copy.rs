@@ -162,6 +162,9 @@ fn import(
             "the risk level grid changed (--with-matrix); Ctrl-z does not take grid edits back: `medsec risk grid --set` or `--reset` does"
         );
     }
+    if !plan.batch.devices.is_empty() {
+        super::finding::refresh_after_device_change(wb)?;
+    }
     Ok(())
 }
 

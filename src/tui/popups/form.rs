@@ -299,6 +299,21 @@ fn submit(app: &mut App) {
             app.overlay = None;
             app.save = SaveState::Saved;
             let id = saved.id;
+            // Findings follow the inventory: a changed model or version is matched again
+            // against the feeds the workbook holds (none: nothing to do).
+            let refreshed = match app.workbook.feeds() {
+                Ok(feeds) if feeds.is_empty() => Ok(None),
+                Ok(_) => app.workbook.refresh_findings().map(Some),
+                Err(e) => Err(e),
+            };
+            let findings = match refreshed {
+                Ok(Some(out)) if out.new > 0 || out.stale > 0 => format!(
+                    " · vulnerability findings: {} new, {} no longer matched",
+                    out.new, out.stale
+                ),
+                Ok(_) => String::new(),
+                Err(e) => format!(" · matching it against the feeds failed: {e}"),
+            };
             if let Err(e) = app.reload() {
                 app.error(format!("Saved, but reading the workbook again failed: {e}"));
                 return;
@@ -316,7 +331,7 @@ fn submit(app: &mut App) {
                 " (hidden by the search or filters: Esc clears them)"
             };
             app.info(format!(
-                "{verb} {} {}{hidden}",
+                "{verb} {} {}{hidden}{findings}",
                 saved.short_id(),
                 text::sanitize(saved.get("name"))
             ));

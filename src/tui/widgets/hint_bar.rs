@@ -13,14 +13,32 @@ use crate::tui::text;
 
 fn pair(b: &Binding) -> Option<(String, String)> {
     let key = b.keys.first()?.to_string();
-    Some((key, text::sanitize(b.hint.as_deref()?).into_owned()))
+    let hint = match (b.hint.as_deref(), &b.action) {
+        (Some(h), _) => h,
+        (None, Action::VulnFindings) => "findings",
+        (None, _) => return None,
+    };
+    Some((key, text::sanitize(hint).into_owned()))
+}
+
+/// Whether the selected control lists the device's vulnerability findings (VULN-01, VULN-02),
+/// where the key that opens them leads the bar.
+fn on_vulnerability_control(app: &App) -> bool {
+    app.current_control()
+        .is_some_and(|c| c.id == "VULN-01" || c.id == "VULN-02")
 }
 
 /// Draws the hint bar into `area` (one row).
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let bindings = app.keymap.active(app.context());
-    let hinted = bindings.into_iter().filter(|b| b.hint.is_some());
+    let vulns = on_vulnerability_control(app);
+    let (lead, rest): (Vec<&Binding>, Vec<&Binding>) = bindings
+        .into_iter()
+        .partition(|b| vulns && b.action == Action::VulnFindings);
+    let hinted = lead
+        .into_iter()
+        .chain(rest.into_iter().filter(|b| b.hint.is_some()));
     let (help, others): (Vec<&Binding>, Vec<&Binding>) =
         hinted.partition(|b| b.action == Action::Help);
     let help = help.first().and_then(|b| pair(b));

@@ -75,6 +75,8 @@ const DESCRIPTIVE: &[&str] = &[
     "systems",
     "software",
     "group",
+    // Finnish "group" (`Innokas Yhtymä Oy` is Innokas)
+    "yhtyma",
     "international",
     "technologies",
     "technology",
@@ -258,6 +260,7 @@ mod tests {
             ("Baxter Healthcare Corporation", "baxter"),
             ("Innokas YhtymÃ¤ Oy", "Innokas Yhtymä"),
             ("Innokas Yhtymä Oy", "innokas yhtyma"),
+            ("Innokas Yhtymä Oy", "Innokas"),
             ("Medtronic plc", "Medtronic"),
             ("Medtronic, Inc.", "MEDTRONIC"),
             ("Fresenius Kabi", "fresenius_kabi"),
