@@ -290,6 +290,12 @@ fn sbom_import_replace_dry_run_and_device_show() -> TestResult {
     ])?;
     assert!(out.contains("replaced the SBOM imported"), "{out}");
     assert!(out.contains("(65 components)"), "{out}");
+    // There is no `medsec undo`: undo is Ctrl-z in the TUI.
+    assert!(
+        out.contains("Ctrl-z in the TUI (`medsec open`) brings it back"),
+        "{out}"
+    );
+    assert!(!out.contains("medsec undo"), "{out}");
     let show = env.ok(&["device", "show", "DEV-0001"])?;
     assert!(show.contains("55 components"), "{show}");
 
@@ -313,5 +319,176 @@ fn sbom_import_replace_dry_run_and_device_show() -> TestResult {
         "DEV-0042",
     ])?;
     assert_eq!(r.code, 2, "{}", r.stderr);
+    Ok(())
+}
+
+/// The corpus KEV CSV's header and first 499 rows (one row a line), as lines.
+fn kev_csv_lines() -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(corpus("kev/known_exploited_vulnerabilities-redacted.csv"))?;
+    Ok(text.lines().take(500).map(str::to_string).collect())
+}
+
+#[test]
+fn damaged_kev_csv_is_refused_and_the_stored_catalog_kept() -> TestResult {
+    let env = Env::new()?;
+    env.ok(&["import", "feed", &s(&corpus(NEW_KEV))])?;
+    let lines = kev_csv_lines()?;
+    let write = |name: &str, mut l: Vec<String>, at: usize, line: String| {
+        l[at] = line;
+        let path = env.path(name);
+        std::fs::write(&path, l.join("\n") + "\n").map(|()| path)
+    };
+    let cut = lines[499].chars().take(30).collect::<String>();
+    let cases = [
+        (
+            write("kev-trunc.csv", lines.clone(), 499, cut)?,
+            "line 500 has 3 fields, the header 11",
+        ),
+        (
+            write(
+                "kev-quote.csv",
+                lines.clone(),
+                10,
+                r#"CVE-2013-3893,Microsoft,"Internet Explor"#.to_string(),
+            )?,
+            "quoted field on line 11 is not closed",
+        ),
+        (
+            write(
+                "kev-short.csv",
+                lines.clone(),
+                20,
+                "CVE-2013-3893,Microsoft,IE".to_string(),
+            )?,
+            "line 21 has 3 fields",
+        ),
+    ];
+    for (path, want) in &cases {
+        for dry in [true, false] {
+            let mut args = vec!["import", "feed"];
+            if dry {
+                args.push("--dry-run");
+            }
+            let p = s(path);
+            args.push(&p);
+            let r = env.run(&args)?;
+            assert_eq!(r.code, 4, "{p}: {}{}", r.stdout, r.stderr);
+            assert!(r.stderr.contains(want), "{p}: {}", r.stderr);
+            assert!(r.stderr.contains("nothing was imported"), "{}", r.stderr);
+        }
+    }
+    let feeds = env.feeds_json()?;
+    assert_eq!(feeds["feeds"][0]["items"], 1404);
+    assert_eq!(
+        feeds["feeds"][0]["file_name"],
+        "known_exploited_vulnerabilities-redacted.json"
+    );
+    Ok(())
+}
+
+#[test]
+fn same_date_kev_that_lacks_entries_is_kept_out() -> TestResult {
+    let env = Env::new()?;
+    env.ok(&["import", "feed", &s(&corpus(NEW_KEV))])?;
+    let cut = env.path("kev-cut.csv");
+    std::fs::write(&cut, kev_csv_lines()?.join("\n") + "\n")?;
+    let want = "KEV of 2025-08-25 from kev-cut.csv has the stored catalog's date but lacks 905 of its entries";
+    let out = env.ok(&["import", "feed", "--dry-run", &s(&cut)])?;
+    assert!(
+        out.contains(&format!("{want}; would keep the stored one")),
+        "{out}"
+    );
+    let out = env.ok(&["import", "feed", &s(&cut)])?;
+    assert!(
+        out.contains(&format!("{want}; kept the stored one")),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 kept out (same date, entries missing)"),
+        "{out}"
+    );
+    assert_eq!(env.feeds_json()?["feeds"][0]["items"], 1404);
+    // The full CSV of the same date lacks nothing: it replaces, as before.
+    let out = env.ok(&[
+        "import",
+        "feed",
+        &s(&corpus("kev/known_exploited_vulnerabilities-redacted.csv")),
+    ])?;
+    assert!(out.contains("replaced the one of 2025-08-25"), "{out}");
+    Ok(())
+}
+
+#[test]
+fn the_kev_folder_with_its_json_schema_imports() -> TestResult {
+    let env = Env::new()?;
+    let out = env.ok(&["import", "feed", &s(&corpus("kev"))])?;
+    assert!(
+        out.contains(
+            "note: known_exploited_vulnerabilities_schema.json: a JSON Schema, not a feed: skipped"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("0 unreadable"), "{out}");
+    assert_eq!(env.feeds_json()?["feeds"][0]["items"], 1404);
+    // Given alone, the schema is refused with that reason.
+    let r = env.run(&[
+        "import",
+        "feed",
+        &s(&corpus("kev/known_exploited_vulnerabilities_schema.json")),
+    ])?;
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("is a JSON Schema, not a feed; nothing was imported"),
+        "{}",
+        r.stderr
+    );
+    Ok(())
+}
+
+#[test]
+fn duplicate_kev_entries_are_merged_with_a_note() -> TestResult {
+    let env = Env::new()?;
+    let mut lines = kev_csv_lines()?;
+    lines.push(lines[3].clone());
+    lines.push(lines[4].clone());
+    let path = env.path("dup.csv");
+    std::fs::write(&path, lines.join("\n") + "\n")?;
+    let out = env.ok(&["import", "feed", &s(&path)])?;
+    assert!(out.contains("(KEV 499 entries, dup.csv): stored"), "{out}");
+    assert!(
+        out.contains("note: dup.csv: 2 duplicate KEV entries (a cveID listed again) merged"),
+        "{out}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_vex_an_empty_bom_or_a_non_utf8_file_is_not_an_sbom() -> TestResult {
+    let env = Env::new()?;
+    env.ok(&["device", "add", "--name", "Monitor"])?;
+    let empty = env.path("empty-bom.json");
+    std::fs::write(
+        &empty,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"name":"DEF"}}}"#,
+    )?;
+    let fake = env.path("fake.json");
+    std::fs::write(&fake, b"{\"vendor\":\"Dr\xe4ger\"}")?;
+    let cases = [
+        (
+            corpus("sbom/cyclonedx-vex-cisa-case1-affected.json"),
+            "is a VEX document (CycloneDX with vulnerabilities and no components), not an SBOM: import it with `medsec import feed FILE`",
+        ),
+        (empty, "holds no components"),
+        (fake, "SBOM files are UTF-8"),
+    ];
+    for (path, want) in &cases {
+        let r = env.run(&["import", "sbom", &s(path), "--device", "DEV-0001"])?;
+        assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(want), "{}", r.stderr);
+        assert!(!r.stderr.contains("JSON feeds"), "{}", r.stderr);
+    }
+    let show = env.ok(&["device", "show", "DEV-0001"])?;
+    assert!(!show.contains("components"), "{show}");
     Ok(())
 }

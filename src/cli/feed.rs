@@ -16,7 +16,7 @@ use super::error::CliError;
 use super::import::shown;
 use super::output::say;
 use crate::device::fields::printable;
-use crate::vuln::feed::{FeedFile, read_file};
+use crate::vuln::feed::{FeedError, FeedFile, read_file};
 use crate::vuln::{FeedInfo, FeedKind, STALE_AFTER_DAYS, sbom};
 use crate::workbook::{FeedAction, FeedImportLine, RefreshOutcome, Workbook};
 
@@ -89,6 +89,18 @@ fn line_text(l: &FeedImportLine, dry_run: bool) -> String {
         FeedAction::KeptOlder { stored } => {
             format!("{what}: kept out, older than the stored one of {stored} (never downgraded)")
         }
+        FeedAction::KeptIncomplete { missing, .. } => {
+            let (one, many) = match l.info.kind {
+                FeedKind::Kev => ("catalog", "entries"),
+                _ => ("document", "vulnerabilities"),
+            };
+            format!(
+                "{} from {} has the stored {one}'s date but lacks {missing} of its {many}; {} the stored one",
+                l.info.dated_name(),
+                l.file_name,
+                verb("kept", "would keep")
+            )
+        }
     };
     if let Some(k) = l.kev {
         text.push_str(&format!(
@@ -156,13 +168,20 @@ pub(super) fn import_feed(
     let paths = feed_files(path)?;
     let mut files: Vec<FeedFile> = Vec::new();
     let mut invalid: Vec<String> = Vec::new();
+    let mut schemas: Vec<String> = Vec::new();
+    let single = paths.len() == 1 && !path.is_dir();
     for p in &paths {
         match read_file(p) {
             Ok(f) => files.push(f),
+            // A folder may hold the feed's JSON Schema next to the data (CISA's KEV does).
+            Err(FeedError::JsonSchema { .. }) if !single => schemas.push(
+                p.file_name()
+                    .map(|n| printable(&n.to_string_lossy()))
+                    .unwrap_or_default(),
+            ),
             Err(e) => invalid.push(printable(&e.to_string())),
         }
     }
-    let single = paths.len() == 1 && !path.is_dir();
     if single && let Some(e) = invalid.first() {
         return Err(CliError::input(format!("{e}; nothing was imported")));
     }
@@ -176,6 +195,9 @@ pub(super) fn import_feed(
             invalid.len(),
             paths.len()
         )));
+    }
+    for s in &schemas {
+        say!("note: {s}: a JSON Schema, not a feed: skipped");
     }
     let lines = if dry_run {
         wb.plan_feeds(&files)?
@@ -209,8 +231,14 @@ pub(super) fn import_feed(
     let replaced = count(|a| matches!(a, FeedAction::Replaced { .. }));
     let unchanged = count(|a| matches!(a, FeedAction::Unchanged));
     let kept = count(|a| matches!(a, FeedAction::KeptOlder { .. }));
+    let incomplete = count(|a| matches!(a, FeedAction::KeptIncomplete { .. }));
     let totals = format!(
-        "{added} new, {replaced} replaced, {unchanged} unchanged, {kept} kept out (older), {} unreadable",
+        "{added} new, {replaced} replaced, {unchanged} unchanged, {kept} kept out (older), {}{} unreadable",
+        if incomplete > 0 {
+            format!("{incomplete} kept out (same date, entries missing), ")
+        } else {
+            String::new()
+        },
         invalid.len()
     );
     if dry_run {
@@ -296,7 +324,7 @@ pub(super) fn import_sbom(
     let done = wb.import_sbom(d.id, &read)?;
     if let Some(old) = &done.replaced {
         say!(
-            "replaced the SBOM imported {} from {} ({} components); `medsec undo` brings it back",
+            "replaced the SBOM imported {} from {} ({} components); Ctrl-z in the TUI (`medsec open`) brings it back",
             old.imported_at.get(..10).unwrap_or(&old.imported_at),
             printable(&old.file_name),
             old.sbom.components.len()

@@ -87,9 +87,11 @@ pub fn read_file(path: &Path) -> Result<SbomFile, SbomError> {
 
 /// Reads an SBOM from its bytes; returns it and the notes.
 ///
-/// Errors: the reason, as one sentence without the file name.
+/// Errors: the reason, as one sentence without the file name; among them a document with no
+/// components (a CycloneDX one with `vulnerabilities` is named a VEX document, to be imported
+/// as a feed).
 pub fn read_bytes(bytes: &[u8]) -> Result<(Sbom, Vec<String>), String> {
-    let text = utf8_text(bytes)?;
+    let text = utf8_text(bytes, "SBOM files")?;
     let head = text.trim_start();
     if head.starts_with('<') {
         return Err(if head.contains("cyclonedx") {
@@ -129,6 +131,20 @@ pub fn read_bytes(bytes: &[u8]) -> Result<(Sbom, Vec<String>), String> {
             }
         ));
     };
+    if sbom.components.is_empty() {
+        let vulnerabilities = value
+            .get("vulnerabilities")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        return Err(if sbom.format == "CycloneDX" && vulnerabilities {
+            "is a VEX document (CycloneDX with vulnerabilities and no components), not an SBOM: import it with `medsec import feed FILE`".to_string()
+        } else {
+            format!(
+                "is a {} document that holds no components; an SBOM lists the device's software — export it again with its components",
+                sbom.format
+            )
+        });
+    }
     let empty_versions = sbom
         .components
         .iter()
@@ -465,5 +481,30 @@ mod tests {
                 .unwrap_err()
                 .contains("truncated")
         );
+        assert!(
+            read_bytes(b"{\"a\":\"Dr\xe4ger\"}")
+                .unwrap_err()
+                .contains("SBOM files are UTF-8")
+        );
+    }
+
+    #[test]
+    fn a_vex_document_or_a_bom_without_components_is_refused() {
+        let vex = read_file(Path::new(
+            "../shared/corpus/sbom/cyclonedx-vex-cisa-case1-affected.json",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            vex.contains("is a VEX document") && vex.contains("`medsec import feed FILE`"),
+            "{vex}"
+        );
+        for empty in [
+            r#"{"bomFormat":"CycloneDX","specVersion":"1.5"}"#,
+            r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[],"vulnerabilities":[]}"#,
+        ] {
+            let err = read_bytes(empty.as_bytes()).unwrap_err();
+            assert!(err.contains("holds no components"), "{err}");
+        }
     }
 }

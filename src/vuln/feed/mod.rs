@@ -45,6 +45,44 @@ pub enum FeedError {
         /// What is wrong and what to do.
         reason: String,
     },
+    /// The file is a JSON Schema (`$schema` with `properties` or `definitions`), such as the
+    /// `known_exploited_vulnerabilities_schema.json` CISA publishes next to the catalog: a
+    /// description of a feed, not a feed. A folder import skips it with a note.
+    #[error("{file}: {JSON_SCHEMA_REASON}")]
+    JsonSchema {
+        /// The file as given.
+        file: String,
+    },
+}
+
+/// Why a JSON Schema file is not imported, as one phrase.
+pub const JSON_SCHEMA_REASON: &str = "is a JSON Schema, not a feed";
+
+/// Why bytes were not read: a JSON Schema, or any other reason as one sentence.
+enum Refusal {
+    JsonSchema,
+    Reason(String),
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Refusal::Reason(reason)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(reason: &str) -> Self {
+        Refusal::Reason(reason.to_string())
+    }
+}
+
+impl Refusal {
+    fn reason(self) -> String {
+        match self {
+            Refusal::JsonSchema => JSON_SCHEMA_REASON.to_string(),
+            Refusal::Reason(r) => r,
+        }
+    }
 }
 
 /// One feed file, read: what it held and what was noticed on the way.
@@ -66,7 +104,8 @@ pub struct FeedFile {
 ///
 /// Errors: `FeedError::Unreadable` naming the file and the reason (cannot be read, over
 /// [`MAX_FILE_BYTES`], empty, not UTF-8, not JSON or a KEV CSV, truncated, nested deeper than
-/// [`MAX_NESTING`], of no known feed shape).
+/// [`MAX_NESTING`], of no known feed shape, a damaged KEV catalog); `FeedError::JsonSchema`
+/// for a JSON Schema document.
 pub fn read_file(path: &Path) -> Result<FeedFile, FeedError> {
     let shown = path.display().to_string();
     let bytes = read_limited(path).map_err(|reason| FeedError::Unreadable {
@@ -77,11 +116,15 @@ pub fn read_file(path: &Path) -> Result<FeedFile, FeedError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| shown.clone());
-    let (documents, notes) =
-        read_bytes(&file_name, &bytes).map_err(|reason| FeedError::Unreadable {
+    let (documents, notes) = read_document(&file_name, &bytes).map_err(|r| match r {
+        Refusal::JsonSchema => FeedError::JsonSchema {
+            file: shown.clone(),
+        },
+        Refusal::Reason(reason) => FeedError::Unreadable {
             file: shown.clone(),
             reason,
-        })?;
+        },
+    })?;
     Ok(FeedFile {
         file_name,
         sha256: sha256_hex(&bytes),
@@ -113,7 +156,14 @@ pub fn read_bytes(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<(Vec<FeedDocument>, Vec<String>), String> {
-    let text = utf8_text(bytes)?;
+    read_document(file_name, bytes).map_err(Refusal::reason)
+}
+
+fn read_document(
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<(Vec<FeedDocument>, Vec<String>), Refusal> {
+    let text = utf8_text(bytes, "JSON feeds")?;
     let mut notes = Vec::new();
     let trimmed = text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
@@ -123,7 +173,7 @@ pub fn read_bytes(
         }
         return Err(
             "is neither JSON nor a KEV CSV (known: CISA KEV JSON or CSV, CSAF 2.0, NVD CVE API 2.0, CVE JSON 5.x, CycloneDX VEX)"
-                .to_string(),
+                .into(),
         );
     }
     let mut value = parse_json(text)?;
@@ -135,19 +185,20 @@ pub fn read_bytes(
         Shape::NvdResponse => nvd::read_response(&value, &mut notes)?,
         Shape::Cve5 => vec![cve5::read(&value, &mut notes)?],
         Shape::Vex => vec![vex::read(&value, file_name, &mut notes)?],
+        Shape::JsonSchema => return Err(Refusal::JsonSchema),
         Shape::Sbom(format) => {
             return Err(format!(
                 "is a {format} SBOM without vulnerabilities, not a feed; import it for a device with `medsec import sbom FILE --device ID`"
-            ));
+            ).into());
         }
         Shape::Unknown(keys) => {
             return Err(format!(
                 "is JSON of an unknown shape (top-level keys: {keys}); known feeds: CISA KEV, CSAF 2.0, NVD CVE API 2.0, CVE JSON 5.x, CycloneDX VEX"
-            ));
+            ).into());
         }
     };
     if docs.is_empty() {
-        return Err("holds no vulnerability records".to_string());
+        return Err("holds no vulnerability records".into());
     }
     Ok((docs, notes))
 }
@@ -161,6 +212,7 @@ enum Shape {
     Cve5,
     Vex,
     Sbom(&'static str),
+    JsonSchema,
     Unknown(String),
 }
 
@@ -169,6 +221,9 @@ fn sniff(v: &Value) -> Shape {
         return Shape::Unknown("none: a JSON array or value, not an object".to_string());
     };
     let has = |k: &str| obj.contains_key(k);
+    if has("$schema") && (has("properties") || has("definitions") || has("$defs")) {
+        return Shape::JsonSchema;
+    }
     let vulns = obj.get("vulnerabilities").and_then(Value::as_array);
     if has("catalogVersion")
         || (has("dateReleased") && vulns.is_some())
@@ -221,8 +276,9 @@ fn sniff(v: &Value) -> Shape {
 }
 
 /// The bytes as text: a UTF-8 byte-order mark is dropped; anything not UTF-8 is refused with
-/// the line and byte where it stops being UTF-8.
-pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, String> {
+/// the line and byte where it stops being UTF-8. `what` names the files in the message
+/// ("JSON feeds", "SBOM files"): "… JSON feeds are UTF-8".
+pub(crate) fn utf8_text<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("is empty".to_string());
@@ -231,7 +287,7 @@ pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, String> {
         let at = e.valid_up_to();
         let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
         format!(
-            "is not UTF-8 (line {line}, byte {}: 0x{:02X}); JSON feeds are UTF-8 — save it as UTF-8 and import again",
+            "is not UTF-8 (line {line}, byte {}: 0x{:02X}); {what} are UTF-8 — save it as UTF-8 and import again",
             at + 1,
             bytes.get(at).copied().unwrap_or(0)
         )

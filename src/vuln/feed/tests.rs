@@ -411,3 +411,134 @@ fn broken_inputs_are_refused_with_a_reason() {
     let err = read_file(&big).unwrap_err().to_string();
     assert!(err.contains("over the limit of 536870912 bytes"), "{err}");
 }
+
+/// The corpus KEV CSV, its header and first `rows` rows (one row a line in this file).
+fn kev_csv_head(rows: usize) -> String {
+    let text = std::fs::read_to_string(corpus("kev/known_exploited_vulnerabilities-redacted.csv"))
+        .unwrap();
+    let mut out: String = text.lines().take(rows + 1).collect::<Vec<_>>().join("\n");
+    out.push('\n');
+    out
+}
+
+#[test]
+fn damaged_kev_csv_is_refused_naming_the_line() {
+    let good = kev_csv_head(499);
+    let (docs, _) = read_bytes("ok.csv", good.as_bytes()).unwrap();
+    assert!(matches!(&docs[0], FeedDocument::Kev { entries, .. } if entries.len() == 499));
+    let lines: Vec<&str> = good.lines().collect();
+    let with = |at: usize, line: &str| {
+        let mut l = lines.clone();
+        l[at] = line;
+        l.join("\n") + "\n"
+    };
+    let cut = lines[499].chars().take(30).collect::<String>();
+    let cases: Vec<(&str, String, &str)> = vec![
+        // The tester's file: the last row cut at 30 characters.
+        (
+            "cut",
+            with(499, &cut),
+            "line 500 has 3 fields, the header 11",
+        ),
+        (
+            "unclosed quote mid-file",
+            with(10, r#"CVE-2013-3893,Microsoft,"Internet Explor"#),
+            "quoted field on line 11 is not closed",
+        ),
+        (
+            "unclosed quote at the end",
+            format!("{good}CVE-2013-3893,Microsoft,\"Internet Explor"),
+            "quoted field opened on line 501 is never closed",
+        ),
+        (
+            "short row",
+            with(5, "CVE-2013-3893,Microsoft,IE"),
+            "line 6 has 3 fields",
+        ),
+        (
+            "long row",
+            with(5, &format!("{},extra", lines[5])),
+            "line 6 has 12 fields",
+        ),
+        (
+            "bad cveID",
+            with(7, &lines[7].replacen("CVE-", "CVE/", 1)),
+            "line 8 has no valid cveID",
+        ),
+        (
+            "bad dateAdded",
+            with(3, &lines[3].replacen(",2025-", ",2025/", 1)),
+            "line 4",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let err = read_bytes(name, text.as_bytes()).unwrap_err();
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(err.contains("damaged KEV CSV"), "{name}: {err}");
+    }
+    // An escaped quote ("") inside a quoted field is not an open quote.
+    let escaped = with(
+        2,
+        &lines[2].replacen(",\"", ",\"He said \"\"no\"\", then ", 1),
+    );
+    read_bytes("escaped", escaped.as_bytes()).unwrap();
+}
+
+#[test]
+fn kev_json_entry_without_a_cve_id_is_refused_with_its_index() {
+    let text = r#"{"catalogVersion":"2025.08.25","dateReleased":"2025-08-25T00:00:00Z",
+      "vulnerabilities":[{"cveID":"CVE-2021-44228","dateAdded":"2021-12-10"},
+                         {"vendorProject":"X","dateAdded":"2021-12-10"}]}"#;
+    let err = read_bytes("k.json", text.as_bytes()).unwrap_err();
+    assert!(err.contains("vulnerabilities[1]"), "{err}");
+    let bad = text.replace(r#"{"vendorProject""#, r#"{"cveID":"CVE-21-1","x""#);
+    let err = read_bytes("k.json", bad.as_bytes()).unwrap_err();
+    assert!(
+        err.contains("vulnerabilities[1]") && err.contains("\"CVE-21-1\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_kev_entries_keep_the_last_and_are_noted() {
+    let text = r#"{"catalogVersion":"2025.08.25","vulnerabilities":[
+      {"cveID":"CVE-2021-44228","dateAdded":"2021-12-10","notes":"first"},
+      {"cveID":"CVE-2017-0144","dateAdded":"2022-03-25"},
+      {"cveID":"cve-2021-44228","dateAdded":"2021-12-10","notes":"last"}]}"#;
+    let (docs, notes) = read_bytes("k.json", text.as_bytes()).unwrap();
+    let FeedDocument::Kev { entries, .. } = &docs[0] else {
+        panic!("not KEV")
+    };
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].cve, "CVE-2021-44228");
+    assert_eq!(entries[0].notes, "last");
+    assert!(
+        notes.iter().any(|n| n.starts_with("1 duplicate KEV entry")),
+        "{notes:?}"
+    );
+    // The CSV likewise.
+    let mut csv = kev_csv_head(3);
+    let second = csv.lines().nth(2).unwrap().to_string();
+    csv.push_str(&second);
+    csv.push('\n');
+    let (docs, notes) = read_bytes("k.csv", csv.as_bytes()).unwrap();
+    assert!(matches!(&docs[0], FeedDocument::Kev { entries, .. } if entries.len() == 3));
+    assert!(
+        notes.iter().any(|n| n.starts_with("1 duplicate KEV entry")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_json_schema_is_named_as_such_not_read_as_a_feed() {
+    let path = corpus("kev/known_exploited_vulnerabilities_schema.json");
+    let err = read_file(&path).unwrap_err();
+    assert!(matches!(err, FeedError::JsonSchema { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("known_exploited_vulnerabilities_schema.json: is a JSON Schema, not a feed"),
+        "{err}"
+    );
+    let err = read_bytes("s.json", br#"{"$schema":"x","definitions":{}}"#).unwrap_err();
+    assert_eq!(err, JSON_SCHEMA_REASON);
+}

@@ -5,13 +5,15 @@
 //! Rules (ISSUE 6, PRODUCT.md "Loud, validated input"):
 //! - a document of the same (kind, name) with the same or a newer feed date replaces the stored
 //!   one's items; an OLDER one is kept out and reported, never a silent downgrade; the same file
-//!   again (same date and SHA-256) changes nothing;
+//!   again (same date and SHA-256) changes nothing; one of the SAME date that lacks items (by
+//!   CVE) the stored one holds is kept out too (a cut or partial copy of the same catalog or
+//!   advisory), while one of the same date that only adds or changes items replaces it;
 //! - a KEV import reports the entries added, changed and removed against the stored catalog;
 //! - every file of one import is stored in one transaction: all or nothing.
 //!
 //! Feeds are reference data, not assessment answers: importing them is not an undo step.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -52,6 +54,14 @@ pub enum FeedAction {
         /// The stored (newer) document's feed date.
         stored: NaiveDate,
     },
+    /// It has the stored one's date but lacks some of its items (by CVE ID), so it is a cut or
+    /// partial copy; the stored one is kept and this one was not stored.
+    KeptIncomplete {
+        /// The feed date both share.
+        stored: NaiveDate,
+        /// Items (distinct CVE IDs) of the stored document this one lacks, at least 1.
+        missing: usize,
+    },
 }
 
 /// KEV entries compared with the stored catalog, by CVE ID.
@@ -85,7 +95,29 @@ pub struct FeedImportLine {
 struct Current {
     date: NaiveDate,
     sha256: String,
+    /// The CVE IDs of its items, upper case.
+    cves: HashSet<String>,
     kev: Option<HashMap<String, KevEntry>>,
+}
+
+fn stored_cves(conn: &Connection, feed_id: i64) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = conn.prepare("SELECT cve FROM feed_item WHERE feed_id = ?1")?;
+    let rows = stmt.query_map([feed_id], |r| r.get::<_, String>(0))?;
+    rows.map(|c| c.map(|c| c.to_ascii_uppercase())).collect()
+}
+
+fn doc_cves(doc: &FeedDocument) -> HashSet<String> {
+    match doc {
+        FeedDocument::Kev { entries, .. } => {
+            entries.iter().map(|e| e.cve.to_ascii_uppercase()).collect()
+        }
+        FeedDocument::Advisory {
+            vulnerabilities, ..
+        } => vulnerabilities
+            .iter()
+            .map(|v| v.cve.to_ascii_uppercase())
+            .collect(),
+    }
 }
 
 fn stored_current(
@@ -166,6 +198,7 @@ fn run(conn: &Connection, files: &[FeedFile], write: bool) -> Result<Vec<FeedImp
                     Some((id, date, sha256)) => Some(Current {
                         date,
                         sha256,
+                        cves: stored_cves(conn, id)?,
                         kev: if info.kind == FeedKind::Kev {
                             Some(stored_kev(conn, id)?)
                         } else {
@@ -175,11 +208,18 @@ fn run(conn: &Connection, files: &[FeedFile], write: bool) -> Result<Vec<FeedImp
                     None => None,
                 },
             };
+            let cves = doc_cves(doc);
             let action = match &current {
                 None => FeedAction::Added,
                 Some(c) if info.feed_date < c.date => FeedAction::KeptOlder { stored: c.date },
                 Some(c) if info.feed_date == c.date && c.sha256 == file.sha256 => {
                     FeedAction::Unchanged
+                }
+                Some(c) if info.feed_date == c.date && !c.cves.is_subset(&cves) => {
+                    FeedAction::KeptIncomplete {
+                        stored: c.date,
+                        missing: c.cves.difference(&cves).count(),
+                    }
                 }
                 Some(c) => FeedAction::Replaced { previous: c.date },
             };
@@ -209,6 +249,7 @@ fn run(conn: &Connection, files: &[FeedFile], write: bool) -> Result<Vec<FeedImp
                 Current {
                     date: info.feed_date,
                     sha256: file.sha256.clone(),
+                    cves,
                     kev: entries,
                 }
             } else {

@@ -134,3 +134,81 @@ fn advisories_and_records_are_stored_and_indexed() {
     let (_, philips) = &index.advisories[0];
     assert_eq!(philips[0].products[0].vendor, "Phillips");
 }
+
+/// The same file read again under another name with its items cut to `keep` and a different
+/// SHA-256, as a partial copy of the same document (the same feed date) would be.
+fn cut_copy(file: &FeedFile, keep: usize) -> FeedFile {
+    let mut cut = file.clone();
+    cut.file_name = format!("cut-{}", file.file_name);
+    cut.sha256 = "0".repeat(64);
+    match &mut cut.documents[0] {
+        FeedDocument::Kev { entries, .. } => entries.truncate(keep),
+        FeedDocument::Advisory {
+            vulnerabilities, ..
+        } => vulnerabilities.truncate(keep),
+    }
+    cut
+}
+
+#[test]
+fn same_date_that_lacks_items_is_kept_out_and_adding_only_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wb = workbook(dir.path());
+    let kev = corpus(NEW_KEV);
+    wb.import_feeds(std::slice::from_ref(&kev)).unwrap();
+    let date = NaiveDate::from_ymd_opt(2025, 8, 25).unwrap();
+    let cut = cut_copy(&kev, 499);
+    let kept = FeedAction::KeptIncomplete {
+        stored: date,
+        missing: 905,
+    };
+    // Dry run and real import agree; nothing is stored.
+    assert_eq!(
+        wb.plan_feeds(std::slice::from_ref(&cut)).unwrap()[0].action,
+        kept
+    );
+    let lines = wb.import_feeds(std::slice::from_ref(&cut)).unwrap();
+    assert_eq!(lines[0].action, kept);
+    assert_eq!(lines[0].kev, None);
+    assert_eq!(wb.feeds().unwrap()[0].item_count, 1404);
+    assert_eq!(wb.feeds().unwrap()[0].file_name, kev.file_name);
+    // In one batch the cut copy is compared with the full one stored before it.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut fresh = workbook(dir2.path());
+    let lines = fresh.import_feeds(&[kev.clone(), cut.clone()]).unwrap();
+    assert_eq!(lines[1].action, kept);
+    assert_eq!(fresh.feeds().unwrap()[0].item_count, 1404);
+    // The same date with every stored entry (one changed) may replace, as before.
+    let mut changed = cut_copy(&kev, 1404);
+    if let FeedDocument::Kev { entries, .. } = &mut changed.documents[0] {
+        entries[0].notes.push_str(" (updated)");
+    }
+    let lines = wb.import_feeds(std::slice::from_ref(&changed)).unwrap();
+    assert_eq!(lines[0].action, FeedAction::Replaced { previous: date });
+    assert_eq!(lines[0].kev.unwrap().changed, 1);
+
+    // Advisories by the same rule.
+    let advisory = corpus("csaf/icsma-20-343-01-redacted.json");
+    wb.import_feeds(std::slice::from_ref(&advisory)).unwrap();
+    let lines = wb
+        .import_feeds(std::slice::from_ref(&cut_copy(&advisory, 1)))
+        .unwrap();
+    assert!(
+        matches!(
+            lines[0].action,
+            FeedAction::KeptIncomplete { missing: 1, .. }
+        ),
+        "{:?}",
+        lines[0].action
+    );
+    let stored = wb.feeds().unwrap();
+    let ge = stored
+        .iter()
+        .find(|f| f.info.name == "ICSMA-20-343-01")
+        .unwrap();
+    assert_eq!(ge.item_count, 2);
+    let lines = wb
+        .import_feeds(std::slice::from_ref(&cut_copy(&advisory, 2)))
+        .unwrap();
+    assert!(matches!(lines[0].action, FeedAction::Replaced { .. }));
+}
