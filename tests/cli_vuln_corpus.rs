@@ -202,12 +202,13 @@ fn three_advisories_match_their_devices_with_reasons_and_the_export_lists_them()
             .position(|h| h == name)
             .ok_or_else(|| format!("no column {name}"))
     };
-    let (device, cve, feed_date, kev_listed, reason) = (
+    let (device, cve, feed_date, kev_listed, reason, fix) = (
         col("Device ID")?,
         col("CVE ID")?,
         col("Feed Date")?,
         col("KEV Listed")?,
         col("Match Reason")?,
+        col("Manufacturer Fix Status")?,
     );
     let rows: Vec<&[Data]> = rows.collect();
     let total: usize = by_device.values().map(Vec::len).sum();
@@ -232,6 +233,15 @@ fn three_advisories_match_their_devices_with_reasons_and_the_export_lists_them()
             .contains("ICSMA-21-007-01 of 2021-01-07")
     );
     assert!(innokas[reason].to_string().contains("1.7.15"));
+    // The fix status is the matched product's own: ICSMA-21-007-01's vendor_fix names the
+    // VC150; ICSMA-23-194-01's vendor_fix names the Systems Manager, Calculation Services
+    // and CQI Reporter, never the PCU 8015 (mitigations only).
+    assert_eq!(innokas[fix].to_string(), "Fix validated");
+    let pump_rows: Vec<&&[Data]> = rows.iter().filter(|r| r[device] == "DEV-0003").collect();
+    assert!(pump_rows.len() >= 8);
+    for r in pump_rows {
+        assert_eq!(r[fix].to_string(), "Unknown", "{}", r[cve]);
+    }
     Ok(())
 }
 

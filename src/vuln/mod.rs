@@ -180,6 +180,13 @@ pub struct ProductRef {
     /// `vulnerable`, CVE 5 version `status`, VEX `analysis.state`.
     #[serde(default)]
     pub status: ProductStatus,
+    /// The manufacturer's fix status for this product alone: for CSAF, from the remediations
+    /// that name its `product_id` (directly or through a `product_groups` entry); `Unknown`
+    /// when none does, when only mitigations or workarounds do, and in feeds stored before
+    /// this field existed. Other readers leave it `Unknown` and the matcher takes
+    /// [`Vulnerability::fix`] for their references.
+    #[serde(default)]
+    pub fix: FixStatus,
 }
 
 /// Whether the manufacturer has a fix (TEMPLATE.md "2 CVE Findings", Manufacturer Fix Status).
@@ -222,7 +229,10 @@ pub struct Vulnerability {
     pub scores: Vec<CvssScore>,
     /// Products named, with their status.
     pub products: Vec<ProductRef>,
-    /// The manufacturer's fix status.
+    /// The manufacturer's fix status for the vulnerability as a whole. CSAF: the status every
+    /// affected (or under investigation) product shares, `Unknown` when they differ (each
+    /// [`ProductRef::fix`] then says its own, and the matcher uses that); NVD, CVE 5 and VEX
+    /// give it per record only.
     pub fix: FixStatus,
     /// Remediation and mitigation text, joined by blank lines; may be empty.
     pub remediation: String,

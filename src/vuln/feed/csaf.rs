@@ -1,8 +1,8 @@
 //! CSAF 2.0 advisories (CISA ICSMA and others): the product tree flattened through nested
 //! branches, each vulnerability's `product_status` resolved to [`ProductRef`]s, scores,
-//! remediations and the document's tracking facts.
+//! remediations (with each product's own fix status) and the document's tracking facts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -107,6 +107,7 @@ pub(super) fn read(doc: &Value, notes: &mut Vec<String>) -> Result<FeedDocument,
             format!("is CSAF advisory {id} without a current_release_date (document.tracking)")
         })?;
     let tree: HashMap<String, ProductRef> = product_tree(doc).into_iter().collect();
+    let groups = product_groups(doc);
     let mut missing: Vec<String> = Vec::new();
     let mut vulnerabilities = Vec::new();
     for v in doc
@@ -115,7 +116,7 @@ pub(super) fn read(doc: &Value, notes: &mut Vec<String>) -> Result<FeedDocument,
         .map(Vec::as_slice)
         .unwrap_or_default()
     {
-        vulnerabilities.push(vulnerability(v, &id, &tree, &mut missing));
+        vulnerabilities.push(vulnerability(v, &id, &tree, &groups, &mut missing));
     }
     if !missing.is_empty() {
         missing.sort();
@@ -160,6 +161,7 @@ fn vulnerability(
     v: &Value,
     doc_id: &str,
     tree: &HashMap<String, ProductRef>,
+    groups: &HashMap<String, Vec<String>>,
     missing: &mut Vec<String>,
 ) -> Vulnerability {
     let mut cve = text(v, "cve").to_ascii_uppercase();
@@ -209,6 +211,8 @@ fn vulnerability(
         }
     }
     let mut products = Vec::new();
+    // The `product_id` of each entry of `products`.
+    let mut product_ids: Vec<String> = Vec::new();
     if let Some(status) = v.get("product_status") {
         for (group, st) in [
             ("known_affected", ProductStatus::Affected),
@@ -239,29 +243,30 @@ fn vulnerability(
                 };
                 product.status = st;
                 products.push(product);
+                product_ids.push(pid.to_string());
             }
         }
     }
-    let mut fix = FixStatus::Unknown;
-    let mut remediation: Vec<String> = Vec::new();
-    for r in v
+    let remediations = v
         .get("remediations")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        match text(r, "category").as_str() {
-            "vendor_fix" => fix = FixStatus::FixValidated,
-            "no_fix_planned" | "none_available" if fix == FixStatus::Unknown => {
-                fix = FixStatus::NoFixPlanned;
-            }
-            _ => {}
-        }
+        .unwrap_or_default();
+    let mut remediation: Vec<String> = Vec::new();
+    for r in remediations {
         let details = text(r, "details");
         if !details.is_empty() && !remediation.contains(&details) {
             remediation.push(details);
         }
     }
+    let claims: Vec<FixClaim> = remediations
+        .iter()
+        .map(|r| FixClaim::read(r, groups))
+        .collect();
+    for (product, pid) in products.iter_mut().zip(&product_ids) {
+        product.fix = product_fix(&claims, pid);
+    }
+    let fix = shared_fix(&products);
     Vulnerability {
         cve,
         title,
@@ -271,5 +276,214 @@ fn vulnerability(
         fix,
         remediation: remediation.join("\n\n"),
         advisories: vec![doc_id.to_string()],
+    }
+}
+
+/// `product_tree.product_groups` as `group_id` → its `product_ids`.
+fn product_groups(doc: &Value) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for g in doc
+        .get("product_tree")
+        .and_then(|t| t.get("product_groups"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let id = text(g, "group_id");
+        if id.is_empty() {
+            continue;
+        }
+        let members = out.entry(id).or_default();
+        for p in ids(g, "product_ids") {
+            if !members.contains(&p) {
+                members.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The strings of the array `key` of `v`.
+fn ids(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+/// What one remediation says about fixes, read once per vulnerability.
+struct FixClaim {
+    /// The products it names: its `product_ids` and the members of its `group_ids`; `None`
+    /// when it names neither (CSAF requires one; some files omit both): every product of the
+    /// vulnerability.
+    products: Option<HashSet<String>>,
+    /// `vendor_fix`, `none_available`, `no_fix_planned`, `mitigation`, `workaround`, …
+    category: String,
+    /// Its `details` say plainly that no fix exists ([`says_no_fix`]).
+    denies: bool,
+}
+
+impl FixClaim {
+    fn read(r: &Value, groups: &HashMap<String, Vec<String>>) -> FixClaim {
+        let mut products: HashSet<String> = ids(r, "product_ids").into_iter().collect();
+        let group_ids = ids(r, "group_ids");
+        for g in &group_ids {
+            products.extend(groups.get(g).into_iter().flatten().cloned());
+        }
+        let names_none = products.is_empty() && group_ids.is_empty();
+        let category = text(r, "category");
+        FixClaim {
+            products: (!names_none).then_some(products),
+            denies: category == "vendor_fix" && says_no_fix(&text(r, "details")),
+            category,
+        }
+    }
+
+    fn names(&self, pid: &str) -> bool {
+        self.products.as_ref().is_none_or(|p| p.contains(pid))
+    }
+}
+
+/// The fix status of one product from the remediations that name it:
+/// - `vendor_fix` → Fix validated, unless a `vendor_fix` remediation naming the product says
+///   in its `details` that no fix was developed or is planned ([`says_no_fix`], e.g.
+///   ICSMA-17-017-02 "BD has not developed a product fix …" filed as `vendor_fix`): then the
+///   advisory's `vendor_fix` labels for that product are not a fix, and it is No fix planned
+///   (as CSAF `none_available` would have said);
+/// - `none_available`, `no_fix_planned` → No fix planned, when no real `vendor_fix` names the
+///   product (a published fix is the more useful fact);
+/// - `mitigation`, `workaround`, nothing → Unknown.
+fn product_fix(claims: &[FixClaim], pid: &str) -> FixStatus {
+    let mut vendor_fix = false;
+    let mut no_fix = false;
+    let mut denied = false;
+    for c in claims.iter().filter(|c| c.names(pid)) {
+        match c.category.as_str() {
+            "vendor_fix" if c.denies => denied = true,
+            "vendor_fix" => vendor_fix = true,
+            "none_available" | "no_fix_planned" => no_fix = true,
+            _ => {}
+        }
+    }
+    if denied {
+        FixStatus::NoFixPlanned
+    } else if vendor_fix {
+        FixStatus::FixValidated
+    } else if no_fix {
+        FixStatus::NoFixPlanned
+    } else {
+        FixStatus::Unknown
+    }
+}
+
+/// Whether a remediation's text plainly says the vendor has no fix: one of the phrases
+/// "has not developed a … fix" / "patch" / "update", "have not developed …", "no fix is
+/// available" / "planned", "no plans to fix" / "patch" / "release", "does not plan to",
+/// "will not be fixed" / "patched", "will not fix" / "patch" / "release", with at most three
+/// words between the verb and the noun; a text that also points to an update ("update to",
+/// "upgrade to", "fixed in", "patch is available") is not read as a denial. Case-insensitive,
+/// whitespace folded.
+pub(super) fn says_no_fix(details: &str) -> bool {
+    let words: Vec<String> = details
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let folded = words.join(" ");
+    for positive in ["update to", "upgrade to", "fixed in", "patch is available"] {
+        if folded.contains(positive) {
+            return false;
+        }
+    }
+    const NOUNS: &[&str] = &[
+        "fix",
+        "fixes",
+        "patch",
+        "patches",
+        "update",
+        "updates",
+        "remediation",
+        "solution",
+    ];
+    // (lead words, the verb that must follow them) → a fix noun within three words.
+    const LEADS: &[&[&str]] = &[
+        &["has", "not", "developed"],
+        &["have", "not", "developed"],
+        &["has", "not", "released"],
+        &["have", "not", "released"],
+        &["no", "plans", "to"],
+        &["does", "not", "plan", "to"],
+        &["do", "not", "plan", "to"],
+        &["will", "not"],
+        &["no"],
+    ];
+    for (i, _) in words.iter().enumerate() {
+        for lead in LEADS {
+            let end = i + lead.len();
+            if end > words.len() || words[i..end].iter().zip(lead.iter()).any(|(w, l)| w != l) {
+                continue;
+            }
+            let rest = &words[end..words.len().min(end + 4)];
+            if *lead == ["no"] {
+                // "no fix is available", "no patch planned", "no fix will be released".
+                if rest.first().is_some_and(|w| NOUNS.contains(&w.as_str()))
+                    && rest[1..].iter().any(|w| {
+                        matches!(
+                            w.as_str(),
+                            "available" | "planned" | "released" | "developed"
+                        )
+                    })
+                {
+                    return true;
+                }
+            } else if *lead == ["will", "not"] {
+                // "will not be fixed", "will not fix", "will not release a patch".
+                if rest
+                    .first()
+                    .is_some_and(|w| matches!(w.as_str(), "fix" | "patch"))
+                    || (rest.first().is_some_and(|w| w == "be")
+                        && rest
+                            .get(1)
+                            .is_some_and(|w| matches!(w.as_str(), "fixed" | "patched")))
+                    || (rest
+                        .first()
+                        .is_some_and(|w| matches!(w.as_str(), "release" | "provide" | "develop"))
+                        && rest[1..].iter().any(|w| NOUNS.contains(&w.as_str())))
+                {
+                    return true;
+                }
+            } else if rest.iter().any(|w| NOUNS.contains(&w.as_str())) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The status every affected (or under investigation) product shares; with none of those,
+/// the status every product shares; `Unknown` when they differ or there are no products.
+fn shared_fix(products: &[ProductRef]) -> FixStatus {
+    let affected: Vec<FixStatus> = products
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.status,
+                ProductStatus::Affected | ProductStatus::UnderInvestigation
+            )
+        })
+        .map(|p| p.fix)
+        .collect();
+    let all: Vec<FixStatus> = if affected.is_empty() {
+        products.iter().map(|p| p.fix).collect()
+    } else {
+        affected
+    };
+    match all.split_first() {
+        Some((first, rest)) if rest.iter().all(|f| f == first) => *first,
+        _ => FixStatus::Unknown,
     }
 }

@@ -171,6 +171,8 @@ fn cpe_match(m: &Value) -> Option<ProductRef> {
         full_name: criteria,
         platform_only: !vulnerable,
         status: ProductStatus::Affected,
+        // NVD says nothing about fixes.
+        fix: FixStatus::Unknown,
     })
 }
 

@@ -542,3 +542,149 @@ fn a_json_schema_is_named_as_such_not_read_as_a_feed() {
     let err = read_bytes("s.json", br#"{"$schema":"x","definitions":{}}"#).unwrap_err();
     assert_eq!(err, JSON_SCHEMA_REASON);
 }
+
+/// The fix status of each product of one vulnerability, as (product_id order) full names.
+fn fixes_of(v: &Vulnerability) -> Vec<(&str, FixStatus)> {
+    v.products
+        .iter()
+        .map(|p| (p.full_name.as_str(), p.fix))
+        .collect()
+}
+
+#[test]
+fn csaf_fix_status_is_per_product_from_the_remediations_that_name_it() {
+    let file = read_file(&corpus("csaf/icsma-23-194-01.json")).unwrap();
+    let (_, vs) = advisory(&file);
+    let by_cve = |cve: &str| vs.iter().find(|v| v.cve == cve).unwrap();
+    let pcu = "BD Alaris Point-of-Care Unit (PCU) Model 8015: <=12.1.3";
+    let manager = "BD Alaris Systems Manager: <=12.3";
+    let editor_1213 = "BD Alaris Guardrails Editor: 12.1.3";
+    // vendor_fix names CSAFPID-0003 (Systems Manager) and -0005 (Calculation Services) only;
+    // the PCU and the Guardrails Editor have mitigations only.
+    for cve in [
+        "CVE-2023-30562",
+        "CVE-2023-30563",
+        "CVE-2023-30564",
+        "CVE-2018-1285",
+    ] {
+        let v = by_cve(cve);
+        let fixes = fixes_of(v);
+        for (name, fix) in &fixes {
+            let expected = if *name == manager || name.starts_with("Calculation Services") {
+                FixStatus::FixValidated
+            } else {
+                FixStatus::Unknown
+            };
+            assert_eq!(*fix, expected, "{cve} {name}");
+        }
+        assert!(fixes.iter().any(|(n, _)| *n == pcu), "{cve}");
+        assert_eq!(v.fix, FixStatus::Unknown, "{cve}: products differ");
+    }
+    let v = by_cve("CVE-2023-30562");
+    assert!(
+        fixes_of(v).contains(&(editor_1213, FixStatus::Unknown)),
+        "mitigation only"
+    );
+    // CVE-2023-30565 adds CQI Reporter (CSAFPID-0004) to the fixed products.
+    let v = by_cve("CVE-2023-30565");
+    assert!(fixes_of(v).contains(&("CQI Reporter: <=10.17", FixStatus::FixValidated)));
+    assert!(fixes_of(v).contains(&(pcu, FixStatus::Unknown)));
+    // Mitigations only: every product Unknown.
+    for cve in ["CVE-2023-30559", "CVE-2023-30560", "CVE-2023-30561"] {
+        let v = by_cve(cve);
+        assert!(
+            v.products.iter().all(|p| p.fix == FixStatus::Unknown),
+            "{cve}"
+        );
+        assert_eq!(v.fix, FixStatus::Unknown, "{cve}");
+    }
+}
+
+#[test]
+fn csaf_vendor_fix_that_says_no_fix_was_developed_is_no_fix_planned() {
+    // ICSMA-17-017-02 files "BD has not developed a product fix …" under vendor_fix, with
+    // four more vendor_fix entries for the same products (end of life, compensating controls,
+    // a bulletin, contact): none of them is a fix.
+    let file = read_file(&corpus("csaf/icsma-17-017-02-redacted.json")).unwrap();
+    let (_, vs) = advisory(&file);
+    assert_eq!(vs.len(), 2);
+    for v in vs {
+        assert_eq!(v.products.len(), 3, "{}", v.cve);
+        for p in &v.products {
+            assert_eq!(p.fix, FixStatus::NoFixPlanned, "{} {}", v.cve, p.full_name);
+        }
+        assert_eq!(v.fix, FixStatus::NoFixPlanned, "{}", v.cve);
+    }
+}
+
+#[test]
+fn says_no_fix_reads_plain_denials_only() {
+    for yes in [
+        "BD has not developed a product fix to address these vulnerabilities, but has issued compensating controls to reduce the risk of exploitation.",
+        "Acme has no plans to release a patch for this end-of-life product.",
+        "No fix is available at this time.",
+        "The vendor does not plan to fix this issue.",
+        "This vulnerability will not be fixed.",
+        "Acme will not release an update for version 2.",
+    ] {
+        assert!(csaf::says_no_fix(yes), "{yes}");
+    }
+    for no in [
+        "BD Alaris Systems Manager Software version 12.5.1 - Remediates CVE-2018-1285",
+        "Philips will provide the remediation in the form of a patch by the end of November 2018 for all PIIC iX B.02 users.",
+        "BD has released a security bulletin for the Alaris PC unit model 8015.",
+        "OFFIS recommends all users update to Version 3.6.7 or later.",
+        "No fix is available for 1.x; users should upgrade to 2.0, which fixes the issue.",
+        "There is no known public exploit; a patch is available.",
+        "",
+    ] {
+        assert!(!csaf::says_no_fix(no), "{no}");
+    }
+}
+
+#[test]
+fn csaf_remediations_reach_products_through_their_groups() {
+    let json = r#"{"document":{"csaf_version":"2.0","title":"T",
+        "tracking":{"id":"TEST-2","current_release_date":"2024-01-02T00:00:00Z","version":"1"}},
+        "product_tree":{"full_product_names":[
+            {"name":"Acme P1 1.0","product_id":"P1"},{"name":"Acme P2 1.0","product_id":"P2"},
+            {"name":"Acme P3 1.0","product_id":"P3"},{"name":"Acme P4 1.0","product_id":"P4"}],
+          "product_groups":[{"group_id":"G1","product_ids":["P1","P2"]}]},
+        "vulnerabilities":[{"cve":"CVE-2024-0002",
+          "product_status":{"known_affected":["P1","P2","P3","P4"]},
+          "remediations":[
+            {"category":"vendor_fix","details":"Update to 1.1.","group_ids":["G1"]},
+            {"category":"no_fix_planned","details":"End of life.","product_ids":["P3"]},
+            {"category":"mitigation","details":"Segment the network.","product_ids":["P1","P2","P3","P4"]}]}]}"#;
+    let (docs, _) = read_bytes("x.json", json.as_bytes()).unwrap();
+    let FeedDocument::Advisory {
+        vulnerabilities, ..
+    } = &docs[0]
+    else {
+        panic!()
+    };
+    let v = &vulnerabilities[0];
+    assert_eq!(
+        fixes_of(v),
+        vec![
+            ("Acme P1 1.0", FixStatus::FixValidated),
+            ("Acme P2 1.0", FixStatus::FixValidated),
+            ("Acme P3 1.0", FixStatus::NoFixPlanned),
+            ("Acme P4 1.0", FixStatus::Unknown),
+        ]
+    );
+    assert_eq!(v.fix, FixStatus::Unknown);
+}
+
+#[test]
+fn a_product_ref_stored_before_the_fix_field_still_reads() {
+    let stored = r#"{"cve":"CVE-2024-0003","title":"","description":"","scores":[],
+        "products":[{"vendor":"Acme","product":"P1","version_text":"","exact":null,
+          "start_including":null,"start_excluding":null,"end_including":null,
+          "end_excluding":null,"cpe":null,"purl":null,"full_name":"P1","platform_only":false}],
+        "fix":"FixValidated","remediation":"","advisories":[]}"#;
+    let v: Vulnerability = serde_json::from_str(stored).unwrap();
+    assert_eq!(v.products[0].fix, FixStatus::Unknown);
+    assert_eq!(v.products[0].status, ProductStatus::Affected);
+    assert_eq!(v.fix, FixStatus::FixValidated);
+}

@@ -112,7 +112,10 @@ pub struct Match {
     pub advisories: Vec<String>,
     /// Every score given for the CVE, all sources.
     pub scores: Vec<CvssScore>,
-    /// The manufacturer's fix status.
+    /// The manufacturer's fix status for what matched: from the references of the best
+    /// confidence (the most useful of several); for CSAF the matched product's own status
+    /// ([`ProductRef::fix`]), so a fix for another product of the same advisory does not count;
+    /// `Unknown` for a KEV-only match.
     pub fix: FixStatus,
     /// The KEV entry when the CVE is in the catalog.
     pub kev: Option<KevEntry>,
@@ -142,6 +145,9 @@ struct PreparedRef {
     prefer_firmware: bool,
     /// How a reason names the product.
     label: String,
+    /// The fix status for this product: the reference's own for CSAF (its remediations),
+    /// the record's for NVD, CVE 5 and VEX (they give none per product).
+    fix: FixStatus,
 }
 
 /// The feed index prepared for matching many devices: product references grouped by vendor
@@ -220,6 +226,8 @@ struct Found {
     reasons: Vec<(Confidence, String)>,
     sources: Vec<(Confidence, MatchSource)>,
     vulnerabilities: Vec<(usize, usize)>,
+    /// The fix status of each matching reference, with that reference's confidence.
+    fixes: Vec<(Confidence, FixStatus)>,
 }
 
 fn normal_name(text: &str) -> String {
@@ -303,10 +311,17 @@ impl<'a> Matcher<'a> {
             by_name: HashMap::new(),
             kev_by_vendor: HashMap::new(),
         };
-        for (ai, (_, vulns)) in index.advisories.iter().enumerate() {
+        for (ai, (info, vulns)) in index.advisories.iter().enumerate() {
             for (vi, v) in vulns.iter().enumerate() {
                 for r in &v.products {
-                    m.add_ref(ai, vi, r);
+                    // CSAF names fixes per product; a stored CSAF feed read before that
+                    // leaves `Unknown`, never the advisory-wide status.
+                    let fix = if info.kind == FeedKind::Csaf {
+                        r.fix
+                    } else {
+                        v.fix
+                    };
+                    m.add_ref(ai, vi, r, fix);
                 }
             }
         }
@@ -331,7 +346,7 @@ impl<'a> Matcher<'a> {
         self.refs.len()
     }
 
-    fn add_ref(&mut self, advisory: usize, vulnerability: usize, r: &ProductRef) {
+    fn add_ref(&mut self, advisory: usize, vulnerability: usize, r: &ProductRef, fix: FixStatus) {
         let cpe = r.cpe.as_deref().and_then(|c| Cpe::parse(c).ok());
         let purl = r.purl.as_deref().and_then(|p| Purl::parse(p).ok());
         let vendor = if r.vendor.trim().is_empty() {
@@ -400,6 +415,7 @@ impl<'a> Matcher<'a> {
             spec,
             prefer_firmware,
             label,
+            fix,
         });
     }
 
@@ -531,6 +547,7 @@ impl<'a> Matcher<'a> {
                             )],
                             sources: Vec::new(),
                             vulnerabilities: Vec::new(),
+                            fixes: Vec::new(),
                         },
                     );
                 }
@@ -702,6 +719,7 @@ impl<'a> Matcher<'a> {
                     reasons: Vec::new(),
                     sources: Vec::new(),
                     vulnerabilities: Vec::new(),
+                    fixes: Vec::new(),
                 });
                 f.confidence = f.confidence.max(confidence);
                 if !f.reasons.iter().any(|(_, x)| *x == reason) {
@@ -716,12 +734,14 @@ impl<'a> Matcher<'a> {
                 if !f.vulnerabilities.contains(&key) {
                     f.vulnerabilities.push(key);
                 }
+                f.fixes.push((confidence, r.fix));
             }
         }
     }
 
-    /// Turns what was found into a [`Match`]: merged scores, advisories, fix status, the KEV
-    /// entry and source, the best reasons first.
+    /// Turns what was found into a [`Match`]: merged scores, advisories, the fix status of the
+    /// best-matching references (a product's own, never another product's of the same
+    /// advisory), the KEV entry and source, the best reasons first.
     fn build(&self, cve: String, component: Option<&Component>, f: Found) -> Match {
         let mut sources = f.sources;
         sources.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.kind.cmp(&b.1.kind)));
@@ -736,7 +756,12 @@ impl<'a> Matcher<'a> {
             .collect();
         let mut advisories: Vec<String> = Vec::new();
         let mut scores: Vec<CvssScore> = Vec::new();
-        let mut fix = FixStatus::Unknown;
+        // The fix status of the references that matched best; of several, the most useful.
+        let fix = f
+            .fixes
+            .iter()
+            .filter(|(c, _)| *c == f.confidence)
+            .fold(FixStatus::Unknown, |a, (_, b)| better_fix(a, *b));
         let mut title = String::new();
         for (ai, vi) in &f.vulnerabilities {
             let Some((info, v)) = self
@@ -761,7 +786,6 @@ impl<'a> Matcher<'a> {
                     scores.push(s.clone());
                 }
             }
-            fix = better_fix(fix, v.fix);
             if title.is_empty() {
                 title = title_of(v);
             }

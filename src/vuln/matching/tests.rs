@@ -198,6 +198,10 @@ fn index() -> FeedIndex {
                     .iter()
                     .map(|c| {
                         let mut v = vuln(c, baxter_products());
+                        // As the CSAF reader writes it: per product, and shared.
+                        for p in &mut v.products {
+                            p.fix = FixStatus::FixValidated;
+                        }
                         v.fix = FixStatus::FixValidated;
                         v.advisories = vec!["ICSMA-20-170-04".into()];
                         v
@@ -1023,4 +1027,144 @@ fn an_operating_system_version_in_the_text_is_compared() {
         Confidence::Medium
     );
     assert!(match_device(&with_os("Linux 4.19"), &[], &idx).is_empty());
+}
+
+/// One corpus advisory read by the real CSAF reader, as the only document of an index.
+fn read_corpus_advisory(name: &str) -> FeedIndex {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/csaf")
+        .join(name);
+    let file = crate::vuln::feed::read_file(&path).unwrap();
+    let mut idx = FeedIndex::default();
+    for doc in file.documents {
+        if let crate::vuln::FeedDocument::Advisory {
+            info,
+            vulnerabilities,
+        } = doc
+        {
+            idx.advisories.push((info, vulnerabilities));
+        }
+    }
+    idx
+}
+
+#[test]
+fn the_fix_status_is_the_matched_products_own() {
+    // ICSMA-23-194-01: vendor_fix names the Systems Manager (CSAFPID-0003), Calculation
+    // Services (-0005) and, for CVE-2023-30565, CQI Reporter (-0004); the PCU 8015
+    // (CSAFPID-0001) and the Guardrails Editor have mitigations only.
+    let idx = read_corpus_advisory("icsma-23-194-01.json");
+    let fixes = |model: &str, sw: &str| -> Vec<(String, FixStatus)> {
+        match_device(
+            &device(&[
+                ("manufacturer", "BD"),
+                ("model", model),
+                ("software_version", sw),
+            ]),
+            &[],
+            &idx,
+        )
+        .into_iter()
+        .map(|m| (m.cve, m.fix))
+        .collect()
+    };
+    let pcu = fixes("BD Alaris Point-of-Care Unit (PCU) Model 8015", "12.1.2");
+    assert_eq!(pcu.len(), 8, "{pcu:?}");
+    assert!(pcu.iter().all(|(_, f)| *f == FixStatus::Unknown), "{pcu:?}");
+
+    let manager = fixes("BD Alaris Systems Manager", "12.3");
+    let fix_of = |cve: &str| manager.iter().find(|(c, _)| c == cve).map(|(_, f)| *f);
+    assert_eq!(manager.len(), 8, "{manager:?}");
+    for cve in [
+        "CVE-2018-1285",
+        "CVE-2023-30562",
+        "CVE-2023-30563",
+        "CVE-2023-30564",
+        "CVE-2023-30565",
+    ] {
+        assert_eq!(fix_of(cve), Some(FixStatus::FixValidated), "{cve}");
+    }
+    for cve in ["CVE-2023-30559", "CVE-2023-30560", "CVE-2023-30561"] {
+        assert_eq!(
+            fix_of(cve),
+            Some(FixStatus::Unknown),
+            "{cve}: mitigations only"
+        );
+    }
+
+    // Guardrails Editor 12.1.3 (CSAFPID-0006): CVE-2023-30562 only, mitigation only.
+    let editor = fixes("BD Alaris Guardrails Editor", "12.1.3");
+    assert_eq!(
+        editor,
+        vec![("CVE-2023-30562".to_string(), FixStatus::Unknown)]
+    );
+
+    // ICSMA-17-017-02: "BD has not developed a product fix", filed as vendor_fix.
+    let idx = read_corpus_advisory("icsma-17-017-02-redacted.json");
+    let m = match_device(
+        &device(&[
+            ("manufacturer", "Becton Dickinson"),
+            ("model", "Alaris 8015 PC Unit"),
+            ("software_version", "9.19"),
+        ]),
+        &[],
+        &idx,
+    );
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(m.iter().all(|m| m.fix == FixStatus::NoFixPlanned), "{m:?}");
+}
+
+#[test]
+fn of_several_references_the_best_confidence_gives_the_fix_status() {
+    // A Low family match to a fixed product must not lend its fix to a High match of the
+    // device's own product that has none (the two BD Alaris advisories' names).
+    let mut own = csaf_ref(
+        "Becton, Dickinson and Company (BD)",
+        "Alaris 8015 PC unit",
+        "<= 9.33",
+        "Alaris 8015 PC unit: Versions 9.33 and prior",
+    );
+    own.fix = FixStatus::Unknown;
+    let mut family = csaf_ref(
+        "Becton, Dickinson and Company (BD)",
+        "BD Alaris Point-of-Care Unit (PCU) Model 8015",
+        "<=12.1.3",
+        "BD Alaris Point-of-Care Unit (PCU) Model 8015: <=12.1.3",
+    );
+    family.fix = FixStatus::FixValidated;
+    let idx = FeedIndex {
+        advisories: vec![(
+            info(FeedKind::Csaf, "TEST-FIX", "2024-01-01"),
+            vec![Vulnerability {
+                fix: FixStatus::FixValidated,
+                ..vuln("CVE-2024-0100", vec![own, family])
+            }],
+        )],
+        ..FeedIndex::default()
+    };
+    let pump = device(&[
+        ("manufacturer", "Becton Dickinson"),
+        ("model", "Alaris 8015 PC Unit"),
+        ("software_version", "9.19"),
+    ]);
+    let m = match_device(&pump, &[], &idx);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].confidence, Confidence::High, "{m:?}");
+    assert_eq!(m[0].fix, FixStatus::Unknown, "{m:?}");
+    // At 12.0 only the family reference matches (Low): its own status counts.
+    let pump_12 = device(&[
+        ("manufacturer", "Becton Dickinson"),
+        ("model", "Alaris 8015 PC Unit"),
+        ("software_version", "12.0"),
+    ]);
+    let m = match_device(&pump_12, &[], &idx);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].confidence, Confidence::Low, "{m:?}");
+    assert_eq!(m[0].fix, FixStatus::FixValidated, "{m:?}");
+
+    // NVD, CVE 5 and VEX give the status per record: their references take it.
+    let mut idx = idx;
+    idx.advisories[0].0.kind = FeedKind::CveRecord;
+    let m = match_device(&pump, &[], &idx);
+    assert_eq!(m[0].fix, FixStatus::FixValidated, "{m:?}");
 }
