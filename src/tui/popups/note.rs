@@ -207,7 +207,7 @@ impl NoteEditor {
             }
             Purpose::Owner { .. } => Some("Who is responsible for fixing it (a name or a team)"),
             Purpose::DismissFinding { .. } => {
-                Some("Why does it not apply? (e.g. firmware 4.2 installed, service disabled)")
+                Some("Why does it not apply? (e.g. firmware 4.2 installed)")
             }
             Purpose::DueDate { .. } => {
                 Some("YYYY-MM-DD · empty: the default by level · none: no due date")
