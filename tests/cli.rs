@@ -1003,3 +1003,20 @@ fn free_text_flags_take_values_that_start_with_a_dash() -> TestResult {
     assert_eq!(a["evidence_ref"], "-photo 12");
     Ok(())
 }
+
+#[test]
+fn confirming_where_nothing_was_suggested_is_refused() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args(["device", "add", "--name", "Pump"])
+        .assert()
+        .success();
+    env.wb()
+        .args(["answer", "DEV-0001", "INV-01", "--confirm"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "DEV-0001 INV-01: there is no suggested answer to confirm (nothing was changed)",
+        ));
+    Ok(())
+}

@@ -326,6 +326,18 @@ pub(super) fn resolve_answer_target(
 
 pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> {
     let (target, control, device) = resolve_answer_target(wb, &a.target, &a.control)?;
+    if a.confirm
+        && a.response.is_none()
+        && wb
+            .answer(&target, &control.id)?
+            .is_none_or(|s| s.suggested.is_none())
+    {
+        return Err(CliError::usage(format!(
+            "{} {}: there is no suggested answer to confirm (nothing was changed)",
+            printable(&a.target),
+            control.id
+        )));
+    }
     let response = match a.response.as_deref() {
         None if a.confirm => None,
         None => {
