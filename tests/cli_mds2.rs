@@ -286,3 +286,44 @@ fn refusals_say_why_with_their_exit_codes() -> TestResult {
         .stdout(contains("HN 1-2019").not());
     Ok(())
 }
+
+#[test]
+fn a_model_suggestion_is_confirmed_from_one_of_its_units() -> TestResult {
+    let env = Env::new()?;
+    env.wb()
+        .args([
+            "device",
+            "add",
+            "--name",
+            "Meter",
+            "--manufacturer",
+            "Acme",
+            "--model",
+            "Gluco 3",
+        ])
+        .assert()
+        .success();
+    env.wb()
+        .args([
+            "import",
+            "mds2",
+            "../shared/corpus/mds2/nema-example-mds2-worksheet-hn1-2019.xlsx",
+        ])
+        .args(["--model", "Acme/Gluco 3"])
+        .assert()
+        .success();
+    // ENC-04 is model-scoped: the suggestion lives on the model; the unit shows and confirms it.
+    let out = env
+        .wb()
+        .args(["answer", "DEV-0001", "ENC-04", "--confirm"])
+        .output()?;
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8(out.stdout)?;
+    assert!(said.contains("ENC-04 = No"), "{said}");
+    // Confirmed once: nothing is left to confirm.
+    env.wb()
+        .args(["answer", "DEV-0001", "ENC-04", "--confirm"])
+        .assert()
+        .code(2);
+    Ok(())
+}

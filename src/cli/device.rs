@@ -325,13 +325,25 @@ pub(super) fn resolve_answer_target(
 }
 
 pub(super) fn answer(wb: &mut Workbook, a: &AnswerArgs) -> Result<(), CliError> {
-    let (target, control, device) = resolve_answer_target(wb, &a.target, &a.control)?;
+    let (mut target, control, device) = resolve_answer_target(wb, &a.target, &a.control)?;
+    let suggested_on = |wb: &Workbook, t: &Target| -> Result<bool, CliError> {
+        Ok(wb
+            .answer(t, &control.id)?
+            .is_some_and(|s| s.suggested.is_some()))
+    };
+    // Confirming on a unit confirms what it shows: its own suggestion, else the one its model
+    // holds (an MDS2 imported for the model), as `c` in the TUI does.
     if a.confirm
         && a.response.is_none()
-        && wb
-            .answer(&target, &control.id)?
-            .is_none_or(|s| s.suggested.is_none())
+        && control.scope == Scope::Model
+        && let Some(d) = &device
+        && !suggested_on(wb, &target)?
+        && let Some(model) = crate::assessment::model_target(d)
+        && suggested_on(wb, &model)?
     {
+        target = model;
+    }
+    if a.confirm && a.response.is_none() && !suggested_on(wb, &target)? {
         return Err(CliError::usage(format!(
             "{} {}: there is no suggested answer to confirm (nothing was changed)",
             printable(&a.target),

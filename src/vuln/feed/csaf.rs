@@ -261,7 +261,7 @@ fn vulnerability(
     }
     let claims: Vec<FixClaim> = remediations
         .iter()
-        .map(|r| FixClaim::read(r, groups))
+        .map(|r| FixClaim::read(r, groups, &cve))
         .collect();
     for (product, pid) in products.iter_mut().zip(&product_ids) {
         product.fix = product_fix(&claims, pid);
@@ -325,10 +325,12 @@ struct FixClaim {
     category: String,
     /// Its `details` say plainly that no fix exists ([`says_no_fix`]).
     denies: bool,
+    /// Its `details` say it remediates this vulnerability only in part ([`says_partly`]).
+    partial: bool,
 }
 
 impl FixClaim {
-    fn read(r: &Value, groups: &HashMap<String, Vec<String>>) -> FixClaim {
+    fn read(r: &Value, groups: &HashMap<String, Vec<String>>, cve: &str) -> FixClaim {
         let mut products: HashSet<String> = ids(r, "product_ids").into_iter().collect();
         let group_ids = ids(r, "group_ids");
         for g in &group_ids {
@@ -339,6 +341,7 @@ impl FixClaim {
         FixClaim {
             products: (!names_none).then_some(products),
             denies: category == "vendor_fix" && says_no_fix(&text(r, "details")),
+            partial: category == "vendor_fix" && says_partly(&text(r, "details"), cve),
             category,
         }
     }
@@ -354,16 +357,21 @@ impl FixClaim {
 ///   ICSMA-17-017-02 "BD has not developed a product fix …" filed as `vendor_fix`): then the
 ///   advisory's `vendor_fix` labels for that product are not a fix, and it is No fix planned
 ///   (as CSAF `none_available` would have said);
+/// - a `vendor_fix` whose `details` say it remediates this vulnerability only in part
+///   (ICSMA-23-194-01: "partially remediates CVE-2023-30562") → Fix pending, unless another
+///   `vendor_fix` fixes it outright;
 /// - `none_available`, `no_fix_planned` → No fix planned, when no real `vendor_fix` names the
 ///   product (a published fix is the more useful fact);
 /// - `mitigation`, `workaround`, nothing → Unknown.
 fn product_fix(claims: &[FixClaim], pid: &str) -> FixStatus {
     let mut vendor_fix = false;
+    let mut partial = false;
     let mut no_fix = false;
     let mut denied = false;
     for c in claims.iter().filter(|c| c.names(pid)) {
         match c.category.as_str() {
             "vendor_fix" if c.denies => denied = true,
+            "vendor_fix" if c.partial => partial = true,
             "vendor_fix" => vendor_fix = true,
             "none_available" | "no_fix_planned" => no_fix = true,
             _ => {}
@@ -373,6 +381,8 @@ fn product_fix(claims: &[FixClaim], pid: &str) -> FixStatus {
         FixStatus::NoFixPlanned
     } else if vendor_fix {
         FixStatus::FixValidated
+    } else if partial {
+        FixStatus::FixPending
     } else if no_fix {
         FixStatus::NoFixPlanned
     } else {
@@ -462,6 +472,26 @@ pub(super) fn says_no_fix(details: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether a remediation's text says it fixes `cve` only in part: a clause (up to the next `;`,
+/// line break or sentence end) that starts at a word beginning with "partial" ("partially
+/// remediates", "partial fix for") and names the CVE. Case-insensitive.
+pub(super) fn says_partly(details: &str, cve: &str) -> bool {
+    let lower = details.to_lowercase();
+    let cve = cve.to_lowercase();
+    if cve.is_empty() {
+        return false;
+    }
+    lower.match_indices("partial").any(|(at, _)| {
+        let clause = &lower[at..];
+        let end = [clause.find(';'), clause.find('\n'), clause.find(". ")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(clause.len());
+        clause[..end].contains(&cve)
+    })
 }
 
 /// The status every affected (or under investigation) product shares; with none of those,

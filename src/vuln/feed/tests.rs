@@ -571,7 +571,12 @@ fn csaf_fix_status_is_per_product_from_the_remediations_that_name_it() {
         let fixes = fixes_of(v);
         for (name, fix) in &fixes {
             let expected = if *name == manager || name.starts_with("Calculation Services") {
-                FixStatus::FixValidated
+                // "…; partially remediates CVE-2023-30562"
+                if cve == "CVE-2023-30562" {
+                    FixStatus::FixPending
+                } else {
+                    FixStatus::FixValidated
+                }
             } else {
                 FixStatus::Unknown
             };
@@ -687,4 +692,17 @@ fn a_product_ref_stored_before_the_fix_field_still_reads() {
     assert_eq!(v.products[0].fix, FixStatus::Unknown);
     assert_eq!(v.products[0].status, ProductStatus::Affected);
     assert_eq!(v.fix, FixStatus::FixValidated);
+}
+
+#[test]
+fn a_fix_that_remediates_a_cve_only_partly_is_pending_not_validated() {
+    let said = "BD Alaris Systems Manager Software version 12.5.1 - Remediates CVE-2018-1285, \
+                CVE-2023-30563, CVE-2023-30564, and CVE-2023-30565; partially remediates \
+                CVE-2023-30562";
+    assert!(csaf::says_partly(said, "CVE-2023-30562"));
+    assert!(!csaf::says_partly(said, "CVE-2023-30563"));
+    assert!(!csaf::says_partly(
+        "Update to 12.5.1 (fixes all)",
+        "CVE-2023-30562"
+    ));
 }

@@ -1077,13 +1077,14 @@ fn the_fix_status_is_the_matched_products_own() {
     assert_eq!(manager.len(), 8, "{manager:?}");
     for cve in [
         "CVE-2018-1285",
-        "CVE-2023-30562",
         "CVE-2023-30563",
         "CVE-2023-30564",
         "CVE-2023-30565",
     ] {
         assert_eq!(fix_of(cve), Some(FixStatus::FixValidated), "{cve}");
     }
+    // Version 12.5.1 "partially remediates CVE-2023-30562".
+    assert_eq!(fix_of("CVE-2023-30562"), Some(FixStatus::FixPending));
     for cve in ["CVE-2023-30559", "CVE-2023-30560", "CVE-2023-30561"] {
         assert_eq!(
             fix_of(cve),
