@@ -408,13 +408,13 @@ fn same_date_kev_that_lacks_entries_is_kept_out() -> TestResult {
         "{out}"
     );
     assert_eq!(env.feeds_json()?["feeds"][0]["items"], 1404);
-    // The full CSV of the same date lacks nothing: it replaces, as before.
+    // The full CSV of the same date lacks nothing and holds the same entries: unchanged.
     let out = env.ok(&[
         "import",
         "feed",
         &s(&corpus("kev/known_exploited_vulnerabilities-redacted.csv")),
     ])?;
-    assert!(out.contains("replaced the one of 2025-08-25"), "{out}");
+    assert!(out.contains("already stored, unchanged"), "{out}");
     Ok(())
 }
 
@@ -430,6 +430,12 @@ fn the_kev_folder_with_its_json_schema_imports() -> TestResult {
     );
     assert!(out.contains("0 unreadable"), "{out}");
     assert_eq!(env.feeds_json()?["feeds"][0]["items"], 1404);
+    // The same folder again changes nothing: the CSV and the JSON are one catalog.
+    let again = env.ok(&["import", "feed", &s(&corpus("kev"))])?;
+    assert!(
+        again.contains("0 new, 0 replaced, 2 unchanged, 1 kept out (older)"),
+        "{again}"
+    );
     // Given alone, the schema is refused with that reason.
     let r = env.run(&[
         "import",

@@ -160,6 +160,17 @@ fn stored_kev(conn: &Connection, feed_id: i64) -> rusqlite::Result<HashMap<Strin
     Ok(out)
 }
 
+/// Whether `doc` is a KEV catalog whose entries equal the stored catalog's `current` (none
+/// added, changed or removed).
+fn same_kev_entries(current: &Current, doc: &FeedDocument) -> bool {
+    match (&current.kev, doc) {
+        (Some(old), FeedDocument::Kev { entries, .. }) => {
+            compare_kev(old, entries) == KevChanges::default()
+        }
+        _ => false,
+    }
+}
+
 fn compare_kev(old: &HashMap<String, KevEntry>, new: &[KevEntry]) -> KevChanges {
     let mut changes = KevChanges::default();
     let mut seen = std::collections::HashSet::new();
@@ -213,6 +224,11 @@ fn run(conn: &Connection, files: &[FeedFile], write: bool) -> Result<Vec<FeedImp
                 None => FeedAction::Added,
                 Some(c) if info.feed_date < c.date => FeedAction::KeptOlder { stored: c.date },
                 Some(c) if info.feed_date == c.date && c.sha256 == file.sha256 => {
+                    FeedAction::Unchanged
+                }
+                // The same catalog in another file (the KEV as CSV beside its JSON): no entry
+                // differs, so nothing is replaced.
+                Some(c) if info.feed_date == c.date && same_kev_entries(c, doc) => {
                     FeedAction::Unchanged
                 }
                 Some(c) if info.feed_date == c.date && !c.cves.is_subset(&cves) => {
