@@ -177,6 +177,17 @@ impl Finding<'_> {
         self.safety_impact() >= 4 && !self.is_controlled()
     }
 
+    /// What the finding is, as screens and reports name it: the response (`No`, `Partial`,
+    /// `Unknown`) of a control finding, `Vulnerability` for a confirmed vulnerability finding
+    /// (whose stored response is only a placeholder).
+    pub fn response_label(&self) -> &'static str {
+        if self.vulnerability.is_some() {
+            "Vulnerability"
+        } else {
+            self.response.label()
+        }
+    }
+
     /// The scope of the target.
     pub fn scope(&self) -> Scope {
         self.target.scope()

@@ -72,7 +72,7 @@ fn row(f: &Finding<'_>, today: NaiveDate, w: &Widths) -> String {
         fit(&risk_id(f), w.id),
         fit(&f.label(), w.target),
         fit(&f.source(), w.control),
-        &f.response.label()[..1],
+        &f.response_label()[..1],
         rating(f),
         level_short(f.level()),
         level_short(f.residual_level()),
@@ -254,12 +254,12 @@ pub(in crate::cli) fn list(
     }
     let open = chosen.iter().filter(|f| f.is_open()).count();
     say!(
-        "{} risks ({open} open, {} closed). R: N No, P Partial, U Unknown; Lv/Rs: level,",
+        "{} risks ({open} open, {} closed). R: N No, P Partial, U Unknown, V vulnerability;",
         chosen.len(),
         chosen.len() - open
     );
     say!(
-        "residual (VH, H, M, L, VL); Flg: O overdue, E expired acceptance, S uncontrolled\npatient-safety risk. medsec risk show ID has the rest."
+        "Lv/Rs: level, residual (VH, H, M, L, VL); Flg: O overdue, E expired acceptance,\nS uncontrolled patient-safety risk. medsec risk show ID has the rest."
     );
     Ok(())
 }

@@ -19,7 +19,7 @@ fn summary_line(f: &Finding<'_>, today: NaiveDate) -> String {
         risk_id(f),
         printable(&f.label()),
         f.control.id,
-        f.response.label()
+        f.response_label()
     )];
     let mut rated = rating(f);
     if let Some(l) = f.level() {

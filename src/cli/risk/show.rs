@@ -73,7 +73,7 @@ pub(in crate::cli) fn show(
         }
     }
     out.push(line("Question", f.control.question.clone()));
-    out.push(line("Response", f.response.label().to_string()));
+    out.push(line("Response", f.response_label().to_string()));
     for (key, value) in [
         ("Note", &f.answer.note),
         ("Observed", &f.answer.observed),

@@ -183,7 +183,7 @@ fn findings_table(o: &mut String, r: &Report, list: impl Iterator<Item = usize>)
             r#"<tr data-risk="{id}"><td><span class="small muted">{id}</span><br>{ctl}{scope}</td><td>{resp}</td><td>{lv}<br><span class="small nowrap">{rating}</span>{res}{flag}</td><td>{text}</td><td>{owner}<br>{due}<br>{status}{treat}</td></tr>"#,
             id = e(&risk_id(f)),
             ctl = control_text(f),
-            resp = f.response.label(),
+            resp = f.response_label(),
             lv = badge(f.level()),
             rating = rating_text(f.likelihood, f.impact),
             res = residual_line(f),
@@ -235,7 +235,7 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
                 id = e(&risk_id(f)),
                 lv = badge(f.level()),
                 ctl = control_text(f),
-                resp = f.response.label(),
+                resp = f.response_label(),
                 dev = e(&where_text(f)),
                 flag = safety_flag(f),
                 treat = f

@@ -157,7 +157,7 @@ fn findings_table(o: &mut String, r: &Report, list: &[usize]) -> fmt::Result {
             &[
                 risk_id(f),
                 ctl,
-                f.response.label().to_string(),
+                f.response_label().to_string(),
                 level(f.level()),
                 rating_text(f.likelihood, f.impact),
                 or_dash(text.join("<br>")),
@@ -203,7 +203,7 @@ pub(super) fn remediation(o: &mut String, r: &Report) -> fmt::Result {
                 o,
                 &[
                     risk_id(f),
-                    format!("{} ({})", control(f), f.response.label()),
+                    format!("{} ({})", control(f), f.response_label()),
                     m(&where_text(f)),
                     level(f.level()),
                     f.entry.treatment.map_or("–", |t| t.label()).to_string(),

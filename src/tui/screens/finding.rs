@@ -300,7 +300,7 @@ pub fn details(app: &App, f: &Finding<'_>, today: NaiveDate, width: usize) -> Ve
         }
     };
     put(&mut lines, "Risk", &f.description(), true);
-    let mut where_ = format!("{} · {}", target_words(app, f), f.response.label());
+    let mut where_ = format!("{} · {}", target_words(app, f), f.response_label());
     if f.response == Response::Unknown {
         where_.push_str(" (could not be assessed)");
     }

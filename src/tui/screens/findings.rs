@@ -601,7 +601,7 @@ fn render_summary(app: &App, frame: &mut Frame, area: Rect, f: &Finding<'_>, r: 
     let mut spans = vec![
         Span::raw(text::sanitize(&finding::target_words(app, f)).into_owned()),
         Span::styled(" · ", theme.dim()),
-        Span::styled(f.response.label(), theme.response(Some(f.response))),
+        Span::styled(f.response_label(), theme.response(Some(f.response))),
         Span::styled(" · ", theme.dim()),
     ];
     match (finding::rating_words(f, area.width >= WIDE), f.level()) {

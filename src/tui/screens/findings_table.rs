@@ -159,7 +159,12 @@ fn cell(
             None => (f.control.title.clone(), plain),
         },
         Col::Response => (
-            f.response.label().to_string(),
+            // A vulnerability risk has no response; the short column says what it is.
+            if f.vulnerability.is_some() {
+                "CVE".to_string()
+            } else {
+                f.response.label().to_string()
+            },
             theme.response(Some(f.response)),
         ),
         Col::Treatment if wide => dim_if(
