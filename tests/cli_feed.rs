@@ -281,6 +281,21 @@ fn sbom_import_replace_dry_run_and_device_show() -> TestResult {
         show.contains("CycloneDX 1.4 of REDACTED: 65 components"),
         "{show}"
     );
+    // Every component is listed: name, version (or that it has none), supplier, purl.
+    let wolfssl = show
+        .lines()
+        .find(|l| l.trim_start().starts_with("WolfSSL"))
+        .ok_or("no WolfSSL line")?;
+    assert!(
+        wolfssl.contains("4.8.1") && wolfssl.contains("pkg:github/wolfssl/wolfssl"),
+        "{wolfssl}"
+    );
+    assert!(show.contains("(no version)"), "{show}");
+    assert_eq!(
+        show.lines().filter(|l| l.starts_with("  ")).count(),
+        65,
+        "{show}"
+    );
     let out = env.ok(&[
         "import",
         "sbom",

@@ -143,6 +143,23 @@ pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), 
             printable(&s.file_name),
             s.imported_at.get(..10).unwrap_or(&s.imported_at)
         );
+        // The components (NTIA minimum elements), one line each: name, version, supplier and
+        // the package URL (else the CPE).
+        for c in &s.sbom.components {
+            let version = if c.version.trim().is_empty() {
+                "(no version)"
+            } else {
+                c.version.as_str()
+            };
+            let id = c.purl.as_deref().or(c.cpe.as_deref()).unwrap_or("");
+            say!(
+                "  {} {} {} {}",
+                super::risk::fit(&printable(&c.name), 28),
+                super::risk::fit(&printable(version), 14),
+                super::risk::fit(&printable(&c.supplier), 20),
+                printable(id)
+            );
+        }
     }
     Ok(())
 }

@@ -176,6 +176,8 @@ pub fn lines(app: &App, width: usize, spacing: bool, heading: bool) -> Vec<Line<
 
     // VULN-01 / VULN-02: the device's vulnerability findings, before the note.
     super::vulns::lines(app, &mut lines, device.id, &control.id, cols);
+    // INV-03 (SBOM on file): the device's SBOM, if one was imported.
+    super::vulns::sbom_line(app, &mut lines, device.id, &control.id, cols);
 
     let note = eff.answer.map(|a| a.note.trim()).unwrap_or("");
     if note.is_empty() {

@@ -15,6 +15,58 @@ use crate::tui::popups::note::{NoteEditor, Purpose};
 use crate::tui::text;
 use crate::workbook::{FindingState, VulnFinding, format_finding_id};
 
+/// The device's SBOM in the detail of INV-03 ("SBOM on file"): format, subject, component count,
+/// file and import date; a line saying how to import one when there is none.
+pub fn sbom_line(
+    app: &App,
+    lines: &mut Vec<Line<'static>>,
+    device_id: i64,
+    control_id: &str,
+    cols: usize,
+) {
+    if control_id != "INV-03" {
+        return;
+    }
+    let theme = app.theme;
+    match app.workbook.sbom(device_id) {
+        Ok(Some(s)) => {
+            let with_version = s
+                .sbom
+                .components
+                .iter()
+                .filter(|c| !c.version.trim().is_empty())
+                .count();
+            let text = format!(
+                "{} {} of {}: {} components ({} with a version) · {} · imported {}",
+                s.sbom.format,
+                s.sbom.spec_version,
+                format!("{} {}", s.sbom.subject, s.sbom.subject_version).trim(),
+                s.sbom.components.len(),
+                with_version,
+                s.file_name,
+                s.imported_at.get(..10).unwrap_or(&s.imported_at)
+            );
+            field(
+                app,
+                lines,
+                "SBOM",
+                &text,
+                ratatui::style::Style::new(),
+                cols,
+            );
+        }
+        Ok(None) => field(
+            app,
+            lines,
+            "SBOM",
+            "none imported (medsec import sbom FILE --device ID)",
+            theme.dim(),
+            cols,
+        ),
+        Err(e) => field(app, lines, "SBOM", &e.to_string(), theme.error(), cols),
+    }
+}
+
 /// Whether the control shows vulnerability findings.
 pub fn shows_findings(control_id: &str) -> bool {
     matches!(control_id, "VULN-01" | "VULN-02")

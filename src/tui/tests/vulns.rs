@@ -180,3 +180,29 @@ fn dismissing_asks_why_and_an_empty_reason_saves_nothing() -> TestResult {
     assert!(app.overlay.is_none());
     Ok(())
 }
+
+#[test]
+fn inv_03_shows_the_devices_sbom() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    sample(&mut wb)?;
+    let first = wb.devices()?.first().ok_or("a device")?.id;
+    let file = crate::vuln::sbom::read_file(Path::new(
+        "../shared/corpus/sbom/sbom-completeness-case-study-narrow.cdx14.json",
+    ))?;
+    wb.import_sbom(first, &file)?;
+    let mut app = app(wb)?;
+    press(&mut app, &["enter"])?;
+    let at = |app: &App, id: &str| app.outline.controls.iter().position(|c| c.id == id);
+    app.control_cursor.selected = at(&app, "INV-03").ok_or("INV-03")?;
+    let wide = draw(&mut app, 160, 48)?;
+    assert!(
+        wide.contains("SBOM     CycloneDX 1.4 of REDACTED: 55 components"),
+        "{wide}"
+    );
+    // Another device has none, and says how to import one.
+    press(&mut app, &["]"])?;
+    let other = draw(&mut app, 160, 48)?;
+    assert!(other.contains("SBOM     none imported"), "{other}");
+    Ok(())
+}
