@@ -70,7 +70,7 @@ pub(super) fn add(wb: &mut Workbook, matches: Option<&ArgMatches>) -> Result<(),
     }
     let d = wb.add_device(&change, FieldSource::Typed)?;
     say!("added {} {}", d.short_id(), printable(d.get("name")));
-    super::finding::refresh_after_device_change(wb)
+    super::finding::refresh_after_device_change(wb, &[d.id])
 }
 
 pub(super) fn edit(
@@ -95,7 +95,7 @@ pub(super) fn edit(
     let d = wb.update_device(d.id, &change, FieldSource::Typed, true)?;
     let keys: Vec<&str> = change.values.iter().map(|(k, _)| *k).collect();
     say!("changed {}: {}", d.short_id(), keys.join(", "));
-    super::finding::refresh_after_device_change(wb)
+    super::finding::refresh_after_device_change(wb, &[d.id])
 }
 
 pub(super) fn show(wb: &Workbook, reference: &str, as_json: bool) -> Result<(), CliError> {

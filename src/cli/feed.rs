@@ -15,14 +15,11 @@ use serde_json::{Value, json};
 use super::error::CliError;
 use super::import::shown;
 use super::output::say;
+use super::risk::today;
 use crate::device::fields::printable;
 use crate::vuln::feed::{FeedError, FeedFile, read_file};
 use crate::vuln::{FeedInfo, FeedKind, STALE_AFTER_DAYS, sbom};
 use crate::workbook::{FeedAction, FeedImportLine, RefreshOutcome, Workbook};
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 /// The files an import reads: the file itself, or the `.json` / `.csv` files of a folder in
 /// name order.

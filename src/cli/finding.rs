@@ -10,16 +10,12 @@ use serde_json::{Value, json};
 
 use super::error::CliError;
 use super::output::say;
-use super::risk::fit;
+use super::risk::{fit, today};
 use crate::device::fields::printable;
 use crate::vuln::{FeedIndex, FeedInfo, STALE_AFTER_DAYS};
 use crate::workbook::{
     FindingState, RefreshOutcome, VulnFinding, Workbook, format_finding_id, parse_finding_id,
 };
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 /// The feeds of the workbook in at most two lines: the KEV catalog (`KEV of 2025-08-25, 461 days
 /// old`) and the advisories and records by their newest; each flagged `OLD` past
@@ -356,17 +352,31 @@ pub(in crate::cli) fn rate(
     Ok(())
 }
 
-/// After devices were added or changed (`device add` / `edit`, an inventory, scan or workbook
-/// import): matches the devices again when the workbook holds feeds, so that findings follow
-/// the inventory, and says what changed in one line (nothing when nothing did). A workbook
-/// without feeds is left alone.
+/// After the devices `ids` (row IDs) were added or changed (`device add` / `edit`): matches them
+/// again when the workbook holds feeds, so that findings follow the inventory, and says what
+/// changed in one line (nothing when nothing did).
 ///
 /// Errors: the workbook's.
-pub(in crate::cli) fn refresh_after_device_change(wb: &mut Workbook) -> Result<(), CliError> {
+pub(in crate::cli) fn refresh_after_device_change(
+    wb: &mut Workbook,
+    ids: &[i64],
+) -> Result<(), CliError> {
+    say_refreshed(wb.refresh_device_findings(ids)?)
+}
+
+/// After an import that may add or change many devices: every device is matched again when the
+/// workbook holds feeds.
+///
+/// Errors: the workbook's.
+pub(in crate::cli) fn refresh_after_import(wb: &mut Workbook) -> Result<(), CliError> {
     if wb.feeds()?.is_empty() {
         return Ok(());
     }
-    let out = wb.refresh_findings()?;
+    say_refreshed(wb.refresh_findings()?)
+}
+
+/// Says what a refresh changed in one line; nothing when nothing did.
+fn say_refreshed(out: RefreshOutcome) -> Result<(), CliError> {
     if out.new > 0 || out.stale > 0 {
         say!(
             "vulnerability findings refreshed: {} new, {} no longer matched (medsec finding list)",

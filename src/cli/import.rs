@@ -168,7 +168,7 @@ fn finish(
         }
     }
     say!("{}: {counts}", file.display());
-    super::finding::refresh_after_device_change(wb)
+    super::finding::refresh_after_import(wb)
 }
 
 /// The error text, prefixed with the file unless it already names it.

@@ -163,7 +163,7 @@ fn import(
         );
     }
     if !plan.batch.devices.is_empty() {
-        super::finding::refresh_after_device_change(wb)?;
+        super::finding::refresh_after_import(wb)?;
     }
     Ok(())
 }

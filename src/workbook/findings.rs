@@ -269,6 +269,16 @@ fn component_key(component: Option<&Component>) -> String {
         .unwrap_or_default()
 }
 
+/// The finding with row ID `id`, or `Invalid` naming it ("no finding F-0007").
+fn existing_finding(conn: &Connection, id: i64) -> Result<VulnFinding, TxError> {
+    finding_in(conn, id)?.ok_or_else(|| {
+        TxError::Invalid(format!(
+            "no finding {} (see `medsec finding list`)",
+            format_finding_id(id)
+        ))
+    })
+}
+
 const SELECT: &str = "SELECT id, device_id, cve, component_key, component, component_version,
         state, state_note, match_json, first_seen, updated_at, stale_since, likelihood, impact
         FROM vuln_finding";
@@ -429,13 +439,37 @@ impl Workbook {
     ///
     /// Errors: `WorkbookError::Sqlite`.
     pub fn refresh_findings(&mut self) -> Result<RefreshOutcome, WorkbookError> {
+        self.refresh(None)
+    }
+
+    /// [`Workbook::refresh_findings`] for the devices `ids` (row IDs) only: after one device was
+    /// added or edited, the others' matches cannot have changed. A workbook without feeds is
+    /// left alone (nothing to match against).
+    ///
+    /// Errors: `WorkbookError::Sqlite`.
+    pub fn refresh_device_findings(
+        &mut self,
+        ids: &[i64],
+    ) -> Result<RefreshOutcome, WorkbookError> {
+        self.refresh(Some(ids))
+    }
+
+    /// Matches the live devices (all, or those of `only`) and records the result in one
+    /// transaction.
+    fn refresh(&mut self, only: Option<&[i64]>) -> Result<RefreshOutcome, WorkbookError> {
         let now = super::now_utc();
         // Read first (feeds, SBOMs), then write in one transaction: this process holds the
         // workbook's exclusive lock, so nothing changes in between.
         let index = self.feed_index()?;
+        // A device-scoped refresh (after an edit) with no feed has nothing to match against.
+        if only.is_some() && index.kev.is_none() && index.advisories.is_empty() {
+            return Ok(RefreshOutcome::default());
+        }
+        let wanted = |id: i64| only.is_none_or(|ids| ids.contains(&id));
         let mut components: HashMap<i64, Vec<Component>> = self
             .sboms()?
             .into_iter()
+            .filter(|s| wanted(s.device_id))
             .map(|s| (s.device_id, s.sbom.components))
             .collect();
         // The matcher indexes the feeds once for every device (PRODUCT.md budgets).
@@ -443,7 +477,7 @@ impl Workbook {
         let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let mut run = || -> Result<RefreshOutcome, TxError> {
             let mut total = RefreshOutcome::default();
-            for device in devices_in(&tx)? {
+            for device in devices_in(&tx)?.into_iter().filter(|d| wanted(d.id)) {
                 let parts = components.remove(&device.id).unwrap_or_default();
                 let matches = matcher.match_device(&device, &parts);
                 total.add(&record_in(&tx, device.id, &matches, &now)?);
@@ -467,6 +501,19 @@ impl Workbook {
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map([], finding_from_row)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The findings of one device (row ID), by CVE then component: what the Control screen of
+    /// VULN-01 / VULN-02 shows, without reading every device's.
+    ///
+    /// Errors: `Sqlite` (also when a stored match no longer reads).
+    pub fn vuln_findings_of(&self, device_id: i64) -> Result<Vec<VulnFinding>, WorkbookError> {
+        let sql = format!("{SELECT} WHERE device_id = ?1 ORDER BY cve, component_key");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([device_id], finding_from_row)
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }
@@ -510,12 +557,7 @@ impl Workbook {
         self.recorded(|tx, rec| {
             let mut out = Vec::with_capacity(ids.len());
             for &id in ids {
-                let Some(finding) = finding_in(tx, id)? else {
-                    return Err(TxError::Invalid(format!(
-                        "no finding {} (see `medsec finding list`)",
-                        format_finding_id(id)
-                    )));
-                };
+                let finding = existing_finding(tx, id)?;
                 rec.touch(tx, RowKey::VulnFinding(id))?;
                 tx.prepare_cached(
                     "UPDATE vuln_finding SET state = ?1, state_note = ?2, updated_at = ?3
@@ -525,9 +567,7 @@ impl Workbook {
                 if state == FindingState::Confirmed {
                     note_confirmed(tx, rec, &finding, today)?;
                 }
-                out.push(finding_in(tx, id)?.ok_or_else(|| {
-                    TxError::Invalid(format!("finding {} vanished", format_finding_id(id)))
-                })?);
+                out.push(existing_finding(tx, id)?);
             }
             let verb = match state {
                 FindingState::Confirmed => "confirm",
@@ -560,21 +600,14 @@ impl Workbook {
         }
         let now = super::now_utc();
         self.recorded(|tx, rec| {
-            if finding_in(tx, id)?.is_none() {
-                return Err(TxError::Invalid(format!(
-                    "no finding {} (see `medsec finding list`)",
-                    format_finding_id(id)
-                )));
-            }
+            existing_finding(tx, id)?;
             rec.touch(tx, RowKey::VulnFinding(id))?;
             tx.prepare_cached(
                 "UPDATE vuln_finding SET likelihood = ?1, impact = ?2, updated_at = ?3
                  WHERE id = ?4",
             )?
             .execute(params![likelihood, impact, now, id])?;
-            let stored = finding_in(tx, id)?.ok_or_else(|| {
-                TxError::Invalid(format!("finding {} vanished", format_finding_id(id)))
-            })?;
+            let stored = existing_finding(tx, id)?;
             Ok((stored, format!("finding {} rating", format_finding_id(id))))
         })
     }

@@ -28,8 +28,8 @@ use crate::workbook::{RiskEntry, Workbook};
 /// The line width the risk commands keep to (terminal columns).
 const LINE: usize = 80;
 
-/// The date "overdue" and "expired" refer to: today, local.
-pub(super) fn today() -> NaiveDate {
+/// The date "overdue" and "expired" refer to, and feed ages count to: today, local.
+pub(in crate::cli) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 

@@ -301,13 +301,8 @@ fn submit(app: &mut App) {
             let id = saved.id;
             // Findings follow the inventory: a changed model or version is matched again
             // against the feeds the workbook holds (none: nothing to do).
-            let refreshed = match app.workbook.feeds() {
-                Ok(feeds) if feeds.is_empty() => Ok(None),
-                Ok(_) => app.workbook.refresh_findings().map(Some),
-                Err(e) => Err(e),
-            };
-            let findings = match refreshed {
-                Ok(Some(out)) if out.new > 0 || out.stale > 0 => format!(
+            let findings = match app.workbook.refresh_device_findings(&[id]) {
+                Ok(out) if out.new > 0 || out.stale > 0 => format!(
                     " · vulnerability findings: {} new, {} no longer matched",
                     out.new, out.stale
                 ),

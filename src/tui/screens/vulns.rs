@@ -76,10 +76,9 @@ pub fn shows_findings(control_id: &str) -> bool {
 /// on `VULN-02`. A workbook error reads as none (the status line says it when acted on).
 fn shown(app: &App, device_id: i64, control_id: &str) -> Vec<VulnFinding> {
     app.workbook
-        .vuln_findings()
+        .vuln_findings_of(device_id)
         .unwrap_or_default()
         .into_iter()
-        .filter(|f| f.device_id == device_id)
         .filter(|f| control_id != "VULN-02" || f.kev_listed())
         .collect()
 }
