@@ -459,6 +459,37 @@ fn open(cli: &Cli, access: Access) -> Result<Workbook, CliError> {
     open_path(&path, is_default, &cli.passphrase_file, access)
 }
 
+/// The assessor name this session records changes under, when it is not the workbook's own:
+/// `MEDSEC_ASSESSOR`, else `assessor = "NAME"` in `config.toml` in the platform config directory
+/// (e.g. `~/.config/medsec/config.toml`). Never the operating-system login.
+///
+/// Errors: a config file that exists but does not read (exit 1, naming the file).
+fn session_assessor() -> Result<Option<String>, CliError> {
+    if let Some(name) = std::env::var("MEDSEC_ASSESSOR")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        return Ok(Some(name));
+    }
+    let Some(file) = directories::ProjectDirs::from("", "", "medsec")
+        .map(|d| d.config_dir().join("config.toml"))
+    else {
+        return Ok(None);
+    };
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CliError::general(format!("{}: {e}", file.display()))),
+    };
+    #[derive(serde::Deserialize)]
+    struct Config {
+        assessor: Option<String>,
+    }
+    let config: Config = toml::from_str(&text)
+        .map_err(|e| CliError::general(format!("{}: {}", file.display(), e.message())))?;
+    Ok(config.assessor.filter(|a| !a.trim().is_empty()))
+}
+
 fn open_path(
     path: &Path,
     is_default: bool,
@@ -488,7 +519,10 @@ fn open_path(
                 attempt += 1;
             }
             result => {
-                let wb = result?;
+                let mut wb = result?;
+                if let Some(name) = session_assessor()? {
+                    wb.set_actor(&name);
+                }
                 // Said once, when it happens: the answers whose question changed are now
                 // suggestions awaiting review (see `workbook::catalog_upgrade`).
                 if let Some(up) = wb.catalog_upgrade() {
@@ -523,7 +557,11 @@ fn open_tui(
             path.display()
         );
         let pass = sources.get_new()?;
-        Workbook::create(&path, &pass, AssessmentMeta::default())?
+        let mut wb = Workbook::create(&path, &pass, AssessmentMeta::default())?;
+        if let Some(name) = session_assessor()? {
+            wb.set_actor(&name);
+        }
+        wb
     } else {
         open_path(&path, is_default, passphrase_file, Access::Write)?
     };

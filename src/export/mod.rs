@@ -25,7 +25,7 @@ pub mod layout;
 pub use counts::RegisterCounts;
 // What an importer needs to recognise an untouched export: the canonical cell text behind
 // `sha256:<sheet>`, the `Cover` stamps it leaves out, and where `Risk Matrix` holds the grid.
-pub use sheets::cover::{APP_VERSION_KEY, GENERATED_AT_KEY};
+pub use sheets::cover::{APP_VERSION_KEY, GENERATED_AT_KEY, audit_head_text};
 pub use sheets::matrix::GRID_TITLE;
 pub use verify::canonical as canonical_cell_text;
 

@@ -66,6 +66,9 @@ pub struct ExportData {
     pub as_of: NaiveDate,
     /// A blank template (`export template`).
     pub template: bool,
+    /// The audit trail's head (length and last hash) when the export was made; length 0 and an
+    /// empty hash for a template.
+    pub audit: crate::workbook::AuditHead,
     /// The workbook's level grid (NIST SP 800-30 Rev. 1 Table I-2 unless edited).
     pub grid: RiskGrid,
     /// The register: every finding with its stored entry (treatment, owner, due date, status,
@@ -348,6 +351,7 @@ impl ExportData {
             extra_headers,
             as_of,
             template: false,
+            audit: wb.audit_head()?,
             grid,
             findings,
             finding_rows,
@@ -387,6 +391,7 @@ impl ExportData {
             extra_headers: Vec::new(),
             as_of,
             template: true,
+            audit: crate::workbook::AuditHead::default(),
             grid: RiskGrid::default(),
             findings: Vec::new(),
             finding_rows: HashMap::new(),

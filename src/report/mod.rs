@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub use model::{
-    AUDIT_NOT_RECORDED, MARKING, RISK_MODEL_EDITED, RISK_MODEL_NIST, Report, UnevidencedYes,
-    date_text, due_basis, percent, rating_text, risk_id, where_text,
+    MARKING, RISK_MODEL_EDITED, RISK_MODEL_NIST, Report, UnevidencedYes, date_text, due_basis,
+    percent, rating_text, risk_id, where_text,
 };
 pub use output::{check_output, is_earlier_report};
 

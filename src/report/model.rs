@@ -19,8 +19,6 @@ pub const RISK_MODEL_EDITED: &str =
     "Edited grid: NIST SP 800-30 Rev. 1 scales, 5 × 5, levels changed in this workbook";
 /// The confidentiality marking on the cover (TEMPLATE.md "Cover").
 pub const MARKING: &str = "Contains network and security details – handle as confidential";
-/// What the audit trail head says until the workbook keeps an audit chain.
-pub const AUDIT_NOT_RECORDED: &str = "not yet recorded";
 
 /// A control answered Yes without an evidence reference (PRODUCT.md: allowed, but flagged in
 /// the report), as shown on one device.
@@ -46,6 +44,8 @@ impl UnevidencedYes {
 /// Everything the report shows, in the order of its sections.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The audit trail's head (length, last hash) when the report was made.
+    pub audit: crate::workbook::AuditHead,
     /// Assessment metadata: organisation, title, assessor (from the workbook, never the
     /// operating-system login), dates, workbook ID, scope statement.
     pub meta: AssessmentMeta,
@@ -122,6 +122,7 @@ impl Report {
         let (unevidenced, unevidenced_total) = unevidenced(catalog, &register);
         let meta = wb.meta().clone();
         Ok(Report {
+            audit: wb.audit_head()?,
             sites: sites(&meta, &register.devices),
             meta,
             as_of,
@@ -190,7 +191,10 @@ impl Report {
                 "Generated",
                 format!("{} by medsec {}", self.generated_at, self.app_version),
             ),
-            ("Audit trail head", AUDIT_NOT_RECORDED.to_string()),
+            (
+                "Audit trail head",
+                crate::export::audit_head_text(&self.audit),
+            ),
         ]
     }
 

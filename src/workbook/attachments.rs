@@ -257,12 +257,24 @@ impl Workbook {
             )));
         }
         let stored = bytes.and_then(|b| i64::try_from(b).ok());
-        self.conn
-            .execute(
-                "UPDATE assessment SET attachment_limit = ?1 WHERE id = 1",
-                [stored],
-            )
-            .map_err(|e| self.sql(e))?;
+        let old = self.attachment_limit()?;
+        let mut entry = self.new_entry("settings", "evidence limit changed", Vec::new());
+        entry.changes.push(super::audit::setting_change(
+            "assessment",
+            "assessment",
+            "attachment_limit",
+            old.bytes.into(),
+            bytes.unwrap_or(DEFAULT_ATTACHMENT_LIMIT).into(),
+        ));
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| super::sql(&path, e))?;
+        tx.execute(
+            "UPDATE assessment SET attachment_limit = ?1 WHERE id = 1",
+            [stored],
+        )
+        .map_err(|e| super::sql(&path, e))?;
+        super::audit::append(&tx, entry).map_err(|e| super::sql(&path, e))?;
+        tx.commit().map_err(|e| super::sql(&path, e))?;
         self.attachment_limit()
     }
 

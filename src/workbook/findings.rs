@@ -427,8 +427,16 @@ impl Workbook {
         now: DateTime<Utc>,
     ) -> Result<RefreshOutcome, WorkbookError> {
         let now = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let mut entry = self.new_entry("findings", "", Vec::new());
         let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let out = record_in(&tx, device_id, matches, &now).map_err(|e| e.with_path(&self.path))?;
+        if out.new + out.updated + out.stale > 0 {
+            entry.summary = format!(
+                "vulnerability matches recorded: {} new, {} updated, {} stale",
+                out.new, out.updated, out.stale
+            );
+            super::audit::append(&tx, entry).map_err(|e| sql(&self.path, e))?;
+        }
         tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(out)
     }
@@ -474,6 +482,7 @@ impl Workbook {
             .collect();
         // The matcher indexes the feeds once for every device (PRODUCT.md budgets).
         let matcher = Matcher::new(&index);
+        let mut entry = self.new_entry("findings", "", Vec::new());
         let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let mut run = || -> Result<RefreshOutcome, TxError> {
             let mut total = RefreshOutcome::default();
@@ -485,6 +494,15 @@ impl Workbook {
             Ok(total)
         };
         let out = run().map_err(|e| e.with_path(&self.path))?;
+        // Audited when the matches changed: suggestions are facts from the feeds, not an
+        // assessor's decision, so the entry gives counts; decisions are audited field by field.
+        if out.new + out.updated + out.stale > 0 {
+            entry.summary = format!(
+                "vulnerability matches refreshed: {} new, {} updated, {} stale ({} device(s))",
+                out.new, out.updated, out.stale, out.devices
+            );
+            super::audit::append(&tx, entry).map_err(|e| sql(&self.path, e))?;
+        }
         tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(out)
     }

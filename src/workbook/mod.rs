@@ -10,6 +10,7 @@
 
 mod answers;
 mod attachments;
+pub mod audit;
 pub mod catalog_upgrade;
 mod devices;
 mod feeds;
@@ -38,6 +39,7 @@ pub use attachments::{
     Attachment, AttachmentError, AttachmentFilter, AttachmentLimit, DEFAULT_ATTACHMENT_LIMIT,
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
+pub use audit::{AuditChange, AuditCheck, AuditEntry, AuditFilter, AuditHead, AuditProblem};
 pub use devices::{DeviceChange, FieldSource};
 pub use feeds::{FeedAction, FeedImportLine, KevChanges, StoredFeed};
 pub use findings::{
@@ -166,6 +168,8 @@ pub struct Workbook {
     meta: AssessmentMeta,
     // What opening it with this build's catalog changed (see `catalog_upgrade`).
     catalog_upgrade: Option<catalog_upgrade::CatalogUpgrade>,
+    // The name this session's changes are recorded under (see `audit`).
+    actor: String,
     // Held for the workbook's life; released on drop or when the process dies.
     _lock: File,
 }
@@ -247,6 +251,7 @@ impl Workbook {
             access: Access::Write,
             meta: AssessmentMeta::default(),
             catalog_upgrade: None,
+            actor: String::new(),
             _lock: lock,
         };
         wb.migrate()?;
@@ -277,6 +282,32 @@ impl Workbook {
         snapshot_catalog(&tx, cat).map_err(|e| sql(path, e))?;
         tx.commit().map_err(|e| sql(path, e))?;
         wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+        wb.actor = wb.meta.assessor.clone();
+        let m = wb.meta.clone();
+        let created: Vec<audit::AuditChange> = [
+            ("workbook_id", m.workbook_id.clone()),
+            ("title", m.title.clone()),
+            ("organisation", m.organisation.clone()),
+            ("site", m.site.clone()),
+            ("assessor", m.assessor.clone()),
+            ("scope", m.scope.clone()),
+            ("start_date", m.start_date.clone().unwrap_or_default()),
+            ("end_date", m.end_date.clone().unwrap_or_default()),
+            ("catalog_version", m.catalog_version.clone()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(f, v)| {
+            audit::setting_change(
+                "assessment",
+                "assessment",
+                f,
+                serde_json::Value::Null,
+                v.into(),
+            )
+        })
+        .collect();
+        wb.audit_event("create", &format!("workbook created: {}", m.title), created)?;
         Ok(wb)
     }
 
@@ -324,6 +355,7 @@ impl Workbook {
             access,
             meta: AssessmentMeta::default(),
             catalog_upgrade: None,
+            actor: String::new(),
             _lock: file,
         };
         if version < schema::SCHEMA_VERSION {
@@ -334,7 +366,21 @@ impl Workbook {
                 )));
             }
             wb.migrate()?;
+            wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+            wb.actor = wb.meta.assessor.clone();
+            if wb.audit_head()?.length == 0 {
+                wb.audit_event(
+                    "migration",
+                    &format!(
+                        "workbook upgraded from schema {version} to {}; the audit trail starts here (earlier changes were not audited)",
+                        schema::SCHEMA_VERSION
+                    ),
+                    Vec::new(),
+                )?;
+            }
         }
+        wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+        wb.actor = wb.meta.assessor.clone();
         if catalog_upgrade::needed(&wb.conn, catalog()).map_err(|e| sql(path, e))? {
             if access == Access::Read {
                 return Err(WorkbookError::Invalid(format!(
@@ -342,12 +388,33 @@ impl Workbook {
                     path.display()
                 )));
             }
+            let entry = wb.new_entry("catalog", "", Vec::new());
             let tx = wb.conn.transaction().map_err(|e| sql(path, e))?;
             let up = catalog_upgrade::upgrade(&tx, catalog()).map_err(|e| sql(path, e))?;
+            let mut entry = entry;
+            entry.summary = format!(
+                "catalog upgraded from {} to {}",
+                wb.meta.catalog_version,
+                catalog().version
+            );
+            entry.changes = up
+                .lines(usize::MAX)
+                .into_iter()
+                .map(|line| {
+                    audit::setting_change(
+                        "assessment",
+                        "catalog",
+                        "review",
+                        serde_json::Value::Null,
+                        line.into(),
+                    )
+                })
+                .collect();
+            audit::append(&tx, entry).map_err(|e| sql(path, e))?;
             tx.commit().map_err(|e| sql(path, e))?;
             wb.catalog_upgrade = Some(up);
+            wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
         }
-        wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
         Ok(wb)
     }
 

@@ -684,12 +684,30 @@ impl Workbook {
     ///
     /// Errors: `Sqlite`.
     pub fn set_risk_grid(&mut self, grid: RiskGrid) -> Result<(), WorkbookError> {
-        self.conn
-            .execute(
-                "UPDATE assessment SET risk_grid = ?1 WHERE id = 1",
-                params![grid.to_text()],
-            )
-            .map_err(|e| self.sql(e))?;
+        let old = self.meta.risk_grid.to_text();
+        let new = grid.to_text();
+        if old == new {
+            return Ok(());
+        }
+        let mut entry = self.new_entry("settings", "risk level grid changed", Vec::new());
+        entry.changes.push(super::audit::setting_change(
+            "assessment",
+            "assessment",
+            "risk_grid",
+            old.into(),
+            new.clone().into(),
+        ));
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sql(&self.path, e))?;
+        tx.execute(
+            "UPDATE assessment SET risk_grid = ?1 WHERE id = 1",
+            params![new],
+        )
+        .map_err(|e| super::sql(&self.path, e))?;
+        super::audit::append(&tx, entry).map_err(|e| super::sql(&self.path, e))?;
+        tx.commit().map_err(|e| super::sql(&self.path, e))?;
         self.meta.risk_grid = grid;
         Ok(())
     }

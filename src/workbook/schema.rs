@@ -5,10 +5,10 @@
 //! is refused (exit 6).
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1: assessment metadata, devices, answers, UI state.
 const V1: &str = r#"
@@ -469,6 +469,33 @@ INSERT INTO change_row_v5 (step_id, seq, table_name, before_json, after_json)
     SELECT step_id, seq, table_name, before_json, after_json FROM change_row;
 DROP TABLE change_row;
 ALTER TABLE change_row_v5 RENAME TO change_row;
+"#;
+
+/// Version 6: the audit trail (`audit_entry`), a SHA-256 hash chain of every change
+/// (`crate::workbook::audit`). A workbook upgraded to it starts its chain with a `migration`
+/// entry saying earlier changes were not audited.
+const V6: &str = r#"
+-- One change to the workbook; seq counts from 1 without gaps. hash = SHA-256 over prev_hash and
+-- the entry's content (crate::workbook::audit::entry_hash); prev_hash of the first entry is 64
+-- zeros. Never updated or deleted by medsec.
+CREATE TABLE audit_entry (
+    seq        INTEGER PRIMARY KEY,
+    -- UUID: the same entry in copies and merged workbooks keeps it
+    entry_id   TEXT NOT NULL UNIQUE,
+    -- RFC 3339 UTC
+    at         TEXT NOT NULL,
+    -- the assessor name of the session (never the operating-system login)
+    actor      TEXT NOT NULL,
+    -- create, change, undo, redo, feed, findings, settings, catalog, migration, merge, rekey
+    action     TEXT NOT NULL,
+    summary    TEXT NOT NULL,
+    -- JSON array of {entity, key, subject, device, control, field, old, new}
+    changes    TEXT NOT NULL,
+    -- the workbook ID of the copy the entry was made in
+    origin     TEXT NOT NULL DEFAULT '',
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
 "#;
 
 #[cfg(test)]

@@ -195,6 +195,14 @@ impl RowKey {
     }
 }
 
+/// The key of the row a snapshot (JSON object of column values) of `table` holds.
+pub(super) fn snapshot_key(table: Table, json: &str) -> Option<RowKey> {
+    match serde_json::from_str(json) {
+        Ok(Value::Object(row)) => RowKey::of_snapshot(table, &row),
+        _ => None,
+    }
+}
+
 /// The `vuln_finding` columns a refresh writes (never restored by undo or redo).
 const FEED_FACTS: [&str; 6] = [
     "match_json",

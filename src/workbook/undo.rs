@@ -27,7 +27,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::snapshot::{RowKey, Table, damaged, read_row, restore};
+use super::audit::{AUDIT_ITEMISE_ROWS, Differ, NewEntry, append, summary_changes};
+use super::snapshot::{RowKey, Table, damaged, read_row, restore, snapshot_key};
 use super::{TxError, Workbook, WorkbookError, now_utc, sql};
 use crate::device::fields::clean_text;
 
@@ -51,52 +52,70 @@ pub struct ChangeStep {
     pub at: DateTime<Utc>,
 }
 
-/// Collects the rows one change touches, with their state before it, then writes the step.
+/// Collects the rows one change touches, with their state before it, then writes the step and
+/// its audit entry.
 #[derive(Default)]
 pub(super) struct Recorder {
     rows: Vec<(RowKey, Option<String>)>,
     seen: HashSet<RowKey>,
-    too_large: bool,
+    // More rows than the audit itemises: only counts per table are kept from then on.
+    too_many: bool,
+    counts: HashMap<Table, usize>,
 }
 
 impl Recorder {
     /// Notes that the change is about to modify this row: its current state is kept the first
     /// time (call before modifying it).
     pub(super) fn touch(&mut self, conn: &Connection, key: RowKey) -> rusqlite::Result<()> {
-        if self.too_large || self.seen.contains(&key) {
+        if self.seen.contains(&key) {
             return Ok(());
         }
-        let before = read_row(conn, &key)?;
+        let before = if self.too_many {
+            None
+        } else {
+            read_row(conn, &key)?
+        };
         self.push(key, before);
         Ok(())
     }
 
     /// Notes a row the change has just created (it did not exist before).
     pub(super) fn created(&mut self, key: RowKey) {
-        if !self.too_large && !self.seen.contains(&key) {
+        if !self.seen.contains(&key) {
             self.push(key, None);
         }
     }
 
     fn push(&mut self, key: RowKey, before: Option<String>) {
-        if self.rows.len() >= UNDO_STEP_ROWS {
-            // Too large to keep: stop collecting and free what was collected.
-            self.too_large = true;
+        *self.counts.entry(key.table()).or_default() += 1;
+        if self.too_many {
+            return;
+        }
+        if self.rows.len() >= AUDIT_ITEMISE_ROWS {
+            // Too large to itemise: stop collecting and free what was collected.
+            self.too_many = true;
             self.rows = Vec::new();
-            self.seen = HashSet::new();
             return;
         }
         self.seen.insert(key.clone());
         self.rows.push((key, before));
     }
 
-    /// Writes the step labelled `label`: the touched rows whose state changed, before and after.
-    /// Drops the redo branch and keeps the last [`UNDO_STEPS`] steps; a step over
-    /// [`UNDO_STEP_ROWS`] rows clears the history instead; a step that changed nothing is not
-    /// written.
-    fn finish(self, tx: &Transaction<'_>, label: &str) -> rusqlite::Result<()> {
-        if self.too_large {
+    /// Writes the step labelled `label` (the touched rows whose state changed, before and after)
+    /// and its audit entry (`entry`, whose changes are filled in here). Drops the redo branch and
+    /// keeps the last [`UNDO_STEPS`] steps; a step over [`UNDO_STEP_ROWS`] rows clears the
+    /// history instead (it is still audited); a step that changed nothing writes neither.
+    fn finish(
+        self,
+        tx: &Transaction<'_>,
+        label: &str,
+        mut entry: NewEntry,
+    ) -> rusqlite::Result<()> {
+        if self.too_many {
             tx.execute_batch("DELETE FROM change_row; DELETE FROM change_step;")?;
+            entry.changes = summary_changes(&self.counts);
+            entry.summary = clip_label(&format!("{label} (too large to itemise)"));
+            append(tx, entry)?;
             return Ok(());
         }
         let mut changed = Vec::new();
@@ -107,6 +126,22 @@ impl Recorder {
             }
         }
         if changed.is_empty() {
+            return Ok(());
+        }
+        let mut differ = Differ::default();
+        for (table, before, after) in &changed {
+            differ.diff(
+                tx,
+                *table,
+                before.as_deref(),
+                after.as_deref(),
+                &mut entry.changes,
+            )?;
+        }
+        entry.summary = clip_label(label);
+        append(tx, entry)?;
+        if changed.len() > UNDO_STEP_ROWS {
+            tx.execute_batch("DELETE FROM change_row; DELETE FROM change_step;")?;
             return Ok(());
         }
         tx.execute(
@@ -144,7 +179,7 @@ impl Recorder {
 }
 
 /// A label on one line, without control characters, at most [`LABEL_CHARS`] characters.
-fn clip_label(label: &str) -> String {
+pub(super) fn clip_label(label: &str) -> String {
     let one_line = clean_text(label)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -186,11 +221,12 @@ impl Workbook {
         &mut self,
         change: impl FnOnce(&Transaction<'_>, &mut Recorder) -> Result<(T, String), TxError>,
     ) -> Result<T, WorkbookError> {
+        let entry = self.new_entry("change", "", Vec::new());
         let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let mut recorder = Recorder::default();
         let (value, label) = change(&tx, &mut recorder).map_err(|e| e.with_path(&self.path))?;
         recorder
-            .finish(&tx, &label)
+            .finish(&tx, &label, entry)
             .map_err(|e| sql(&self.path, e))?;
         tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(value)
@@ -230,6 +266,7 @@ impl Workbook {
     /// first) or redo (`redo` true: the oldest undone step, rows written to "after" in order).
     fn travel(&mut self, redo: bool) -> Result<Option<ChangeStep>, WorkbookError> {
         let path = self.path.clone();
+        let mut entry = self.new_entry(if redo { "redo" } else { "undo" }, "", Vec::new());
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         let Some(step) = next_step(&tx, redo).map_err(|e| sql(&path, e))? else {
             return Ok(None);
@@ -253,12 +290,22 @@ impl Workbook {
             .map_err(|e| sql(&path, e))?
         };
         let mut columns = HashMap::new();
+        let mut differ = Differ::default();
+        entry.summary = clip_label(&format!("{}: {}", entry.action, step.label));
         for (table, before, after) in &rows {
             let table = Table::parse(table).ok_or_else(|| damaged(step.id).with_path(&path))?;
             let (want, other) = if redo {
                 (after, before)
             } else {
                 (before, after)
+            };
+            // The row as it is now and after restoring, for the audit entry.
+            let key = [want, other]
+                .into_iter()
+                .find_map(|j| j.as_deref().and_then(|j| snapshot_key(table, j)));
+            let now = match &key {
+                Some(k) => read_row(&tx, k).map_err(|e| sql(&path, e))?,
+                None => None,
             };
             restore(
                 &tx,
@@ -269,7 +316,20 @@ impl Workbook {
                 other.as_deref(),
             )
             .map_err(|e| e.with_path(&path))?;
+            if let Some(k) = &key {
+                let then = read_row(&tx, k).map_err(|e| sql(&path, e))?;
+                differ
+                    .diff(
+                        &tx,
+                        table,
+                        now.as_deref(),
+                        then.as_deref(),
+                        &mut entry.changes,
+                    )
+                    .map_err(|e| sql(&path, e))?;
+            }
         }
+        append(&tx, entry).map_err(|e| sql(&path, e))?;
         tx.execute(
             "UPDATE change_step SET undone = ?2 WHERE id = ?1",
             params![step.id, !redo],

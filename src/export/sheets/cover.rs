@@ -10,8 +10,14 @@ use crate::risk::RiskLevel;
 pub const APP_VERSION_KEY: &str = "App version";
 /// Key of the stamp row holding the export time (left out of the sheet hash).
 pub const GENERATED_AT_KEY: &str = "Generated at (UTC)";
-/// What the audit trail head says until the audit chain exists.
-pub const AUDIT_NOT_RECORDED: &str = "not yet recorded";
+/// The audit head as the Cover and the report show it: `HASH (N entries)`; empty for a template.
+pub fn audit_head_text(head: &crate::workbook::AuditHead) -> String {
+    if head.length == 0 {
+        String::new()
+    } else {
+        format!("{} ({} entries)", head.hash, head.length)
+    }
+}
 /// Risk model statement.
 pub const RISK_MODEL: &str = "NIST SP 800-30 Rev. 1, 5 × 5, Table I-2 levels";
 /// Risk model statement of a workbook whose level grid was edited.
@@ -72,7 +78,7 @@ pub fn write(mut w: SheetWriter<'_>, ctx: &Context<'_>) -> Result<SheetRecord, E
         ),
         (
             "Audit trail head",
-            Value::text(AUDIT_NOT_RECORDED),
+            Value::string(audit_head_text(&ctx.data.audit)),
             Look::Auto,
         ),
         (

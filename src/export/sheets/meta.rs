@@ -4,7 +4,8 @@
 //!
 //! Keys, in order: `format_version` (number), `workbook_id` (empty for a template),
 //! `catalog_version`, `exported_at` (UTC, RFC 3339), `app_version`, `as_of` (`YYYY-MM-DD`),
-//! `audit_head` (empty until the audit chain exists), `audit_length` (number), then for every
+//! `audit_head` (the audit trail's last hash, 64 hex digits; empty for a template), `audit_length`
+//! (entries), then for every
 //! other sheet in workbook order `rows:<sheet>` (rows below the header, up to the last row with a
 //! value) and `sha256:<sheet>` (see [`crate::export::xlsx`] for the canonical cell text).
 
@@ -41,8 +42,18 @@ pub fn write(
             "as_of".into(),
             Value::string(ctx.opts.as_of.format("%Y-%m-%d").to_string()),
         ),
-        ("audit_head".into(), Value::Empty),
-        ("audit_length".into(), Value::Number(0.0)),
+        (
+            "audit_head".into(),
+            if data.audit.length == 0 {
+                Value::Empty
+            } else {
+                Value::text(&data.audit.hash)
+            },
+        ),
+        (
+            "audit_length".into(),
+            Value::Number(data.audit.length as f64),
+        ),
     ];
     for r in records {
         rows.push((format!("rows:{}", r.name), Value::Number(f64::from(r.rows))));

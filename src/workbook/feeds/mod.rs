@@ -392,8 +392,28 @@ impl Workbook {
         files: &[FeedFile],
     ) -> Result<Vec<FeedImportLine>, WorkbookError> {
         let path = self.path.clone();
+        let mut entry = self.new_entry("feed", "", Vec::new());
         let tx = self.conn.transaction().map_err(|e| super::sql(&path, e))?;
         let lines = run(&tx, files, true).map_err(|e| e.with_path(&path))?;
+        // Audited: every document stored (added or replacing an older one), old date -> new.
+        for line in &lines {
+            let old = match &line.action {
+                FeedAction::Added => serde_json::Value::Null,
+                FeedAction::Replaced { previous } => previous.to_string().into(),
+                _ => continue,
+            };
+            entry.changes.push(super::audit::setting_change(
+                "feed",
+                &format!("feed:{}:{}", line.info.kind.label(), line.info.name),
+                "feed_date",
+                old,
+                line.info.feed_date.to_string().into(),
+            ));
+        }
+        if !entry.changes.is_empty() {
+            entry.summary = format!("feed import: {} document(s)", entry.changes.len());
+            super::audit::append(&tx, entry).map_err(|e| super::sql(&path, e))?;
+        }
         tx.commit().map_err(|e| super::sql(&path, e))?;
         Ok(lines)
     }

@@ -1,0 +1,788 @@
+//! The audit trail: every change to the workbook, appended as one entry of a SHA-256 hash chain
+//! (PRODUCT.md "Storage rules"), in the same transaction as the change itself.
+//!
+//! An entry says who (the session's assessor name, never the operating-system login), when (UTC,
+//! whole seconds), what kind of change (`create`, `change`, `undo`, `redo`, `feed`, `findings`,
+//! `settings`, `catalog`, `migration`, `merge`, `rekey`), a one-line summary (the undo label) and
+//! the field changes it made, each as entity, stable key, field, old → new. Its hash is the
+//! SHA-256 of the previous entry's hash and its own content (see [`entry_hash`]); the first entry
+//! follows [`GENESIS`]. Editing any byte of any entry, dropping or reordering entries breaks the
+//! chain, and [`Workbook::verify_audit`] names the first entry that no longer fits.
+//!
+//! Keys are stable across copies of a workbook (device UUIDs rather than row IDs), so that
+//! `merge` can tell which fields each copy changed after they diverged:
+//! - `device:<uuid>`
+//! - `answer:<target>:<control>` and `risk:<target>:<control>`, where target is
+//!   `device:<uuid>`, `model:<manufacturer U+001F model, lower-cased>` or `site:<site, lower-cased>`
+//! - `risk:finding:<device uuid>:<CVE>:<component key>`, `finding:<device uuid>:<CVE>:<component key>`
+//! - `attachment:<target>:<control>:<sha256>`, `sbom:<device uuid>:<sha256>`,
+//!   `mds2:<target>:<sha256>`, `feed:<kind>:<name>`, `assessment`.
+//!
+//! Text values longer than [`LONG_VALUE_CHARS`] are kept as `{"sha256": HEX, "chars": N}`.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::snapshot::Table;
+use super::{Workbook, WorkbookError, now_utc, sql};
+use crate::device::fields::format_short_id;
+
+/// The hash the first entry follows: 64 zeros.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Text values longer than this (characters) are recorded by their SHA-256 and length.
+pub const LONG_VALUE_CHARS: usize = 1024;
+
+/// The most rows one entry itemises; a larger change (e.g. a very large import) is recorded with
+/// a count of rows per entity instead (field `*`).
+pub const AUDIT_ITEMISE_ROWS: usize = 500_000;
+
+/// Columns that are local to one file (row IDs) or already in the key, never recorded as fields.
+const LOCAL_COLUMNS: [&str; 6] = [
+    "id",
+    "device_id",
+    "finding_id",
+    "target_key",
+    "target_kind",
+    "target_label",
+];
+
+/// One field changed by one entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChange {
+    /// What was changed: `answer`, `risk_entry`, `device`, `attachment`, `sbom`,
+    /// `vuln_finding`, `mds2_document`, `feed` or `assessment`.
+    pub entity: String,
+    /// The row's key, stable across copies of the workbook (see the module documentation).
+    pub key: String,
+    /// The row as people name it, e.g. `DEV-0003 ENC-01`, `DEV-0003`, `DEV-0003 CVE-2024-1234`.
+    pub subject: String,
+    /// The UUID of the device the row belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The catalog control the row belongs to, if any (e.g. `ENC-01`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+    /// The column changed (e.g. `response`, `serial_number`); `*` in a summary of an entry too
+    /// large to itemise.
+    pub field: String,
+    /// The value before (`null` = empty or the row did not exist).
+    pub old: Value,
+    /// The value after (`null` = empty or the row no longer exists).
+    pub new: Value,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1, without gaps.
+    pub seq: i64,
+    /// The entry's UUID: the same entry in copies and merged workbooks has the same one.
+    pub entry_id: String,
+    /// When (RFC 3339 UTC, whole seconds).
+    pub at: String,
+    /// Who: the assessor name of the session that made the change.
+    pub actor: String,
+    /// The kind of change (`create`, `change`, `undo`, `redo`, `feed`, `findings`, `settings`,
+    /// `catalog`, `migration`, `merge`, `rekey`).
+    pub action: String,
+    /// One line, e.g. `answer DEV-0003 ENC-01 Yes`.
+    pub summary: String,
+    /// The fields changed.
+    pub changes: Vec<AuditChange>,
+    /// The workbook ID of the copy the entry was first made in.
+    pub origin: String,
+    /// The previous entry's hash ([`GENESIS`] for the first).
+    pub prev_hash: String,
+    /// SHA-256 of this entry (64 lower-case hex digits), see [`entry_hash`].
+    pub hash: String,
+}
+
+/// The head of the chain: its length and last hash.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditHead {
+    /// Number of entries.
+    pub length: i64,
+    /// The last entry's hash ([`GENESIS`] when there is none).
+    pub hash: String,
+}
+
+/// What is wrong with one entry of the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditProblem {
+    /// The entry's position (`seq`).
+    pub seq: i64,
+    /// When the entry says it was made, and its summary, to name it.
+    pub at: String,
+    /// Its summary.
+    pub summary: String,
+    /// What does not fit, e.g. "its content does not match its hash".
+    pub reason: String,
+}
+
+impl std::fmt::Display for AuditProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "audit entry {} ({} {}): {}",
+            self.seq, self.at, self.summary, self.reason
+        )
+    }
+}
+
+/// The result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditCheck {
+    /// Entries read.
+    pub entries: i64,
+    /// The head as stored.
+    pub head: AuditHead,
+    /// Every entry that does not fit (empty = the chain is whole).
+    pub problems: Vec<AuditProblem>,
+}
+
+/// Which entries [`Workbook::audit_entries`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only entries changing a row of this device (its UUID).
+    pub device: Option<String>,
+    /// Only entries changing a row of this control (catalog ID).
+    pub control: Option<String>,
+}
+
+/// The SHA-256 (hex) of an entry: a fixed tag, then each part as its length in bytes (u64 little
+/// endian) and its UTF-8 bytes, in this order: previous hash, seq (decimal), entry ID, at, actor,
+/// action, summary, changes (the stored JSON text), origin.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    entry_id: &str,
+    at: &str,
+    actor: &str,
+    action: &str,
+    summary: &str,
+    changes_json: &str,
+    origin: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(b"medsec audit v1\n");
+    let seq = seq.to_string();
+    for part in [
+        prev_hash,
+        seq.as_str(),
+        entry_id,
+        at,
+        actor,
+        action,
+        summary,
+        changes_json,
+        origin,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// What one new entry says, before it is chained.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewEntry {
+    pub entry_id: Option<String>,
+    pub at: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub summary: String,
+    pub changes: Vec<AuditChange>,
+    pub origin: String,
+}
+
+/// Appends `entry` to the chain inside `tx`; returns its seq. A new UUID and the current time
+/// are used unless the entry carries its own (entries brought in by a merge keep theirs).
+pub(crate) fn append(tx: &Connection, entry: NewEntry) -> rusqlite::Result<i64> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS.to_string()),
+    };
+    let entry_id = entry
+        .entry_id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let at = entry.at.unwrap_or_else(now_utc);
+    let changes = serde_json::to_string(&entry.changes)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let hash = entry_hash(
+        &prev,
+        seq,
+        &entry_id,
+        &at,
+        &entry.actor,
+        &entry.action,
+        &entry.summary,
+        &changes,
+        &entry.origin,
+    );
+    tx.prepare_cached(
+        "INSERT INTO audit_entry
+             (seq, entry_id, at, actor, action, summary, changes, origin, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        seq,
+        entry_id,
+        at,
+        entry.actor,
+        entry.action,
+        entry.summary,
+        changes,
+        entry.origin,
+        prev,
+        hash
+    ])?;
+    Ok(seq)
+}
+
+/// A value as the trail keeps it: long text by its hash and length.
+fn audit_value(v: Option<&Value>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(Value::String(s)) if s.chars().count() > LONG_VALUE_CHARS => {
+            let mut o = Map::new();
+            o.insert(
+                "sha256".into(),
+                Value::String(hex::encode(Sha256::digest(s.as_bytes()))),
+            );
+            o.insert("chars".into(), Value::from(s.chars().count()));
+            Value::Object(o)
+        }
+        Some(v) => v.clone(),
+    }
+}
+
+/// Turns rows a change touched into field changes (keys, subjects and the devices' UUIDs looked
+/// up in `conn`, which sees the state after the change).
+#[derive(Default)]
+pub(super) struct Differ {
+    devices: HashMap<i64, Option<(String, String)>>,
+    findings: HashMap<i64, Option<(String, String, String, i64)>>,
+}
+
+impl Differ {
+    /// (UUID, short ID) of a device row.
+    fn device(&mut self, conn: &Connection, id: i64) -> rusqlite::Result<Option<(String, String)>> {
+        if let Some(known) = self.devices.get(&id) {
+            return Ok(known.clone());
+        }
+        let found = conn
+            .prepare_cached("SELECT uuid, number FROM device WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok((r.get::<_, String>(0)?, format_short_id(r.get(1)?)))
+            })
+            .optional()?;
+        self.devices.insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// (CVE, component key, component, device row ID) of a finding row.
+    fn finding(
+        &mut self,
+        conn: &Connection,
+        id: i64,
+    ) -> rusqlite::Result<Option<(String, String, String, i64)>> {
+        if let Some(known) = self.findings.get(&id) {
+            return Ok(known.clone());
+        }
+        let found = conn
+            .prepare_cached(
+                "SELECT cve, component_key, component, device_id FROM vuln_finding WHERE id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        self.findings.insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// The target of a keyed row: (key part, subject part, device UUID).
+    fn target(
+        &mut self,
+        conn: &Connection,
+        row: &Map<String, Value>,
+    ) -> rusqlite::Result<(String, String, Option<String>)> {
+        let text = |c: &str| row.get(c).and_then(Value::as_str).unwrap_or("").to_string();
+        let kind = text("target_kind");
+        let key = text("target_key");
+        Ok(match kind.as_str() {
+            "device" => {
+                let id = row
+                    .get("device_id")
+                    .and_then(Value::as_i64)
+                    .or_else(|| key.parse().ok())
+                    .unwrap_or(0);
+                match self.device(conn, id)? {
+                    Some((uuid, short)) => (format!("device:{uuid}"), short, Some(uuid)),
+                    None => (format!("device:#{id}"), format!("device #{id}"), None),
+                }
+            }
+            "model" => {
+                let label = text("target_label").replace('\u{1f}', " ");
+                let shown = if label.trim().is_empty() {
+                    key.replace('\u{1f}', " ")
+                } else {
+                    label
+                };
+                (
+                    format!("model:{key}"),
+                    format!("model {}", shown.trim()),
+                    None,
+                )
+            }
+            _ => {
+                let label = text("target_label");
+                let shown = if key.is_empty() {
+                    "default site".to_string()
+                } else {
+                    format!("site {}", if label.is_empty() { &key } else { &label })
+                };
+                (format!("site:{key}"), shown, None)
+            }
+        })
+    }
+
+    /// Entity key, subject, device UUID and control of a row of `table`.
+    fn identify(
+        &mut self,
+        conn: &Connection,
+        table: Table,
+        row: &Map<String, Value>,
+    ) -> rusqlite::Result<(String, String, Option<String>, Option<String>)> {
+        let text = |c: &str| row.get(c).and_then(Value::as_str).unwrap_or("").to_string();
+        let int = |c: &str| row.get(c).and_then(Value::as_i64);
+        let control = row
+            .get("control_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok(match table {
+            Table::Device => {
+                let uuid = text("uuid");
+                let short = int("number").map(format_short_id).unwrap_or_default();
+                (format!("device:{uuid}"), short, Some(uuid), None)
+            }
+            Table::Answer | Table::RiskEntry => {
+                if let Some(fid) = int("finding_id") {
+                    let (cve, ckey, component, dev) = self.finding(conn, fid)?.unwrap_or_default();
+                    let (uuid, short) = self.device(conn, dev)?.unwrap_or_default();
+                    let on = if component.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({component})")
+                    };
+                    return Ok((
+                        format!("risk:finding:{uuid}:{cve}:{ckey}"),
+                        format!("{short} {cve}{on}"),
+                        Some(uuid),
+                        control,
+                    ));
+                }
+                let (target, subject, uuid) = self.target(conn, row)?;
+                let kind = if table == Table::Answer {
+                    "answer"
+                } else {
+                    "risk"
+                };
+                let ctl = control.clone().unwrap_or_default();
+                (
+                    format!("{kind}:{target}:{ctl}"),
+                    format!("{subject} {ctl}"),
+                    uuid,
+                    control,
+                )
+            }
+            Table::Attachment => {
+                let (target, subject, uuid) = self.target(conn, row)?;
+                let ctl = control.clone().unwrap_or_default();
+                (
+                    format!("attachment:{target}:{ctl}:{}", text("sha256")),
+                    format!("{subject} {ctl} {}", text("file_name")),
+                    uuid,
+                    control,
+                )
+            }
+            Table::Mds2Document => {
+                let (target, subject, uuid) = self.target(conn, row)?;
+                (
+                    format!("mds2:{target}:{}", text("sha256")),
+                    format!("{subject} MDS2 {}", text("file_name")),
+                    uuid,
+                    None,
+                )
+            }
+            Table::Sbom => {
+                let (uuid, short) = self
+                    .device(conn, int("device_id").unwrap_or(0))?
+                    .unwrap_or_default();
+                (
+                    format!("sbom:{uuid}:{}", text("sha256")),
+                    format!("{short} SBOM {}", text("file_name")),
+                    Some(uuid),
+                    None,
+                )
+            }
+            Table::VulnFinding => {
+                let (uuid, short) = self
+                    .device(conn, int("device_id").unwrap_or(0))?
+                    .unwrap_or_default();
+                let cve = text("cve");
+                let component = text("component");
+                let on = if component.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({component})")
+                };
+                (
+                    format!("finding:{uuid}:{cve}:{}", text("component_key")),
+                    format!("{short} {cve}{on}"),
+                    Some(uuid),
+                    Some(finding_control(row)),
+                )
+            }
+        })
+    }
+
+    /// The field changes between `before` and `after` (JSON objects of column values; `None` =
+    /// the row did not exist), appended to `out`.
+    pub(super) fn diff(
+        &mut self,
+        conn: &Connection,
+        table: Table,
+        before: Option<&str>,
+        after: Option<&str>,
+        out: &mut Vec<AuditChange>,
+    ) -> rusqlite::Result<()> {
+        let parse = |j: Option<&str>| -> Option<Map<String, Value>> {
+            match j.map(serde_json::from_str::<Value>) {
+                Some(Ok(Value::Object(m))) => Some(m),
+                _ => None,
+            }
+        };
+        let before = parse(before);
+        let after = parse(after);
+        let Some(named) = after.as_ref().or(before.as_ref()) else {
+            return Ok(());
+        };
+        let (key, subject, device, control) = self.identify(conn, table, named)?;
+        let empty = Map::new();
+        let b = before.as_ref().unwrap_or(&empty);
+        let a = after.as_ref().unwrap_or(&empty);
+        let mut fields: Vec<&String> = a.keys().collect();
+        fields.extend(b.keys().filter(|k| !a.contains_key(*k)));
+        for field in fields {
+            if LOCAL_COLUMNS.contains(&field.as_str()) {
+                continue;
+            }
+            let old = b.get(field).filter(|v| !v.is_null());
+            let new = a.get(field).filter(|v| !v.is_null());
+            if old == new {
+                continue;
+            }
+            out.push(AuditChange {
+                entity: table.name().to_string(),
+                key: key.clone(),
+                subject: subject.clone(),
+                device: device.clone(),
+                control: control.clone(),
+                field: field.clone(),
+                old: audit_value(old),
+                new: audit_value(new),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `VULN-02` for a KEV-listed finding row (its stored match names a KEV entry), else `VULN-01`.
+fn finding_control(row: &Map<String, Value>) -> String {
+    let kev = row
+        .get("match_json")
+        .and_then(Value::as_str)
+        .and_then(|j| serde_json::from_str::<Value>(j).ok())
+        .is_some_and(|m| m.get("kev").is_some_and(|k| !k.is_null()));
+    if kev { "VULN-02" } else { "VULN-01" }.to_string()
+}
+
+/// A summary of a change too large to itemise: one line per entity with the number of rows.
+pub(super) fn summary_changes(counts: &HashMap<Table, usize>) -> Vec<AuditChange> {
+    let mut tables: Vec<_> = counts.iter().collect();
+    tables.sort_by_key(|(t, _)| t.name());
+    tables
+        .into_iter()
+        .map(|(t, n)| AuditChange {
+            entity: t.name().to_string(),
+            key: String::new(),
+            subject: format!("{n} rows"),
+            device: None,
+            control: None,
+            field: "*".to_string(),
+            old: Value::Null,
+            new: Value::from(*n),
+        })
+        .collect()
+}
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String)> {
+    let changes_json: String = r.get(6)?;
+    let changes = serde_json::from_str(&changes_json).unwrap_or_default();
+    Ok((
+        AuditEntry {
+            seq: r.get(0)?,
+            entry_id: r.get(1)?,
+            at: r.get(2)?,
+            actor: r.get(3)?,
+            action: r.get(4)?,
+            summary: r.get(5)?,
+            changes,
+            origin: r.get(7)?,
+            prev_hash: r.get(8)?,
+            hash: r.get(9)?,
+        },
+        changes_json,
+    ))
+}
+
+const ENTRY_COLUMNS: &str =
+    "seq, entry_id, at, actor, action, summary, changes, origin, prev_hash, hash";
+
+/// The head of the chain in `conn`.
+pub(crate) fn head_in(conn: &Connection) -> rusqlite::Result<AuditHead> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let length: i64 = conn.query_row("SELECT count(*) FROM audit_entry", [], |r| r.get(0))?;
+    Ok(AuditHead {
+        length,
+        hash: last.map(|(_, h)| h).unwrap_or_else(|| GENESIS.to_string()),
+    })
+}
+
+/// Checks the chain in `conn`: seq from 1 without gaps, each entry's previous hash is the one
+/// before it, each hash matches its content and the changes are readable JSON.
+pub(crate) fn check_in(conn: &Connection) -> rusqlite::Result<AuditCheck> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_entry ORDER BY seq"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut check = AuditCheck::default();
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    while let Some(r) = rows.next()? {
+        let (e, changes_json) = entry_from_row(r)?;
+        check.entries += 1;
+        let mut fail = |reason: String| {
+            check.problems.push(AuditProblem {
+                seq: e.seq,
+                at: e.at.clone(),
+                summary: e.summary.clone(),
+                reason,
+            })
+        };
+        if e.seq != expected_seq {
+            fail(format!(
+                "expected entry {expected_seq} here: entries are missing or out of order"
+            ));
+        }
+        if e.prev_hash != prev {
+            fail("it does not follow the entry before it (previous hash differs)".into());
+        }
+        let computed = entry_hash(
+            &e.prev_hash,
+            e.seq,
+            &e.entry_id,
+            &e.at,
+            &e.actor,
+            &e.action,
+            &e.summary,
+            &changes_json,
+            &e.origin,
+        );
+        if computed != e.hash {
+            fail("its content does not match its hash (the entry was altered)".into());
+        } else if serde_json::from_str::<Vec<AuditChange>>(&changes_json).is_err() {
+            fail("its changes do not read".into());
+        }
+        prev = e.hash.clone();
+        expected_seq = e.seq + 1;
+    }
+    check.head = head_in(conn)?;
+    Ok(check)
+}
+
+impl Workbook {
+    /// The audit trail's head: its length and last hash (shown on the export's Cover, in the
+    /// report and in `_medsec`; `verify --expect HASH` compares with it).
+    ///
+    /// Errors: `Sqlite`.
+    pub fn audit_head(&self) -> Result<AuditHead, WorkbookError> {
+        head_in(&self.conn).map_err(|e| self.sql(e))
+    }
+
+    /// The audit entries that `filter` selects, oldest first.
+    ///
+    /// Errors: `Sqlite`.
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, WorkbookError> {
+        let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entry");
+        let mut conds = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        if let Some(device) = &filter.device {
+            args.push(device.clone());
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM json_each(audit_entry.changes) c
+                         WHERE json_extract(c.value, '$.device') = ?{})",
+                args.len()
+            ));
+        }
+        if let Some(control) = &filter.control {
+            args.push(control.to_uppercase());
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM json_each(audit_entry.changes) c
+                         WHERE json_extract(c.value, '$.control') = ?{})",
+                args.len()
+            ));
+        }
+        if !conds.is_empty() {
+            sql.push_str(" WHERE json_valid(changes) AND ");
+            sql.push_str(&conds.join(" AND "));
+        }
+        sql.push_str(" ORDER BY seq");
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql(e))?;
+        stmt.query_map(rusqlite::params_from_iter(args), entry_from_row)
+            .and_then(|rows| rows.map(|r| r.map(|(e, _)| e)).collect())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Checks the audit chain: every problem found, the number of entries and the head.
+    ///
+    /// Errors: `Sqlite` (a file too damaged to read the table).
+    pub fn verify_audit(&self) -> Result<AuditCheck, WorkbookError> {
+        check_in(&self.conn).map_err(|e| self.sql(e))
+    }
+
+    /// The name this session writes on answers, evidence and audit entries: the workbook's
+    /// assessor unless [`Workbook::set_actor`] gave another.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Sets the name this session's changes are recorded under (e.g. from `MEDSEC_ASSESSOR` or
+    /// the config file, so that two assessors working on copies of one workbook stay apart).
+    /// Blank keeps the workbook's assessor. Control characters are removed.
+    pub fn set_actor(&mut self, name: &str) {
+        let clean = crate::device::fields::clean_text(name).trim().to_string();
+        self.actor = if clean.is_empty() {
+            self.meta.assessor.clone()
+        } else {
+            clean
+        };
+    }
+
+    /// Appends one entry for a change made outside [`Workbook::recorded`] (feeds, settings,
+    /// rekey), in its own transaction.
+    ///
+    /// Errors: `Sqlite`.
+    pub(crate) fn audit_event(
+        &mut self,
+        action: &str,
+        summary: &str,
+        changes: Vec<AuditChange>,
+    ) -> Result<(), WorkbookError> {
+        let path = self.path.clone();
+        let entry = self.new_entry(action, summary, changes);
+        let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
+        append(&tx, entry).map_err(|e| sql(&path, e))?;
+        tx.commit().map_err(|e| sql(&path, e))
+    }
+
+    /// An entry by this session's actor in this workbook.
+    pub(crate) fn new_entry(
+        &self,
+        action: &str,
+        summary: &str,
+        changes: Vec<AuditChange>,
+    ) -> NewEntry {
+        NewEntry {
+            entry_id: None,
+            at: None,
+            actor: self.actor.clone(),
+            action: action.to_string(),
+            summary: super::undo::clip_label(summary),
+            changes,
+            origin: self.meta.workbook_id.clone(),
+        }
+    }
+}
+
+/// A field change of the workbook itself (settings, feeds): entity `assessment` or `feed`.
+pub(crate) fn setting_change(
+    entity: &str,
+    key: &str,
+    field: &str,
+    old: Value,
+    new: Value,
+) -> AuditChange {
+    AuditChange {
+        entity: entity.to_string(),
+        key: key.to_string(),
+        subject: key.to_string(),
+        device: None,
+        control: None,
+        field: field.to_string(),
+        old: audit_value(Some(&old)),
+        new: audit_value(Some(&new)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_covers_every_part_and_their_boundaries() {
+        let base = entry_hash(GENESIS, 1, "id", "t", "a", "change", "s", "[]", "w");
+        assert_eq!(base.len(), 64);
+        assert_ne!(
+            base,
+            entry_hash(GENESIS, 2, "id", "t", "a", "change", "s", "[]", "w")
+        );
+        assert_ne!(
+            base,
+            entry_hash(GENESIS, 1, "id", "t", "a", "changes", "", "[]", "w")
+        );
+        assert_ne!(
+            base,
+            entry_hash(GENESIS, 1, "id", "t", "b", "change", "s", "[]", "w")
+        );
+    }
+
+    #[test]
+    fn long_values_are_kept_by_hash() {
+        let v = audit_value(Some(&Value::String("x".repeat(LONG_VALUE_CHARS + 1))));
+        assert_eq!(v["chars"], Value::from(LONG_VALUE_CHARS + 1));
+        assert_eq!(v["sha256"].as_str().map(str::len), Some(64));
+        assert_eq!(
+            audit_value(Some(&Value::from("short"))),
+            Value::from("short")
+        );
+    }
+}
