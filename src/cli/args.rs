@@ -91,6 +91,22 @@ pub enum Command {
     /// The vulnerability feeds stored in the workbook (KEV, CSAF, NVD, CVE, VEX).
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// The audit trail: every change, who made it and when, oldest first.
+    #[command(
+        after_help = "Examples:\n  medsec log --device DEV-0003 --control ENC-01\n  medsec log --json > audit.json\n\nWho: the workbook's assessor, or MEDSEC_ASSESSOR / `assessor = \"NAME\"` in config.toml for this session."
+    )]
+    Log {
+        /// Only entries that changed this device (DEV-0003 or its asset tag; a deleted device by
+        /// its DEV ID).
+        #[arg(long, value_name = "DEVICE")]
+        device: Option<String>,
+        /// Only entries that changed this control's answer, risk entry or evidence (e.g. ENC-01).
+        #[arg(long, value_name = "CONTROL")]
+        control: Option<String>,
+        /// Print JSON (schema: assets/schema/log.v1.json).
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the assessment out (the files are NOT encrypted).
     #[command(subcommand)]
     Export(ExportCommand),

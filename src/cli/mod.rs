@@ -13,6 +13,7 @@ mod finding;
 mod import;
 mod import_copy;
 mod json;
+mod log;
 mod manpage;
 mod mds2;
 mod output;
@@ -385,6 +386,14 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             let access = if dry_run { Access::Read } else { Access::Write };
             let mut wb = open(&cli, access)?;
             feed::import_sbom(&mut wb, &file, &device, dry_run)
+        }
+        Command::Log {
+            device,
+            control,
+            json,
+        } => {
+            let wb = open(&cli, Access::Read)?;
+            log::run(&wb, device.as_deref(), control.as_deref(), json)
         }
         Command::Feed(FeedCommand::List { json }) => {
             let wb = open(&cli, Access::Read)?;

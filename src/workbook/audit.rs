@@ -41,14 +41,18 @@ pub const LONG_VALUE_CHARS: usize = 1024;
 /// a count of rows per entity instead (field `*`).
 pub const AUDIT_ITEMISE_ROWS: usize = 500_000;
 
-/// Columns that are local to one file (row IDs) or already in the key, never recorded as fields.
-const LOCAL_COLUMNS: [&str; 6] = [
+/// Columns never recorded as fields: local to one file (row IDs), already in the key (target,
+/// control, the device's UUID), or bookkeeping (`updated_at`: the entry's own time says when).
+pub const UNRECORDED_COLUMNS: [&str; 9] = [
     "id",
     "device_id",
     "finding_id",
     "target_key",
     "target_kind",
     "target_label",
+    "control_id",
+    "uuid",
+    "updated_at",
 ];
 
 /// One field changed by one entry.
@@ -70,7 +74,7 @@ pub struct AuditChange {
     /// The column changed (e.g. `response`, `serial_number`); `*` in a summary of an entry too
     /// large to itemise.
     pub field: String,
-    /// The value before (`null` = empty or the row did not exist).
+    /// The value before (`null` = empty text, NULL, or the row did not exist).
     pub old: Value,
     /// The value after (`null` = empty or the row no longer exists).
     pub new: Value,
@@ -388,21 +392,21 @@ impl Differ {
                     };
                     return Ok((
                         format!("risk:finding:{uuid}:{cve}:{ckey}"),
-                        format!("{short} {cve}{on}"),
+                        format!("{short} {cve}{on} risk entry"),
                         Some(uuid),
                         control,
                     ));
                 }
                 let (target, subject, uuid) = self.target(conn, row)?;
-                let kind = if table == Table::Answer {
-                    "answer"
+                let (kind, what) = if table == Table::Answer {
+                    ("answer", "")
                 } else {
-                    "risk"
+                    ("risk", " risk entry")
                 };
                 let ctl = control.clone().unwrap_or_default();
                 (
                     format!("{kind}:{target}:{ctl}"),
-                    format!("{subject} {ctl}"),
+                    format!("{subject} {ctl}{what}"),
                     uuid,
                     control,
                 )
@@ -486,11 +490,13 @@ impl Differ {
         let mut fields: Vec<&String> = a.keys().collect();
         fields.extend(b.keys().filter(|k| !a.contains_key(*k)));
         for field in fields {
-            if LOCAL_COLUMNS.contains(&field.as_str()) {
+            if UNRECORDED_COLUMNS.contains(&field.as_str()) {
                 continue;
             }
-            let old = b.get(field).filter(|v| !v.is_null());
-            let new = a.get(field).filter(|v| !v.is_null());
+            // Empty text and NULL are both "empty".
+            let blank = |v: &&Value| !v.is_null() && v.as_str() != Some("");
+            let old = b.get(field).filter(blank);
+            let new = a.get(field).filter(blank);
             if old == new {
                 continue;
             }
@@ -672,6 +678,31 @@ impl Workbook {
             .map_err(|e| self.sql(e))
     }
 
+    /// The UUID and short ID of the device `reference` names (a short ID, else an asset tag, as
+    /// [`Workbook::find_device`]), a deleted device too when named by its short ID: its history
+    /// stays readable.
+    ///
+    /// Errors: `NoSuchDevice`, `AmbiguousDevice`, `Sqlite`.
+    pub fn audit_device(&self, reference: &str) -> Result<(String, String), WorkbookError> {
+        match self.find_device(reference) {
+            Ok(d) => Ok((d.uuid.clone(), d.short_id())),
+            Err(WorkbookError::NoSuchDevice(r)) => {
+                let Some(n) = crate::device::fields::parse_short_id(reference.trim()) else {
+                    return Err(WorkbookError::NoSuchDevice(r));
+                };
+                self.conn
+                    .query_row("SELECT uuid FROM device WHERE number = ?1", [n], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .optional()
+                    .map_err(|e| self.sql(e))?
+                    .map(|uuid| (uuid, format_short_id(n)))
+                    .ok_or(WorkbookError::NoSuchDevice(r))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Checks the audit chain: every problem found, the number of entries and the head.
     ///
     /// Errors: `Sqlite` (a file too damaged to read the table).
@@ -755,7 +786,194 @@ pub(crate) fn setting_change(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+    use crate::assessment::{Response, Target};
+    use crate::catalog::catalog;
+    use crate::workbook::{
+        AnswerInput, AssessmentMeta, DeviceChange, FieldSource, Passphrase, schema,
+    };
+
+    const PASS: &str = "correct horse battery staple";
+
+    fn workbook(dir: &std::path::Path) -> Workbook {
+        Workbook::create(
+            &dir.join("w.medsec"),
+            &Passphrase::new(PASS.into()),
+            AssessmentMeta {
+                assessor: "A. Assessor".into(),
+                title: "Audit".into(),
+                ..AssessmentMeta::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn add(wb: &mut Workbook, name: &str) -> crate::device::Device {
+        let change = DeviceChange {
+            values: vec![("name", name.to_string()), ("serial_number", "SN-1".into())],
+            ..DeviceChange::default()
+        };
+        wb.add_device(&change, FieldSource::Typed).unwrap()
+    }
+
+    fn answer(wb: &mut Workbook, id: i64, control: &str, r: Response) {
+        let c = catalog().control(control).unwrap();
+        let input = AnswerInput {
+            response: Some(Some(r)),
+            ..AnswerInput::default()
+        };
+        wb.set_answer(&Target::Device(id), c, &input).unwrap();
+    }
+
+    fn field<'a>(e: &'a AuditEntry, name: &str) -> Option<&'a AuditChange> {
+        e.changes.iter().find(|c| c.field == name)
+    }
+
+    #[test]
+    fn every_change_is_chained_with_who_when_and_what() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let d = add(&mut wb, "Infusion pump 3");
+        answer(&mut wb, d.id, "ENC-01", Response::No);
+        wb.set_actor("Dana Ruiz");
+        answer(&mut wb, d.id, "ENC-01", Response::Yes);
+        let all = wb.audit_entries(&AuditFilter::default()).unwrap();
+        let actions: Vec<&str> = all.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["create", "change", "change", "change"]);
+        assert_eq!(all[0].prev_hash, GENESIS);
+        for pair in all.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash);
+            assert_eq!(pair[1].seq, pair[0].seq + 1);
+        }
+        let last = &all[3];
+        assert_eq!(last.actor, "Dana Ruiz");
+        assert_eq!(all[2].actor, "A. Assessor");
+        assert_eq!(last.summary, "answer DEV-0001 ENC-01 Yes");
+        let r = field(last, "response").unwrap();
+        assert_eq!((r.old.clone(), r.new.clone()), ("No".into(), "Yes".into()));
+        assert_eq!(r.key, format!("answer:device:{}:ENC-01", d.uuid));
+        assert_eq!(r.device.as_deref(), Some(d.uuid.as_str()));
+        assert_eq!(r.control.as_deref(), Some("ENC-01"));
+        // The answer says who answered, too.
+        let by = field(last, "assessed_by").unwrap();
+        assert_eq!(by.new, Value::from("Dana Ruiz"));
+        // Row IDs and bookkeeping are not recorded.
+        assert!(
+            last.changes
+                .iter()
+                .all(|c| c.field != "id" && c.field != "updated_at")
+        );
+        let head = wb.audit_head().unwrap();
+        assert_eq!((head.length, head.hash.as_str()), (4, last.hash.as_str()));
+        let check = wb.verify_audit().unwrap();
+        assert!(check.problems.is_empty(), "{:?}", check.problems);
+        assert_eq!(check.entries, 4);
+        // Filters: by device and control.
+        let f = AuditFilter {
+            device: Some(d.uuid.clone()),
+            control: Some("enc-01".into()),
+        };
+        assert_eq!(wb.audit_entries(&f).unwrap().len(), 2);
+        let other = AuditFilter {
+            control: Some("ENC-02".into()),
+            ..AuditFilter::default()
+        };
+        assert!(wb.audit_entries(&other).unwrap().is_empty());
+    }
+
+    #[test]
+    fn undo_and_redo_are_audited_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let d = add(&mut wb, "Monitor");
+        answer(&mut wb, d.id, "ENC-01", Response::Partial);
+        wb.undo().unwrap();
+        wb.redo().unwrap();
+        let all = wb.audit_entries(&AuditFilter::default()).unwrap();
+        let undo = &all[all.len() - 2];
+        assert_eq!(undo.action, "undo");
+        assert_eq!(undo.summary, "undo: answer DEV-0001 ENC-01 Partial");
+        let r = field(undo, "response").unwrap();
+        assert_eq!(
+            (r.old.clone(), r.new.clone()),
+            ("Partial".into(), Value::Null)
+        );
+        let redo = &all[all.len() - 1];
+        assert_eq!(redo.action, "redo");
+        assert_eq!(field(redo, "response").unwrap().new, Value::from("Partial"));
+        assert!(wb.verify_audit().unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn an_altered_byte_breaks_the_chain_at_that_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wb = workbook(dir.path());
+        let d = add(&mut wb, "Pump");
+        answer(&mut wb, d.id, "ENC-01", Response::No);
+        answer(&mut wb, d.id, "ENC-02", Response::No);
+        wb.conn
+            .execute(
+                "UPDATE audit_entry SET changes = replace(changes, '\"No\"', '\"Yes\"')
+                 WHERE seq = 3",
+                [],
+            )
+            .unwrap();
+        let check = wb.verify_audit().unwrap();
+        assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
+        let p = &check.problems[0];
+        assert_eq!(p.seq, 3);
+        assert!(p.to_string().starts_with("audit entry 3 ("), "{p}");
+        assert!(p.to_string().contains("answer DEV-0001 ENC-01 No"), "{p}");
+        assert!(p.reason.contains("altered"), "{p}");
+        // A removed entry is caught too, at the entry after the gap.
+        wb.conn
+            .execute("DELETE FROM audit_entry WHERE seq = 2", [])
+            .unwrap();
+        let check = wb.verify_audit().unwrap();
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.seq == 3 && p.reason.contains("missing"))
+        );
+    }
+
+    #[test]
+    fn an_upgraded_workbook_starts_its_chain_with_a_migration_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.medsec");
+        drop(workbook(dir.path()));
+        std::fs::rename(dir.path().join("w.medsec"), &path).unwrap();
+        {
+            // Back to version 5: no audit table (as a workbook of the previous release).
+            let wb = Workbook::open(
+                &path,
+                &Passphrase::new(PASS.into()),
+                crate::workbook::Access::Write,
+            )
+            .unwrap();
+            wb.conn
+                .execute_batch("DROP TABLE audit_entry; PRAGMA user_version = 5;")
+                .unwrap();
+        }
+        let wb = Workbook::open(
+            &path,
+            &Passphrase::new(PASS.into()),
+            crate::workbook::Access::Write,
+        )
+        .unwrap();
+        let all = wb.audit_entries(&AuditFilter::default()).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].action, "migration");
+        assert!(
+            all[0]
+                .summary
+                .contains(&format!("schema 5 to {}", schema::SCHEMA_VERSION))
+        );
+        assert!(wb.verify_audit().unwrap().problems.is_empty());
+    }
 
     #[test]
     fn the_hash_covers_every_part_and_their_boundaries() {
