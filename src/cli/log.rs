@@ -16,9 +16,6 @@ use crate::workbook::{AuditChange, AuditEntry, AuditFilter, Workbook};
 /// Field changes shown per entry in the text output.
 pub const DETAIL_LINES: usize = 12;
 
-/// Longest value shown in the text output, in characters.
-const VALUE_CHARS: usize = 60;
-
 /// Prints the audit trail of `wb`, filtered by device reference and control ID.
 ///
 /// Errors: usage (exit 2) for an unknown control; `NoSuchDevice`; database errors.
@@ -67,9 +64,9 @@ pub fn run(
             printable(&e.actor)
         };
         say!("#{:<5} {}  {}  {}", e.seq, e.at, who, printable(&e.summary));
-        let shown: Vec<&AuditChange> = e.changes.iter().filter(|c| selected(c, &filter)).collect();
+        let shown: Vec<&AuditChange> = e.changes.iter().filter(|c| filter.selects(c)).collect();
         for c in shown.iter().take(DETAIL_LINES) {
-            say!("        {}", change_text(c));
+            say!("        {}", c.text());
         }
         if shown.len() > DETAIL_LINES {
             say!(
@@ -104,59 +101,6 @@ fn filter_text(device: &Option<String>, filter: &AuditFilter) -> String {
         String::new()
     } else {
         format!(" for {}", parts.join(" "))
-    }
-}
-
-/// Whether a change is one the filter asks about.
-fn selected(c: &AuditChange, filter: &AuditFilter) -> bool {
-    filter
-        .device
-        .as_ref()
-        .is_none_or(|d| c.device.as_ref() == Some(d))
-        && filter
-            .control
-            .as_ref()
-            .is_none_or(|k| c.control.as_ref() == Some(k))
-}
-
-/// `SUBJECT FIELD: OLD → NEW`, values printable and shortened.
-pub fn change_text(c: &AuditChange) -> String {
-    if c.field == "*" {
-        return format!("{}: {} changed", c.entity, printable(&c.subject));
-    }
-    format!(
-        "{} {}: {} → {}",
-        printable(&c.subject),
-        c.field,
-        value_text(&c.old),
-        value_text(&c.new)
-    )
-}
-
-/// A value as the text output shows it: `(empty)`, a number, or the text, shortened to
-/// [`VALUE_CHARS`] characters; long text kept by hash shows its length and hash prefix.
-pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Null => "(empty)".to_string(),
-        Value::String(s) if s.is_empty() => "(empty)".to_string(),
-        Value::String(s) => {
-            let shown = printable(s);
-            if shown.chars().count() > VALUE_CHARS {
-                let cut: String = shown.chars().take(VALUE_CHARS - 1).collect();
-                format!("\"{cut}…\"")
-            } else {
-                format!("\"{shown}\"")
-            }
-        }
-        Value::Object(o) if o.contains_key("sha256") => format!(
-            "({} characters, SHA-256 {}…)",
-            o.get("chars").and_then(Value::as_u64).unwrap_or(0),
-            o.get("sha256")
-                .and_then(Value::as_str)
-                .map(|h| h.chars().take(12).collect::<String>())
-                .unwrap_or_default()
-        ),
-        other => printable(&other.to_string()),
     }
 }
 

@@ -160,6 +160,10 @@ pub enum Action {
     /// state, KEV, feed dates); choose one to confirm it (it enters the risk register), dismiss
     /// it (asks why) or put it back to suggested. One undo step each.
     VulnFindings,
+    /// The audit history, newest first (who changed what and when): of the selected device on
+    /// Devices, of the selected control's answer, risk entry and evidence on this device on the
+    /// Checklist and in the walkthrough.
+    History,
     /// On Findings: show or hide the details of the selected finding.
     ToggleDetails,
     /// On Findings: show all findings, the open ones, the overdue ones, or those flagged

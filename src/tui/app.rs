@@ -10,7 +10,9 @@ use ratatui::layout::Rect;
 use super::TuiError;
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
-use super::popups::{acceptance, confirm, filter, form, help, menu, note, palette, picker, rate};
+use super::popups::{
+    acceptance, confirm, filter, form, help, history, menu, note, palette, picker, rate,
+};
 use super::screens::{checklist, dashboard, device_list, devices, findings, todo, walk};
 use super::theme::Theme;
 use crate::assessment::{AnswerSet, DeviceProgress, progress};
@@ -58,6 +60,8 @@ pub enum Overlay {
     Acceptance(Box<acceptance::AcceptanceForm>),
     /// The file picker of an attachment.
     Picker(Box<picker::FilePicker>),
+    /// The audit history of a device or an answer.
+    History(Box<history::HistoryView>),
 }
 
 /// Whether everything the user did is in the workbook.
@@ -389,6 +393,7 @@ impl App {
             Some(Overlay::Rate(_)) => Context::Rate,
             Some(Overlay::Acceptance(_)) => Context::Acceptance,
             Some(Overlay::Picker(_)) => Context::Picker,
+            Some(Overlay::History(_)) => Context::History,
             None if self.screen == Screen::Devices && self.list.search.is_some() => Context::Search,
             None => self.screen_context(),
         }
@@ -716,6 +721,7 @@ pub fn update(app: &mut App, action: Action) {
         Some(Overlay::Rate(_)) => rate::update(app, action),
         Some(Overlay::Acceptance(_)) => acceptance::update(app, action),
         Some(Overlay::Picker(_)) => picker::update(app, action),
+        Some(Overlay::History(_)) => history::update(app, action),
         None if app.context() == Context::Search => device_list::update_search(app, action),
         None => {
             if global(app, &action) {

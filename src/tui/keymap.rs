@@ -54,11 +54,13 @@ pub enum Context {
     Acceptance,
     /// The file picker of an attachment.
     Picker,
+    /// The history popup of a device or an answer.
+    History,
 }
 
 impl Context {
     /// Every context, in the order of the keymap file.
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Context::Global,
         Context::Devices,
         Context::Checklist,
@@ -77,6 +79,7 @@ impl Context {
         Context::Rate,
         Context::Acceptance,
         Context::Picker,
+        Context::History,
     ];
 
     /// The section name in the keymap file (`devices`, `checklist`, …).
@@ -100,6 +103,7 @@ impl Context {
             Context::Rate => "rate",
             Context::Acceptance => "acceptance",
             Context::Picker => "picker",
+            Context::History => "history",
         }
     }
 
@@ -124,6 +128,7 @@ impl Context {
             Context::Rate => "Rating",
             Context::Acceptance => "Acceptance",
             Context::Picker => "Attach a file",
+            Context::History => "History",
         }
     }
 
@@ -163,6 +168,7 @@ impl Context {
                 AddDevice,
                 EditDevice,
                 DeleteDevice,
+                History,
                 Dashboard,
                 Findings,
                 Todo,
@@ -189,6 +195,7 @@ impl Context {
                 VulnFindings,
                 AttachFile,
                 RemoveAttachment,
+                History,
                 NextUnanswered,
                 NextDevice,
                 PreviousDevice,
@@ -217,6 +224,7 @@ impl Context {
                 VulnFindings,
                 AttachFile,
                 RemoveAttachment,
+                History,
                 Skip,
                 PreviousControl,
                 NextDevice,
@@ -344,6 +352,7 @@ impl Context {
                 ClearText,
                 Quit,
             ],
+            Context::History => &[Back, MoveUp, MoveDown, PageUp, PageDown, First, Last],
         }
     }
 

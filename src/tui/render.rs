@@ -7,7 +7,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Overlay, Screen};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use super::popups::{acceptance, confirm, filter, form, help, menu, note, palette, picker, rate};
+use super::popups::{
+    acceptance, confirm, filter, form, help, history, menu, note, palette, picker, rate,
+};
 use super::screens::{checklist, dashboard, devices, findings, todo, walk};
 use super::text;
 use super::widgets::{hint_bar, status_line};
@@ -62,6 +64,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Some(Overlay::Rate(r)) => rate::render(app, frame, r),
         Some(Overlay::Acceptance(a)) => acceptance::render(app, frame, a),
         Some(Overlay::Picker(p)) => picker::render(app, frame, p),
+        Some(Overlay::History(h)) => history::render(app, frame, h),
         None => {}
     }
 }

@@ -573,6 +573,7 @@ fn keys_do_nothing_while_the_terminal_is_too_small() -> TestResult {
 
 mod catalog_upgrade;
 mod evidence;
+mod history;
 mod mds2;
 mod register;
 mod risk;

@@ -80,6 +80,57 @@ pub struct AuditChange {
     pub new: Value,
 }
 
+impl AuditChange {
+    /// `SUBJECT FIELD: OLD → NEW` for people (values through [`value_text`]); a summary row of
+    /// a change too large to itemise reads `ENTITY: N rows changed`. Printable: control
+    /// characters and bidirectional overrides are shown as symbols, never sent to a terminal.
+    pub fn text(&self) -> String {
+        let printable = crate::device::fields::printable;
+        if self.field == "*" {
+            return format!("{}: {} changed", self.entity, printable(&self.subject));
+        }
+        format!(
+            "{} {}: {} → {}",
+            printable(&self.subject),
+            self.field,
+            value_text(&self.old),
+            value_text(&self.new)
+        )
+    }
+}
+
+/// Longest value [`value_text`] shows, in characters.
+pub const VALUE_CHARS: usize = 60;
+
+/// A recorded value for people: `(empty)`, a number, or the text in quotes shortened to
+/// [`VALUE_CHARS`] characters; long text kept by hash shows its length and hash prefix.
+/// Printable (see [`AuditChange::text`]).
+pub fn value_text(v: &Value) -> String {
+    let printable = crate::device::fields::printable;
+    match v {
+        Value::Null => "(empty)".to_string(),
+        Value::String(s) if s.is_empty() => "(empty)".to_string(),
+        Value::String(s) => {
+            let shown = printable(s);
+            if shown.chars().count() > VALUE_CHARS {
+                let cut: String = shown.chars().take(VALUE_CHARS - 1).collect();
+                format!("\"{cut}…\"")
+            } else {
+                format!("\"{shown}\"")
+            }
+        }
+        Value::Object(o) if o.contains_key("sha256") => format!(
+            "({} characters, SHA-256 {}…)",
+            o.get("chars").and_then(Value::as_u64).unwrap_or(0),
+            o.get("sha256")
+                .and_then(Value::as_str)
+                .map(|h| h.chars().take(12).collect::<String>())
+                .unwrap_or_default()
+        ),
+        other => printable(&other.to_string()),
+    }
+}
+
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -156,6 +207,20 @@ pub struct AuditFilter {
     pub device: Option<String>,
     /// Only entries changing a row of this control (catalog ID).
     pub control: Option<String>,
+}
+
+impl AuditFilter {
+    /// Whether `change` is one this filter asks about (an entry is listed when any of its
+    /// changes is).
+    pub fn selects(&self, change: &AuditChange) -> bool {
+        self.device
+            .as_ref()
+            .is_none_or(|d| change.device.as_ref() == Some(d))
+            && self
+                .control
+                .as_ref()
+                .is_none_or(|k| change.control.as_deref() == Some(k.to_uppercase().as_str()))
+    }
 }
 
 /// The SHA-256 (hex) of an entry: a fixed tag, then each part as its length in bytes (u64 little
@@ -649,27 +714,29 @@ impl Workbook {
     /// Errors: `Sqlite`.
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, WorkbookError> {
         let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_entry");
+        // One change must match every condition (not one change each).
         let mut conds = Vec::new();
         let mut args: Vec<String> = Vec::new();
         if let Some(device) = &filter.device {
             args.push(device.clone());
             conds.push(format!(
-                "EXISTS (SELECT 1 FROM json_each(audit_entry.changes) c
-                         WHERE json_extract(c.value, '$.device') = ?{})",
+                "json_extract(c.value, '$.device') = ?{}",
                 args.len()
             ));
         }
         if let Some(control) = &filter.control {
             args.push(control.to_uppercase());
             conds.push(format!(
-                "EXISTS (SELECT 1 FROM json_each(audit_entry.changes) c
-                         WHERE json_extract(c.value, '$.control') = ?{})",
+                "json_extract(c.value, '$.control') = ?{}",
                 args.len()
             ));
         }
         if !conds.is_empty() {
-            sql.push_str(" WHERE json_valid(changes) AND ");
-            sql.push_str(&conds.join(" AND "));
+            sql.push_str(&format!(
+                " WHERE json_valid(changes) AND EXISTS
+                     (SELECT 1 FROM json_each(audit_entry.changes) c WHERE {})",
+                conds.join(" AND ")
+            ));
         }
         sql.push_str(" ORDER BY seq");
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql(e))?;
@@ -881,6 +948,31 @@ mod tests {
             ..AuditFilter::default()
         };
         assert!(wb.audit_entries(&other).unwrap().is_empty());
+        // One change must match both: device 1's ENC-01 and device 2's ENC-02 in one entry do
+        // not make it an entry of device 1's ENC-02.
+        let d2 = add(&mut wb, "Monitor");
+        let (c1, c2) = (
+            catalog().control("ENC-01").unwrap(),
+            catalog().control("ENC-02").unwrap(),
+        );
+        let yes = AnswerInput {
+            response: Some(Some(Response::Partial)),
+            ..AnswerInput::default()
+        };
+        wb.set_answers(
+            &[
+                (Target::Device(d.id), c1, yes.clone()),
+                (Target::Device(d2.id), c2, yes),
+            ],
+            "two answers",
+        )
+        .unwrap();
+        let crossed = AuditFilter {
+            device: Some(d.uuid.clone()),
+            control: Some("ENC-02".into()),
+        };
+        assert!(wb.audit_entries(&crossed).unwrap().is_empty());
+        assert_eq!(wb.audit_entries(&f).unwrap().len(), 3);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod confirm;
 pub mod filter;
 pub mod form;
 pub mod help;
+pub mod history;
 pub mod menu;
 pub mod note;
 pub mod palette;

@@ -85,6 +85,10 @@ pub fn update(app: &mut App, action: Action) {
             super::bulk::choose(app);
             return;
         }
+        Action::History => {
+            crate::tui::popups::history::open_answer(app);
+            return;
+        }
         Action::VulnFindings => {
             super::vulns::choose(app);
             return;

@@ -106,6 +106,10 @@ pub fn update(app: &mut App, action: Action) {
             app.info("No device is marked");
             sel
         }
+        Action::History => {
+            crate::tui::popups::history::open_device(app);
+            sel
+        }
         Action::EditDevice => {
             if let Some(d) = app.selected_device() {
                 let form = DeviceForm::edit(d);

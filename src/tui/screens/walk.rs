@@ -415,6 +415,7 @@ pub fn update(app: &mut App, action: Action) {
         | Action::Rate
         | Action::RiskEntry
         | Action::VulnFindings
+        | Action::History
         | Action::AttachFile
         | Action::RemoveAttachment => checklist::update(app, action),
         Action::Skip => {
