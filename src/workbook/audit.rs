@@ -19,6 +19,8 @@
 //!   `mds2:<target>:<sha256>`, `feed:<kind>:<name>`, `assessment`.
 //!
 //! Text values longer than [`LONG_VALUE_CHARS`] are kept as `{"sha256": HEX, "chars": N}`.
+//! The `changes` column holds one object per row changed — `{entity, key, subject, device?,
+//! control?, fields: [[field, old, new], ...]}` — so a row's names are stored once.
 
 use std::collections::HashMap;
 
@@ -288,7 +290,7 @@ pub(crate) fn append(tx: &Connection, entry: NewEntry) -> rusqlite::Result<i64> 
         .entry_id
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let at = entry.at.unwrap_or_else(now_utc);
-    let changes = serde_json::to_string(&entry.changes)
+    let changes = serde_json::to_string(&stored_rows(&entry.changes))
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let hash = entry_hash(
         &prev,
@@ -319,6 +321,69 @@ pub(crate) fn append(tx: &Connection, entry: NewEntry) -> rusqlite::Result<i64> 
         hash
     ])?;
     Ok(seq)
+}
+
+/// The changes of one row as stored: the row named once, then `[field, old, new]` per field
+/// (the stored `changes` column is a JSON array of these; [`AuditChange`]s are its flat form).
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredRow {
+    entity: String,
+    key: String,
+    subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    control: Option<String>,
+    fields: Vec<(String, Value, Value)>,
+}
+
+/// Groups consecutive changes of one row.
+fn stored_rows(changes: &[AuditChange]) -> Vec<StoredRow> {
+    let mut rows: Vec<StoredRow> = Vec::new();
+    for c in changes {
+        let field = (c.field.clone(), c.old.clone(), c.new.clone());
+        match rows.last_mut() {
+            Some(r)
+                if r.entity == c.entity
+                    && r.key == c.key
+                    && r.subject == c.subject
+                    && r.device == c.device
+                    && r.control == c.control =>
+            {
+                r.fields.push(field)
+            }
+            _ => rows.push(StoredRow {
+                entity: c.entity.clone(),
+                key: c.key.clone(),
+                subject: c.subject.clone(),
+                device: c.device.clone(),
+                control: c.control.clone(),
+                fields: vec![field],
+            }),
+        }
+    }
+    rows
+}
+
+/// The flat changes of a stored `changes` text; `None` when it does not read.
+fn read_changes(text: &str) -> Option<Vec<AuditChange>> {
+    let rows: Vec<StoredRow> = serde_json::from_str(text).ok()?;
+    let mut out = Vec::new();
+    for r in rows {
+        for (field, old, new) in r.fields {
+            out.push(AuditChange {
+                entity: r.entity.clone(),
+                key: r.key.clone(),
+                subject: r.subject.clone(),
+                device: r.device.clone(),
+                control: r.control.clone(),
+                field,
+                old,
+                new,
+            });
+        }
+    }
+    Some(out)
 }
 
 /// A value as the trail keeps it: long text by its hash and length.
@@ -611,7 +676,7 @@ pub(super) fn summary_changes(counts: &HashMap<Table, usize>) -> Vec<AuditChange
 
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String)> {
     let changes_json: String = r.get(6)?;
-    let changes = serde_json::from_str(&changes_json).unwrap_or_default();
+    let changes = read_changes(&changes_json).unwrap_or_default();
     Ok((
         AuditEntry {
             seq: r.get(0)?,
@@ -690,7 +755,7 @@ pub(crate) fn check_in(conn: &Connection) -> rusqlite::Result<AuditCheck> {
         );
         if computed != e.hash {
             fail("its content does not match its hash (the entry was altered)".into());
-        } else if serde_json::from_str::<Vec<AuditChange>>(&changes_json).is_err() {
+        } else if read_changes(&changes_json).is_none() {
             fail("its changes do not read".into());
         }
         prev = e.hash.clone();

@@ -489,7 +489,7 @@ CREATE TABLE audit_entry (
     -- create, change, undo, redo, feed, findings, settings, catalog, migration, merge, rekey
     action     TEXT NOT NULL,
     summary    TEXT NOT NULL,
-    -- JSON array of {entity, key, subject, device, control, field, old, new}
+    -- JSON array of rows changed: {entity, key, subject, device, control, fields: [[field, old, new]]}
     changes    TEXT NOT NULL,
     -- the workbook ID of the copy the entry was made in
     origin     TEXT NOT NULL DEFAULT '',
