@@ -284,7 +284,7 @@ fn a_version_1_workbook_is_upgraded_with_its_answers() -> TestResult {
     conn.pragma_update(None, "key", "correct horse battery staple")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     assert_eq!(version, schema::SCHEMA_VERSION);
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     Ok(())
 }
 
