@@ -182,7 +182,7 @@ impl Workbook {
         control: &Control,
         input: &AnswerInput,
     ) -> Result<Answer, WorkbookError> {
-        let assessor = self.meta.assessor.clone();
+        let assessor = self.actor.clone();
         self.recorded(|tx, rec| {
             let mut ctx = AnswerContext::new(&assessor);
             let answer = apply_answer(tx, &mut ctx, rec, target, control, input)?;
@@ -234,7 +234,7 @@ impl Workbook {
     ) -> Result<Vec<Answer>, WorkbookError> {
         let mut input = input.clone();
         input.source = input.source.or(Some(AnswerSource::Bulk));
-        let assessor = self.meta.assessor.clone();
+        let assessor = self.actor.clone();
         self.recorded(|tx, rec| {
             let mut ctx = AnswerContext::new(&assessor);
             let mut answers = Vec::with_capacity(targets.len());
@@ -269,7 +269,7 @@ impl Workbook {
         items: &[(Target, &Control, AnswerInput)],
         label: &str,
     ) -> Result<Vec<Answer>, WorkbookError> {
-        let assessor = self.meta.assessor.clone();
+        let assessor = self.actor.clone();
         self.recorded(|tx, rec| {
             let mut ctx = AnswerContext::new(&assessor);
             let mut answers = Vec::with_capacity(items.len());

@@ -319,7 +319,7 @@ impl Workbook {
         }
         // Hashed again here: what is stored is what the hash describes.
         let sha256 = sha256_hex(&file.bytes);
-        let added_by = self.meta.assessor.clone();
+        let added_by = self.actor.clone();
         let added_at = now_utc();
         let id = self.recorded(|tx, rec| {
             let (kind, key, label, device_id) = target_columns(target);

@@ -138,7 +138,7 @@ impl Workbook {
         batch: &ImportBatch,
         label: &str,
     ) -> Result<BatchOutcome, WorkbookError> {
-        let assessor = self.meta.assessor.clone();
+        let assessor = self.actor.clone();
         let today = chrono::Local::now().date_naive();
         let catalog = self.catalog();
         let outcome = self.recorded(|tx, rec| {

@@ -189,7 +189,7 @@ impl Workbook {
         file: &Mds2File,
         plan: &Mds2Plan,
     ) -> Result<Mds2Outcome, WorkbookError> {
-        let assessor = self.meta.assessor.clone();
+        let assessor = self.actor.clone();
         let catalog = self.catalog();
         let doc = &file.document;
         let target = plan.target.target();
