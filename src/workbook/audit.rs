@@ -42,7 +42,7 @@ pub const LONG_VALUE_CHARS: usize = 1024;
 pub const AUDIT_ITEMISE_ROWS: usize = 500_000;
 
 /// Columns that are local to one file (row IDs) or already in the key, never recorded as fields.
-const LOCAL_COLUMNS: [&str; 6] = [
+pub(super) const LOCAL_COLUMNS: [&str; 6] = [
     "id",
     "device_id",
     "finding_id",
@@ -253,7 +253,7 @@ pub(crate) fn append(tx: &Connection, entry: NewEntry) -> rusqlite::Result<i64> 
 }
 
 /// A value as the trail keeps it: long text by its hash and length.
-fn audit_value(v: Option<&Value>) -> Value {
+pub(super) fn audit_value(v: Option<&Value>) -> Value {
     match v {
         None => Value::Null,
         Some(Value::String(s)) if s.chars().count() > LONG_VALUE_CHARS => {
@@ -359,7 +359,7 @@ impl Differ {
     }
 
     /// Entity key, subject, device UUID and control of a row of `table`.
-    fn identify(
+    pub(super) fn identify(
         &mut self,
         conn: &Connection,
         table: Table,
