@@ -429,3 +429,92 @@ fn undo_of_a_merge_restores_ours() -> TestResult {
     assert!(wb.verify_audit()?.problems.is_empty());
     Ok(())
 }
+
+/// A JSON value checked against its schema in `assets/schema`.
+fn validate(value: &serde_json::Value, schema: &str) -> TestResult {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/schema")
+            .join(schema),
+    )?;
+    let validator = jsonschema::validator_for(&serde_json::from_str(&text)?)?;
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:?}");
+    Ok(())
+}
+
+#[test]
+fn feeds_and_finding_decisions_come_across_and_json_follows_its_schema() -> TestResult {
+    let env = Env::new()?;
+    let a = env.path("a.medsec");
+    let b = env.path("b.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&a)
+        .arg("--no-open")
+        .assert()
+        .success();
+    std::fs::copy(&a, &b)?;
+    let csaf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/csaf");
+    let csaf = csaf.to_str().ok_or("path")?;
+    run_as(&env, "Bob", &b, &["import", "feed", csaf]);
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &["finding", "confirm", "F-0001", "--note", "seen on site"],
+    );
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &["finding", "dismiss", "F-0002", "--note", "patched"],
+    );
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &["risk", "set", "F-0001", "--owner", "Bob owner"],
+    );
+    let theirs = open(&b, Access::Read)?;
+    let wanted: Vec<(String, String)> = theirs
+        .vuln_findings()?
+        .into_iter()
+        .map(|f| (f.cve.clone(), f.state.label().to_string()))
+        .collect();
+    let feeds = theirs.feeds()?.len();
+    drop(theirs);
+
+    let before = std::fs::read(&a)?;
+    let dry = merge(&env, &a, &b, &["--dry-run", "--json"]).success();
+    let dry: serde_json::Value = serde_json::from_slice(&dry.get_output().stdout)?;
+    validate(&dry, "merge.v1.json")?;
+    assert_eq!(dry["feeds"].as_array().map(Vec::len), Some(feeds));
+    assert!(dry["result"].is_null());
+    assert_eq!(std::fs::read(&a)?, before);
+
+    let done = merge(&env, &a, &b, &["--json"]).success();
+    let done: serde_json::Value = serde_json::from_slice(&done.get_output().stdout)?;
+    validate(&done, "merge.v1.json")?;
+    assert_eq!(done["result"]["entries"], serde_json::json!(dry["entries"]));
+
+    let wb = open(&a, Access::Read)?;
+    assert_eq!(wb.feeds()?.len(), feeds);
+    let got: Vec<(String, String)> = wb
+        .vuln_findings()?
+        .into_iter()
+        .map(|f| (f.cve.clone(), f.state.label().to_string()))
+        .collect();
+    assert_eq!(got, wanted);
+    let owned = wb
+        .finding_risk_entries()?
+        .into_values()
+        .any(|r| r.owner == "Bob owner");
+    assert!(owned, "the confirmed finding's risk keeps its owner");
+    assert!(wb.verify_audit()?.problems.is_empty());
+    assert_eq!(foreign_key_problems(&a)?, 0);
+    Ok(())
+}

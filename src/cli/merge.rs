@@ -11,7 +11,8 @@ use super::error::{CliError, exit};
 use super::import::shown;
 use super::output::say;
 use crate::workbook::{
-    Access, FieldDiff, MergePlan, PassphraseSources, Side, SideValue, Workbook, WorkbookError,
+    Access, FieldDiff, MergeOutcome, MergePlan, PassphraseSources, Side, SideValue, Workbook,
+    WorkbookError,
 };
 
 /// Environment variable naming a file that holds the other workbook's passphrase.
@@ -105,14 +106,21 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
         PreferSide::Theirs => Side::Theirs,
     });
     let choices: Option<Vec<Side>> = preferred.map(|s| vec![s; conflicts]);
+    let wb_path = wb.path().to_path_buf();
+    let wb_path = wb_path.as_path();
+    let print_json = |outcome: Option<&MergeOutcome>| -> Result<(), CliError> {
+        let value = plan_json(wb_path, &plan, args, choices.as_deref(), outcome);
+        let text =
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::general(e.to_string()))?;
+        say!("{text}");
+        Ok(())
+    };
     if args.json {
-        super::output::write(format_args!(
-            "{}\n",
-            serde_json::to_string_pretty(&plan_json(wb, &plan, args, choices.as_deref()))
-                .map_err(|e| CliError::general(e.to_string()))?
-        ))?;
+        if args.dry_run || plan.is_empty() || (conflicts > 0 && choices.is_none()) {
+            print_json(None)?;
+        }
     } else {
-        report(wb, &plan, args.dry_run, choices.as_deref())?;
+        report(wb_path, &plan, args.dry_run, choices.as_deref())?;
     }
     if args.dry_run {
         if conflicts > 0 && choices.is_none() {
@@ -132,32 +140,33 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
-    let choices = match choices {
-        Some(c) => c,
+    let chosen = match &choices {
+        Some(c) => c.clone(),
         None if conflicts == 0 => Vec::new(),
         None => return Err(unresolved(&plan, false)),
     };
-    let out = wb.merge(&other, &plan, &choices)?;
-    if !args.json {
-        let resolved = if conflicts > 0 {
-            format!(
-                "; conflicts: {} kept ours, {} took theirs",
-                out.kept_ours, out.took_theirs
-            )
-        } else {
-            String::new()
-        };
-        say!(
-            "merged {} into {}: {} change(s), {} audit entr{} brought in{resolved}; audit head {} {}",
-            args.other.display(),
-            wb.path().display(),
-            out.changes,
-            out.entries,
-            if out.entries == 1 { "y" } else { "ies" },
-            out.head.length,
-            out.head.hash
-        );
+    let out = wb.merge(&other, &plan, &chosen)?;
+    if args.json {
+        return print_json(Some(&out));
     }
+    let resolved = if conflicts > 0 {
+        format!(
+            "; conflicts: {} kept ours, {} took theirs",
+            out.kept_ours, out.took_theirs
+        )
+    } else {
+        String::new()
+    };
+    say!(
+        "merged {} into {}: {} change(s), {} audit entr{} brought in{resolved}; audit head {} {}",
+        args.other.display(),
+        wb_path.display(),
+        out.changes,
+        out.entries,
+        if out.entries == 1 { "y" } else { "ies" },
+        out.head.length,
+        out.head.hash
+    );
     Ok(())
 }
 
@@ -185,17 +194,13 @@ fn unresolved(plan: &MergePlan, dry_run: bool) -> CliError {
 
 /// The report: one line per category with counts, then the details.
 fn report(
-    wb: &Workbook,
+    wb: &Path,
     plan: &MergePlan,
     dry_run: bool,
     choices: Option<&[Side]>,
 ) -> Result<(), CliError> {
     let verb = if dry_run { "would merge" } else { "merging" };
-    say!(
-        "{verb} {} into {}",
-        plan.other.display(),
-        wb.path().display()
-    );
+    say!("{verb} {} into {}", plan.other.display(), wb.display());
     if plan.related {
         say!("base: copies of one workbook; common history from the audit trails");
     } else {
@@ -286,7 +291,13 @@ fn report(
 }
 
 /// The plan as JSON (assets/schema/merge.v1.json).
-fn plan_json(wb: &Workbook, plan: &MergePlan, args: &MergeArgs, choices: Option<&[Side]>) -> Value {
+fn plan_json(
+    wb: &Path,
+    plan: &MergePlan,
+    args: &MergeArgs,
+    choices: Option<&[Side]>,
+    outcome: Option<&MergeOutcome>,
+) -> Value {
     let conflicts: Vec<Value> = plan
         .conflicts
         .iter()
@@ -307,7 +318,7 @@ fn plan_json(wb: &Workbook, plan: &MergePlan, args: &MergeArgs, choices: Option<
         .collect();
     json!({
         "schema": "merge.v1",
-        "workbook": wb.path().display().to_string(),
+        "workbook": wb.display().to_string(),
         "other": plan.other.display().to_string(),
         "dry_run": args.dry_run,
         "related": plan.related,
@@ -323,5 +334,12 @@ fn plan_json(wb: &Workbook, plan: &MergePlan, args: &MergeArgs, choices: Option<
         "removed": plan.removed,
         "feeds": plan.feeds,
         "conflicts": conflicts,
+        "result": outcome.map(|o| json!({
+            "changes": o.changes,
+            "entries": o.entries,
+            "kept_ours": o.kept_ours,
+            "took_theirs": o.took_theirs,
+            "head": {"length": o.head.length, "hash": o.head.hash},
+        })),
     })
 }
