@@ -2,6 +2,7 @@
 //! conflicts (`--prefer`, or the conflict view at a terminal) and apply it in one transaction —
 //! or, without a resolution, change nothing and exit 8.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -12,7 +13,7 @@ use super::import::shown;
 use super::output::say;
 use crate::workbook::{
     Access, FieldDiff, MergeOutcome, MergePlan, PassphraseSources, Side, SideValue, Workbook,
-    WorkbookError,
+    WorkbookError, value_text,
 };
 
 /// Environment variable naming a file that holds the other workbook's passphrase.
@@ -21,34 +22,19 @@ pub const ENV_OTHER_PASSPHRASE_FILE: &str = "MEDSEC_OTHER_PASSPHRASE_FILE";
 /// Conflicts listed on stderr when none is resolved; the rest are counted.
 const CONFLICTS_LISTED: usize = 20;
 
-/// A value as one short line: `(empty)`, text escaped and clipped to 60 characters.
-pub(crate) fn value_text(v: &Value) -> String {
-    let text = match v {
-        Value::Null => return "(empty)".to_string(),
-        Value::String(s) if s.is_empty() => return "(empty)".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let one_line = shown(&text.replace('\n', " "));
-    if one_line.chars().count() > 60 {
-        let mut clipped: String = one_line.chars().take(59).collect();
-        clipped.push('…');
-        clipped
-    } else {
-        one_line
-    }
+/// A value as one short line, at most 60 characters.
+fn shown_value(v: &Value) -> String {
+    value_text(v, 60)
 }
 
 /// `VALUE (by WHO, AT)` for one side.
 fn side_text(s: &SideValue) -> String {
-    let mut text = value_text(&s.value);
-    match (s.by.is_empty(), s.at.is_empty()) {
-        (true, true) => {}
-        (false, true) => text.push_str(&format!(" (by {})", shown(&s.by))),
-        (true, false) => text.push_str(&format!(" ({})", s.at)),
-        (false, false) => text.push_str(&format!(" (by {}, {})", shown(&s.by), s.at)),
+    let who = s.who_when();
+    if who.is_empty() {
+        s.text(60)
+    } else {
+        format!("{} ({who})", s.text(60))
     }
-    text
 }
 
 /// `DEV-0003 ENC-01 response` for a field.
@@ -143,6 +129,22 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
     let chosen = match &choices {
         Some(c) => c.clone(),
         None if conflicts == 0 => Vec::new(),
+        None if !args.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
+            let name = args
+                .other
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| args.other.display().to_string());
+            match crate::tui::merge_view::choose(&name, &plan.conflicts)
+                .map_err(|e| CliError::general(e.to_string()))?
+            {
+                Some(c) => c,
+                None => {
+                    say!("merge cancelled: nothing was changed");
+                    return Ok(());
+                }
+            }
+        }
         None => return Err(unresolved(&plan, false)),
     };
     let out = wb.merge(&other, &plan, &chosen)?;
@@ -252,7 +254,7 @@ fn report(
         say!(
             "  take {}: {} -> {}",
             field_name(d),
-            value_text(&d.ours.value),
+            shown_value(&d.ours.value),
             side_text(&d.theirs)
         );
     }
@@ -261,7 +263,7 @@ fn report(
             "  keep {}: {} (theirs {})",
             field_name(d),
             side_text(&d.ours),
-            value_text(&d.theirs.value)
+            shown_value(&d.theirs.value)
         );
     }
     for r in &plan.added {

@@ -52,7 +52,7 @@ pub use import_batch::{
 pub use mds2::{Mds2Outcome, StoredMds2, mds2_for};
 pub use merge::{
     AddedDevice, AddedRow, DeviceMatch, FeedTaken, FieldDiff, MatchedBy, MergeOutcome, MergePlan,
-    Side, SideValue,
+    Side, SideValue, value_text,
 };
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};

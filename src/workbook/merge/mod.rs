@@ -56,6 +56,44 @@ pub struct SideValue {
     pub at: String,
 }
 
+impl SideValue {
+    /// The value as one short line: `(empty)` for nothing, text with control characters made
+    /// visible and clipped to `max` characters (ending with `…`).
+    pub fn text(&self, max: usize) -> String {
+        value_text(&self.value, max)
+    }
+
+    /// `by WHO, AT` (or the part that is known; `""` when neither is).
+    pub fn who_when(&self) -> String {
+        let by = crate::device::fields::printable(&self.by);
+        match (by.is_empty(), self.at.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => format!("by {by}"),
+            (true, false) => self.at.clone(),
+            (false, false) => format!("by {by}, {}", self.at),
+        }
+    }
+}
+
+/// A value as one short line: `(empty)`, text with control characters made visible and clipped
+/// to `max` characters.
+pub fn value_text(v: &Value, max: usize) -> String {
+    let text = match v {
+        Value::Null => return "(empty)".to_string(),
+        Value::String(s) if s.is_empty() => return "(empty)".to_string(),
+        Value::String(s) => s.replace('\n', " "),
+        other => other.to_string(),
+    };
+    let one_line = crate::device::fields::printable(&text);
+    if one_line.chars().count() > max {
+        let mut clipped: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        clipped.push('…');
+        clipped
+    } else {
+        one_line
+    }
+}
+
 /// A field that differs between the two workbooks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldDiff {
