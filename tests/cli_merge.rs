@@ -518,3 +518,118 @@ fn feeds_and_finding_decisions_come_across_and_json_follows_its_schema() -> Test
     assert_eq!(foreign_key_problems(&a)?, 0);
     Ok(())
 }
+
+/// `medsec -w OURS merge THEIRS` in an 80×24 pseudo-terminal: types `keys` (one write each,
+/// after the conflict view is up) and returns the exit status and the screen's last text.
+fn merge_in_terminal(
+    env: &Env,
+    ours: &Path,
+    theirs: &Path,
+    keys: &[&[u8]],
+) -> Result<(portable_pty::ExitStatus, String), Box<dyn std::error::Error>> {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let limit = Duration::from_secs(
+        std::env::var("MEDSEC_TEST_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60),
+    );
+    let pty = native_pty_system().openpty(PtySize {
+        rows: 24,
+        cols: 80,
+        pixel_width: 0,
+        pixel_height: 0,
+    })?;
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_medsec"));
+    cmd.env_clear();
+    cmd.env("HOME", env.dir.path());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("MEDSEC_PASSPHRASE_FILE", env.path("pass"));
+    cmd.env("MEDSEC_OTHER_PASSPHRASE_FILE", env.path("pass"));
+    cmd.arg("-w");
+    cmd.arg(ours);
+    cmd.arg("merge");
+    cmd.arg(theirs);
+    let mut child = pty.slave.spawn_command(cmd)?;
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader()?;
+    let mut writer = pty.master.take_writer()?;
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+    let feed = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let _master = pty.master;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut p) = feed.lock() {
+                p.process(&buf[..n]);
+            }
+        }
+    });
+    let screen = || {
+        parser
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    };
+    let start = Instant::now();
+    while !screen().contains("Enter apply") {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            return Err(format!("no conflict view; screen:\n{}", screen()).into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for k in keys {
+        writer.write_all(k)?;
+        writer.flush()?;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            std::thread::sleep(Duration::from_millis(200));
+            return Ok((status, screen()));
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            return Err(format!("merge did not end; screen:\n{}", screen()).into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn at_a_terminal_the_conflict_view_chooses_or_cancels() -> TestResult {
+    let env = Env::new()?;
+    let (a, b, _, _) = edited_pair(&env)?;
+    let before = std::fs::read(&a)?;
+    // Esc: nothing changed.
+    let (status, text) = merge_in_terminal(&env, &a, &b, &[b"\x1b"])?;
+    assert!(status.success(), "{status:?}\n{text}");
+    assert!(
+        text.contains("merge cancelled: nothing was changed"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&a)?, before);
+    // Enter before every conflict is chosen applies nothing; `T` chooses theirs for both, then
+    // `j` `o` puts the second (the note) back to ours; Enter applies.
+    let (status, text) = merge_in_terminal(&env, &a, &b, &[b"\r", b"T", b"j", b"o", b"\r"])?;
+    assert!(status.success(), "{status:?}\n{text}");
+    assert!(text.contains("1 kept ours, 1 took theirs"), "{text}");
+    let wb = open(&a, Access::Read)?;
+    let answer = wb
+        .answer(&device_target(&wb, "DEV-0001")?, "ENC-01")?
+        .ok_or("no answer")?;
+    // Conflict 1 (response) theirs, conflict 2 (note) ours.
+    assert_eq!(answer.response.map(|r| r.label()), Some("Yes"));
+    assert_eq!(answer.note, "Alice: no");
+    assert!(wb.verify_audit()?.problems.is_empty());
+    Ok(())
+}
