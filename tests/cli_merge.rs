@@ -633,3 +633,67 @@ fn at_a_terminal_the_conflict_view_chooses_or_cancels() -> TestResult {
     assert!(wb.verify_audit()?.problems.is_empty());
     Ok(())
 }
+
+#[test]
+fn a_device_added_on_both_sides_matches_by_serial_and_a_cleared_answer_is_removed() -> TestResult {
+    let env = Env::new()?;
+    let a = env.path("a.medsec");
+    let b = env.path("b.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&a)
+        .arg("--no-open")
+        .assert()
+        .success();
+    std::fs::copy(&a, &b)?;
+    let had = open(&a, Access::Read)?;
+    let dev6 = device_target(&had, "DEV-0006")?;
+    assert!(
+        had.answer(&dev6, "ENC-01")?.is_some(),
+        "the demo answers it"
+    );
+    drop(had);
+    run_as(&env, "Bob", &b, &["answer", "DEV-0006", "ENC-01", "clear"]);
+    let vent = [
+        "--name",
+        "Ventilator X",
+        "--serial-number",
+        "VX-1",
+        "--manufacturer",
+        "Acme",
+    ];
+    let mut alice = vec!["device", "add", "--room", "R1"];
+    alice.extend(vent);
+    run_as(&env, "Alice", &a, &alice);
+    let mut bob = vec!["device", "add", "--room", "R2"];
+    bob.extend(vent);
+    run_as(&env, "Bob", &b, &bob);
+    run_as(&env, "Bob", &b, &["answer", "DEV-0025", "ENC-01", "yes"]);
+
+    let out = merge(&env, &a, &b, &["--dry-run", "--prefer", "theirs"]).success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone())?;
+    assert!(
+        stdout.contains("match DEV-0025 (theirs DEV-0025) by serial number: Ventilator X"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("remove answer DEV-0006 ENC-01"), "{stdout}");
+    assert!(stdout.contains("add answer DEV-0025 ENC-01"), "{stdout}");
+    assert!(
+        stdout.contains("conflict DEV-0025 room: ours R1"),
+        "{stdout}"
+    );
+
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    let wb = open(&a, Access::Read)?;
+    assert_eq!(wb.devices()?.len(), 25, "one device, not two");
+    let vent = wb.find_device("DEV-0025")?;
+    assert_eq!(vent.get("room"), "R2");
+    let answer = wb
+        .answer(&Target::Device(vent.id), "ENC-01")?
+        .ok_or("Bob's answer on the matched device")?;
+    assert_eq!(answer.assessed_by, "Bob");
+    assert!(wb.answer(&dev6, "ENC-01")?.is_none());
+    assert!(wb.verify_audit()?.problems.is_empty());
+    assert_eq!(foreign_key_problems(&a)?, 0);
+    Ok(())
+}
