@@ -697,3 +697,34 @@ fn a_device_added_on_both_sides_matches_by_serial_and_a_cleared_answer_is_remove
     assert_eq!(foreign_key_problems(&a)?, 0);
     Ok(())
 }
+
+#[test]
+fn an_older_other_workbook_or_the_workbook_itself_is_refused() -> TestResult {
+    let env = Env::new()?;
+    let ours = env.workbook();
+    // A schema-1 workbook, as an old medsec wrote it (it cannot be upgraded read-only).
+    let old = env.path("old.medsec");
+    let conn = rusqlite::Connection::open(&old)?;
+    conn.pragma_update(None, "key", PASSPHRASE)?;
+    conn.pragma_update(None, "cipher_compatibility", 4)?;
+    conn.execute_batch(medsec::workbook::schema::MIGRATIONS[0])?;
+    conn.pragma_update(None, "user_version", 1)?;
+    conn.execute(
+        "INSERT INTO assessment (id, workbook_id, catalog_version, created_at)
+         VALUES (1, 'old', '1', '2025-06-01T08:00:00Z')",
+        [],
+    )?;
+    drop(conn);
+    let old_bytes = std::fs::read(&old)?;
+    let before = std::fs::read(&ours)?;
+    let out = merge(&env, &ours, &old, &["--prefer", "theirs"]).code(4);
+    let stderr = String::from_utf8(out.get_output().stderr.clone())?;
+    assert!(stderr.contains("old.medsec needs upgrading"), "{stderr}");
+    assert!(stderr.contains("cannot be upgraded read-only"), "{stderr}");
+    assert_eq!(std::fs::read(&old)?, old_bytes);
+    let out = merge(&env, &ours, &ours, &[]).code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone())?;
+    assert!(stderr.contains("is the open workbook itself"), "{stderr}");
+    assert_eq!(std::fs::read(&ours)?, before);
+    Ok(())
+}
