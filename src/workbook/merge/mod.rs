@@ -226,7 +226,7 @@ pub struct MergeOutcome {
     pub changes: usize,
     /// Theirs' audit entries appended to ours.
     pub entries: usize,
-    /// Conflicts resolved for ours / for theirs.
+    /// Conflicts resolved for ours.
     pub kept_ours: usize,
     /// Conflicts resolved for theirs.
     pub took_theirs: usize,
