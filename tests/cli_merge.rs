@@ -129,6 +129,19 @@ fn edited_pair(
         &b,
         &["device", "edit", "DEV-0004", "--room", "Room B2"],
     );
+    // Different fields of one device on each side: both taken, no conflict.
+    run_as(
+        env,
+        "Alice",
+        &a,
+        &["device", "edit", "DEV-0007", "--room", "Room A7"],
+    );
+    run_as(
+        env,
+        "Bob",
+        &b,
+        &["device", "edit", "DEV-0007", "--hostname", "bob-host"],
+    );
     run_as(
         env,
         "Bob",
@@ -184,7 +197,8 @@ fn two_edited_copies_merge_with_both_assessors_work_and_the_conflict_as_chosen()
         let ours_head = open(&a, Access::Read)?.audit_head()?;
         let out = merge(&env, &a, &b, &["--prefer", prefer]).success();
         let stdout = String::from_utf8(out.get_output().stdout.clone())?;
-        assert!(stdout.contains("conflicts: "), "{stdout}");
+        // One answer changed on both sides: its response and its note.
+        assert!(stdout.contains("conflicts: 2 (resolved"), "{stdout}");
         assert!(stdout.contains("add device DEV-0025"), "{stdout}");
         assert!(stdout.contains("merged "), "{stdout}");
 
@@ -213,6 +227,19 @@ fn two_edited_copies_merge_with_both_assessors_work_and_the_conflict_as_chosen()
         );
         assert_eq!(wb.find_device("DEV-0003")?.get("room"), "Room A1");
         assert_eq!(wb.find_device("DEV-0004")?.get("room"), "Room B2");
+        let dev7 = wb.find_device("DEV-0007")?;
+        assert_eq!(
+            (dev7.get("room"), dev7.get("hostname")),
+            ("Room A7", "bob-host")
+        );
+        assert_eq!(
+            wb.typed_fields(dev7.id)?
+                .iter()
+                .filter(|f| *f == "room" || *f == "hostname")
+                .count(),
+            2,
+            "both fields' sources are kept"
+        );
         assert_eq!(wb.find_device("DEV-0025")?.get("name"), "Bob's pump");
         let owners: Vec<(String, String)> = wb
             .risk_entries()?

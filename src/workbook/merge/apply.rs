@@ -185,16 +185,22 @@ fn update_row(
         }
         _ => {}
     }
+    let mut new: Vec<(String, Value)> = columns
+        .iter()
+        .map(|c| (c.clone(), theirs.get(c).cloned().unwrap_or(Value::Null)))
+        .collect();
+    if table == Table::Device
+        && let Some(sources) = merged_sources(ours, theirs, columns.as_slice())
+    {
+        new.push(("sources_json".into(), sources));
+    }
     let id = ours.get("id").and_then(Value::as_i64).unwrap_or(0);
     rec.touch(tx, row_key(table, ours)?)?;
     let mut sets = Vec::new();
     let mut values = Vec::new();
-    for (i, c) in columns.iter().enumerate() {
+    for (i, (c, v)) in new.iter().enumerate() {
         sets.push(format!("\"{c}\" = ?{}", i + 1));
-        values.push(sql_value(
-            theirs.get(c).unwrap_or(&Value::Null),
-            &format!("{}.{c}", table.name()),
-        )?);
+        values.push(sql_value(v, &format!("{}.{c}", table.name()))?);
     }
     values.push(SqlValue::Integer(id));
     tx.execute(
@@ -207,6 +213,25 @@ fn update_row(
         params_from_iter(values),
     )?;
     Ok(())
+}
+
+/// A device's field sources (`sources_json`, field key -> who set it) after taking `columns`
+/// from theirs: ours', with each taken field's source from theirs. `None` when unchanged.
+fn merged_sources(ours: &Columns, theirs: &Columns, columns: &[String]) -> Option<Value> {
+    let parse = |row: &Columns| match serde_json::from_str::<Value>(text(row, "sources_json")) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let mine = parse(ours);
+    let other = parse(theirs);
+    let mut merged = mine.clone();
+    for c in columns {
+        match other.get(c) {
+            Some(v) => merged.insert(c.clone(), v.clone()),
+            None => merged.remove(c),
+        };
+    }
+    (merged != mine).then(|| Value::from(Value::Object(merged).to_string()))
 }
 
 /// Copies theirs' feed document (kind, name) with its items over ours'.

@@ -60,14 +60,17 @@ pub(super) fn ignored(table: Table, column: &str) -> bool {
 
 /// Columns that travel with the row's other values rather than being merged on their own: who
 /// answered and when go with the answer taken, whether a likelihood or impact is the default
-/// with that likelihood or impact; a row's `updated_at` with its newest change.
+/// with that likelihood or impact, a device field's source with that field; a row's
+/// `updated_at` with its newest change.
 pub(super) fn follower(table: Table, column: &str) -> bool {
     match table {
         Table::Answer => matches!(
             column,
             "assessed_by" | "assessed_at" | "assessed_on" | "likelihood_default" | "impact_default"
         ),
-        Table::Device | Table::RiskEntry => column == "updated_at",
+        // A device's field sources follow the fields taken (see `apply::merged_sources`).
+        Table::Device => matches!(column, "updated_at" | "sources_json"),
+        Table::RiskEntry => column == "updated_at",
         _ => false,
     }
 }
