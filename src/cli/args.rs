@@ -12,7 +12,7 @@ use clap_complete::Shell;
     name = "medsec",
     version,
     about,
-    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (an attachment whose bytes no longer match their SHA-256)."
+    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (an attachment whose bytes no longer match their SHA-256), 8 merge conflicts left unresolved."
 )]
 pub struct Cli {
     /// The workbook file (else MEDSEC_WORKBOOK, else the one in the platform data directory).
@@ -107,6 +107,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bring another assessor's copy of the workbook into this one (-w), field by field.
+    #[command(
+        after_help = "Examples:\n  medsec -w site.medsec merge colleague.medsec --dry-run\n  medsec -w site.medsec merge colleague.medsec --prefer theirs --other-passphrase-file colleague.pass\n\nA field changed on one side only since the copies diverged is taken; one changed on both is a conflict: chosen in a conflict view at a terminal, or for all with --prefer. Without either, nothing changes and the exit code is 8.\nThe other passphrase: --other-passphrase-file FILE, MEDSEC_OTHER_PASSPHRASE_FILE, or asked on the terminal."
+    )]
+    Merge(MergeArgs),
     /// Write the assessment out (the files are NOT encrypted).
     #[command(subcommand)]
     Export(ExportCommand),
@@ -505,6 +510,37 @@ pub struct ImportOptions {
     /// Write the full per-row report to this file.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub report: Option<PathBuf>,
+}
+
+/// `medsec merge OTHER`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The other workbook (opened read-only with its own passphrase).
+    #[arg(value_hint = ValueHint::FilePath)]
+    pub other: PathBuf,
+    /// Resolve every conflict for this side (else a conflict view at a terminal, or exit 8).
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub prefer: Option<PreferSide>,
+    /// Show what would be taken, kept, added and in conflict; change nothing (exit 8 when
+    /// conflicts would be left without --prefer).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON (schema: assets/schema/merge.v1.json).
+    #[arg(long)]
+    pub json: bool,
+    /// Read the other workbook's passphrase from this file (else MEDSEC_OTHER_PASSPHRASE_FILE,
+    /// else the terminal).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub other_passphrase_file: Option<PathBuf>,
+}
+
+/// Which side `merge --prefer` resolves conflicts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreferSide {
+    /// Keep the open workbook's values.
+    Ours,
+    /// Take the other workbook's values.
+    Theirs,
 }
 
 /// Options of importing a filled copy of an export (`import workbook`, `import json`).

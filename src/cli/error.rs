@@ -21,6 +21,8 @@ pub mod exit {
     /// Damage found: an attachment whose bytes no longer match their SHA-256 (also what
     /// `verify` reports).
     pub const DAMAGED: i32 = 7;
+    /// `merge` found conflicts and none was resolved (no --prefer, no terminal).
+    pub const MERGE_CONFLICTS: i32 = 8;
     /// Interrupted by a signal.
     pub const INTERRUPTED: i32 = 130;
 }

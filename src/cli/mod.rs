@@ -16,6 +16,7 @@ mod json;
 mod log;
 mod manpage;
 mod mds2;
+mod merge;
 mod output;
 mod progress;
 mod risk;
@@ -425,6 +426,15 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
         Command::Export(ExportCommand::Markdown { out, as_of }) => {
             let wb = open(&cli, Access::Read)?;
             export::report(&wb, &out, ReportFormat::Markdown, as_of.as_deref())
+        }
+        Command::Merge(a) => {
+            let access = if a.dry_run {
+                Access::Read
+            } else {
+                Access::Write
+            };
+            let mut wb = open(&cli, access)?;
+            merge::run(&mut wb, &a)
         }
         // Neither needs a workbook or a passphrase.
         Command::Completions { shell } => completions::run(shell),

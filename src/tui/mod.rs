@@ -21,6 +21,7 @@ pub mod burst;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod merge_view;
 mod popups;
 pub mod render;
 mod screens;

@@ -387,7 +387,7 @@ fn read_changes(text: &str) -> Option<Vec<AuditChange>> {
 }
 
 /// A value as the trail keeps it: long text by its hash and length.
-fn audit_value(v: Option<&Value>) -> Value {
+pub(super) fn audit_value(v: Option<&Value>) -> Value {
     match v {
         None => Value::Null,
         Some(Value::String(s)) if s.chars().count() > LONG_VALUE_CHARS => {
@@ -493,7 +493,7 @@ impl Differ {
     }
 
     /// Entity key, subject, device UUID and control of a row of `table`.
-    fn identify(
+    pub(super) fn identify(
         &mut self,
         conn: &Connection,
         table: Table,

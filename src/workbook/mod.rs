@@ -18,6 +18,7 @@ mod findings;
 mod import_batch;
 mod lock;
 mod mds2;
+mod merge;
 pub mod passphrase;
 mod risk;
 mod sbom;
@@ -49,6 +50,10 @@ pub use import_batch::{
     AnswerEdit, BatchOutcome, BatchTarget, ChangeTimes, ImportBatch, RiskEdit, check_risk_entry,
 };
 pub use mds2::{Mds2Outcome, StoredMds2, mds2_for};
+pub use merge::{
+    AddedDevice, AddedRow, DeviceMatch, FeedTaken, FieldDiff, MatchedBy, MergeOutcome, MergePlan,
+    Side, SideValue, value_text,
+};
 pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use sbom::{SbomImport, StoredSbom};

@@ -232,7 +232,7 @@ pub(super) fn read_row(conn: &Connection, key: &RowKey) -> rusqlite::Result<Opti
     .optional()
 }
 
-fn to_json(value: ValueRef<'_>) -> Value {
+pub(super) fn to_json(value: ValueRef<'_>) -> Value {
     match value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
@@ -248,7 +248,7 @@ fn to_json(value: ValueRef<'_>) -> Value {
     }
 }
 
-fn to_sql(value: &Value) -> Option<SqlValue> {
+pub(super) fn to_sql(value: &Value) -> Option<SqlValue> {
     Some(match value {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),

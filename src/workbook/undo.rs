@@ -138,7 +138,9 @@ impl Recorder {
                 &mut entry.changes,
             )?;
         }
-        entry.summary = clip_label(label);
+        if entry.summary.is_empty() {
+            entry.summary = clip_label(label);
+        }
         append(tx, entry)?;
         if changed.len() > UNDO_STEP_ROWS {
             tx.execute_batch("DELETE FROM change_row; DELETE FROM change_step;")?;
@@ -222,6 +224,16 @@ impl Workbook {
         change: impl FnOnce(&Transaction<'_>, &mut Recorder) -> Result<(T, String), TxError>,
     ) -> Result<T, WorkbookError> {
         let entry = self.new_entry("change", "", Vec::new());
+        self.recorded_as(entry, change)
+    }
+
+    /// [`Workbook::recorded`] with its own audit entry (e.g. action `merge`); an entry whose
+    /// summary is empty gets the step's label, and changes it already carries are kept.
+    pub(super) fn recorded_as<T>(
+        &mut self,
+        entry: NewEntry,
+        change: impl FnOnce(&Transaction<'_>, &mut Recorder) -> Result<(T, String), TxError>,
+    ) -> Result<T, WorkbookError> {
         let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
         let mut recorder = Recorder::default();
         let (value, label) = change(&tx, &mut recorder).map_err(|e| e.with_path(&self.path))?;
