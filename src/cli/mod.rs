@@ -19,6 +19,7 @@ mod output;
 mod progress;
 mod risk;
 mod status;
+mod trust;
 
 use output::say;
 use std::io::{IsTerminal, Write};
@@ -417,6 +418,26 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             let wb = open(&cli, Access::Read)?;
             export::report(&wb, &out, ReportFormat::Markdown, as_of.as_deref())
         }
+        Command::Verify { expect, json } => {
+            let (path, is_default) = workbook_path(&cli.workbook)?;
+            trust::verify(
+                &path,
+                is_default,
+                &cli.passphrase_file,
+                expect.as_deref(),
+                json,
+            )
+        }
+        Command::Rekey {
+            new_passphrase_file,
+        } => {
+            let (path, is_default) = workbook_path(&cli.workbook)?;
+            trust::rekey(&path, is_default, &cli.passphrase_file, new_passphrase_file)
+        }
+        Command::Backup { out } => {
+            let (path, is_default) = workbook_path(&cli.workbook)?;
+            trust::backup(&path, is_default, &cli.passphrase_file, &out)
+        }
         // Neither needs a workbook or a passphrase.
         Command::Completions { shell } => completions::run(shell),
         Command::Manpage => manpage::run(),
@@ -496,6 +517,17 @@ fn open_path(
     passphrase_file: &Option<PathBuf>,
     access: Access,
 ) -> Result<Workbook, CliError> {
+    open_path_keyed(path, is_default, passphrase_file, access).map(|(wb, _)| wb)
+}
+
+/// [`open_path`], also returning the passphrase that opened the workbook (for `backup` and
+/// `rekey`, which write copies under it; wiped when dropped).
+fn open_path_keyed(
+    path: &Path,
+    is_default: bool,
+    passphrase_file: &Option<PathBuf>,
+    access: Access,
+) -> Result<(Workbook, crate::workbook::Passphrase), CliError> {
     if !path.exists() {
         let hint = if is_default {
             format!(
@@ -523,6 +555,15 @@ fn open_path(
                 if let Some(name) = session_assessor()? {
                     wb.set_actor(&name);
                 }
+                // Said once, when it happens: where the copy made before the upgrade is.
+                if let Some(backup) = wb.pre_migration_backup() {
+                    eprintln!(
+                        "upgraded {} to schema {}; the encrypted copy made before is {}",
+                        path.display(),
+                        crate::workbook::schema::SCHEMA_VERSION,
+                        backup.display()
+                    );
+                }
                 // Said once, when it happens: the answers whose question changed are now
                 // suggestions awaiting review (see `workbook::catalog_upgrade`).
                 if let Some(up) = wb.catalog_upgrade() {
@@ -530,7 +571,7 @@ fn open_path(
                         eprintln!("{line}");
                     }
                 }
-                return Ok(wb);
+                return Ok((wb, pass));
             }
         }
     }

@@ -12,6 +12,7 @@ mod answers;
 mod attachments;
 pub mod audit;
 pub mod catalog_upgrade;
+mod copy;
 mod devices;
 mod feeds;
 mod findings;
@@ -25,6 +26,7 @@ pub mod schema;
 mod snapshot;
 mod targets;
 mod undo;
+mod verify;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,9 @@ pub use attachments::{
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
 pub use audit::{AuditChange, AuditCheck, AuditEntry, AuditFilter, AuditHead, AuditProblem};
+pub use copy::{
+    CopyReport, MIGRATION_BACKUPS_KEPT, PLAINTEXT_HEADER, migration_backup_name, migration_backups,
+};
 pub use devices::{DeviceChange, FieldSource};
 pub use feeds::{FeedAction, FeedImportLine, KevChanges, StoredFeed};
 pub use findings::{
@@ -53,6 +58,7 @@ pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use sbom::{SbomImport, StoredSbom};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
+pub use verify::{Check, Verification, parse_expected_hash, verify_pages};
 
 use crate::catalog::{Catalog, catalog};
 
@@ -170,6 +176,8 @@ pub struct Workbook {
     catalog_upgrade: Option<catalog_upgrade::CatalogUpgrade>,
     // The name this session's changes are recorded under (see `audit`).
     actor: String,
+    // The automatic backup written before this open migrated the schema (see `copy`).
+    migration_backup: Option<PathBuf>,
     // Held for the workbook's life; released on drop or when the process dies.
     _lock: File,
 }
@@ -252,6 +260,7 @@ impl Workbook {
             meta: AssessmentMeta::default(),
             catalog_upgrade: None,
             actor: String::new(),
+            migration_backup: None,
             _lock: lock,
         };
         wb.migrate()?;
@@ -312,7 +321,9 @@ impl Workbook {
     }
 
     /// Opens an existing workbook. `Access::Write` takes an exclusive lock for the workbook's
-    /// life, `Access::Read` a shared one.
+    /// life, `Access::Read` a shared one. A workbook of an older schema opened for writing is
+    /// first copied to `NAME.pre-vN-YYYYMMDDTHHMMSSZ.bak` beside it (encrypted with the same
+    /// passphrase, checked; see [`Workbook::pre_migration_backup`]), then migrated.
     ///
     /// Errors: `NotFound`, `InUse` (exit 5), `WrongPassphrase` (exit 3, the file's bytes are
     /// untouched), `NewerVersion` (exit 6), `Io`, `Sqlite`.
@@ -356,6 +367,7 @@ impl Workbook {
             meta: AssessmentMeta::default(),
             catalog_upgrade: None,
             actor: String::new(),
+            migration_backup: None,
             _lock: file,
         };
         if version < schema::SCHEMA_VERSION {
@@ -365,6 +377,9 @@ impl Workbook {
                     path.display()
                 )));
             }
+            // PRODUCT.md "Data model": an automatic encrypted backup beside the workbook first
+            // (the last five kept); no backup, no migration.
+            wb.migration_backup = Some(copy::backup_before_migration(&wb.conn, path, pass)?);
             wb.migrate()?;
             wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
             wb.actor = wb.meta.assessor.clone();
