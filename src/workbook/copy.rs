@@ -538,3 +538,284 @@ fn prune_migration_backups(workbook: &Path) {
         let _ = std::fs::remove_file(old);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::workbook::{Access, AssessmentMeta, DeviceChange, FieldSource};
+
+    const OLD: &str = "correct horse battery staple";
+    const NEW: &str = "a brand new passphrase";
+
+    fn pass(text: &str) -> Passphrase {
+        Passphrase::new(text.into())
+    }
+
+    fn workbook(dir: &Path) -> (Workbook, PathBuf) {
+        let path = dir.join("w.medsec");
+        let mut wb = Workbook::create(
+            &path,
+            &pass(OLD),
+            AssessmentMeta {
+                assessor: "A. Assessor".into(),
+                ..AssessmentMeta::default()
+            },
+        )
+        .unwrap();
+        let change = DeviceChange {
+            values: vec![
+                ("name", "Infusion pump 7".to_string()),
+                ("serial_number", "SN-TRUST-0042".into()),
+            ],
+            ..DeviceChange::default()
+        };
+        wb.add_device(&change, FieldSource::Typed).unwrap();
+        (wb, path)
+    }
+
+    fn device_names(wb: &Workbook) -> Vec<String> {
+        wb.devices()
+            .unwrap()
+            .into_iter()
+            .map(|d| d.get("name").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_backup_is_encrypted_owner_only_checked_and_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wb, _) = workbook(dir.path());
+        let out = dir.path().join("copy.medsec");
+        let report = wb.backup(&out, &pass(OLD)).unwrap();
+        assert_eq!(report.head, wb.audit_head().unwrap());
+        assert!(report.rows > 0);
+        let bytes = std::fs::read(&out).unwrap();
+        assert_ne!(&bytes[..16], PLAINTEXT_HEADER);
+        assert_eq!(bytes.len() as u64, report.bytes);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // No temporary file is left beside it.
+        assert!(!temp_beside(&out, "backup").exists());
+        // It opens with the same passphrase and holds the same devices and chain.
+        let copy = Workbook::open(&out, &pass(OLD), Access::Read).unwrap();
+        assert_eq!(device_names(&copy), vec!["Infusion pump 7".to_string()]);
+        assert_eq!(copy.audit_head().unwrap(), wb.audit_head().unwrap());
+        drop(copy);
+        // Never over an existing file: the copy is untouched.
+        assert!(matches!(
+            wb.backup(&out, &pass(OLD)),
+            Err(WorkbookError::AlreadyExists(p)) if p == out
+        ));
+        assert_eq!(std::fs::read(&out).unwrap(), bytes);
+        // Another passphrase than the workbook's is refused before anything is written.
+        let other = dir.path().join("other.medsec");
+        assert!(matches!(
+            wb.backup(&other, &pass("not the passphrase")),
+            Err(WorkbookError::WrongPassphrase(_))
+        ));
+        assert!(!other.exists());
+    }
+
+    #[test]
+    fn rekey_replaces_the_file_and_records_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wb, path) = workbook(dir.path());
+        let before = wb.audit_head().unwrap();
+        let report = wb.rekey(&pass(NEW)).unwrap();
+        assert_eq!(report.head.length, before.length + 1);
+        // The session goes on, on the new file, and can still write.
+        assert_eq!(wb.audit_head().unwrap(), report.head);
+        let entries = wb
+            .audit_entries(&crate::workbook::AuditFilter::default())
+            .unwrap();
+        let last = entries.last().unwrap();
+        assert_eq!(
+            (last.action.as_str(), last.summary.as_str()),
+            ("rekey", "passphrase changed")
+        );
+        assert_eq!(last.prev_hash, before.hash);
+        let change = DeviceChange {
+            values: vec![("name", "Ventilator".to_string())],
+            ..DeviceChange::default()
+        };
+        wb.add_device(&change, FieldSource::Typed).unwrap();
+        assert!(wb.verify(None).unwrap().is_sound());
+        drop(wb);
+        assert!(matches!(
+            Workbook::open(&path, &pass(OLD), Access::Read),
+            Err(WorkbookError::WrongPassphrase(_))
+        ));
+        let wb = Workbook::open(&path, &pass(NEW), Access::Read).unwrap();
+        assert_eq!(device_names(&wb).len(), 2);
+        assert!(!temp_beside(&path, "rekey").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn rekey_holds_the_lock_on_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wb, path) = workbook(dir.path());
+        wb.rekey(&pass(NEW)).unwrap();
+        assert!(matches!(
+            Workbook::open(&path, &pass(NEW), Access::Read),
+            Err(WorkbookError::InUse { .. })
+        ));
+    }
+
+    #[test]
+    fn rekey_stopped_at_any_step_leaves_the_old_workbook_opening_with_the_old_passphrase() {
+        for at in [
+            RekeyStep::Created,
+            RekeyStep::Exported,
+            RekeyStep::Verified,
+            RekeyStep::Synced,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut wb, path) = workbook(dir.path());
+            let head = wb.audit_head().unwrap();
+            let original = std::fs::read(&path).unwrap();
+            let stopped = wb.rekey_stopping(&pass(NEW), &mut |s| s == at).unwrap();
+            assert!(stopped.is_none(), "{at:?}");
+            // As if the process died here: the temporary file is left behind...
+            let temp = temp_beside(&path, "rekey");
+            assert!(temp.exists(), "{at:?}");
+            drop(wb);
+            // ...the workbook is byte for byte what it was and opens with the old passphrase...
+            assert_eq!(std::fs::read(&path).unwrap(), original, "{at:?}");
+            let wb = Workbook::open(&path, &pass(OLD), Access::Write).unwrap();
+            assert_eq!(wb.audit_head().unwrap(), head, "{at:?}");
+            assert!(wb.verify(None).unwrap().is_sound(), "{at:?}");
+            // ...the leftover does not open with the old passphrase (it is harmless)...
+            if std::fs::metadata(&temp).unwrap().len() > 0 {
+                assert!(
+                    Workbook::open(&temp, &pass(OLD), Access::Read).is_err(),
+                    "{at:?}"
+                );
+            }
+            // ...and the next rekey removes it and succeeds.
+            let mut wb = wb;
+            wb.rekey(&pass(NEW)).unwrap();
+            assert!(!temp.exists(), "{at:?}");
+        }
+    }
+
+    #[test]
+    fn rekey_needs_write_access_and_a_long_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wb, path) = workbook(dir.path());
+        drop(wb);
+        let mut read = Workbook::open(&path, &pass(OLD), Access::Read).unwrap();
+        assert!(matches!(
+            read.rekey(&pass(NEW)),
+            Err(WorkbookError::Invalid(m)) if m.contains("writing")
+        ));
+        drop(read);
+        let mut wb = Workbook::open(&path, &pass(OLD), Access::Write).unwrap();
+        assert!(matches!(
+            wb.rekey(&pass("short")),
+            Err(WorkbookError::Invalid(m)) if m.contains("10 characters")
+        ));
+        assert!(!temp_beside(&path, "rekey").exists());
+    }
+
+    /// A workbook as the previous release (schema 5) wrote it, made with SQL alone.
+    fn version_5_workbook(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update(None, "key", OLD).unwrap();
+        conn.pragma_update(None, "cipher_compatibility", 4).unwrap();
+        for m in &schema::MIGRATIONS[..5] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO assessment (id, workbook_id, assessor, catalog_version, created_at,
+                 next_device_no)
+             VALUES (1, 'wb-v5', 'A. Assessor', '1', '2026-01-01T08:00:00Z', 2);
+             INSERT INTO device (id, uuid, number, created_at, updated_at, name)
+             VALUES (1, 'uuid-1', 1, '2026-01-01T08:00:00Z', '2026-01-01T08:00:00Z', 'Old pump');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_older_schema_is_backed_up_before_it_is_migrated_and_five_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.medsec");
+        version_5_workbook(&path);
+        let original = std::fs::read(&path).unwrap();
+        // A read-only open neither migrates nor backs up.
+        assert!(Workbook::open(&path, &pass(OLD), Access::Read).is_err());
+        assert!(migration_backups(&path).is_empty());
+        let wb = Workbook::open(&path, &pass(OLD), Access::Write).unwrap();
+        let backup = wb.pre_migration_backup().unwrap().to_path_buf();
+        drop(wb);
+        let name = backup.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("old.medsec.pre-v6-") && name.ends_with("Z.bak"),
+            "{name}"
+        );
+        assert_eq!(migration_backups(&path), vec![backup.clone()]);
+        // The backup is the old schema, encrypted, same passphrase, same rows.
+        let bytes = std::fs::read(&backup).unwrap();
+        assert_ne!(&bytes[..16], PLAINTEXT_HEADER);
+        assert_ne!(bytes, original, "a fresh salt: not a byte copy");
+        let conn = keyed_connection(&backup, &pass(OLD)).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 5);
+        let name: String = conn
+            .query_row("SELECT name FROM device", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(name, "Old pump");
+        drop(conn);
+        // A second open of the migrated workbook makes no backup.
+        let wb = Workbook::open(&path, &pass(OLD), Access::Write).unwrap();
+        assert!(wb.pre_migration_backup().is_none());
+        drop(wb);
+        // Older backups beyond five are removed, the newest kept: 1 real + 5 planted + 1 new = 7,
+        // so the two oldest planted ones go.
+        for stamp in [
+            "20250101T000000Z",
+            "20250102T000000Z",
+            "20250103T000000Z",
+            "20250104T000000Z",
+            "20250105T000000Z",
+        ] {
+            std::fs::write(migration_backup_name(&path, 6, stamp), b"old").unwrap();
+        }
+        std::fs::write(
+            dir.path().join("other.medsec.pre-v6-20250101T000000Z.bak"),
+            b"x",
+        )
+        .unwrap();
+        version_5_workbook(&dir.path().join("second.medsec"));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::copy(dir.path().join("second.medsec"), &path).unwrap();
+        let wb = Workbook::open(&path, &pass(OLD), Access::Write).unwrap();
+        let newest = wb.pre_migration_backup().unwrap().to_path_buf();
+        let kept = migration_backups(&path);
+        assert_eq!(kept.len(), MIGRATION_BACKUPS_KEPT);
+        assert_eq!(kept.last(), Some(&newest));
+        assert!(!migration_backup_name(&path, 6, "20250101T000000Z").exists());
+        assert!(!migration_backup_name(&path, 6, "20250102T000000Z").exists());
+        assert!(migration_backup_name(&path, 6, "20250103T000000Z").exists());
+        assert!(kept.contains(&backup));
+        // Another workbook's backups are not touched.
+        assert!(
+            dir.path()
+                .join("other.medsec.pre-v6-20250101T000000Z.bak")
+                .exists()
+        );
+    }
+}
