@@ -55,7 +55,13 @@ pub fn main() -> i32 {
         Err(e) => {
             if !e.message.is_empty() {
                 let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(stderr, "medsec: {}", e.message);
+                // The message may name a value from the user or a file: control characters
+                // (ESC, BEL, C1) are shown escaped, never sent to the terminal.
+                let _ = writeln!(
+                    stderr,
+                    "medsec: {}",
+                    crate::device::fields::printable(&e.message)
+                );
             }
             e.code
         }
@@ -90,7 +96,10 @@ fn usage_error(e: &clap::Error) -> i32 {
     } else {
         first
     };
-    eprintln!("medsec: {first} (see --help)");
+    eprintln!(
+        "medsec: {} (see --help)",
+        crate::device::fields::printable(first)
+    );
     exit::USAGE
 }
 

@@ -130,12 +130,10 @@ pub(super) fn verify(
     }
 }
 
-/// `text` on one line without control characters: a summary or file name read from a damaged or
-/// altered workbook must not move the cursor or send escape sequences to the terminal.
+/// `text` on one line, its control characters shown escaped: a summary or file name read from a
+/// damaged or altered workbook must not move the cursor or send escape sequences to the terminal.
 fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::device::fields::printable(text)
 }
 
 /// An error reading a workbook that did open: damage (exit 7).

@@ -200,10 +200,11 @@ pub(crate) fn now_utc() -> String {
 }
 
 impl Workbook {
-    /// Creates a new encrypted workbook at `path` (which must not exist), owner-only, with the
-    /// built-in catalog and `meta`'s title, organisation, site, assessor, scope and dates (the
-    /// start date defaults to today, local), and returns it opened for writing. The workbook ID,
-    /// catalog version and creation time are new (`meta`'s are ignored).
+    /// Creates a new encrypted workbook at `path` (which must not exist), owner-only (0600; any
+    /// folders made for it 0700), with the built-in catalog and `meta`'s title, organisation,
+    /// site, assessor, scope and dates (the start date defaults to today, local), and returns it
+    /// opened for writing. The workbook ID, catalog version and creation time are new (`meta`'s
+    /// are ignored).
     ///
     /// Errors: `AlreadyExists`, `Io`, `Sqlite`.
     pub fn create(
@@ -213,7 +214,15 @@ impl Workbook {
     ) -> Result<Workbook, WorkbookError> {
         silence_sqlcipher_log();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| WorkbookError::Io {
+            // Folders made for it are owner-only (0700) whatever the umask, like the file.
+            let mut dirs = std::fs::DirBuilder::new();
+            dirs.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                dirs.mode(0o700);
+            }
+            dirs.create(parent).map_err(|source| WorkbookError::Io {
                 path: parent.to_path_buf(),
                 source,
             })?;
