@@ -93,7 +93,8 @@ fn journal_of(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// `medsec -w WORKBOOK ARGS` as a child process (stdout and stderr captured by the caller).
+/// `medsec -w WORKBOOK ARGS` as a child process, its output discarded (a pipe nobody reads would
+/// block it once full).
 fn spawn(env: &Env, args: &[&str]) -> std::io::Result<std::process::Child> {
     std::process::Command::new(env!("CARGO_BIN_EXE_medsec"))
         .env_clear()
@@ -103,8 +104,8 @@ fn spawn(env: &Env, args: &[&str]) -> std::io::Result<std::process::Child> {
         .arg("-w")
         .arg(env.workbook())
         .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
 }
 
@@ -150,10 +151,11 @@ fn no_plaintext_device_data_in_the_workbook_or_its_journal_during_an_import_or_a
 
     // A long import, watched from outside: every state of the file and its journal on disk.
     let input_dir = tempfile::tempdir()?;
-    let scan = input_dir.path().join("scan.xml");
-    nmap_scan(&scan, 4000, "plaincanary")?;
     let journal = journal_of(&env.workbook());
     for kill in [false, true] {
+        // New hosts each time, so the second import writes as much as the first.
+        let scan = input_dir.path().join(format!("scan-{kill}.xml"));
+        nmap_scan(&scan, 4000, &format!("plaincanary-{kill}"))?;
         let mut child = spawn(&env, &["import", "nmap", &scan.to_string_lossy()])?;
         let start = Instant::now();
         let (mut looks, mut journals) = (0, 0);
@@ -175,6 +177,10 @@ fn no_plaintext_device_data_in_the_workbook_or_its_journal_during_an_import_or_a
         }
         let status = child.wait()?;
         assert!(looks > 0);
+        if kill {
+            assert!(journals > 0, "the import ended before its journal was seen");
+            assert!(!status.success(), "killed: {status:?}");
+        }
         eprintln!(
             "import (kill: {kill}): {looks} looks at the workbook, {journals} at a journal, exit {status:?}"
         );
