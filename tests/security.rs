@@ -381,8 +381,43 @@ fn escape_sequences_from_imported_data_never_reach_the_terminal_from_the_cli() -
         .wb()
         .args(["import", "nmap", &scan.to_string_lossy()])
         .output()?;
+    // An SBOM (JSON may carry any control character escaped) on the first device.
+    let sbom = env.path("sbom.json");
+    std::fs::write(
+        &sbom,
+        serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+            "components": [{"type": "library", "name": HOSTILE, "version": HOSTILE,
+                "supplier": {"name": HOSTILE}, "purl": "pkg:generic/openssl@1.0"}]
+        })
+        .to_string(),
+    )?;
+    let sbom_dry = env
+        .wb()
+        .args([
+            "import",
+            "sbom",
+            &sbom.to_string_lossy(),
+            "--device",
+            "DEV-0001",
+            "--dry-run",
+        ])
+        .output()?;
+    let sbom_import = env
+        .wb()
+        .args([
+            "import",
+            "sbom",
+            &sbom.to_string_lossy(),
+            "--device",
+            "DEV-0001",
+        ])
+        .output()?;
+    assert!(sbom_import.status.success());
     let mut outputs = vec![("device add", typed), ("import inventory", imported)];
     outputs.push(("import nmap", scanned));
+    outputs.push(("import sbom --dry-run", sbom_dry));
+    outputs.push(("import sbom", sbom_import));
     for args in [
         vec!["device", "list"],
         vec!["device", "list", "--json"],
@@ -391,6 +426,7 @@ fn escape_sequences_from_imported_data_never_reach_the_terminal_from_the_cli() -
         vec!["device", "show", "DEV-0002"],
         vec!["status"],
         vec!["risk", "list"],
+        vec!["finding", "list"],
         vec!["verify"],
         // Errors naming a value.
         vec!["device", "show", HOSTILE],
