@@ -12,7 +12,7 @@ use clap_complete::Shell;
     name = "medsec",
     version,
     about,
-    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (an attachment whose bytes no longer match their SHA-256), 8 merge conflicts left unresolved."
+    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (`verify`, or an attachment whose bytes no longer match their SHA-256)."
 )]
 pub struct Cli {
     /// The workbook file (else MEDSEC_WORKBOOK, else the one in the platform data directory).
@@ -115,6 +115,39 @@ pub enum Command {
     /// Write the assessment out (the files are NOT encrypted).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Check the workbook: SQLCipher page HMACs, SQLite integrity, foreign keys, the audit
+    /// chain and every attachment's SHA-256 (read-only).
+    #[command(
+        after_help = "Examples:\n  medsec -w site.medsec verify\n  medsec -w site.medsec verify --expect 3f9a...c2   (the audit head from an export's Cover)\n\nPrints one line per check with what it covered. Exit 0 when all pass; 7 naming every problem\n(the audit entry by number, time and summary; the attachment by ID and name; the table and row)."
+    )]
+    Verify {
+        /// A hash that must be the audit chain's head or one of its entries (64 hex digits, as
+        /// on an export's Cover, in `_medsec` or in the report).
+        #[arg(long, value_name = "HASH")]
+        expect: Option<String>,
+        /// Print JSON (schema: assets/schema/verify.v1.json).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the workbook's passphrase (writes a new encrypted copy, checks it, renames it over
+    /// the old file).
+    #[command(
+        after_help = "Example:\n  MEDSEC_NEW_PASSPHRASE_FILE=new.txt medsec -w site.medsec rekey\n\nThe new passphrase: --new-passphrase-file FILE, MEDSEC_NEW_PASSPHRASE_FILE, or asked twice on the\nterminal; at least 10 characters. Interrupted at any point, the workbook still opens with the\nold passphrase until the new copy has replaced it. Backups made earlier keep the old passphrase."
+    )]
+    Rekey {
+        /// Read the new passphrase from this file (one trailing newline is ignored).
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Write an encrypted copy of the workbook (same passphrase) to a new file.
+    #[command(
+        after_help = "Example:\n  medsec -w site.medsec backup /media/usb/site-2026-11-29.medsec\n\nThe copy is owner-only, checked after writing, and never replaces an existing file (exit 1).\nOpen it like any workbook: medsec open COPY.medsec"
+    )]
+    Backup {
+        /// The new file (must not exist).
+        #[arg(value_hint = ValueHint::FilePath)]
+        out: PathBuf,
+    },
     /// Print a completion script for a shell to stdout (no workbook needed).
     #[command(
         after_help = "Examples:\n  medsec completions bash > ~/.local/share/bash-completion/completions/medsec\n  medsec completions zsh > ~/.zfunc/_medsec      (with fpath+=~/.zfunc before compinit)\n  medsec completions fish > ~/.config/fish/completions/medsec.fish"

@@ -21,6 +21,7 @@ mod output;
 mod progress;
 mod risk;
 mod status;
+mod trust;
 
 use output::say;
 use std::io::{IsTerminal, Write};
@@ -56,7 +57,13 @@ pub fn main() -> i32 {
         Err(e) => {
             if !e.message.is_empty() {
                 let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(stderr, "medsec: {}", e.message);
+                // The message may name a value from the user or a file: control characters
+                // (ESC, BEL, C1) are shown escaped, never sent to the terminal.
+                let _ = writeln!(
+                    stderr,
+                    "medsec: {}",
+                    crate::device::fields::printable(&e.message)
+                );
             }
             e.code
         }
@@ -91,7 +98,10 @@ fn usage_error(e: &clap::Error) -> i32 {
     } else {
         first
     };
-    eprintln!("medsec: {first} (see --help)");
+    eprintln!(
+        "medsec: {} (see --help)",
+        crate::device::fields::printable(first)
+    );
     exit::USAGE
 }
 
@@ -436,6 +446,26 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
             let mut wb = open(&cli, access)?;
             merge::run(&mut wb, &a)
         }
+        Command::Verify { expect, json } => {
+            let (path, is_default) = workbook_path(&cli.workbook)?;
+            trust::verify(
+                &path,
+                is_default,
+                &cli.passphrase_file,
+                expect.as_deref(),
+                json,
+            )
+        }
+        Command::Rekey {
+            new_passphrase_file,
+        } => {
+            let (path, is_default) = workbook_path(&cli.workbook)?;
+            trust::rekey(&path, is_default, &cli.passphrase_file, new_passphrase_file)
+        }
+        Command::Backup { out } => {
+            let (path, is_default) = workbook_path(&cli.workbook)?;
+            trust::backup(&path, is_default, &cli.passphrase_file, &out)
+        }
         // Neither needs a workbook or a passphrase.
         Command::Completions { shell } => completions::run(shell),
         Command::Manpage => manpage::run(),
@@ -515,6 +545,17 @@ fn open_path(
     passphrase_file: &Option<PathBuf>,
     access: Access,
 ) -> Result<Workbook, CliError> {
+    open_path_keyed(path, is_default, passphrase_file, access).map(|(wb, _)| wb)
+}
+
+/// [`open_path`], also returning the passphrase that opened the workbook (for `backup` and
+/// `rekey`, which write copies under it; wiped when dropped).
+fn open_path_keyed(
+    path: &Path,
+    is_default: bool,
+    passphrase_file: &Option<PathBuf>,
+    access: Access,
+) -> Result<(Workbook, crate::workbook::Passphrase), CliError> {
     if !path.exists() {
         let hint = if is_default {
             format!(
@@ -542,6 +583,15 @@ fn open_path(
                 if let Some(name) = session_assessor()? {
                     wb.set_actor(&name);
                 }
+                // Said once, when it happens: where the copy made before the upgrade is.
+                if let Some(backup) = wb.pre_migration_backup() {
+                    eprintln!(
+                        "upgraded {} to schema {}; the encrypted copy made before is {}",
+                        path.display(),
+                        crate::workbook::schema::SCHEMA_VERSION,
+                        backup.display()
+                    );
+                }
                 // Said once, when it happens: the answers whose question changed are now
                 // suggestions awaiting review (see `workbook::catalog_upgrade`).
                 if let Some(up) = wb.catalog_upgrade() {
@@ -549,7 +599,7 @@ fn open_path(
                         eprintln!("{line}");
                     }
                 }
-                return Ok(wb);
+                return Ok((wb, pass));
             }
         }
     }

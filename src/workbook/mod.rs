@@ -12,6 +12,7 @@ mod answers;
 mod attachments;
 pub mod audit;
 pub mod catalog_upgrade;
+mod copy;
 mod devices;
 mod feeds;
 mod findings;
@@ -26,6 +27,7 @@ pub mod schema;
 mod snapshot;
 mod targets;
 mod undo;
+mod verify;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -41,6 +43,9 @@ pub use attachments::{
     Damage, MAX_ATTACHMENT_LIMIT, attachment_label, parse_attachment_id,
 };
 pub use audit::{AuditChange, AuditCheck, AuditEntry, AuditFilter, AuditHead, AuditProblem};
+pub use copy::{
+    CopyReport, MIGRATION_BACKUPS_KEPT, PLAINTEXT_HEADER, migration_backup_name, migration_backups,
+};
 pub use devices::{DeviceChange, FieldSource};
 pub use feeds::{FeedAction, FeedImportLine, KevChanges, StoredFeed};
 pub use findings::{
@@ -58,6 +63,7 @@ pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use sbom::{SbomImport, StoredSbom};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
+pub use verify::{Check, Verification, parse_expected_hash, verify_pages};
 
 use crate::catalog::{Catalog, catalog};
 
@@ -175,6 +181,8 @@ pub struct Workbook {
     catalog_upgrade: Option<catalog_upgrade::CatalogUpgrade>,
     // The name this session's changes are recorded under (see `audit`).
     actor: String,
+    // The automatic backup written before this open migrated the schema (see `copy`).
+    migration_backup: Option<PathBuf>,
     // Held for the workbook's life; released on drop or when the process dies.
     _lock: File,
 }
@@ -197,10 +205,11 @@ pub(crate) fn now_utc() -> String {
 }
 
 impl Workbook {
-    /// Creates a new encrypted workbook at `path` (which must not exist), owner-only, with the
-    /// built-in catalog and `meta`'s title, organisation, site, assessor, scope and dates (the
-    /// start date defaults to today, local), and returns it opened for writing. The workbook ID,
-    /// catalog version and creation time are new (`meta`'s are ignored).
+    /// Creates a new encrypted workbook at `path` (which must not exist), owner-only (0600; any
+    /// folders made for it 0700), with the built-in catalog and `meta`'s title, organisation,
+    /// site, assessor, scope and dates (the start date defaults to today, local), and returns it
+    /// opened for writing. The workbook ID, catalog version and creation time are new (`meta`'s
+    /// are ignored).
     ///
     /// Errors: `AlreadyExists`, `Io`, `Sqlite`.
     pub fn create(
@@ -210,7 +219,15 @@ impl Workbook {
     ) -> Result<Workbook, WorkbookError> {
         silence_sqlcipher_log();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| WorkbookError::Io {
+            // Folders made for it are owner-only (0700) whatever the umask, like the file.
+            let mut dirs = std::fs::DirBuilder::new();
+            dirs.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                dirs.mode(0o700);
+            }
+            dirs.create(parent).map_err(|source| WorkbookError::Io {
                 path: parent.to_path_buf(),
                 source,
             })?;
@@ -257,6 +274,7 @@ impl Workbook {
             meta: AssessmentMeta::default(),
             catalog_upgrade: None,
             actor: String::new(),
+            migration_backup: None,
             _lock: lock,
         };
         wb.migrate()?;
@@ -317,7 +335,9 @@ impl Workbook {
     }
 
     /// Opens an existing workbook. `Access::Write` takes an exclusive lock for the workbook's
-    /// life, `Access::Read` a shared one.
+    /// life, `Access::Read` a shared one. A workbook of an older schema opened for writing is
+    /// first copied to `NAME.pre-vN-YYYYMMDDTHHMMSSZ.bak` beside it (encrypted with the same
+    /// passphrase, checked; see [`Workbook::pre_migration_backup`]), then migrated.
     ///
     /// Errors: `NotFound`, `InUse` (exit 5), `WrongPassphrase` (exit 3, the file's bytes are
     /// untouched), `NewerVersion` (exit 6), `Io`, `Sqlite`.
@@ -361,6 +381,7 @@ impl Workbook {
             meta: AssessmentMeta::default(),
             catalog_upgrade: None,
             actor: String::new(),
+            migration_backup: None,
             _lock: file,
         };
         if version < schema::SCHEMA_VERSION {
@@ -370,6 +391,9 @@ impl Workbook {
                     path.display()
                 )));
             }
+            // PRODUCT.md "Data model": an automatic encrypted backup beside the workbook first
+            // (the last five kept); no backup, no migration.
+            wb.migration_backup = Some(copy::backup_before_migration(&wb.conn, path, pass)?);
             wb.migrate()?;
             wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
             wb.actor = wb.meta.assessor.clone();

@@ -1,0 +1,380 @@
+//! `medsec verify`: is the workbook whole and unaltered?
+//!
+//! Five checks, each run even when an earlier one failed, each reporting what it covered and
+//! every problem it found:
+//! 1. SQLCipher's `PRAGMA cipher_integrity_check`: the HMAC-SHA512 of every page of the file;
+//! 2. SQLite's `PRAGMA integrity_check`: b-trees, indexes, constraints;
+//! 3. `PRAGMA foreign_key_check`: every row's references;
+//! 4. the audit chain ([`Workbook::verify_audit`]): seq, links and the hash of every entry;
+//! 5. every attachment's bytes against the SHA-256 and size recorded when it was added (removed
+//!    ones too: undo can bring them back);
+//!
+//! and, given an expected hash (from an export's Cover, `_medsec` or report), whether it is the
+//! head or an entry of the chain: a hash taken earlier is still found after later changes, while
+//! a chain rewritten since (edited and re-hashed) no longer holds it.
+//!
+//! Only reads: a shared lock is enough.
+
+use rusqlite::OptionalExtension;
+
+use super::attachments::{AttachmentError, attachment_label};
+use std::path::Path;
+
+use super::{AuditHead, Passphrase, Workbook, WorkbookError};
+use crate::evidence::file::sha256_hex;
+
+/// An attachment row as verify reads it: ID, name, SHA-256, size (bytes), removed.
+type StoredAttachment = (i64, String, String, i64, bool);
+
+/// How many lines of `integrity_check` are kept; the rest are counted.
+const INTEGRITY_LINES_SHOWN: usize = 10;
+
+/// One check and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked, e.g. `SQLCipher page HMACs`.
+    pub name: &'static str,
+    /// What it covered, with counts, e.g. `412 pages of 4096 bytes`.
+    pub covered: String,
+    /// Every problem found, one line each naming the page, table and row, audit entry (seq, time,
+    /// summary) or attachment (ID and name). Empty = sound.
+    pub problems: Vec<String>,
+}
+
+/// The result of [`Workbook::verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The checks in the order run.
+    pub checks: Vec<Check>,
+    /// The audit chain's head as stored.
+    pub head: AuditHead,
+}
+
+impl Verification {
+    /// Whether no check found a problem.
+    pub fn is_sound(&self) -> bool {
+        self.checks.iter().all(|c| c.problems.is_empty())
+    }
+
+    /// Every problem, prefixed with the check's name.
+    pub fn problems(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .flat_map(|c| c.problems.iter().map(move |p| format!("{}: {p}", c.name)))
+            .collect()
+    }
+}
+
+/// The expected hash in `text`: 64 hexadecimal digits, lower-cased; as copied from the Cover,
+/// `HASH (N entries)` is accepted too. `None` when the first word is not such a hash.
+pub fn parse_expected_hash(text: &str) -> Option<String> {
+    let word = text.split_whitespace().next()?;
+    (word.len() == 64 && word.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| word.to_ascii_lowercase())
+}
+
+/// The page check on `conn`: `cipher_integrity_check` (each row it returns names a page whose
+/// HMAC fails), with the number and size of pages.
+fn check_pages_of(conn: &rusqlite::Connection) -> Check {
+    let pages: i64 = conn
+        .pragma_query_value(None, "page_count", |r| r.get(0))
+        .unwrap_or(0);
+    let size: i64 = conn
+        .query_row("PRAGMA cipher_page_size", [], |r| {
+            r.get::<_, String>(0)
+                .map(|t| t.parse().unwrap_or(0))
+                .or_else(|_| r.get(0))
+        })
+        .unwrap_or(0);
+    let problems = match conn
+        .prepare("PRAGMA cipher_integrity_check")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        }) {
+        Ok(rows) => rows,
+        Err(e) => vec![format!("the check could not finish: {e}")],
+    };
+    Check {
+        name: "SQLCipher page HMACs",
+        covered: format!("{pages} pages of {size} bytes"),
+        problems,
+    }
+}
+
+/// Checks only the pages of the workbook at `path` (their HMACs, with `pass`), without reading
+/// its schema: for a file that no longer opens as a workbook because a page read on opening is
+/// damaged, this names the damaged pages. Takes no lock and writes nothing.
+///
+/// Errors: `WrongPassphrase` (the first page fails: a wrong passphrase or a damaged first page
+/// look the same), `Io`, `Sqlite`.
+pub fn verify_pages(path: &Path, pass: &Passphrase) -> Result<Check, WorkbookError> {
+    super::silence_sqlcipher_log();
+    let conn = super::keyed_connection(path, pass)?;
+    Ok(check_pages_of(&conn))
+}
+
+impl Workbook {
+    /// Runs every check (see the module documentation); `expect` is a hash from
+    /// [`parse_expected_hash`] that must be the head or an entry of the audit chain.
+    ///
+    /// A check that cannot finish (a page too damaged to read) is reported as a problem of that
+    /// check, not as an error, so every check always runs. Never fails today; the `Result`
+    /// leaves room for checks that must read the schema.
+    pub fn verify(&self, expect: Option<&str>) -> Result<Verification, WorkbookError> {
+        let mut checks = vec![
+            self.check_pages(),
+            self.check_integrity(),
+            self.check_foreign_keys(),
+        ];
+        let (audit, head) = self.check_audit();
+        checks.push(audit);
+        checks.push(self.check_attachments());
+        if let Some(hash) = expect {
+            checks.push(self.check_expected(hash));
+        }
+        Ok(Verification { checks, head })
+    }
+
+    fn pragma_rows(&self, pragma: &str) -> rusqlite::Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(pragma)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect()
+    }
+
+    fn check_pages(&self) -> Check {
+        check_pages_of(&self.conn)
+    }
+
+    fn check_integrity(&self) -> Check {
+        let objects: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'index')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        let problems = match self.pragma_rows("PRAGMA integrity_check") {
+            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Vec::new(),
+            Ok(rows) => {
+                // One damaged page shows up as dozens of lines here; the first ones say where.
+                let mut lines: Vec<String> = rows
+                    .iter()
+                    .flat_map(|r| r.lines())
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with("***"))
+                    .map(str::to_string)
+                    .collect();
+                if lines.len() > INTEGRITY_LINES_SHOWN {
+                    let more = lines.len() - INTEGRITY_LINES_SHOWN;
+                    lines.truncate(INTEGRITY_LINES_SHOWN);
+                    lines.push(format!("and {more} more lines like these"));
+                }
+                lines
+            }
+            Err(e) => vec![format!("the check could not finish: {e}")],
+        };
+        Check {
+            name: "SQLite integrity",
+            covered: format!("{objects} tables and indexes"),
+            problems,
+        }
+    }
+
+    fn check_foreign_keys(&self) -> Check {
+        let tables: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        let found = self
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        let problems = match found {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|(table, row, parent)| match row {
+                    Some(id) => format!("table {table} row {id} refers to a missing {parent} row"),
+                    None => format!("table {table}: a row refers to a missing {parent} row"),
+                })
+                .collect(),
+            Err(e) => vec![format!("the check could not finish: {e}")],
+        };
+        Check {
+            name: "foreign keys",
+            covered: format!("{tables} tables"),
+            problems,
+        }
+    }
+
+    fn check_audit(&self) -> (Check, AuditHead) {
+        match self.verify_audit() {
+            Ok(chain) => (
+                Check {
+                    name: "audit chain",
+                    covered: format!("{} entries, head {}", chain.entries, chain.head.hash),
+                    problems: chain.problems.iter().map(ToString::to_string).collect(),
+                },
+                chain.head,
+            ),
+            Err(e) => (
+                Check {
+                    name: "audit chain",
+                    covered: "the audit trail".into(),
+                    problems: vec![format!("the check could not finish: {e}")],
+                },
+                AuditHead::default(),
+            ),
+        }
+    }
+
+    fn check_attachments(&self) -> Check {
+        let rows: rusqlite::Result<Vec<StoredAttachment>> = self
+            .conn
+            .prepare(
+                "SELECT id, file_name, sha256, size, removed_at IS NOT NULL FROM attachment
+                 ORDER BY id",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect()
+            });
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                return Check {
+                    name: "attachments",
+                    covered: "the attachment list".into(),
+                    problems: vec![format!("the check could not finish: {e}")],
+                };
+            }
+        };
+        let mut problems = Vec::new();
+        let mut bytes_hashed: u64 = 0;
+        for (id, name, sha256, size, removed) in &rows {
+            let label = attachment_label(*id);
+            let live = !removed && matches!(self.attachment(*id), Ok(Some(_)));
+            if live {
+                match self.attachment_bytes(*id) {
+                    Ok((a, _)) => bytes_hashed += a.size,
+                    Err(AttachmentError::Tampered(d)) => problems.push(format!(
+                        "{} {} ({} {}): its bytes do not match the SHA-256 recorded when it was added (expected {}, found {}; {})",
+                        d.label, d.file_name, d.target, d.control_id, d.expected, d.found, d.size_note
+                    )),
+                    Err(e) => problems.push(format!("{label} {name}: cannot be read: {e}")),
+                }
+                continue;
+            }
+            // Removed (or on a deleted device): undo may bring it back, so its bytes count too.
+            let bytes: rusqlite::Result<Option<Vec<u8>>> = self
+                .conn
+                .query_row(
+                    "SELECT bytes FROM attachment_data WHERE attachment_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional();
+            match bytes {
+                Ok(b) => {
+                    let b = b.unwrap_or_default();
+                    let found = sha256_hex(&b);
+                    if &found != sha256 || b.len() as i64 != *size {
+                        problems.push(format!(
+                            "{label} {name} (removed): its bytes do not match the SHA-256 recorded when it was added (expected {sha256}, found {found}; {size} bytes recorded, {} found)",
+                            b.len()
+                        ));
+                    } else {
+                        bytes_hashed += b.len() as u64;
+                    }
+                }
+                Err(e) => problems.push(format!("{label} {name} (removed): cannot be read: {e}")),
+            }
+        }
+        Check {
+            name: "attachments",
+            covered: format!(
+                "{} attachments, {bytes_hashed} bytes hashed (SHA-256)",
+                rows.len()
+            ),
+            problems,
+        }
+    }
+
+    fn check_expected(&self, hash: &str) -> Check {
+        let found: rusqlite::Result<Option<(i64, String, String)>> = self
+            .conn
+            .query_row(
+                "SELECT seq, at, summary FROM audit_entry WHERE hash = ?1",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional();
+        let length: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM audit_entry", [], |r| r.get(0))
+            .unwrap_or(0);
+        let (covered, problems) = match found {
+            Ok(Some((seq, at, summary))) if seq == length => (
+                format!("{hash} is the head (entry {seq}, {at} {summary})"),
+                Vec::new(),
+            ),
+            Ok(Some((seq, at, summary))) => (
+                format!(
+                    "{hash} is entry {seq} of {length} ({at} {summary}); {} changes since",
+                    length - seq
+                ),
+                Vec::new(),
+            ),
+            Ok(None) => (
+                format!("{hash} in {length} entries"),
+                vec![format!(
+                    "{hash} is neither the head nor any entry of the audit chain: the trail was rewritten after that hash was taken, or the hash belongs to another workbook"
+                )],
+            ),
+            Err(e) => (
+                hash.to_string(),
+                vec![format!("the check could not finish: {e}")],
+            ),
+        };
+        Check {
+            name: "expected hash",
+            covered,
+            problems,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expected_hash_is_64_hex_digits_first() {
+        let h = "AB".repeat(32);
+        assert_eq!(parse_expected_hash(&h), Some("ab".repeat(32)));
+        assert_eq!(
+            parse_expected_hash(&format!("{h} (17 entries)")),
+            Some("ab".repeat(32))
+        );
+        assert_eq!(parse_expected_hash("abc"), None);
+        assert_eq!(parse_expected_hash(&"g".repeat(64)), None);
+        assert_eq!(parse_expected_hash(""), None);
+    }
+}
