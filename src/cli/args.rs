@@ -12,7 +12,7 @@ use clap_complete::Shell;
     name = "medsec",
     version,
     about,
-    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (`verify`, or an attachment whose bytes no longer match their SHA-256)."
+    after_help = "Examples:\n  medsec init site.medsec --org \"St. Example Hospital\"\n  medsec -w site.medsec import nmap scan.xml\n  medsec -w site.medsec          (opens the TUI)\n\nPassphrase: --passphrase-file FILE, MEDSEC_PASSPHRASE_FILE, MEDSEC_PASSPHRASE, or asked on the terminal.\nExit codes: 0 ok, 1 error, 2 usage, 3 wrong passphrase, 4 invalid input file, 5 workbook in use, 6 newer workbook, 7 damage found (`verify`, or an attachment whose bytes no longer match their SHA-256), 8 merge conflicts left unresolved."
 )]
 pub struct Cli {
     /// The workbook file (else MEDSEC_WORKBOOK, else the one in the platform data directory).
