@@ -23,8 +23,8 @@
 //! file existed after the kill —, answers checked, losses) are printed at the end.
 //!
 //! `crash_kills_lose_nothing` runs a few trials in every `cargo test`; the on-demand harness:
-//! `MEDSEC_CRASH_TRIALS=200 cargo test --release --test crash -- --ignored --nocapture`;
-//! replay a run with `MEDSEC_CRASH_SEED=N` (printed at the start).
+//! `MEDSEC_CRASH_TRIALS=200 cargo test --test crash -- --ignored --nocapture` (`--release` for
+//! speed); replay a run with `MEDSEC_CRASH_SEED=N` (printed at the start).
 
 #![cfg(unix)]
 
@@ -1007,6 +1007,12 @@ fn harness(trials: usize, seed: u64, max_delay: Duration, rows: usize) -> Result
         state = check_after_kill(&path, &state.0, state.1.clone(), &report, &mut figures)
             .map_err(fail)?;
         figures.trials += 1;
+        if figures.trials % 25 == 0 {
+            eprintln!(
+                "crash harness: {} trials, {} mid-transaction, {} losses",
+                figures.trials, figures.mid_transaction, figures.losses
+            );
+        }
     }
     Ok(figures)
 }
