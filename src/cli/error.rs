@@ -72,7 +72,9 @@ impl From<WorkbookError> for CliError {
             | WorkbookError::AmbiguousDevice { .. }
             | WorkbookError::Invalid(_) => exit::USAGE,
             WorkbookError::NotFound(_) | WorkbookError::AlreadyExists(_) => exit::ERROR,
-            WorkbookError::Io { .. } | WorkbookError::Sqlite { .. } => exit::ERROR,
+            WorkbookError::Io { .. }
+            | WorkbookError::Sqlite { .. }
+            | WorkbookError::DiskFull(_) => exit::ERROR,
         };
         CliError {
             code,

@@ -40,7 +40,7 @@ pub(super) fn xlsx(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(),
     let mut bar = Bar::for_file(out);
     let summary = export_xlsx_with_progress(wb, out, &opts, &mut bar);
     bar.clear();
-    tell_written(&summary.map_err(|e| CliError::general(e.to_string()))?)
+    tell_written(&summary.map_err(|e| failed(out, &e))?)
 }
 
 /// `export csv`: one CSV file per sheet into a folder.
@@ -52,7 +52,7 @@ pub(super) fn csv(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(), 
     let mut bar = Bar::for_file(out);
     let summary = export_csv_with_progress(wb, out, &opts, &mut bar);
     bar.clear();
-    let s = summary.map_err(|e| CliError::general(e.to_string()))?;
+    let s = summary.map_err(|e| failed(out, &e))?;
     say!(
         "wrote {}: {} CSV files (one per sheet), {} devices, {} answers; read back and checked",
         s.path.display(),
@@ -73,7 +73,7 @@ pub(super) fn json(wb: &Workbook, out: &Path, as_of: Option<&str>) -> Result<(),
     let mut bar = Bar::for_file(out);
     let summary = export_json_with_progress(wb, out, &opts, &mut bar);
     bar.clear();
-    let s = summary.map_err(|e| CliError::general(e.to_string()))?;
+    let s = summary.map_err(|e| failed(out, &e))?;
     say!(
         "wrote {}: {} devices, {} answers, {} risks; read back and checked",
         s.path.display(),
@@ -93,7 +93,7 @@ pub(super) fn template(out: &Path, devices: usize) -> Result<(), CliError> {
     let mut bar = Bar::for_file(out);
     let summary = export_template_with_progress(out, devices, &opts, &mut bar);
     bar.clear();
-    tell_written(&summary.map_err(|e| CliError::general(e.to_string()))?)
+    tell_written(&summary.map_err(|e| failed(out, &e))?)
 }
 
 /// `export html` / `export markdown`: the assessment report.
@@ -109,7 +109,7 @@ pub(super) fn report(
     };
     let s = export_report(wb, out, format, &opts).map_err(|e| match e {
         ReportError::Workbook(e) => CliError::from(e),
-        e => CliError::general(e.to_string()),
+        e => failed(out, &e),
     })?;
     say!(
         "wrote {}: {} report as of {}, {} devices, {} findings ({} open); read back and checked",
@@ -122,6 +122,46 @@ pub(super) fn report(
     );
     say!("{REPORT_NOT_ENCRYPTED}");
     Ok(())
+}
+
+/// One line for an export that failed (exit 1). A full disk or a file size limit is named as
+/// such: exports are written under a temporary name next to `out`, read back, and only then
+/// renamed into place, so a failed one leaves no partial file.
+fn failed(out: &Path, e: &(dyn std::error::Error + 'static)) -> CliError {
+    if no_room(e) {
+        return CliError::general(format!(
+            "disk full (or file size limit) while writing {}: nothing was exported and no partial file was left; free some space and try again",
+            out.display()
+        ));
+    }
+    CliError::general(e.to_string())
+}
+
+/// Whether an error (or one it was caused by) is an I/O error of a full disk (`ENOSPC`) or of
+/// a file size limit (`EFBIG`).
+fn no_room(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::FileTooLarge
+            ) {
+                return true;
+            }
+            // rust_xlsxwriter panics on a failed write in constant-memory mode; the export
+            // turns the panic into an `Other` error holding its message, which shows the
+            // `io::Error` it had in its debug form.
+            let text = io.to_string();
+            if io.kind() == std::io::ErrorKind::Other
+                && (text.contains("kind: StorageFull") || text.contains("kind: FileTooLarge"))
+            {
+                return true;
+            }
+        }
+        next = e.source();
+    }
+    false
 }
 
 fn tell_written(s: &ExportSummary) -> Result<(), CliError> {

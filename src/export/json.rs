@@ -150,7 +150,7 @@ fn write_verified(
     let mut w = BufWriter::new(file);
     let counts = write_document(&mut w, &ctx, progress).map_err(io)?;
     w.into_inner()
-        .map_err(|e| io(io::Error::other(e.error().to_string())))?;
+        .map_err(|e| io(io::Error::new(e.error().kind(), e.error().to_string())))?;
     progress.stage(Stage::Checking);
     check(&tmp, out, &ctx, &counts)?;
     let total = (counts.devices + counts.answers + counts.risks) as u64;

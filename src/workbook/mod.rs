@@ -14,6 +14,7 @@ pub mod audit;
 pub mod catalog_upgrade;
 mod copy;
 mod devices;
+mod disk_full;
 mod feeds;
 mod findings;
 mod import_batch;
@@ -134,6 +135,12 @@ pub enum WorkbookError {
         /// The error.
         source: std::io::Error,
     },
+    /// The disk (or the process's file size limit) had no room for a change: SQLite rolled it
+    /// back, so nothing of it was saved (see `disk_full`; exit 1).
+    #[error(
+        "disk full (or file size limit) while writing {0}: nothing of this change was saved; free some space and try again"
+    )]
+    DiskFull(PathBuf),
     /// An error from SQLite / SQLCipher.
     #[error("{path}: database error: {source}")]
     Sqlite {
@@ -524,6 +531,9 @@ impl Workbook {
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> WorkbookError {
+    if disk_full::is_disk_full(path, &source) {
+        return WorkbookError::DiskFull(path.to_path_buf());
+    }
     WorkbookError::Sqlite {
         path: path.to_path_buf(),
         source,

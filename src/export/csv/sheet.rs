@@ -210,9 +210,9 @@ impl CsvSheet {
         let file = self
             .out
             .into_inner()
-            .map_err(|e| io(std::io::Error::other(e.error().to_string())))?;
+            .map_err(|e| io(std::io::Error::new(e.error().kind(), e.error().to_string())))?;
         file.into_inner()
-            .map_err(|e| io(std::io::Error::other(e.error().to_string())))?;
+            .map_err(|e| io(std::io::Error::new(e.error().kind(), e.error().to_string())))?;
         Ok(CsvFile {
             name,
             records: self.records,
