@@ -114,11 +114,14 @@ fn check_value(value: &str, elem: &str, key: &str, line: u64) -> Result<(), Nmap
 }
 
 /// A name or value shortened for a message.
+/// Control characters (a NUL, an escape sequence) are shown escaped, never raw: the message
+/// goes to a terminal.
 pub(super) fn short(s: &str) -> String {
     if s.chars().count() <= NAME_IN_MESSAGE {
-        s.to_string()
+        crate::device::fields::printable(s)
     } else {
         let mut out: String = s.chars().take(NAME_IN_MESSAGE).collect();
+        out = crate::device::fields::printable(&out);
         out.push('…');
         out
     }

@@ -214,4 +214,33 @@ mod tests {
             Err(NmapError::Xml { line: 2, .. })
         ));
     }
+
+    /// Found by the hostile sweep (tests/hostile.rs): a scan saved as UTF-16 was refused for
+    /// "the root element is <\0?\0x\0m\0l\0>", raw NULs in the message.
+    #[test]
+    fn utf16_is_named_and_no_message_holds_a_control_character() {
+        let scan = "<?xml version=\"1.0\"?><nmaprun></nmaprun>";
+        let le_bom: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(scan.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = scan.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = scan.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for input in [le_bom, be, le] {
+            let err = parse(&input[..])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.starts_with("line 1: not an nmap XML scan: the file is UTF-16"),
+                "{err}"
+            );
+        }
+        let err = parse(&b"<a\x00\x1b[2J>"[..])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("<a\u{2400}\u{241b}[2J>"), "{err}");
+        assert!(!err.chars().any(char::is_control), "{err}");
+    }
 }
