@@ -113,6 +113,21 @@ fn check_value(value: &str, elem: &str, key: &str, line: u64) -> Result<(), Nmap
     Ok(())
 }
 
+/// Longest reason quoted from the XML reader in a message, in characters.
+const REASON_IN_MESSAGE: usize = 200;
+
+/// A reader's message made one short line: control characters (line breaks included) shown
+/// escaped, cut after [`REASON_IN_MESSAGE`] characters.
+pub(super) fn one_line(s: &str) -> String {
+    let mut out: String = s.chars().take(REASON_IN_MESSAGE).collect();
+    let cut = out.len() < s.len();
+    out = crate::device::fields::printable(&out);
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
 /// A name or value shortened for a message.
 /// Control characters (a NUL, an escape sequence) are shown escaped, never raw: the message
 /// goes to a terminal.
