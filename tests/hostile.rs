@@ -350,6 +350,12 @@ fn special_cases_are_refused_or_read_quickly_by_the_library() {
     let mut failures = Vec::new();
     for importer in importers::ALL {
         for case in special::cases(importer, true) {
+            // `MEDSEC_HOSTILE_DUMP=DIR` keeps each special case's file there, to reproduce it.
+            if let Some(dump) = std::env::var_os("MEDSEC_HOSTILE_DUMP") {
+                let name = format!("{}-{}.{}", importer.name(), case.label, case.ext)
+                    .replace(['/', ' ', ':', ','], "_");
+                let _ = std::fs::write(std::path::Path::new(&dump).join(name), &case.bytes);
+            }
             match run_case(importer, &ctx, dir.path(), &case.ext, &case.bytes) {
                 Ok((read, took)) => eprintln!(
                     "hostile {} {}: {} in {:.0} ms",
@@ -372,7 +378,15 @@ fn binary_sweep(importer: Importer) {
     let mut failures = Vec::new();
     let mut peak = 0u64;
     let started = Instant::now();
-    let specials = special::cases(importer, full_run());
+    // A quick run sends the cases that test the limits (size, depth, bombs, entities) and the
+    // terminal (escapes); the big run sends them all.
+    let quick = [
+        "1 MB", "deep", "bomb", "laughs", "escape", "XFD", "repeated", "members",
+    ];
+    let specials: Vec<special::Special> = special::cases(importer, full_run())
+        .into_iter()
+        .filter(|c| full_run() || quick.iter().any(|q| c.label.contains(q)))
+        .collect();
     for case in &specials {
         match bench.check(importer, &case.ext, &case.bytes) {
             Ok(run) => {

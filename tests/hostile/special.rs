@@ -63,12 +63,15 @@ fn with_doctype(xml: &[u8], doctype: &str, name: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// A zip-based spreadsheet with `f` applied to the first member whose name contains `member`.
+/// A zip-based spreadsheet with `f` applied to the member with the shortest name that
+/// contains `member`.
 fn edit_member(zip: &[u8], member: &str, f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let mut members = unzip(zip).unwrap_or_else(|| panic!("seed is no zip"));
+    // The shortest name: `content.xml`, not the embedded chart's `Object 1/content.xml`.
     let m = members
         .iter_mut()
-        .find(|(n, _)| n.contains(member))
+        .filter(|(n, _)| n.contains(member))
+        .min_by_key(|(n, _)| n.len())
         .unwrap_or_else(|| panic!("no member {member}"));
     f(&mut m.1);
     zip_of(&members)
@@ -133,7 +136,8 @@ fn spreadsheet_cases(seed: &Seed, label: &str) -> Vec<Special> {
             let members = unzip(&seed.bytes).unwrap_or_default();
             let name = members
                 .iter()
-                .find(|(n, _)| n.contains(sheet))
+                .filter(|(n, _)| n.contains(sheet))
+                .min_by_key(|(n, _)| n.len())
                 .map(|(n, _)| n.clone())
                 .unwrap_or_default();
             mutate::zip_with_bomb(&members, &name)
@@ -163,6 +167,40 @@ fn spreadsheet_cases(seed: &Seed, label: &str) -> Vec<Special> {
             insert_after(b, after, what.as_bytes());
         }),
     ));
+    if ods {
+        out.push(case(
+            &format!("{label}: a value repeated over 1,000,000 rows × 16,000 columns"),
+            ext,
+            edit_member(&seed.bytes, sheet, |b| {
+                let at = b
+                    .windows(16)
+                    .position(|w| w == b"<table:table-row")
+                    .unwrap_or(b.len());
+                b.splice(
+                    at..at,
+                    b"<table:table-row table:number-rows-repeated=\"1000000\">\
+                      <table:table-cell table:number-columns-repeated=\"16000\" \
+                      office:value-type=\"string\"><text:p>x</text:p></table:table-cell>\
+                      </table:table-row>"
+                        .iter()
+                        .copied(),
+                );
+            }),
+        ));
+    } else {
+        out.push(case(
+            &format!("{label}: a value in the last cell, XFD1048576"),
+            ext,
+            edit_member(&seed.bytes, sheet, |b| {
+                let at = b
+                    .windows(12)
+                    .position(|w| w == b"</sheetData>")
+                    .unwrap_or(b.len());
+                let far = b"<row r=\"1048576\"><c r=\"XFD1048576\" t=\"inlineStr\"><is><t>far</t></is></c></row>";
+                b.splice(at..at, far.iter().copied());
+            }),
+        ));
+    }
     out.push(case(
         &format!("{label}: billion laughs"),
         ext,
