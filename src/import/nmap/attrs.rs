@@ -113,12 +113,30 @@ fn check_value(value: &str, elem: &str, key: &str, line: u64) -> Result<(), Nmap
     Ok(())
 }
 
+/// Longest reason quoted from the XML reader in a message, in characters.
+const REASON_IN_MESSAGE: usize = 200;
+
+/// A reader's message made one short line: control characters (line breaks included) shown
+/// escaped, cut after [`REASON_IN_MESSAGE`] characters.
+pub(super) fn one_line(s: &str) -> String {
+    let mut out: String = s.chars().take(REASON_IN_MESSAGE).collect();
+    let cut = out.len() < s.len();
+    out = crate::device::fields::printable(&out);
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
 /// A name or value shortened for a message.
+/// Control characters (a NUL, an escape sequence) are shown escaped, never raw: the message
+/// goes to a terminal.
 pub(super) fn short(s: &str) -> String {
     if s.chars().count() <= NAME_IN_MESSAGE {
-        s.to_string()
+        crate::device::fields::printable(s)
     } else {
         let mut out: String = s.chars().take(NAME_IN_MESSAGE).collect();
+        out = crate::device::fields::printable(&out);
         out.push('…');
         out
     }

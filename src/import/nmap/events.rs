@@ -6,7 +6,7 @@ use std::io;
 use quick_xml::errors::{Error as XmlError, SyntaxError};
 
 use super::NmapError;
-use super::attrs::short;
+use super::attrs::{one_line, short};
 use super::parser::Parser;
 use super::source::{Limit, Source};
 
@@ -41,7 +41,9 @@ impl Parser {
             XmlError::Syntax(SyntaxError::InvalidBangMarkup) => format!(
                 "{err} (declarations such as <!ENTITY or <!ELEMENT belong in a DTD, not in a scan)"
             ),
-            _ => err.to_string(),
+            // quick-xml quotes what it found, which in a damaged file can be kilobytes of the
+            // file across many lines (a mismatched end tag runs to the next `>`).
+            _ => one_line(&err.to_string()),
         };
         if self.root_seen {
             NmapError::Xml { line, reason }
@@ -213,5 +215,51 @@ mod tests {
             parse(&b"<nmaprun>\n<host>\xff\xfe</host></nmaprun>"[..]),
             Err(NmapError::Xml { line: 2, .. })
         ));
+    }
+
+    /// Found by the hostile sweep (tests/hostile.rs): a mutated dionaea scan whose end tag
+    /// lost its `>` was refused with 6 KB of the file, across many lines, in the message.
+    #[test]
+    fn a_reader_error_is_one_short_line() {
+        let xml = format!(
+            "<nmaprun><host><script>\n</scr{}\n</host></nmaprun>",
+            "x\ny\u{1b}[2J".repeat(2000)
+        );
+        let err = parse(xml.as_bytes())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("line 2: the XML is damaged: "), "{err}");
+        assert!(!err.chars().any(char::is_control), "{err}");
+        assert!(err.chars().count() < 500, "{err}");
+    }
+
+    /// Found by the hostile sweep (tests/hostile.rs): a scan saved as UTF-16 was refused for
+    /// "the root element is <\0?\0x\0m\0l\0>", raw NULs in the message.
+    #[test]
+    fn utf16_is_named_and_no_message_holds_a_control_character() {
+        let scan = "<?xml version=\"1.0\"?><nmaprun></nmaprun>";
+        let le_bom: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(scan.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = scan.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = scan.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for input in [le_bom, be, le] {
+            let err = parse(&input[..])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.starts_with("line 1: not an nmap XML scan: the file is UTF-16"),
+                "{err}"
+            );
+        }
+        let err = parse(&b"<a\x00\x1b[2J>"[..])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("<a\u{2400}\u{241b}[2J>"), "{err}");
+        assert!(!err.chars().any(char::is_control), "{err}");
     }
 }

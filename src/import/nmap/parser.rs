@@ -65,7 +65,25 @@ pub(super) struct Parser {
 
 /// Reads a scan from `input` under `limits` ([`LIMITS`](super::source::LIMITS) for
 /// [`parse`](super::parse), smaller in tests).
-pub(super) fn parse_read<R: Read>(input: R, limits: Limits) -> Result<Scan, NmapError> {
+pub(super) fn parse_read<R: Read>(mut input: R, limits: Limits) -> Result<Scan, NmapError> {
+    // quick-xml reads UTF-16 as bytes, so such a file would be refused for a root element of
+    // NUL-separated letters: recognised here from its first two bytes and named for what it is.
+    let mut head = Vec::with_capacity(2);
+    (&mut input)
+        .take(2)
+        .read_to_end(&mut head)
+        .map_err(|source| NmapError::Io { line: 1, source })?;
+    if let [a, b] = head[..]
+        && matches!((a, b), (0xFF, 0xFE) | (0xFE, 0xFF) | (b'<', 0) | (0, b'<'))
+    {
+        return Err(NmapError::NotNmap {
+            line: 1,
+            reason: "the file is UTF-16 text (saved by an editor as \"Unicode\"), but nmap writes \
+                     UTF-8; import the file exactly as nmap -oX wrote it, or save it as UTF-8"
+                .to_string(),
+        });
+    }
+    let input = std::io::Cursor::new(head).chain(input);
     let mut reader = Reader::from_reader(Source::new(input, limits));
     // Text is never used, so a stray `&` in it is no reason to refuse a scan.
     reader.config_mut().allow_dangling_amp = true;
