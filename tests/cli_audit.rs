@@ -2,8 +2,6 @@
 //! workbook's assessor, `MEDSEC_ASSESSOR`, or `config.toml`), what and when, filters, JSON and
 //! what reaches the terminal.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -36,19 +34,6 @@ fn ok(
     let (code, out, err) = run(env, args, vars)?;
     assert_eq!(code, 0, "medsec {args:?}: {out}{err}");
     Ok(out)
-}
-
-fn validate(value: &Value) -> TestResult {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/schema/log.v1.json"),
-    )?;
-    let validator = jsonschema::validator_for(&serde_json::from_str(&text)?)?;
-    let errors: Vec<String> = validator
-        .iter_errors(value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "log.v1.json: {errors:?}");
-    Ok(())
 }
 
 #[test]
@@ -140,7 +125,7 @@ fn log_says_who_changed_what_and_when() -> TestResult {
 
     // JSON: the schema, the chain, the head.
     let v: Value = serde_json::from_str(&ok(&env, &["log", "--json"], &[])?)?;
-    validate(&v)?;
+    common::validate_schema(&v, "log.v1.json")?;
     let entries = v["entries"].as_array().ok_or("entries")?;
     assert_eq!(entries.len(), 6);
     for pair in entries.windows(2) {
@@ -151,7 +136,7 @@ fn log_says_who_changed_what_and_when() -> TestResult {
     assert_eq!(entries[4]["actor"], "Dana Ruiz");
     let filtered: Value =
         serde_json::from_str(&ok(&env, &["log", "--json", "--device", "DEV-0002"], &[])?)?;
-    validate(&filtered)?;
+    common::validate_schema(&filtered, "log.v1.json")?;
     assert_eq!(filtered["filter"]["device"], "DEV-0002");
     assert_eq!(filtered["entries"].as_array().map(Vec::len), Some(2));
     Ok(())

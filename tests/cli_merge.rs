@@ -457,22 +457,6 @@ fn undo_of_a_merge_restores_ours() -> TestResult {
     Ok(())
 }
 
-/// A JSON value checked against its schema in `assets/schema`.
-fn validate(value: &serde_json::Value, schema: &str) -> TestResult {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("assets/schema")
-            .join(schema),
-    )?;
-    let validator = jsonschema::validator_for(&serde_json::from_str(&text)?)?;
-    let errors: Vec<String> = validator
-        .iter_errors(value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{schema}: {errors:?}");
-    Ok(())
-}
-
 #[test]
 fn feeds_and_finding_decisions_come_across_and_json_follows_its_schema() -> TestResult {
     let env = Env::new()?;
@@ -518,14 +502,14 @@ fn feeds_and_finding_decisions_come_across_and_json_follows_its_schema() -> Test
     let before = std::fs::read(&a)?;
     let dry = merge(&env, &a, &b, &["--dry-run", "--json"]).success();
     let dry: serde_json::Value = serde_json::from_slice(&dry.get_output().stdout)?;
-    validate(&dry, "merge.v1.json")?;
+    common::validate_schema(&dry, "merge.v1.json")?;
     assert_eq!(dry["feeds"].as_array().map(Vec::len), Some(feeds));
     assert!(dry["result"].is_null());
     assert_eq!(std::fs::read(&a)?, before);
 
     let done = merge(&env, &a, &b, &["--json"]).success();
     let done: serde_json::Value = serde_json::from_slice(&done.get_output().stdout)?;
-    validate(&done, "merge.v1.json")?;
+    common::validate_schema(&done, "merge.v1.json")?;
     assert_eq!(done["result"]["entries"], serde_json::json!(dry["entries"]));
 
     let wb = open(&a, Access::Read)?;

@@ -83,15 +83,7 @@ type StoredEntry = (i64, String, String, String, String, String, String, String)
 fn verify_json(env: &Env, extra: &[&str]) -> Result<(Value, i32), Box<dyn std::error::Error>> {
     let out = env.wb().arg("verify").arg("--json").args(extra).output()?;
     let value: Value = serde_json::from_slice(&out.stdout)?;
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/schema/verify.v1.json"),
-    )?;
-    let validator = jsonschema::validator_for(&serde_json::from_str(&text)?)?;
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "verify.v1.json: {errors:?}");
+    common::validate_schema(&value, "verify.v1.json")?;
     Ok((value, out.status.code().unwrap_or(-1)))
 }
 

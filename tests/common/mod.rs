@@ -67,3 +67,24 @@ impl Env {
         c
     }
 }
+
+/// Checks a `--json` output against its JSON Schema in `assets/schema` (e.g. `log.v1.json`);
+/// fails the test listing every error with its place.
+#[allow(dead_code)]
+pub fn validate_schema(
+    value: &serde_json::Value,
+    schema: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/schema")
+            .join(schema),
+    )?;
+    let validator = jsonschema::validator_for(&serde_json::from_str(&text)?)?;
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:?}");
+    Ok(())
+}
