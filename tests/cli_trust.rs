@@ -191,7 +191,7 @@ fn an_expected_hash_is_found_after_later_changes_but_not_after_a_rewrite() -> Te
     env.some_work()?;
     let exported = head_of(&env)?;
     // As printed on the Cover: "HASH (N entries)".
-    let cover = format!("{exported} (6 entries)");
+    let cover = format!("{exported} (5 entries)");
     env.ok(&["device", "add", "--name", "Monitor"])?;
     let out = env.ok(&["verify", "--expect", &cover])?;
     assert!(
@@ -200,7 +200,21 @@ fn an_expected_hash_is_found_after_later_changes_but_not_after_a_rewrite() -> Te
         )),
         "{out}"
     );
-    assert!(out.contains("1 changes since"), "{out}");
+    assert!(out.contains("; 1 change since"), "{out}");
+    // The count copied with the hash must be the entry's position.
+    let (_, stderr) = env.fails(
+        7,
+        &["verify", "--expect", &format!("{exported} (4 entries)")],
+    )?;
+    assert!(
+        stderr.contains("was given as entry 4 but it is entry 5"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("damage"), "{stderr}");
+    env.fails(
+        2,
+        &["verify", "--expect", &format!("{exported} (six entries)")],
+    )?;
     let head = head_of(&env)?;
     let out = env.ok(&["verify", "--expect", &head.to_uppercase()])?;
     assert!(out.contains("is the head"), "{out}");
@@ -248,10 +262,15 @@ fn an_expected_hash_is_found_after_later_changes_but_not_after_a_rewrite() -> Te
     let (stdout, stderr) = env.fails(7, &["verify", "--expect", &exported])?;
     assert!(
         stderr.contains(&format!(
-            "{exported} is neither the head nor any entry of the audit chain"
+            "{exported} is not in this workbook's audit trail: it belongs to another workbook, or this trail was rewritten"
         )),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("every check passed but the expected hash"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("damage found"), "{stderr}");
     assert!(stdout.contains("expected hash          FAILED"), "{stdout}");
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::error::{CliError, exit};
 use super::output::say;
 use crate::workbook::{
-    Access, PassphraseSources, WorkbookError, parse_expected_hash, verify_pages,
+    Access, EXPECTED_HASH_CHECK, PassphraseSources, WorkbookError, parse_expected, verify_pages,
 };
 
 /// How many problems the final error line names (all are listed above it).
@@ -31,9 +31,9 @@ pub(super) fn verify(
     json: bool,
 ) -> Result<(), CliError> {
     let expect = match expect {
-        Some(text) => Some(parse_expected_hash(text).ok_or_else(|| {
+        Some(text) => Some(parse_expected(text).ok_or_else(|| {
             CliError::usage(format!(
-                "--expect {text}: not an audit hash (64 hexadecimal digits, as on an export's Cover)"
+                "--expect {text}: not an audit hash (64 hexadecimal digits, optionally followed by \"(N entries)\", as on an export's Cover)"
             ))
         })?),
         None => None,
@@ -68,7 +68,7 @@ pub(super) fn verify(
         }
         Err(e) => return Err(e),
     };
-    let result = wb.verify(expect.as_deref()).map_err(damaged)?;
+    let result = wb.verify(expect.as_ref()).map_err(damaged)?;
     if json {
         let checks: Vec<_> = result
             .checks
@@ -107,6 +107,26 @@ pub(super) fn verify(
         }
         Ok(())
     } else {
+        let only_expected = result
+            .checks
+            .iter()
+            .all(|c| c.problems.is_empty() || c.name == EXPECTED_HASH_CHECK);
+        if only_expected {
+            // The workbook itself is sound: the hash may well be another workbook's.
+            let problems: Vec<String> = result
+                .checks
+                .iter()
+                .flat_map(|c| c.problems.iter().map(|p| one_line(p)))
+                .collect();
+            return Err(CliError {
+                code: exit::DAMAGED,
+                message: format!(
+                    "{}: every check passed but the expected hash: {}",
+                    wb.path().display(),
+                    problems.join("; ")
+                ),
+            });
+        }
         let problems = result.problems();
         let shown: Vec<String> = problems
             .iter()

@@ -64,7 +64,10 @@ pub use passphrase::{Passphrase, PassphraseError, PassphraseSources};
 pub use risk::{Due, RiskEntry, RiskEntryInput};
 pub use sbom::{SbomImport, StoredSbom};
 pub use undo::{ChangeStep, UNDO_STEP_ROWS, UNDO_STEPS};
-pub use verify::{Check, Verification, parse_expected_hash, verify_pages};
+pub use verify::{
+    Check, EXPECTED_HASH_CHECK, ExpectedHash, Verification, parse_expected, parse_expected_hash,
+    verify_pages,
+};
 
 use crate::catalog::{Catalog, catalog};
 

@@ -73,6 +73,51 @@ pub fn parse_expected_hash(text: &str) -> Option<String> {
         .then(|| word.to_ascii_lowercase())
 }
 
+/// A hash `verify --expect` looks for, with the chain length it was taken at when given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedHash {
+    /// 64 hexadecimal digits, lower-cased.
+    pub hash: String,
+    /// `N` of `HASH (N entries)` as on an export's Cover: the hash must then be entry N.
+    pub entries: Option<i64>,
+}
+
+/// Parses `HASH` or `HASH (N entries)` (`(1 entry)` too) as printed on an export's Cover,
+/// `_medsec` and `verify`. `None` when the hash is not 64 hexadecimal digits or anything but
+/// `(N entries)` follows it.
+pub fn parse_expected(text: &str) -> Option<ExpectedHash> {
+    let hash = parse_expected_hash(text)?;
+    let rest = text.trim_start()[64..].trim();
+    if rest.is_empty() {
+        return Some(ExpectedHash {
+            hash,
+            entries: None,
+        });
+    }
+    let inner = rest.strip_prefix('(')?.strip_suffix(')')?.trim();
+    let (number, word) = inner.split_once(char::is_whitespace)?;
+    if !matches!(word.trim(), "entries" | "entry") {
+        return None;
+    }
+    let entries = number.parse::<i64>().ok().filter(|n| *n >= 0)?;
+    Some(ExpectedHash {
+        hash,
+        entries: Some(entries),
+    })
+}
+
+/// `1 change`, `2 changes`.
+fn changes(n: i64) -> String {
+    if n == 1 {
+        "1 change".to_string()
+    } else {
+        format!("{n} changes")
+    }
+}
+
+/// The name of the check of an expected hash; a problem of it alone is not damage.
+pub const EXPECTED_HASH_CHECK: &str = "expected hash";
+
 /// The page check on `conn`: `cipher_integrity_check` (each row it returns names a page whose
 /// HMAC fails), with the number and size of pages.
 fn check_pages_of(conn: &rusqlite::Connection) -> Check {
@@ -116,12 +161,13 @@ pub fn verify_pages(path: &Path, pass: &Passphrase) -> Result<Check, WorkbookErr
 
 impl Workbook {
     /// Runs every check (see the module documentation); `expect` is a hash from
-    /// [`parse_expected_hash`] that must be the head or an entry of the audit chain.
+    /// [`parse_expected`] that must be the head or an entry of the audit chain (entry N when
+    /// given with `(N entries)`).
     ///
     /// A check that cannot finish (a page too damaged to read) is reported as a problem of that
     /// check, not as an error, so every check always runs. Never fails today; the `Result`
     /// leaves room for checks that must read the schema.
-    pub fn verify(&self, expect: Option<&str>) -> Result<Verification, WorkbookError> {
+    pub fn verify(&self, expect: Option<&ExpectedHash>) -> Result<Verification, WorkbookError> {
         let mut checks = vec![
             self.check_pages(),
             self.check_integrity(),
@@ -130,8 +176,8 @@ impl Workbook {
         let (audit, head) = self.check_audit();
         checks.push(audit);
         checks.push(self.check_attachments());
-        if let Some(hash) = expect {
-            checks.push(self.check_expected(hash));
+        if let Some(expected) = expect {
+            checks.push(self.check_expected(expected));
         }
         Ok(Verification { checks, head })
     }
@@ -316,7 +362,8 @@ impl Workbook {
         }
     }
 
-    fn check_expected(&self, hash: &str) -> Check {
+    fn check_expected(&self, expected: &ExpectedHash) -> Check {
+        let hash = expected.hash.as_str();
         let found: rusqlite::Result<Option<(i64, String, String)>> = self
             .conn
             .query_row(
@@ -330,21 +377,28 @@ impl Workbook {
             .query_row("SELECT count(*) FROM audit_entry", [], |r| r.get(0))
             .unwrap_or(0);
         let (covered, problems) = match found {
+            Ok(Some((seq, at, summary))) if expected.entries.is_some_and(|n| n != seq) => (
+                format!("{hash} is entry {seq} of {length} ({at} {summary})"),
+                vec![format!(
+                    "{hash} was given as entry {} but it is entry {seq} of this workbook's audit trail ({at} {summary}): check the number copied with it",
+                    expected.entries.unwrap_or_default()
+                )],
+            ),
             Ok(Some((seq, at, summary))) if seq == length => (
                 format!("{hash} is the head (entry {seq}, {at} {summary})"),
                 Vec::new(),
             ),
             Ok(Some((seq, at, summary))) => (
                 format!(
-                    "{hash} is entry {seq} of {length} ({at} {summary}); {} changes since",
-                    length - seq
+                    "{hash} is entry {seq} of {length} ({at} {summary}); {} since",
+                    changes(length - seq)
                 ),
                 Vec::new(),
             ),
             Ok(None) => (
                 format!("{hash} in {length} entries"),
                 vec![format!(
-                    "{hash} is neither the head nor any entry of the audit chain: the trail was rewritten after that hash was taken, or the hash belongs to another workbook"
+                    "{hash} is not in this workbook's audit trail: it belongs to another workbook, or this trail was rewritten; if the export came from this workbook, keep the file and restore a backup"
                 )],
             ),
             Err(e) => (
@@ -353,7 +407,7 @@ impl Workbook {
             ),
         };
         Check {
-            name: "expected hash",
+            name: EXPECTED_HASH_CHECK,
             covered,
             problems,
         }
@@ -376,5 +430,26 @@ mod tests {
         assert_eq!(parse_expected_hash("abc"), None);
         assert_eq!(parse_expected_hash(&"g".repeat(64)), None);
         assert_eq!(parse_expected_hash(""), None);
+    }
+
+    #[test]
+    fn an_expected_hash_may_carry_its_entry_count() {
+        let h = "ab".repeat(32);
+        let at = |entries| ExpectedHash {
+            hash: h.clone(),
+            entries,
+        };
+        assert_eq!(parse_expected(&h), Some(at(None)));
+        assert_eq!(parse_expected(&format!("  {h}  ")), Some(at(None)));
+        assert_eq!(
+            parse_expected(&format!("{h} (17 entries)")),
+            Some(at(Some(17)))
+        );
+        assert_eq!(parse_expected(&format!("{h} (1 entry)")), Some(at(Some(1))));
+        assert_eq!(parse_expected(&format!("{h} (x entries)")), None);
+        assert_eq!(parse_expected(&format!("{h} (17 rows)")), None);
+        assert_eq!(parse_expected(&format!("{h} 17")), None);
+        assert_eq!(changes(1), "1 change");
+        assert_eq!(changes(2), "2 changes");
     }
 }
