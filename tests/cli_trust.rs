@@ -390,6 +390,105 @@ fn backup_writes_an_encrypted_owner_only_copy_and_never_replaces_a_file() -> Tes
     Ok(())
 }
 
+/// The names in the test folder that look like temporary or journal files.
+fn leftovers(env: &Env) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    Ok(std::fs::read_dir(env.dir.path())?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp") || n.ends_with("-journal"))
+        .collect())
+}
+
+#[test]
+fn backup_to_a_folder_or_into_a_missing_folder_names_that_folder() -> TestResult {
+    let env = Env::new()?;
+    let missing = env.path("no-such-dir");
+    let out = missing.join("copy.medsec");
+    let (_, stderr) = env.fails(1, &["backup", &out.to_string_lossy()])?;
+    assert!(
+        stderr.contains(&format!("{}: no such folder", missing.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("backup-tmp"), "{stderr}");
+    let folder = env.path_str("backups");
+    std::fs::create_dir(&folder)?;
+    let (_, stderr) = env.fails(1, &["backup", &folder])?;
+    assert!(
+        stderr.contains(&format!(
+            "{folder}: is a folder; give a file name such as {folder}/site-backup.medsec"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(&folder)?.count(), 0);
+    assert!(leftovers(&env)?.is_empty());
+    Ok(())
+}
+
+/// `medsec -w <workbook> ARGS` that may write no file past about `kib` KiB (`ulimit -f`, with
+/// SIGXFSZ ignored so that a write past it fails instead of killing the process).
+#[cfg(unix)]
+fn size_limited(env: &Env, kib: u64, args: &[&str]) -> std::io::Result<std::process::Output> {
+    // `ulimit -f` counts 512-byte blocks in POSIX shells (dash), 1024 in bash: ask for twice the
+    // blocks of a KiB count in 512-byte units and accept up to 2x the limit.
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {}; exec \"$@\"", kib * 2))
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("medsec"))
+        .arg("-w")
+        .arg(env.workbook())
+        .args(args)
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .env("XDG_DATA_HOME", env.dir.path().join("data"))
+        .env("MEDSEC_PASSPHRASE_FILE", env.dir.path().join("pass"))
+        .output()
+}
+
+#[cfg(unix)]
+#[test]
+fn backup_and_rekey_without_room_say_disk_full_and_leave_no_temporary_file() -> TestResult {
+    let env = Env::new()?;
+    env.some_work()?;
+    let size = std::fs::metadata(env.workbook())?.len();
+    let before = std::fs::read(env.workbook())?;
+    // Room for a quarter of the workbook at most (2x the KiB counted for bash's blocks).
+    let kib = (size / 1024 / 8).max(1);
+    let out = env.path("copy.medsec");
+    let done = size_limited(&env, kib, &["backup", &out.to_string_lossy()])?;
+    let stderr = String::from_utf8(done.stderr)?;
+    assert_eq!(done.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "disk full (or file size limit) while writing {}",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("-tmp"), "{stderr}");
+    assert!(!out.exists());
+    assert!(leftovers(&env)?.is_empty(), "{:?}", leftovers(&env)?);
+
+    std::fs::write(env.path("new-pass"), NEW_PASSPHRASE)?;
+    let new_file = env.path_str("new-pass");
+    let done = size_limited(&env, kib, &["rekey", "--new-passphrase-file", &new_file])?;
+    let stderr = String::from_utf8(done.stderr)?;
+    assert_eq!(done.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "disk full (or file size limit) while writing {}",
+            env.workbook().display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("-tmp"), "{stderr}");
+    assert!(leftovers(&env)?.is_empty(), "{:?}", leftovers(&env)?);
+    // The workbook is as it was and opens with the old passphrase.
+    assert_eq!(std::fs::read(env.workbook())?, before);
+    env.ok(&["verify"])?;
+    Ok(())
+}
+
 #[test]
 fn rekey_changes_the_passphrase_from_a_file_or_the_variable() -> TestResult {
     let env = Env::new()?;

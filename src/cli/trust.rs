@@ -8,7 +8,8 @@ use serde_json::json;
 use super::error::{CliError, exit};
 use super::output::say;
 use crate::workbook::{
-    Access, EXPECTED_HASH_CHECK, PassphraseSources, WorkbookError, parse_expected, verify_pages,
+    Access, EXPECTED_HASH_CHECK, PassphraseSources, WorkbookError, check_backup_target,
+    parse_expected, verify_pages,
 };
 
 /// How many problems the final error line names (all are listed above it).
@@ -205,11 +206,8 @@ pub(super) fn backup(
     passphrase_file: &Option<PathBuf>,
     out: &Path,
 ) -> Result<(), CliError> {
-    if out.exists() {
-        return Err(CliError::general(
-            WorkbookError::AlreadyExists(out.to_path_buf()).to_string(),
-        ));
-    }
+    // Before the passphrase is asked for: a folder, an existing file or a missing folder.
+    check_backup_target(out)?;
     let (wb, pass) = super::open_path_keyed(path, is_default, passphrase_file, Access::Read)?;
     let report = wb.backup(out, &pass)?;
     say!(

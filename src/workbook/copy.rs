@@ -86,11 +86,76 @@ fn create_owner_only(path: &Path) -> Result<File, WorkbookError> {
     })
 }
 
+/// An I/O error on `path`; a full disk or a file size limit (`ENOSPC`, `EFBIG`) is `DiskFull`.
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WorkbookError + '_ {
-    move |source| WorkbookError::Io {
-        path: path.to_path_buf(),
-        source,
+    move |source| {
+        use std::io::ErrorKind;
+        if matches!(
+            source.kind(),
+            ErrorKind::StorageFull | ErrorKind::FileTooLarge
+        ) {
+            return WorkbookError::DiskFull(path.to_path_buf());
+        }
+        WorkbookError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
+}
+
+/// `error`, raised while writing the temporary file `temp`, told about `target` instead: the
+/// user knows the backup's or the workbook's name, not the hidden temporary one.
+fn named_after(error: WorkbookError, temp: &Path, target: &Path) -> WorkbookError {
+    let rename = |p: PathBuf| if p == temp { target.to_path_buf() } else { p };
+    match error {
+        WorkbookError::DiskFull(p) => WorkbookError::DiskFull(rename(p)),
+        WorkbookError::Io { path, source } => WorkbookError::Io {
+            path: rename(path),
+            source,
+        },
+        WorkbookError::Sqlite { path, source } => WorkbookError::Sqlite {
+            path: rename(path),
+            source,
+        },
+        WorkbookError::AlreadyExists(p) => WorkbookError::AlreadyExists(rename(p)),
+        WorkbookError::Invalid(m) => WorkbookError::Invalid(
+            m.replace(&temp.display().to_string(), &target.display().to_string()),
+        ),
+        other => other,
+    }
+}
+
+/// Whether `out` can take a new backup: not a folder (`Io`: "is a folder; give a file name such
+/// as OUT/site-backup.medsec"), not an existing file (`AlreadyExists`), in a folder that exists
+/// (`Io` naming that folder: "no such folder").
+pub fn check_backup_target(out: &Path) -> Result<(), WorkbookError> {
+    if out.is_dir() {
+        return Err(WorkbookError::Io {
+            path: out.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "is a folder; give a file name such as {}",
+                out.join("site-backup.medsec").display()
+            )),
+        });
+    }
+    if out.exists() {
+        return Err(WorkbookError::AlreadyExists(out.to_path_buf()));
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(WorkbookError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "no such folder; create it or choose another place for {}",
+                    out.display()
+                ),
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Flushes a file and then its folder to disk, so a rename or a new name survives a power cut.
@@ -165,7 +230,13 @@ fn head_or_empty(conn: &Connection) -> rusqlite::Result<audit::AuditHead> {
 
 /// Writes the database open on `conn` into the empty file `temp`, encrypted with `key`.
 fn export_into(conn: &Connection, temp: &Path, key: &Passphrase) -> Result<(), WorkbookError> {
-    let fail = |e| sql(temp, e);
+    let fail = |e| {
+        if super::disk_full::is_disk_full_writing_copy(temp, &e) {
+            WorkbookError::DiskFull(temp.to_path_buf())
+        } else {
+            sql(temp, e)
+        }
+    };
     let name = temp.to_str().ok_or_else(|| {
         WorkbookError::Invalid(format!(
             "{}: the folder's name is not valid UTF-8; choose another place for the copy",
@@ -360,22 +431,29 @@ impl Workbook {
     /// documentation) and flushed to disk. Never replaces a file: `out` must not exist. A shared
     /// lock is enough; the copy is one consistent snapshot.
     ///
-    /// Errors: `AlreadyExists` (nothing written), `WrongPassphrase` (`pass` is not this
-    /// workbook's), `Invalid` (the copy did not check out; it was removed), `Io`, `Sqlite`.
+    /// Errors: `AlreadyExists` (nothing written), `Io` naming `out` when it is a folder or
+    /// naming its folder when that is missing (see [`check_backup_target`]), `WrongPassphrase`
+    /// (`pass` is not this workbook's), `Invalid` (the copy did not check out; it was removed),
+    /// `DiskFull` (no room, or the file size limit: the partial copy was removed), `Io`,
+    /// `Sqlite`. Errors name `out`, never the hidden temporary file.
     pub fn backup(&self, out: &Path, pass: &Passphrase) -> Result<CopyReport, WorkbookError> {
-        if out.exists() {
-            return Err(WorkbookError::AlreadyExists(out.to_path_buf()));
-        }
+        check_backup_target(out)?;
         // The passphrase must be this workbook's, or the copy would open with another one.
         keyed_connection(&self.path, pass)?;
         let temp = temp_beside(out, "backup");
         // A leftover of a killed backup to the same name holds nothing another key opens.
         let _ = std::fs::remove_file(&temp);
+        let _ = std::fs::remove_file(journal_of(&temp));
         // No other process writes meanwhile: writers need the exclusive lock, and we hold a
         // lock ourselves.
-        let (rows, head) = write_copy(&self.conn, &temp, pass, None, &mut |_| false)?
-            .ok_or_else(|| WorkbookError::Invalid(format!("{}: copy stopped", temp.display())))?;
-        place_without_replacing(&temp, out)?;
+        let (rows, head) = write_copy(&self.conn, &temp, pass, None, &mut |_| false)
+            .and_then(|done| {
+                done.ok_or_else(|| {
+                    WorkbookError::Invalid(format!("{}: copy stopped", temp.display()))
+                })
+            })
+            .and_then(|copied| place_without_replacing(&temp, out).map(|()| copied))
+            .map_err(|e| named_after(e, &temp, out))?;
         let bytes = std::fs::metadata(out).map_err(io(out))?.len();
         Ok(CopyReport {
             path: out.to_path_buf(),
@@ -423,7 +501,9 @@ impl Workbook {
         let _ = std::fs::remove_file(&temp);
         let _ = std::fs::remove_file(journal_of(&temp));
         let entry = self.new_entry("rekey", "passphrase changed", Vec::new());
-        let Some((rows, head)) = write_copy(&self.conn, &temp, new, Some(entry), stop)? else {
+        let written = write_copy(&self.conn, &temp, new, Some(entry), stop)
+            .map_err(|e| named_after(e, &temp, &self.path))?;
+        let Some((rows, head)) = written else {
             return Ok(None);
         };
         // Lock the copy before it takes the workbook's name, so no other process slips in.
@@ -486,8 +566,9 @@ pub(super) fn backup_before_migration(
     }
     let temp = temp_beside(&out, "backup");
     let _ = std::fs::remove_file(&temp);
-    write_copy(conn, &temp, pass, None, &mut |_| false)?;
-    place_without_replacing(&temp, &out)?;
+    write_copy(conn, &temp, pass, None, &mut |_| false)
+        .and_then(|_| place_without_replacing(&temp, &out))
+        .map_err(|e| named_after(e, &temp, &out))?;
     prune_migration_backups(path);
     Ok(out)
 }

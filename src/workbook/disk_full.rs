@@ -36,6 +36,27 @@ pub(super) fn is_disk_full(path: &Path, error: &rusqlite::Error) -> bool {
     }
 }
 
+/// Like [`is_disk_full`] for an error raised while writing a new copy of the workbook (backup,
+/// rekey) at `path`. `sqlcipher_export` reports a failed write as a plain `SQLITE_ERROR`
+/// carrying SQLite's message (`disk I/O error`, `database or disk is full`) without the code
+/// behind it, so such an error — or any I/O error — counts as a full disk when it says the
+/// disk is full, or when this process has a file size limit or the copy's file system is short
+/// of room.
+pub(super) fn is_disk_full_writing_copy(path: &Path, error: &rusqlite::Error) -> bool {
+    if is_disk_full(path, error) {
+        return true;
+    }
+    let rusqlite::Error::SqliteFailure(failure, message) = error else {
+        return false;
+    };
+    let message = message.as_deref().unwrap_or_default();
+    if message == "database or disk is full" {
+        return true;
+    }
+    let io_failure = failure.code == ErrorCode::SystemIoFailure || message == "disk I/O error";
+    io_failure && (size_limited() || low_space(path))
+}
+
 /// The extended I/O error codes of writing: write, fsync of a file or its folder, truncate.
 fn is_write_failure(extended_code: i32) -> bool {
     [
@@ -100,6 +121,23 @@ mod tests {
         assert!(!is_disk_full(path, &failure(ffi::SQLITE_BUSY)));
         assert!(!is_disk_full(path, &failure(ffi::SQLITE_IOERR_READ)));
         assert!(!is_disk_full(path, &rusqlite::Error::QueryReturnedNoRows));
+    }
+
+    #[test]
+    fn an_export_that_reports_a_full_disk_in_its_message_is_one() {
+        let path = Path::new("w.medsec");
+        let said = |text: &str| {
+            rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_ERROR), Some(text.into()))
+        };
+        assert!(is_disk_full_writing_copy(
+            path,
+            &said("database or disk is full")
+        ));
+        assert!(!is_disk_full_writing_copy(path, &said("no such table: x")));
+        let dir = std::env::temp_dir().join("w.medsec");
+        if !size_limited() && !low_space(&dir) {
+            assert!(!is_disk_full_writing_copy(&dir, &said("disk I/O error")));
+        }
     }
 
     #[test]

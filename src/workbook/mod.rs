@@ -45,7 +45,8 @@ pub use attachments::{
 };
 pub use audit::{AuditChange, AuditCheck, AuditEntry, AuditFilter, AuditHead, AuditProblem};
 pub use copy::{
-    CopyReport, MIGRATION_BACKUPS_KEPT, PLAINTEXT_HEADER, migration_backup_name, migration_backups,
+    CopyReport, MIGRATION_BACKUPS_KEPT, PLAINTEXT_HEADER, check_backup_target,
+    migration_backup_name, migration_backups,
 };
 pub use devices::{DeviceChange, FieldSource};
 pub use feeds::{FeedAction, FeedImportLine, KevChanges, StoredFeed};
