@@ -664,6 +664,60 @@ fn an_older_workbook_is_backed_up_once_before_it_is_upgraded() -> TestResult {
         )?;
     }
     let old_str = old.to_string_lossy().into_owned();
+    let before = std::fs::read(&old)?;
+    // verify and backup take it as it is: checked, copied at schema 5, not upgraded.
+    let out = env.cmd().args(["-w", &old_str, "verify"]).output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .contains("audit chain            ok     none: written by an older medsec (schema 5)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sound: schema 5, written by an older medsec"),
+        "{stdout}"
+    );
+    let copy = env.path_str("old-copy.medsec");
+    let out = env.cmd().args(["-w", &old_str, "backup", &copy]).output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout)?.contains("(0 entries)"));
+    let conn = sqlcipher(Path::new(&copy), PASSPHRASE)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    assert_eq!(version, 5);
+    let name: String = conn.query_row("SELECT name FROM device", [], |r| r.get(0))?;
+    assert_eq!(name, "Old pump");
+    drop(conn);
+    assert_eq!(
+        std::fs::read(&old)?,
+        before,
+        "verify and backup wrote nothing"
+    );
+    assert!(leftovers(&env)?.is_empty());
+    let out = env.cmd().args(["-w", &copy, "verify"]).output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An expected hash cannot be in a workbook without an audit trail: said, not called damage.
+    let out = env
+        .cmd()
+        .args(["-w", &old_str, "verify", "--expect", &"ab".repeat(32)])
+        .output()?;
+    let stderr = String::from_utf8(out.stderr)?;
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("it has no audit trail"), "{stderr}");
+    assert!(!stderr.contains("damage"), "{stderr}");
+
     let out = env
         .cmd()
         .args(["-w", &old_str, "device", "add", "--name", "New pump"])
@@ -682,6 +736,15 @@ fn an_older_workbook_is_backed_up_once_before_it_is_upgraded() -> TestResult {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     assert_eq!(version, 5);
     drop(conn);
+    // The automatic backup is checked as it is, like any older workbook.
+    let out = env.cmd().args(["-w", &backup, "verify"]).output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("sound: schema 5"), "{stdout}");
     // Said once: the next command neither backs up nor says so.
     let out = env.cmd().args(["-w", &old_str, "verify"]).output()?;
     assert!(out.status.success());

@@ -556,6 +556,19 @@ fn open_path_keyed(
     passphrase_file: &Option<PathBuf>,
     access: Access,
 ) -> Result<(Workbook, crate::workbook::Passphrase), CliError> {
+    open_path_keyed_by(path, is_default, passphrase_file, &|p, k| {
+        Workbook::open(p, k, access)
+    })
+}
+
+/// [`open_path_keyed`] opening with `open` (e.g. [`Workbook::open_as_is`] for `verify` and
+/// `backup`, which must not upgrade an older workbook).
+fn open_path_keyed_by(
+    path: &Path,
+    is_default: bool,
+    passphrase_file: &Option<PathBuf>,
+    open: &dyn Fn(&Path, &crate::workbook::Passphrase) -> Result<Workbook, WorkbookError>,
+) -> Result<(Workbook, crate::workbook::Passphrase), CliError> {
     if !path.exists() {
         let hint = if is_default {
             format!(
@@ -573,7 +586,7 @@ fn open_path_keyed(
     let mut attempt = 1;
     loop {
         let pass = sources.get()?;
-        match Workbook::open(path, &pass, access) {
+        match open(path, &pass) {
             Err(WorkbookError::WrongPassphrase(_)) if attempt < attempts => {
                 eprintln!("wrong passphrase; try again.");
                 attempt += 1;

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::error::{CliError, exit};
 use super::output::say;
 use crate::workbook::{
-    Access, EXPECTED_HASH_CHECK, PassphraseSources, WorkbookError, check_backup_target,
+    Access, EXPECTED_HASH_CHECK, PassphraseSources, Workbook, WorkbookError, check_backup_target,
     parse_expected, verify_pages,
 };
 
@@ -39,7 +39,13 @@ pub(super) fn verify(
         })?),
         None => None,
     };
-    let wb = match super::open_path_keyed(path, is_default, passphrase_file, Access::Read) {
+    // As it is: an older workbook (or a `.pre-vN-....bak`) is checked without upgrading it.
+    let wb = match super::open_path_keyed_by(
+        path,
+        is_default,
+        passphrase_file,
+        &Workbook::open_as_is,
+    ) {
         Ok((wb, _)) => wb,
         Err(e) if e.code == exit::WRONG_PASSPHRASE => {
             return Err(CliError {
@@ -100,11 +106,18 @@ pub(super) fn verify(
     }
     if result.is_sound() {
         if !json {
-            say!(
-                "sound: audit head {} ({} entries)",
-                result.head.hash,
-                result.head.length
-            );
+            if result.schema_version < crate::workbook::schema::SCHEMA_VERSION {
+                say!(
+                    "sound: schema {}, written by an older medsec (no audit trail; it starts when a command that writes upgrades the workbook)",
+                    result.schema_version
+                );
+            } else {
+                say!(
+                    "sound: audit head {} ({} entries)",
+                    result.head.hash,
+                    result.head.length
+                );
+            }
         }
         Ok(())
     } else {
@@ -208,7 +221,9 @@ pub(super) fn backup(
 ) -> Result<(), CliError> {
     // Before the passphrase is asked for: a folder, an existing file or a missing folder.
     check_backup_target(out)?;
-    let (wb, pass) = super::open_path_keyed(path, is_default, passphrase_file, Access::Read)?;
+    // As it is: the copy of an older workbook keeps its schema (nothing is upgraded).
+    let (wb, pass) =
+        super::open_path_keyed_by(path, is_default, passphrase_file, &Workbook::open_as_is)?;
     let report = wb.backup(out, &pass)?;
     say!(
         "backed up {} to {} (encrypted with the same passphrase, owner-only; {} bytes, {} rows, audit head {} ({} entries), checked)",

@@ -353,48 +353,7 @@ impl Workbook {
     /// Errors: `NotFound`, `InUse` (exit 5), `WrongPassphrase` (exit 3, the file's bytes are
     /// untouched), `NewerVersion` (exit 6), `Io`, `Sqlite`.
     pub fn open(path: &Path, pass: &Passphrase, access: Access) -> Result<Workbook, WorkbookError> {
-        silence_sqlcipher_log();
-        if !path.is_file() {
-            return Err(WorkbookError::NotFound(path.to_path_buf()));
-        }
-        let file = File::open(path).map_err(|source| WorkbookError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        match access {
-            Access::Write => lock::exclusive(&file, path)?,
-            Access::Read => lock::shared(&file, path)?,
-        }
-        // An empty file, or an empty passphrase (SQLCipher calls an empty key a misuse): never
-        // a medsec workbook opened with its passphrase.
-        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 || pass.is_empty() {
-            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
-        }
-        let conn = keyed_connection(path, pass)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| sql(path, e))?;
-        if version > schema::SCHEMA_VERSION {
-            return Err(WorkbookError::NewerVersion {
-                path: path.to_path_buf(),
-                found: version,
-                known: schema::SCHEMA_VERSION,
-            });
-        }
-        if version == 0 {
-            // Opens with this key but holds no medsec schema.
-            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
-        }
-        let mut wb = Workbook {
-            conn,
-            path: path.to_path_buf(),
-            access,
-            meta: AssessmentMeta::default(),
-            catalog_upgrade: None,
-            actor: String::new(),
-            migration_backup: None,
-            _lock: file,
-        };
+        let (mut wb, version) = Workbook::open_unmigrated(path, pass, access)?;
         if version < schema::SCHEMA_VERSION {
             if access == Access::Read {
                 return Err(WorkbookError::Invalid(format!(
@@ -456,6 +415,85 @@ impl Workbook {
             wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
         }
         Ok(wb)
+    }
+
+    /// Opens a workbook to read it as it is, whatever its schema (1 to this build's): a shared
+    /// lock, no schema migration, no catalog upgrade, nothing written. For `verify` and
+    /// `backup`, which must work on a workbook written by an older medsec (and on the automatic
+    /// `NAME.pre-vN-....bak` copies) without upgrading it. On an older schema only
+    /// [`Workbook::verify`], [`Workbook::backup`] and [`Workbook::schema_version`] are meant to
+    /// be used: other reads may fail on a table or column that schema lacks (`Sqlite`), and
+    /// [`Workbook::meta`] is empty.
+    ///
+    /// Errors: as [`Workbook::open`] with `Access::Read`, without the "needs upgrading" ones.
+    pub fn open_as_is(path: &Path, pass: &Passphrase) -> Result<Workbook, WorkbookError> {
+        let (mut wb, version) = Workbook::open_unmigrated(path, pass, Access::Read)?;
+        if version == schema::SCHEMA_VERSION {
+            wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+            wb.actor = wb.meta.assessor.clone();
+        }
+        Ok(wb)
+    }
+
+    /// The schema version of the open workbook (`PRAGMA user_version`; see `schema`).
+    ///
+    /// Errors: `Sqlite`.
+    pub fn schema_version(&self) -> Result<i64, WorkbookError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The lock, the key and the schema version check of [`Workbook::open`], nothing more:
+    /// the workbook as found and its schema version (1 to this build's).
+    fn open_unmigrated(
+        path: &Path,
+        pass: &Passphrase,
+        access: Access,
+    ) -> Result<(Workbook, i64), WorkbookError> {
+        silence_sqlcipher_log();
+        if !path.is_file() {
+            return Err(WorkbookError::NotFound(path.to_path_buf()));
+        }
+        let file = File::open(path).map_err(|source| WorkbookError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        match access {
+            Access::Write => lock::exclusive(&file, path)?,
+            Access::Read => lock::shared(&file, path)?,
+        }
+        // An empty file, or an empty passphrase (SQLCipher calls an empty key a misuse): never
+        // a medsec workbook opened with its passphrase.
+        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 || pass.is_empty() {
+            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
+        }
+        let conn = keyed_connection(path, pass)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| sql(path, e))?;
+        if version > schema::SCHEMA_VERSION {
+            return Err(WorkbookError::NewerVersion {
+                path: path.to_path_buf(),
+                found: version,
+                known: schema::SCHEMA_VERSION,
+            });
+        }
+        if version == 0 {
+            // Opens with this key but holds no medsec schema.
+            return Err(WorkbookError::WrongPassphrase(path.to_path_buf()));
+        }
+        let wb = Workbook {
+            conn,
+            path: path.to_path_buf(),
+            access,
+            meta: AssessmentMeta::default(),
+            catalog_upgrade: None,
+            actor: String::new(),
+            migration_backup: None,
+            _lock: file,
+        };
+        Ok((wb, version))
     }
 
     /// What opening this workbook with this build's catalog changed, if it was assessed against

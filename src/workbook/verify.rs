@@ -46,8 +46,18 @@ pub struct Check {
 pub struct Verification {
     /// The checks in the order run.
     pub checks: Vec<Check>,
-    /// The audit chain's head as stored.
+    /// The audit chain's head as stored (length 0, [`super::audit::GENESIS`], for a workbook
+    /// older than schema 6, which has no audit trail).
     pub head: AuditHead,
+    /// The workbook's schema version; older than this build's when opened with
+    /// [`Workbook::open_as_is`].
+    pub schema_version: i64,
+}
+
+/// What the audit check covered in a workbook of `schema` (older than 6), which has no audit
+/// trail: not a problem.
+fn no_audit_trail(schema: i64) -> String {
+    format!("none: written by an older medsec (schema {schema}), before the audit trail")
 }
 
 impl Verification {
@@ -165,21 +175,78 @@ impl Workbook {
     /// given with `(N entries)`).
     ///
     /// A check that cannot finish (a page too damaged to read) is reported as a problem of that
-    /// check, not as an error, so every check always runs. Never fails today; the `Result`
-    /// leaves room for checks that must read the schema.
+    /// check, not as an error, so every check always runs. A workbook of an older schema (opened
+    /// with [`Workbook::open_as_is`]) has its pages, integrity and references checked; its
+    /// missing audit trail (schema < 6) and attachments (schema < 4) are reported as "none",
+    /// not as problems.
+    ///
+    /// Errors: `Sqlite` when the schema version cannot be read.
     pub fn verify(&self, expect: Option<&ExpectedHash>) -> Result<Verification, WorkbookError> {
+        let schema_version = self.schema_version()?;
         let mut checks = vec![
             self.check_pages(),
             self.check_integrity(),
             self.check_foreign_keys(),
         ];
-        let (audit, head) = self.check_audit();
+        let audited = self.has_table("audit_entry");
+        let (audit, head) = if audited {
+            self.check_audit()
+        } else {
+            (
+                Check {
+                    name: "audit chain",
+                    covered: no_audit_trail(schema_version),
+                    problems: Vec::new(),
+                },
+                AuditHead {
+                    length: 0,
+                    hash: super::audit::GENESIS.to_string(),
+                },
+            )
+        };
         checks.push(audit);
-        checks.push(self.check_attachments());
+        checks.push(if self.has_table("attachment") {
+            self.check_attachments()
+        } else {
+            Check {
+                name: "attachments",
+                covered: format!(
+                    "none: written by an older medsec (schema {schema_version}), before attachments"
+                ),
+                problems: Vec::new(),
+            }
+        });
         if let Some(expected) = expect {
-            checks.push(self.check_expected(expected));
+            checks.push(if audited {
+                self.check_expected(expected)
+            } else {
+                Check {
+                    name: EXPECTED_HASH_CHECK,
+                    covered: expected.hash.clone(),
+                    problems: vec![format!(
+                        "{} cannot be in this workbook: it has no audit trail ({})",
+                        expected.hash,
+                        no_audit_trail(schema_version)
+                    )],
+                }
+            });
         }
-        Ok(Verification { checks, head })
+        Ok(Verification {
+            checks,
+            head,
+            schema_version,
+        })
+    }
+
+    /// Whether the workbook has the table `name` (an older schema lacks some).
+    fn has_table(&self, name: &str) -> bool {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n > 0)
     }
 
     fn pragma_rows(&self, pragma: &str) -> rusqlite::Result<Vec<String>> {
