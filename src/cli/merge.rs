@@ -212,7 +212,7 @@ fn report(
     }
     say!("audit entries from theirs: {}", plan.entries);
     say!(
-        "devices: {} matched by UUID, {} by serial number, asset tag or MAC, {} added",
+        "devices: {} matched by UUID, {} by serial number, asset tag, MAC or IP, {} added",
         plan.matched_by_uuid,
         plan.matched.len(),
         plan.added_devices.len()
