@@ -395,8 +395,26 @@ fn unrelated_workbooks_have_no_base_and_report_conflicts() -> TestResult {
     let stdout = String::from_utf8(out.get_output().stdout.clone())?;
     assert!(stdout.contains("different workbook IDs"), "{stdout}");
     assert!(stdout.contains("conflict DEV-0003 room"), "{stdout}");
-    merge(&env, &a, &c, &[]).code(8);
+    assert!(stdout.contains("--accept-foreign"), "{stdout}");
+    // Without --accept-foreign: a usage error naming the flag, nothing changed.
+    for args in [&[][..], &["--prefer", "theirs"][..]] {
+        let out = merge(&env, &a, &c, args).code(2);
+        let stderr = String::from_utf8(out.get_output().stderr.clone())?;
+        assert!(stderr.contains("another workbook ID"), "{stderr}");
+        assert!(stderr.contains("--accept-foreign"), "{stderr}");
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+    }
     assert_eq!(std::fs::read(&a)?, before);
+    merge(&env, &a, &c, &["--accept-foreign"]).code(8);
+    assert_eq!(std::fs::read(&a)?, before);
+    merge(&env, &a, &c, &["--accept-foreign", "--prefer", "theirs"]).success();
+    let wb = open(&a, Access::Read)?;
+    let dev = wb
+        .devices()?
+        .into_iter()
+        .find(|d| d.short_id() == "DEV-0003")
+        .ok_or("no DEV-0003")?;
+    assert_eq!(dev.get("room"), "Room C");
     Ok(())
 }
 
@@ -623,9 +641,10 @@ fn at_a_terminal_the_conflict_view_chooses_or_cancels() -> TestResult {
     let before = std::fs::read(&a)?;
     // Esc: nothing changed.
     let (status, text) = merge_in_terminal(&env, &a, &b, &[b"\x1b"])?;
-    assert!(status.success(), "{status:?}\n{text}");
+    assert_eq!(status.exit_code(), 8, "{status:?}\n{text}");
+    let flat = text.replace('\n', "");
     assert!(
-        text.contains("merge cancelled: nothing was changed"),
+        flat.contains("merge cancelled: 2 conflict(s) left unresolved; nothing was changed"),
         "{text}"
     );
     assert_eq!(std::fs::read(&a)?, before);
@@ -633,7 +652,14 @@ fn at_a_terminal_the_conflict_view_chooses_or_cancels() -> TestResult {
     // `j` `o` puts the second (the note) back to ours; Enter applies.
     let (status, text) = merge_in_terminal(&env, &a, &b, &[b"\r", b"T", b"j", b"o", b"\r"])?;
     assert!(status.success(), "{status:?}\n{text}");
-    assert!(text.contains("1 kept ours, 1 took theirs"), "{text}");
+    let flat = text.replace('\n', "");
+    assert!(flat.contains("1 kept ours, 1 took theirs"), "{text}");
+    // Each conflict line says the side chosen, as with --prefer.
+    assert!(
+        flat.contains("Bob: yes (by Bob") && flat.contains(" -> ours"),
+        "{text}"
+    );
+    assert!(flat.contains(" -> theirs"), "{text}");
     let wb = open(&a, Access::Read)?;
     let answer = wb
         .answer(&device_target(&wb, "DEV-0001")?, "ENC-01")?
