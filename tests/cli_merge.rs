@@ -765,3 +765,62 @@ fn an_older_other_workbook_or_the_workbook_itself_is_refused() -> TestResult {
     assert_eq!(std::fs::read(&ours)?, before);
     Ok(())
 }
+
+#[test]
+fn a_risk_entry_added_from_theirs_says_its_new_risk_id() -> TestResult {
+    let env = Env::new()?;
+    let a = env.path("a.medsec");
+    let b = env.path("b.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&a)
+        .arg("--no-open")
+        .assert()
+        .success();
+    std::fs::copy(&a, &b)?;
+    // Each side's new risk entry takes the same next row ID, so the same Risk ID.
+    let no = ["no", "--likelihood", "3", "--impact", "3"];
+    run_as(
+        &env,
+        "Alice",
+        &a,
+        &[&["answer", "DEV-0005", "ENC-03"][..], &no].concat(),
+    );
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &[&["answer", "DEV-0006", "ENC-03"][..], &no].concat(),
+    );
+    let theirs_id = first_risk_of(&env, &b, "DEV-0006")?;
+    let ours_id = first_risk_of(&env, &a, "DEV-0005")?;
+    assert_eq!(theirs_id, ours_id);
+    let n: u32 = theirs_id.trim_start_matches("R-").parse()?;
+    let new_id = format!("R-{:04}", n + 1);
+    let out = merge(&env, &a, &b, &["--dry-run"]).success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone())?;
+    let line = format!("add risk entry {new_id} (was {theirs_id} in theirs): DEV-0006 ENC-03");
+    assert!(stdout.contains(&line), "{stdout}");
+    let out = merge(&env, &a, &b, &[]).success();
+    assert!(String::from_utf8(out.get_output().stdout.clone())?.contains(&line));
+    // The report told the truth: the entry has that Risk ID in ours.
+    assert_eq!(first_risk_of(&env, &a, "DEV-0006")?, new_id);
+    assert_eq!(first_risk_of(&env, &a, "DEV-0005")?, ours_id);
+    Ok(())
+}
+
+/// The Risk ID of `device`'s ENC-03 risk in `wb` (from `risk list`).
+fn first_risk_of(env: &Env, wb: &Path, device: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let out = env
+        .cmd()
+        .arg("-w")
+        .arg(wb)
+        .args(["risk", "list"])
+        .output()?;
+    let text = String::from_utf8(out.stdout)?;
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.get(1) == Some(&device) && w.get(2) == Some(&"ENC-03"))
+        .and_then(|w| w.first().map(|s| s.to_string()))
+        .ok_or_else(|| format!("no ENC-03 risk of {device}").into())
+}

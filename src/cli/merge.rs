@@ -305,7 +305,15 @@ fn report(
         );
     }
     for r in &plan.added {
-        say!("  add {} {}", r.entity, shown(&r.subject));
+        let what = r.subject.strip_suffix(" risk entry").unwrap_or(&r.subject);
+        match (&r.risk_id, &r.theirs_risk_id) {
+            (Some(id), Some(was)) => say!(
+                "  add risk entry {id} (was {was} in theirs): {}",
+                shown(what)
+            ),
+            (Some(id), None) => say!("  add risk entry {id}: {}", shown(what)),
+            _ => say!("  add {} {}", r.entity, shown(&r.subject)),
+        }
     }
     for r in &plan.removed {
         say!("  remove {} {}", r.entity, shown(&r.subject));

@@ -146,6 +146,13 @@ pub struct AddedRow {
     pub entity: String,
     /// As people name it (with theirs' DEV number for a device added by the merge).
     pub subject: String,
+    /// A risk entry added: the Risk ID it gets in ours (`R-0210`; a Risk ID is the row ID, so
+    /// it may differ from theirs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_id: Option<String>,
+    /// A risk entry added: its Risk ID in theirs, when that differs from [`Self::risk_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theirs_risk_id: Option<String>,
 }
 
 /// A row of ours that theirs removed (a cleared answer or risk entry), removed by the merge.
