@@ -824,3 +824,91 @@ fn first_risk_of(env: &Env, wb: &Path, device: &str) -> Result<String, Box<dyn s
         .and_then(|w| w.first().map(|s| s.to_string()))
         .ok_or_else(|| format!("no ENC-03 risk of {device}").into())
 }
+
+/// An nmap scan of one host known only by its IP (no MAC, no hostname), seen at `time`
+/// (seconds since 1970) with these open TCP ports (number, service).
+fn scan_xml(time: u64, ports: &[(u16, &str)]) -> String {
+    let ports: String = ports
+        .iter()
+        .map(|(n, s)| {
+            format!(
+                "<port protocol=\"tcp\" portid=\"{n}\"><state state=\"open\"/><service name=\"{s}\"/></port>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\" start=\"{time}\"><host starttime=\"{time}\" endtime=\"{time}\"><status state=\"up\"/><address addr=\"10.77.0.9\" addrtype=\"ipv4\"/><ports>{ports}</ports></host><runstats><finished time=\"{time}\"/></runstats></nmaprun>\n"
+    )
+}
+
+#[test]
+fn a_host_both_copies_scanned_stays_one_device_with_services_as_one_field_and_the_newer_last_seen()
+-> TestResult {
+    let env = Env::new()?;
+    let a = env.path("a.medsec");
+    let b = env.path("b.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&a)
+        .arg("--no-open")
+        .assert()
+        .success();
+    std::fs::copy(&a, &b)?;
+    std::fs::write(
+        env.path("a.xml"),
+        scan_xml(1_700_000_000, &[(443, "https")]),
+    )?;
+    std::fs::write(
+        env.path("b.xml"),
+        scan_xml(1_800_000_000, &[(443, "https"), (22, "ssh")]),
+    )?;
+    let a_xml = env.path("a.xml");
+    let b_xml = env.path("b.xml");
+    run_as(
+        &env,
+        "Alice",
+        &a,
+        &["import", "nmap", a_xml.to_str().ok_or("path")?],
+    );
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &["import", "nmap", b_xml.to_str().ok_or("path")?],
+    );
+    let devices = |wb: &Path| -> Result<usize, Box<dyn std::error::Error>> {
+        Ok(open(wb, Access::Read)?.devices()?.len())
+    };
+    let before = devices(&a)?;
+
+    let out = merge(&env, &a, &b, &["--dry-run"]).code(8);
+    let stdout = String::from_utf8(out.get_output().stdout.clone())?;
+    assert!(stdout.contains("by IP only: 10.77.0.9"), "{stdout}");
+    assert!(
+        stdout.contains("1 by serial number, asset tag, MAC or IP, 0 added"),
+        "{stdout}"
+    );
+    // The services are one field; the newer scan's last_seen is taken, not a conflict.
+    assert!(
+        stdout.contains("network_services: ours 443/tcp https"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("services_json"), "{stdout}");
+    assert!(stdout.contains("conflicts: 1"), "{stdout}");
+    assert!(stdout.contains("last_seen: 2023-11-14"), "{stdout}");
+    assert!(stdout.contains("-> 2027-01-15"), "{stdout}");
+
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    assert_eq!(devices(&a)?, before, "no duplicate device");
+    let wb = open(&a, Access::Read)?;
+    let host = wb
+        .devices()?
+        .into_iter()
+        .find(|d| d.get("ip_addresses") == "10.77.0.9")
+        .ok_or("no scanned host")?;
+    assert!(host.get("network_services").contains("22/tcp ssh"));
+    let ports: Vec<u16> = host.services.iter().map(|s| s.port).collect();
+    assert_eq!(ports.len(), 2, "the structured services came with the text");
+    assert!(host.get("last_seen").starts_with("2027-01-15"));
+    Ok(())
+}

@@ -190,6 +190,9 @@ fn update_row(
         }
         _ => {}
     }
+    if table == Table::Device && columns.iter().any(|c| c == "network_services") {
+        columns.push("services_json".into());
+    }
     let mut new: Vec<(String, Value)> = columns
         .iter()
         .map(|c| (c.clone(), theirs.get(c).cloned().unwrap_or(Value::Null)))

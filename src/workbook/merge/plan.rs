@@ -144,7 +144,16 @@ impl Planner<'_> {
                 continue;
             }
             let id = (key.to_string(), column.clone());
-            let (co, ct) = if h.related {
+            let (co, ct) = if table == Some(Table::Device) && column == "last_seen" {
+                // When a scan last saw the device: the newer date wins, as when importing scans
+                // (both sides write `YYYY-MM-DDTHH:MM:SSZ`, which sorts as text).
+                let seen = |v: &Value| v.as_str().unwrap_or("").to_string();
+                if seen(t) > seen(o) {
+                    (false, true)
+                } else {
+                    (true, false)
+                }
+            } else if h.related {
                 (
                     h.ours.changed(name, &id, o, &h.common),
                     h.theirs.changed(name, &id, t, &h.common),
