@@ -475,6 +475,64 @@ fn undo_of_a_merge_restores_ours() -> TestResult {
     Ok(())
 }
 
+/// The report's count lines (`taken from theirs: 3 field(s)`, ...), without the audit entries.
+fn counts(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.contains(": ") && !l.starts_with("audit entries"))
+        .filter(|l| !l.starts_with("would merge") && !l.starts_with("base:"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn merging_again_after_undoing_a_merge_plans_what_the_first_merge_did() -> TestResult {
+    let env = Env::new()?;
+    let (a, b, _, _) = edited_pair(&env)?;
+    let first = merge(&env, &a, &b, &["--dry-run", "--prefer", "theirs"]).success();
+    let first = String::from_utf8(first.get_output().stdout.clone())?;
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    let mut wb = open(&a, Access::Write)?;
+    wb.set_actor("Alice");
+    wb.undo()?.ok_or("nothing to undo")?;
+    drop(wb);
+    // The undo is not Alice's change: the same fields are taken, rows added, conflicts found.
+    let again = merge(&env, &a, &b, &["--dry-run", "--prefer", "theirs"]).success();
+    let again = String::from_utf8(again.get_output().stdout.clone())?;
+    assert!(again.contains("audit entries from theirs: 0"), "{again}");
+    // The same fields and conflicts; the device and the evidence the undo removed (marked
+    // deleted / removed) come back by taking theirs' empty deleted_at / removed_at.
+    let (c1, c2) = (counts(&first), counts(&again));
+    assert!(first.contains("taken from theirs: 3 field(s)"), "{first}");
+    assert!(again.contains("taken from theirs: 5 field(s)"), "{again}");
+    for line in ["kept ours", "rows removed", "feeds taken", "conflicts"] {
+        let of = |c: &[String]| c.iter().find(|l| l.starts_with(line)).cloned();
+        assert_eq!(of(&c1), of(&c2), "{first}\n---\n{again}");
+    }
+    assert!(again.contains("take DEV-0025 deleted_at"), "{again}");
+    assert!(again.contains("bob.txt removed_at"), "{again}");
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    let wb = open(&a, Access::Read)?;
+    assert!(wb.devices()?.iter().any(|d| d.get("name") == "Bob's pump"));
+    assert!(
+        wb.attachments(AttachmentFilter::All)?
+            .iter()
+            .any(|x| x.file_name == "bob.txt")
+    );
+    assert!(wb.verify_audit()?.problems.is_empty());
+    drop(wb);
+    // Undo, redo: the merge stands, and merging again changes nothing.
+    let mut wb = open(&a, Access::Write)?;
+    wb.undo()?.ok_or("nothing to undo")?;
+    wb.redo()?.ok_or("nothing to redo")?;
+    drop(wb);
+    let out = merge(&env, &a, &b, &["--dry-run"]).success();
+    let out = String::from_utf8(out.get_output().stdout.clone())?;
+    assert!(out.contains("taken from theirs: 0"), "{out}");
+    assert!(out.contains("conflicts: 0"), "{out}");
+    Ok(())
+}
+
 #[test]
 fn feeds_and_finding_decisions_come_across_and_json_follows_its_schema() -> TestResult {
     let env = Env::new()?;

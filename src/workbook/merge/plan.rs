@@ -170,6 +170,12 @@ impl Planner<'_> {
                 ours: self.side_value(&h.ours, table, ours, key, column),
                 theirs: self.side_value(&h.theirs, table, theirs, key, column),
             };
+            // A field only an undone merge's undo set back: as the merge had it (theirs).
+            let (co, ct) = if !co && !ct && h.undone.contains(&id) {
+                (false, true)
+            } else {
+                (co, ct)
+            };
             match (co, ct) {
                 (false, true) => {
                     work.take.push(column.clone());
