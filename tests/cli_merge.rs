@@ -395,8 +395,26 @@ fn unrelated_workbooks_have_no_base_and_report_conflicts() -> TestResult {
     let stdout = String::from_utf8(out.get_output().stdout.clone())?;
     assert!(stdout.contains("different workbook IDs"), "{stdout}");
     assert!(stdout.contains("conflict DEV-0003 room"), "{stdout}");
-    merge(&env, &a, &c, &[]).code(8);
+    assert!(stdout.contains("--accept-foreign"), "{stdout}");
+    // Without --accept-foreign: a usage error naming the flag, nothing changed.
+    for args in [&[][..], &["--prefer", "theirs"][..]] {
+        let out = merge(&env, &a, &c, args).code(2);
+        let stderr = String::from_utf8(out.get_output().stderr.clone())?;
+        assert!(stderr.contains("another workbook ID"), "{stderr}");
+        assert!(stderr.contains("--accept-foreign"), "{stderr}");
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+    }
     assert_eq!(std::fs::read(&a)?, before);
+    merge(&env, &a, &c, &["--accept-foreign"]).code(8);
+    assert_eq!(std::fs::read(&a)?, before);
+    merge(&env, &a, &c, &["--accept-foreign", "--prefer", "theirs"]).success();
+    let wb = open(&a, Access::Read)?;
+    let dev = wb
+        .devices()?
+        .into_iter()
+        .find(|d| d.short_id() == "DEV-0003")
+        .ok_or("no DEV-0003")?;
+    assert_eq!(dev.get("room"), "Room C");
     Ok(())
 }
 
@@ -454,6 +472,64 @@ fn undo_of_a_merge_restores_ours() -> TestResult {
     assert!(step.label.starts_with("merge b.medsec ("), "{}", step.label);
     assert_eq!(snapshot(&wb)?, before);
     assert!(wb.verify_audit()?.problems.is_empty());
+    Ok(())
+}
+
+/// The report's count lines (`taken from theirs: 3 field(s)`, ...), without the audit entries.
+fn counts(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.contains(": ") && !l.starts_with("audit entries"))
+        .filter(|l| !l.starts_with("would merge") && !l.starts_with("base:"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn merging_again_after_undoing_a_merge_plans_what_the_first_merge_did() -> TestResult {
+    let env = Env::new()?;
+    let (a, b, _, _) = edited_pair(&env)?;
+    let first = merge(&env, &a, &b, &["--dry-run", "--prefer", "theirs"]).success();
+    let first = String::from_utf8(first.get_output().stdout.clone())?;
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    let mut wb = open(&a, Access::Write)?;
+    wb.set_actor("Alice");
+    wb.undo()?.ok_or("nothing to undo")?;
+    drop(wb);
+    // The undo is not Alice's change: the same fields are taken, rows added, conflicts found.
+    let again = merge(&env, &a, &b, &["--dry-run", "--prefer", "theirs"]).success();
+    let again = String::from_utf8(again.get_output().stdout.clone())?;
+    assert!(again.contains("audit entries from theirs: 0"), "{again}");
+    // The same fields and conflicts; the device and the evidence the undo removed (marked
+    // deleted / removed) come back by taking theirs' empty deleted_at / removed_at.
+    let (c1, c2) = (counts(&first), counts(&again));
+    assert!(first.contains("taken from theirs: 3 field(s)"), "{first}");
+    assert!(again.contains("taken from theirs: 5 field(s)"), "{again}");
+    for line in ["kept ours", "rows removed", "feeds taken", "conflicts"] {
+        let of = |c: &[String]| c.iter().find(|l| l.starts_with(line)).cloned();
+        assert_eq!(of(&c1), of(&c2), "{first}\n---\n{again}");
+    }
+    assert!(again.contains("take DEV-0025 deleted_at"), "{again}");
+    assert!(again.contains("bob.txt removed_at"), "{again}");
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    let wb = open(&a, Access::Read)?;
+    assert!(wb.devices()?.iter().any(|d| d.get("name") == "Bob's pump"));
+    assert!(
+        wb.attachments(AttachmentFilter::All)?
+            .iter()
+            .any(|x| x.file_name == "bob.txt")
+    );
+    assert!(wb.verify_audit()?.problems.is_empty());
+    drop(wb);
+    // Undo, redo: the merge stands, and merging again changes nothing.
+    let mut wb = open(&a, Access::Write)?;
+    wb.undo()?.ok_or("nothing to undo")?;
+    wb.redo()?.ok_or("nothing to redo")?;
+    drop(wb);
+    let out = merge(&env, &a, &b, &["--dry-run"]).success();
+    let out = String::from_utf8(out.get_output().stdout.clone())?;
+    assert!(out.contains("taken from theirs: 0"), "{out}");
+    assert!(out.contains("conflicts: 0"), "{out}");
     Ok(())
 }
 
@@ -623,9 +699,10 @@ fn at_a_terminal_the_conflict_view_chooses_or_cancels() -> TestResult {
     let before = std::fs::read(&a)?;
     // Esc: nothing changed.
     let (status, text) = merge_in_terminal(&env, &a, &b, &[b"\x1b"])?;
-    assert!(status.success(), "{status:?}\n{text}");
+    assert_eq!(status.exit_code(), 8, "{status:?}\n{text}");
+    let flat = text.replace('\n', "");
     assert!(
-        text.contains("merge cancelled: nothing was changed"),
+        flat.contains("merge cancelled: 2 conflict(s) left unresolved; nothing was changed"),
         "{text}"
     );
     assert_eq!(std::fs::read(&a)?, before);
@@ -633,7 +710,14 @@ fn at_a_terminal_the_conflict_view_chooses_or_cancels() -> TestResult {
     // `j` `o` puts the second (the note) back to ours; Enter applies.
     let (status, text) = merge_in_terminal(&env, &a, &b, &[b"\r", b"T", b"j", b"o", b"\r"])?;
     assert!(status.success(), "{status:?}\n{text}");
-    assert!(text.contains("1 kept ours, 1 took theirs"), "{text}");
+    let flat = text.replace('\n', "");
+    assert!(flat.contains("1 kept ours, 1 took theirs"), "{text}");
+    // Each conflict line says the side chosen, as with --prefer.
+    assert!(
+        flat.contains("Bob: yes (by Bob") && flat.contains(" -> ours"),
+        "{text}"
+    );
+    assert!(flat.contains(" -> theirs"), "{text}");
     let wb = open(&a, Access::Read)?;
     let answer = wb
         .answer(&device_target(&wb, "DEV-0001")?, "ENC-01")?
@@ -737,5 +821,152 @@ fn an_older_other_workbook_or_the_workbook_itself_is_refused() -> TestResult {
     let stderr = String::from_utf8(out.get_output().stderr.clone())?;
     assert!(stderr.contains("is the open workbook itself"), "{stderr}");
     assert_eq!(std::fs::read(&ours)?, before);
+    Ok(())
+}
+
+#[test]
+fn a_risk_entry_added_from_theirs_says_its_new_risk_id() -> TestResult {
+    let env = Env::new()?;
+    let a = env.path("a.medsec");
+    let b = env.path("b.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&a)
+        .arg("--no-open")
+        .assert()
+        .success();
+    std::fs::copy(&a, &b)?;
+    // Each side's new risk entry takes the same next row ID, so the same Risk ID.
+    let no = ["no", "--likelihood", "3", "--impact", "3"];
+    run_as(
+        &env,
+        "Alice",
+        &a,
+        &[&["answer", "DEV-0005", "ENC-03"][..], &no].concat(),
+    );
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &[&["answer", "DEV-0006", "ENC-03"][..], &no].concat(),
+    );
+    let theirs_id = first_risk_of(&env, &b, "DEV-0006")?;
+    let ours_id = first_risk_of(&env, &a, "DEV-0005")?;
+    assert_eq!(theirs_id, ours_id);
+    let n: u32 = theirs_id.trim_start_matches("R-").parse()?;
+    let new_id = format!("R-{:04}", n + 1);
+    let out = merge(&env, &a, &b, &["--dry-run"]).success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone())?;
+    let line = format!("add risk entry {new_id} (was {theirs_id} in theirs): DEV-0006 ENC-03");
+    assert!(stdout.contains(&line), "{stdout}");
+    let out = merge(&env, &a, &b, &[]).success();
+    assert!(String::from_utf8(out.get_output().stdout.clone())?.contains(&line));
+    // The report told the truth: the entry has that Risk ID in ours.
+    assert_eq!(first_risk_of(&env, &a, "DEV-0006")?, new_id);
+    assert_eq!(first_risk_of(&env, &a, "DEV-0005")?, ours_id);
+    Ok(())
+}
+
+/// The Risk ID of `device`'s ENC-03 risk in `wb` (from `risk list`).
+fn first_risk_of(env: &Env, wb: &Path, device: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let out = env
+        .cmd()
+        .arg("-w")
+        .arg(wb)
+        .args(["risk", "list"])
+        .output()?;
+    let text = String::from_utf8(out.stdout)?;
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.get(1) == Some(&device) && w.get(2) == Some(&"ENC-03"))
+        .and_then(|w| w.first().map(|s| s.to_string()))
+        .ok_or_else(|| format!("no ENC-03 risk of {device}").into())
+}
+
+/// An nmap scan of one host known only by its IP (no MAC, no hostname), seen at `time`
+/// (seconds since 1970) with these open TCP ports (number, service).
+fn scan_xml(time: u64, ports: &[(u16, &str)]) -> String {
+    let ports: String = ports
+        .iter()
+        .map(|(n, s)| {
+            format!(
+                "<port protocol=\"tcp\" portid=\"{n}\"><state state=\"open\"/><service name=\"{s}\"/></port>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\" start=\"{time}\"><host starttime=\"{time}\" endtime=\"{time}\"><status state=\"up\"/><address addr=\"10.77.0.9\" addrtype=\"ipv4\"/><ports>{ports}</ports></host><runstats><finished time=\"{time}\"/></runstats></nmaprun>\n"
+    )
+}
+
+#[test]
+fn a_host_both_copies_scanned_stays_one_device_with_services_as_one_field_and_the_newer_last_seen()
+-> TestResult {
+    let env = Env::new()?;
+    let a = env.path("a.medsec");
+    let b = env.path("b.medsec");
+    env.cmd()
+        .arg("demo")
+        .arg(&a)
+        .arg("--no-open")
+        .assert()
+        .success();
+    std::fs::copy(&a, &b)?;
+    std::fs::write(
+        env.path("a.xml"),
+        scan_xml(1_700_000_000, &[(443, "https")]),
+    )?;
+    std::fs::write(
+        env.path("b.xml"),
+        scan_xml(1_800_000_000, &[(443, "https"), (22, "ssh")]),
+    )?;
+    let a_xml = env.path("a.xml");
+    let b_xml = env.path("b.xml");
+    run_as(
+        &env,
+        "Alice",
+        &a,
+        &["import", "nmap", a_xml.to_str().ok_or("path")?],
+    );
+    run_as(
+        &env,
+        "Bob",
+        &b,
+        &["import", "nmap", b_xml.to_str().ok_or("path")?],
+    );
+    let devices = |wb: &Path| -> Result<usize, Box<dyn std::error::Error>> {
+        Ok(open(wb, Access::Read)?.devices()?.len())
+    };
+    let before = devices(&a)?;
+
+    let out = merge(&env, &a, &b, &["--dry-run"]).code(8);
+    let stdout = String::from_utf8(out.get_output().stdout.clone())?;
+    assert!(stdout.contains("by IP only: 10.77.0.9"), "{stdout}");
+    assert!(
+        stdout.contains("1 by serial number, asset tag, MAC or IP, 0 added"),
+        "{stdout}"
+    );
+    // The services are one field; the newer scan's last_seen is taken, not a conflict.
+    assert!(
+        stdout.contains("network_services: ours 443/tcp https"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("services_json"), "{stdout}");
+    assert!(stdout.contains("conflicts: 1"), "{stdout}");
+    assert!(stdout.contains("last_seen: 2023-11-14"), "{stdout}");
+    assert!(stdout.contains("-> 2027-01-15"), "{stdout}");
+
+    merge(&env, &a, &b, &["--prefer", "theirs"]).success();
+    assert_eq!(devices(&a)?, before, "no duplicate device");
+    let wb = open(&a, Access::Read)?;
+    let host = wb
+        .devices()?
+        .into_iter()
+        .find(|d| d.get("ip_addresses") == "10.77.0.9")
+        .ok_or("no scanned host")?;
+    assert!(host.get("network_services").contains("22/tcp ssh"));
+    let ports: Vec<u16> = host.services.iter().map(|s| s.port).collect();
+    assert_eq!(ports.len(), 2, "the structured services came with the text");
+    assert!(host.get("last_seen").starts_with("2027-01-15"));
     Ok(())
 }

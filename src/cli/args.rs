@@ -109,7 +109,7 @@ pub enum Command {
     },
     /// Bring another assessor's copy of the workbook into this one (-w), field by field.
     #[command(
-        after_help = "Examples:\n  medsec -w site.medsec merge colleague.medsec --dry-run\n  medsec -w site.medsec merge colleague.medsec --prefer theirs --other-passphrase-file colleague.pass\n\nA field changed on one side only since the copies diverged is taken; one changed on both is a conflict: chosen in a conflict view at a terminal, or for all with --prefer. Without either, nothing changes and the exit code is 8.\nThe other passphrase: --other-passphrase-file FILE, MEDSEC_OTHER_PASSPHRASE_FILE, or asked on the terminal."
+        after_help = "Examples:\n  medsec -w site.medsec merge colleague.medsec --dry-run\n  medsec -w site.medsec merge colleague.medsec --prefer theirs --other-passphrase-file colleague.pass\n\nA field changed on one side only since the copies diverged is taken; one changed on both is a conflict: chosen in a conflict view at a terminal, or for all with --prefer. Without either, or when the conflict view is cancelled (Esc), nothing changes and the exit code is 8.\nA workbook with another workbook ID (not a copy of this one) needs --accept-foreign; --dry-run shows it without.\nThe other passphrase: --other-passphrase-file FILE, MEDSEC_OTHER_PASSPHRASE_FILE, or asked on the terminal."
     )]
     Merge(MergeArgs),
     /// Write the assessment out (the files are NOT encrypted).
@@ -565,6 +565,10 @@ pub struct MergeArgs {
     /// else the terminal).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub other_passphrase_file: Option<PathBuf>,
+    /// Merge a workbook with another workbook ID (not a copy of this one): no common history,
+    /// so every differing field is a conflict and devices match by serial, asset tag, MAC or IP.
+    #[arg(long)]
+    pub accept_foreign: bool,
 }
 
 /// Which side `merge --prefer` resolves conflicts for.

@@ -86,6 +86,9 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
     }
     let other = open_other(&args.other, &args.other_passphrase_file)?;
     let plan = wb.plan_merge(&other)?;
+    if !plan.related && !args.accept_foreign && !args.dry_run {
+        return Err(CliError::usage(foreign_message(&args.other)));
+    }
     let conflicts = plan.conflicts.len();
     let preferred = args.prefer.map(|p| match p {
         PreferSide::Ours => Side::Ours,
@@ -109,6 +112,9 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
         report(wb_path, &plan, args.dry_run, choices.as_deref())?;
     }
     if args.dry_run {
+        if !plan.related && !args.accept_foreign && !args.json {
+            say!("note: {}", foreign_message(&args.other));
+        }
         if conflicts > 0 && choices.is_none() {
             return Err(unresolved(&plan, true));
         }
@@ -126,6 +132,8 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
+    // Chosen one by one in the conflict view (the report above could not say the sides yet).
+    let mut interactive = false;
     let chosen = match &choices {
         Some(c) => c.clone(),
         None if conflicts == 0 => Vec::new(),
@@ -138,10 +146,17 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
             match crate::tui::merge_view::choose(&name, &plan.conflicts)
                 .map_err(|e| CliError::general(e.to_string()))?
             {
-                Some(c) => c,
+                Some(c) => {
+                    interactive = true;
+                    c
+                }
                 None => {
-                    say!("merge cancelled: nothing was changed");
-                    return Ok(());
+                    return Err(CliError {
+                        code: exit::MERGE_CONFLICTS,
+                        message: format!(
+                            "merge cancelled: {conflicts} conflict(s) left unresolved; nothing was changed"
+                        ),
+                    });
                 }
             }
         }
@@ -150,6 +165,11 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
     let out = wb.merge(&other, &plan, &chosen)?;
     if args.json {
         return print_json(Some(&out));
+    }
+    if interactive {
+        for (d, side) in plan.conflicts.iter().zip(&chosen) {
+            say!("  conflict {}{}", conflict_line(d), side_arrow(*side));
+        }
     }
     let resolved = if conflicts > 0 {
         format!(
@@ -170,6 +190,24 @@ pub(super) fn run(wb: &mut Workbook, args: &MergeArgs) -> Result<(), CliError> {
         out.head.hash
     );
     Ok(())
+}
+
+/// ` -> ours` / ` -> theirs`: the side a conflict was resolved for, as the report says it.
+fn side_arrow(side: Side) -> &'static str {
+    match side {
+        Side::Ours => " -> ours",
+        Side::Theirs => " -> theirs",
+    }
+}
+
+/// Why a workbook with another workbook ID is refused without `--accept-foreign`.
+fn foreign_message(other: &Path) -> String {
+    format!(
+        "{} has another workbook ID: it is not a copy of this workbook, so there is no common \
+         history and every differing field would be a conflict. Merge it with --accept-foreign \
+         (devices are then matched by serial number, asset tag, MAC or IP); nothing was changed",
+        other.display()
+    )
 }
 
 /// Exit 8: the conflicts on stderr (the first [`CONFLICTS_LISTED`], then a count) and a hint.
@@ -212,7 +250,7 @@ fn report(
     }
     say!("audit entries from theirs: {}", plan.entries);
     say!(
-        "devices: {} matched by UUID, {} by serial number, asset tag or MAC, {} added",
+        "devices: {} matched by UUID, {} by serial number, asset tag, MAC or IP, {} added",
         plan.matched_by_uuid,
         plan.matched.len(),
         plan.added_devices.len()
@@ -267,7 +305,15 @@ fn report(
         );
     }
     for r in &plan.added {
-        say!("  add {} {}", r.entity, shown(&r.subject));
+        let what = r.subject.strip_suffix(" risk entry").unwrap_or(&r.subject);
+        match (&r.risk_id, &r.theirs_risk_id) {
+            (Some(id), Some(was)) => say!(
+                "  add risk entry {id} (was {was} in theirs): {}",
+                shown(what)
+            ),
+            (Some(id), None) => say!("  add risk entry {id}: {}", shown(what)),
+            _ => say!("  add {} {}", r.entity, shown(&r.subject)),
+        }
     }
     for r in &plan.removed {
         say!("  remove {} {}", r.entity, shown(&r.subject));
@@ -282,11 +328,9 @@ fn report(
         );
     }
     for (i, d) in plan.conflicts.iter().enumerate() {
-        let chosen = match choices.and_then(|c| c.get(i)) {
-            Some(Side::Ours) => " -> ours",
-            Some(Side::Theirs) => " -> theirs",
-            None => "",
-        };
+        let chosen = choices
+            .and_then(|c| c.get(i))
+            .map_or("", |s| side_arrow(*s));
         say!("  conflict {}{chosen}", conflict_line(d));
     }
     Ok(())

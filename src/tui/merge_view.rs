@@ -241,7 +241,17 @@ pub fn render(view: &ConflictView, theme: Theme, frame: &mut Frame) {
 }
 
 fn render_table(view: &ConflictView, theme: Theme, frame: &mut Frame, area: Rect) {
-    let value_width = usize::from(area.width.saturating_sub(44) / 2).max(8);
+    // The field column fits the longest field name: up to 14 characters at 80 columns, up to 32
+    // on a wide terminal (120 columns or more).
+    let longest = view
+        .conflicts
+        .iter()
+        .map(|d| d.field.chars().count())
+        .max()
+        .unwrap_or(0);
+    let field_width = longest.clamp(5, if area.width >= 120 { 32 } else { 14 });
+    let fixed = 6 + 18 + field_width + 6;
+    let value_width = (usize::from(area.width).saturating_sub(fixed) / 2).max(8);
     let rows: Vec<Row> = view
         .conflicts
         .iter()
@@ -266,7 +276,7 @@ fn render_table(view: &ConflictView, theme: Theme, frame: &mut Frame, area: Rect
     let widths = [
         Constraint::Length(6),
         Constraint::Length(18),
-        Constraint::Length(14),
+        Constraint::Length(u16::try_from(field_width).unwrap_or(14)),
         Constraint::Fill(1),
         Constraint::Fill(1),
     ];
@@ -387,7 +397,8 @@ mod tests {
         }
     }
 
-    fn sample() -> ConflictView {
+    /// The first `n` of four conflicts (the last with a field name longer than 14 characters).
+    fn sample_of(n: usize) -> ConflictView {
         ConflictView::new(
             "bob.medsec",
             &[
@@ -399,8 +410,18 @@ mod tests {
                     "BitLocker on, checked on the service screen",
                 ),
                 conflict("DEV-0004", "room", "ICU 2", ""),
-            ],
+                conflict(
+                    "DEV-0007",
+                    "network_services",
+                    "443/tcp https",
+                    "443/tcp https, 22/tcp ssh",
+                ),
+            ][..n],
         )
+    }
+
+    fn sample() -> ConflictView {
+        sample_of(3)
     }
 
     fn key(c: KeyCode) -> KeyEvent {
@@ -465,7 +486,7 @@ mod tests {
 
     #[test]
     fn the_view_at_80x24_and_wide() {
-        let mut v = sample();
+        let mut v = sample_of(4);
         insta::assert_snapshot!("merge_view_80x24", draw(&v, 80, 24));
         v.update(ConflictAction::Theirs);
         v.update(ConflictAction::Apply);

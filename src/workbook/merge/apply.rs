@@ -57,15 +57,20 @@ fn sql_value(v: &Value, what: &str) -> Result<SqlValue, TxError> {
     })
 }
 
-/// Inserts theirs' row into ours (local columns mapped); returns its new row ID.
+/// Inserts theirs' row into ours (local columns mapped; with row ID `new_id` when given, else the
+/// next free one); returns its new row ID.
 fn insert_row(
     tx: &Transaction<'_>,
     ids: &mut DeviceIds<'_>,
     table: Table,
     theirs: &Columns,
+    new_id: Option<i64>,
 ) -> Result<i64, TxError> {
     let mut cols = theirs.clone();
     let theirs_id = cols.remove("id").and_then(|v| v.as_i64());
+    if let Some(id) = new_id {
+        cols.insert("id".into(), Value::from(id));
+    }
     if table == Table::Device {
         let number: i64 = tx.query_row(
             "UPDATE assessment SET next_device_no = next_device_no + 1 WHERE id = 1
@@ -184,6 +189,9 @@ fn update_row(
             columns.push("updated_at".into());
         }
         _ => {}
+    }
+    if table == Table::Device && columns.iter().any(|c| c == "network_services") {
+        columns.push("services_json".into());
     }
     let mut new: Vec<(String, Value)> = columns
         .iter()
@@ -463,7 +471,7 @@ fn apply_row(
             Ok(cols.len())
         }
         (WorkKind::Insert { always }, _, Some(t)) if always || !cols.is_empty() => {
-            let id = insert_row(tx, ids, table, t)?;
+            let id = insert_row(tx, ids, table, t, w.new_id)?;
             let row = read_by_id(tx, table, id)?;
             rec.created(row_key(table, &row)?);
             Ok(1)

@@ -1,11 +1,14 @@
 //! Matching the other workbook's devices to ours: by UUID (copies of one workbook), then serial
-//! number with manufacturer, asset tag, or a MAC address in common.
+//! number with manufacturer, asset tag, a MAC address in common, then — the rule `import nmap`
+//! uses for scan hosts (`import::plan_nmap`) — an IP address and a hostname in common, else an IP
+//! address in common when neither device has a MAC address or a hostname.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::rows::{Row, text};
+use crate::device::fields::split_multi;
 
 /// How a device of theirs was matched to one of ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,6 +22,10 @@ pub enum MatchedBy {
     AssetTag,
     /// A MAC address in common.
     Mac,
+    /// An IP address and a hostname in common (case-insensitive).
+    IpHostname,
+    /// An IP address in common, neither device having a MAC address or a hostname.
+    IpOnly,
 }
 
 impl MatchedBy {
@@ -29,6 +36,8 @@ impl MatchedBy {
             MatchedBy::Serial => "serial number",
             MatchedBy::AssetTag => "asset tag",
             MatchedBy::Mac => "MAC address",
+            MatchedBy::IpHostname => "IP + hostname",
+            MatchedBy::IpOnly => "IP only",
         }
     }
 }
@@ -45,6 +54,29 @@ fn macs(row: &Row) -> HashSet<String> {
         })
         .filter(|m| m.len() == 12)
         .collect()
+}
+
+/// The entries of a multi-value text column (`;`, `,` or newline separated), trimmed and in
+/// lower case.
+fn list(row: &Row, column: &str) -> HashSet<String> {
+    split_multi(text(&row.columns, column))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// How `theirs` matches `ours` by network identity, if it does: a common IP address and a common
+/// hostname, else a common IP address when neither has a MAC address or a hostname.
+fn by_network(ours: &Row, theirs: &Row) -> Option<MatchedBy> {
+    let ips = list(theirs, "ip_addresses");
+    if ips.is_disjoint(&list(ours, "ip_addresses")) {
+        return None;
+    }
+    let (oh, th) = (list(ours, "hostname"), list(theirs, "hostname"));
+    if !th.is_disjoint(&oh) {
+        return Some(MatchedBy::IpHostname);
+    }
+    let bare = |r: &Row, h: &HashSet<String>| h.is_empty() && macs(r).is_empty();
+    (bare(ours, &oh) && bare(theirs, &th)).then_some(MatchedBy::IpOnly)
 }
 
 fn folded(row: &Row, column: &str) -> String {
@@ -117,6 +149,20 @@ pub(super) fn match_devices(ours: &[Row], theirs: &[Row]) -> Vec<(String, String
                 ours.iter()
                     .find(|o| !taken.contains(&uuid(o)) && !macs(o).is_disjoint(&mine))
                     .map(|o| (uuid(o), MatchedBy::Mac))
+            })
+            .or_else(|| {
+                let free: Vec<&Row> = ours.iter().filter(|o| !taken.contains(&uuid(o))).collect();
+                free.iter()
+                    .find_map(|o| {
+                        (by_network(o, t) == Some(MatchedBy::IpHostname))
+                            .then(|| (uuid(o), MatchedBy::IpHostname))
+                    })
+                    .or_else(|| {
+                        free.iter().find_map(|o| {
+                            (by_network(o, t) == Some(MatchedBy::IpOnly))
+                                .then(|| (uuid(o), MatchedBy::IpOnly))
+                        })
+                    })
             });
         if let Some((o, by)) = found {
             taken.insert(o.clone());
@@ -172,6 +218,47 @@ mod tests {
                 ("x".into(), "b".into(), MatchedBy::Serial),
                 ("y".into(), "c".into(), MatchedBy::AssetTag),
                 ("z".into(), "d".into(), MatchedBy::Mac),
+            ]
+        );
+    }
+
+    #[test]
+    fn devices_match_by_ip_and_hostname_else_by_ip_only_when_bare() {
+        let ours = vec![
+            device("a", &[("ip_addresses", "10.0.0.5"), ("hostname", "PUMP-1")]),
+            device("b", &[("ip_addresses", "10.0.0.6")]),
+            device(
+                "c",
+                &[("ip_addresses", "10.0.0.7"), ("hostname", "monitor-3")],
+            ),
+            device(
+                "d",
+                &[
+                    ("ip_addresses", "10.0.0.8"),
+                    ("mac_addresses", "00:11:22:33:44:55"),
+                ],
+            ),
+        ];
+        let theirs = vec![
+            device(
+                "x",
+                &[
+                    ("ip_addresses", "10.0.0.9; 10.0.0.5"),
+                    ("hostname", "pump-1"),
+                ],
+            ),
+            device("y", &[("ip_addresses", "10.0.0.6")]),
+            // Same IP, but ours has a hostname and theirs another: not the same host.
+            device("z", &[("ip_addresses", "10.0.0.7"), ("hostname", "other")]),
+            // Same IP, but ours has a MAC address: not matched on the IP alone.
+            device("w", &[("ip_addresses", "10.0.0.8")]),
+        ];
+        let m = match_devices(&ours, &theirs);
+        assert_eq!(
+            m,
+            vec![
+                ("x".into(), "a".into(), MatchedBy::IpHostname),
+                ("y".into(), "b".into(), MatchedBy::IpOnly),
             ]
         );
     }

@@ -7,6 +7,15 @@
 //! not count) and from the last value the common history gave it (so a value a previous merge
 //! took from the other side does not count as this side's change). An entry too large to
 //! itemise (field `*`) counts as changing every field of its entity.
+//!
+//! An undone merge is not history: when ours' chain holds a `merge` entry later undone (an
+//! `undo` entry `undo: merge FILE (...)` with no `redo: merge ...` after it), the merge entry and
+//! its undo are not ours' changes, and the entries that merge brought in (after ours' first N
+//! entries, N as the merge entry's summary says, up to the merge entry) count as theirs' own
+//! again — so merging the same copy after an undo takes theirs' changes as the first merge did.
+//! The undo and redo entries of a merge redone are not ours' changes either (they cancel out).
+//! A field that undo set back and that neither side changed otherwise (e.g. `deleted_at` of a
+//! device the merge had added) takes theirs' value again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -81,6 +90,54 @@ impl SideChanges {
     }
 }
 
+/// Ours' entries that are not ours' changes (merges undone, with their undo and redo entries)
+/// and the entries that undone merges brought in (see the module doc).
+fn undone_merges(ours: &[AuditEntry]) -> (HashSet<&str>, HashSet<&str>) {
+    // (index of the merge entry, undone now, its undo/redo entries)
+    let mut merges: Vec<(usize, bool, Vec<&str>)> = Vec::new();
+    for (i, e) in ours.iter().enumerate() {
+        match e.action.as_str() {
+            "merge" => merges.push((i, false, Vec::new())),
+            "undo" if e.summary.starts_with("undo: merge ") => {
+                if let Some(m) = merges.iter_mut().rev().find(|m| !m.1) {
+                    m.1 = true;
+                    m.2.push(&e.entry_id);
+                }
+            }
+            "redo" if e.summary.starts_with("redo: merge ") => {
+                if let Some(m) = merges.iter_mut().rev().find(|m| m.1) {
+                    m.1 = false;
+                    m.2.push(&e.entry_id);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut skip = HashSet::new();
+    let mut brought = HashSet::new();
+    for (i, undone, travels) in merges {
+        skip.extend(travels);
+        if !undone {
+            continue;
+        }
+        let Some(m) = ours.get(i) else { continue };
+        skip.insert(m.entry_id.as_str());
+        // `merge FILE (N changes): ours A entries head ...`: ours had A entries before it.
+        let before = m
+            .summary
+            .split("): ours ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok());
+        if let Some(a) = before {
+            for e in ours.iter().filter(|e| e.seq > a && e.seq < m.seq) {
+                brought.insert(e.entry_id.as_str());
+            }
+        }
+    }
+    (skip, brought)
+}
+
 /// Both sides' changes since they diverged.
 #[derive(Debug, Default)]
 pub(super) struct History {
@@ -92,6 +149,9 @@ pub(super) struct History {
     pub theirs: SideChanges,
     /// Theirs' entries that ours lacks, in theirs' order (to be appended to ours' chain).
     pub to_append: Vec<AuditEntry>,
+    /// Fields the undo of an undone merge set back (e.g. `deleted_at` of a device the merge had
+    /// added): where neither side changed one, theirs' value is taken, as the merge had it.
+    pub undone: HashSet<FieldId>,
 }
 
 impl History {
@@ -110,7 +170,20 @@ impl History {
             ..History::default()
         };
         let same_key = |k: &str, _: Option<&str>| k.to_string();
+        let (skip, brought) = undone_merges(ours);
         for e in ours {
+            let id = e.entry_id.as_str();
+            if skip.contains(id) {
+                if e.action == "undo" {
+                    for c in e.changes.iter().filter(|c| c.field != "*") {
+                        h.undone.insert((c.key.clone(), c.field.clone()));
+                    }
+                }
+                continue;
+            }
+            if brought.contains(id) && theirs_ids.contains(id) {
+                continue;
+            }
             if theirs_ids.contains(e.entry_id.as_str()) && related {
                 for c in e.changes.iter().filter(|c| c.field != "*") {
                     h.common
@@ -121,7 +194,10 @@ impl History {
             }
         }
         for e in theirs {
-            if ours_ids.contains(e.entry_id.as_str()) && related {
+            if ours_ids.contains(e.entry_id.as_str())
+                && related
+                && !brought.contains(e.entry_id.as_str())
+            {
                 continue;
             }
             if !ours_ids.contains(e.entry_id.as_str()) {
@@ -197,6 +273,46 @@ mod tests {
         assert!(!h.ours.changed("answer", &f, &"b".into(), &h.common));
         assert!(h.theirs.changed("answer", &f, &"c".into(), &h.common));
         assert_eq!(h.to_append.len(), 1);
+    }
+
+    #[test]
+    fn an_undone_merge_is_not_history_and_what_it_brought_is_theirs_again() {
+        let mut ours = vec![
+            entry("c", "k", "note", "", "a"),
+            entry("t1", "k", "note", "a", "b"),
+            entry("m", "k", "note", "a", "b"),
+            entry("u", "k", "note", "b", "a"),
+        ];
+        for (seq, e) in (1..).zip(ours.iter_mut()) {
+            e.seq = seq;
+        }
+        ours[2].action = "merge".into();
+        ours[2].summary =
+            "merge b.medsec (1 changes): ours 1 entries head x + theirs 2 entries head y".into();
+        ours[3].action = "undo".into();
+        ours[3].summary = "undo: merge b.medsec (1 changes)".into();
+        let theirs = vec![
+            entry("c", "k", "note", "", "a"),
+            entry("t1", "k", "note", "a", "b"),
+        ];
+        let h = History::read(&ours, &theirs, true, &|k, _| k.to_string());
+        let f = id("k", "note");
+        assert!(!h.ours.changed("answer", &f, &"a".into(), &h.common));
+        assert!(h.theirs.changed("answer", &f, &"b".into(), &h.common));
+        assert!(h.to_append.is_empty(), "ours holds t1 already");
+        assert!(h.undone.contains(&f));
+        // Redone: the merge stands; its undo and redo are nobody's change.
+        let mut redo = ours[3].clone();
+        redo.entry_id = "r".into();
+        redo.seq = 5;
+        redo.action = "redo".into();
+        redo.summary = "redo: merge b.medsec (1 changes)".into();
+        redo.changes[0].old = "a".into();
+        redo.changes[0].new = "b".into();
+        ours.push(redo);
+        let h = History::read(&ours, &theirs, true, &|k, _| k.to_string());
+        assert!(!h.theirs.changed("answer", &f, &"b".into(), &h.common));
+        assert!(!h.ours.changed("answer", &f, &"b".into(), &h.common));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! difference from the two audit chains (see `history`): a field changed only by theirs since
 //! the copies diverged is taken, one changed only by ours is kept, one changed by both (or by
 //! neither, or in workbooks with different IDs, which share no history) is a conflict. Devices
-//! are matched by UUID, then serial number with manufacturer, asset tag or MAC address; a device
+//! are matched by UUID, then serial number with manufacturer, asset tag, MAC address, IP address
+//! with hostname or IP address alone (see `devices`); a device
 //! only in theirs is added under the next free DEV number. Rows only in theirs (answers, risk
 //! entries, evidence with its bytes, findings, SBOMs, MDS2 documents) are added; a row one side
 //! removed (a cleared answer) merges like its fields. For each feed (kind + name) the newer
@@ -145,6 +146,13 @@ pub struct AddedRow {
     pub entity: String,
     /// As people name it (with theirs' DEV number for a device added by the merge).
     pub subject: String,
+    /// A risk entry added: the Risk ID it gets in ours (`R-0210`; a Risk ID is the row ID, so
+    /// it may differ from theirs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_id: Option<String>,
+    /// A risk entry added: its Risk ID in theirs, when that differs from [`Self::risk_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theirs_risk_id: Option<String>,
 }
 
 /// A row of ours that theirs removed (a cleared answer or risk entry), removed by the merge.
@@ -179,7 +187,7 @@ pub struct MergePlan {
     pub entries: usize,
     /// Devices matched by UUID (copies of one device).
     pub matched_by_uuid: usize,
-    /// Devices matched by serial number, asset tag or MAC address.
+    /// Devices matched by serial number, asset tag, MAC address or IP address.
     pub matched: Vec<DeviceMatch>,
     /// Devices only in theirs, added.
     pub added_devices: Vec<AddedDevice>,

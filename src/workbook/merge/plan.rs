@@ -28,6 +28,9 @@ pub(super) struct RowWork {
     pub take: Vec<String>,
     /// Columns in conflict, with their index in [`MergePlan::conflicts`].
     pub conflicts: Vec<(String, usize)>,
+    /// The row ID an inserted risk entry gets in ours (its Risk ID), chosen by the plan so that
+    /// the report can name it.
+    pub new_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +129,7 @@ impl Planner<'_> {
             kind,
             take: Vec::new(),
             conflicts: Vec::new(),
+            new_id: None,
         };
         let h = self.history;
         for column in columns {
@@ -140,7 +144,16 @@ impl Planner<'_> {
                 continue;
             }
             let id = (key.to_string(), column.clone());
-            let (co, ct) = if h.related {
+            let (co, ct) = if table == Some(Table::Device) && column == "last_seen" {
+                // When a scan last saw the device: the newer date wins, as when importing scans
+                // (both sides write `YYYY-MM-DDTHH:MM:SSZ`, which sorts as text).
+                let seen = |v: &Value| v.as_str().unwrap_or("").to_string();
+                if seen(t) > seen(o) {
+                    (false, true)
+                } else {
+                    (true, false)
+                }
+            } else if h.related {
                 (
                     h.ours.changed(name, &id, o, &h.common),
                     h.theirs.changed(name, &id, t, &h.common),
@@ -156,6 +169,12 @@ impl Planner<'_> {
                 field: column.clone(),
                 ours: self.side_value(&h.ours, table, ours, key, column),
                 theirs: self.side_value(&h.theirs, table, theirs, key, column),
+            };
+            // A field only an undone merge's undo set back: as the merge had it (theirs).
+            let (co, ct) = if !co && !ct && h.undone.contains(&id) {
+                (false, true)
+            } else {
+                (co, ct)
             };
             match (co, ct) {
                 (false, true) => {
@@ -178,6 +197,38 @@ impl Planner<'_> {
         };
         if matters {
             self.plan.work.push(work);
+        }
+    }
+}
+
+/// Gives every risk entry the plan inserts its row ID in ours — after ours' highest, in the
+/// order they are written (inserts come before the removals) — and names the added ones' Risk
+/// IDs in the report, with theirs' when it differs (a Risk ID is `R-` + the row ID).
+fn number_risk_entries(plan: &mut MergePlan, ours: &[Row]) {
+    let id = |c: &Columns| c.get("id").and_then(Value::as_i64);
+    let first = ours
+        .iter()
+        .filter_map(|r| id(&r.columns))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut added = plan
+        .added
+        .iter_mut()
+        .filter(|a| a.entity == Table::RiskEntry.name());
+    let inserts = plan
+        .work
+        .iter_mut()
+        .filter(|w| w.table == Some(Table::RiskEntry) && matches!(w.kind, WorkKind::Insert { .. }));
+    for (next, w) in (first..).zip(inserts) {
+        w.new_id = Some(next);
+        if w.kind == (WorkKind::Insert { always: true })
+            && let Some(a) = added.next()
+        {
+            let theirs = w.theirs.as_ref().and_then(id).map(|t| format!("R-{t:04}"));
+            let ours = format!("R-{next:04}");
+            a.theirs_risk_id = theirs.filter(|t| *t != ours);
+            a.risk_id = Some(ours);
         }
     }
 }
@@ -327,6 +378,7 @@ impl Workbook {
                                 kind: WorkKind::Insert { always: true },
                                 take: Vec::new(),
                                 conflicts: Vec::new(),
+                                new_id: None,
                             });
                             if table == Table::Device {
                                 let theirs_short = t
@@ -345,6 +397,8 @@ impl Workbook {
                                 p.plan.added.push(AddedRow {
                                     entity: name.to_string(),
                                     subject: t.subject.clone(),
+                                    risk_id: None,
+                                    theirs_risk_id: None,
                                 });
                             }
                         }
@@ -374,6 +428,8 @@ impl Workbook {
                         p.plan.removed.push(AddedRow {
                             entity: name.to_string(),
                             subject: o.subject.clone(),
+                            risk_id: None,
+                            theirs_risk_id: None,
                         });
                         p.plan.work.push(RowWork {
                             table: Some(table),
@@ -382,11 +438,13 @@ impl Workbook {
                             kind: WorkKind::Delete { always: true },
                             take: Vec::new(),
                             conflicts: Vec::new(),
+                            new_id: None,
                         });
                     }
                 }
             }
         }
+        number_risk_entries(&mut p.plan, ours.get(&Table::RiskEntry).unwrap_or(&no_rows));
         let ours_settings = settings(&self.conn).map_err(|e| self.sql(e))?;
         let theirs_settings = settings(&other.conn).map_err(|e| other.sql(e))?;
         p.compare(

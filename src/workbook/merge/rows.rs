@@ -70,7 +70,8 @@ pub(super) fn ignored(table: Table, column: &str) -> bool {
 
 /// Columns that travel with the row's other values rather than being merged on their own: who
 /// answered and when go with the answer taken, whether a likelihood or impact is the default
-/// with that likelihood or impact, a device field's source with that field; a row's
+/// with that likelihood or impact, a device field's source with that field, a device's
+/// structured services with its `network_services`; a row's
 /// `updated_at` with its newest change.
 pub(super) fn follower(table: Table, column: &str) -> bool {
     match table {
@@ -78,8 +79,9 @@ pub(super) fn follower(table: Table, column: &str) -> bool {
             column,
             "assessed_by" | "assessed_at" | "assessed_on" | "likelihood_default" | "impact_default"
         ),
-        // A device's field sources follow the fields taken (see `apply::merged_sources`).
-        Table::Device => matches!(column, "updated_at" | "sources_json"),
+        // A device's field sources follow the fields taken (see `apply::merged_sources`); the
+        // structured services (`services_json`) follow `network_services`, their text form.
+        Table::Device => matches!(column, "updated_at" | "sources_json" | "services_json"),
         Table::RiskEntry => column == "updated_at",
         _ => false,
     }
