@@ -43,19 +43,20 @@ pub const LONG_VALUE_CHARS: usize = 1024;
 /// a count of rows per entity instead (field `*`).
 pub const AUDIT_ITEMISE_ROWS: usize = 500_000;
 
-/// Columns never recorded as fields: local to one file (row IDs), already in the key (target,
-/// control, the device's UUID), or bookkeeping (`updated_at`: the entry's own time says when).
-pub const UNRECORDED_COLUMNS: [&str; 9] = [
+/// Columns local to one file (row IDs) or holding a row's target: never recorded as fields,
+/// never compared by `merge`.
+pub const LOCAL_COLUMNS: [&str; 6] = [
     "id",
     "device_id",
     "finding_id",
     "target_key",
     "target_kind",
     "target_label",
-    "control_id",
-    "uuid",
-    "updated_at",
 ];
+
+/// Columns not recorded as fields besides [`LOCAL_COLUMNS`]: already in the key (control, the
+/// device's UUID), or bookkeeping (`updated_at`: the entry's own time says when).
+pub const UNRECORDED_COLUMNS: [&str; 3] = ["control_id", "uuid", "updated_at"];
 
 /// One field changed by one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,15 +113,7 @@ pub fn value_text(v: &Value) -> String {
     match v {
         Value::Null => "(empty)".to_string(),
         Value::String(s) if s.is_empty() => "(empty)".to_string(),
-        Value::String(s) => {
-            let shown = printable(s);
-            if shown.chars().count() > VALUE_CHARS {
-                let cut: String = shown.chars().take(VALUE_CHARS - 1).collect();
-                format!("\"{cut}…\"")
-            } else {
-                format!("\"{shown}\"")
-            }
-        }
+        Value::String(s) => format!("\"{}\"", clipped(s, VALUE_CHARS)),
         Value::Object(o) if o.contains_key("sha256") => format!(
             "({} characters, SHA-256 {}…)",
             o.get("chars").and_then(Value::as_u64).unwrap_or(0),
@@ -131,6 +124,18 @@ pub fn value_text(v: &Value) -> String {
         ),
         other => printable(&other.to_string()),
     }
+}
+
+/// `text` made printable (see [`AuditChange::text`]) and clipped to `max` characters, the last
+/// one `…` when it was longer.
+pub fn clipped(text: &str, max: usize) -> String {
+    let shown = crate::device::fields::printable(text);
+    if shown.chars().count() <= max {
+        return shown;
+    }
+    let mut cut: String = shown.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// One entry of the audit trail.
@@ -218,10 +223,12 @@ impl AuditFilter {
         self.device
             .as_ref()
             .is_none_or(|d| change.device.as_ref() == Some(d))
-            && self
-                .control
-                .as_ref()
-                .is_none_or(|k| change.control.as_deref() == Some(k.to_uppercase().as_str()))
+            && self.control.as_ref().is_none_or(|k| {
+                change
+                    .control
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(k))
+            })
     }
 }
 
@@ -620,7 +627,9 @@ impl Differ {
         let mut fields: Vec<&String> = a.keys().collect();
         fields.extend(b.keys().filter(|k| !a.contains_key(*k)));
         for field in fields {
-            if UNRECORDED_COLUMNS.contains(&field.as_str()) {
+            if LOCAL_COLUMNS.contains(&field.as_str())
+                || UNRECORDED_COLUMNS.contains(&field.as_str())
+            {
                 continue;
             }
             // Empty text and NULL are both "empty".

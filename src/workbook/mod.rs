@@ -365,8 +365,11 @@ impl Workbook {
             // (the last five kept); no backup, no migration.
             wb.migration_backup = Some(copy::backup_before_migration(&wb.conn, path, pass)?);
             wb.migrate()?;
-            wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
-            wb.actor = wb.meta.assessor.clone();
+        }
+        wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
+        wb.actor = wb.meta.assessor.clone();
+        if version < schema::SCHEMA_VERSION {
+            // An upgraded workbook starts its audit trail here (it had none before).
             if wb.audit_head()?.length == 0 {
                 wb.audit_event(
                     "migration",
@@ -378,8 +381,6 @@ impl Workbook {
                 )?;
             }
         }
-        wb.meta = load_meta(&wb.conn).map_err(|e| sql(path, e))?;
-        wb.actor = wb.meta.assessor.clone();
         if catalog_upgrade::needed(&wb.conn, catalog()).map_err(|e| sql(path, e))? {
             if access == Access::Read {
                 return Err(WorkbookError::Invalid(format!(

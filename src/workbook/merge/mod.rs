@@ -85,14 +85,7 @@ pub fn value_text(v: &Value, max: usize) -> String {
         Value::String(s) => s.replace('\n', " "),
         other => other.to_string(),
     };
-    let one_line = crate::device::fields::printable(&text);
-    if one_line.chars().count() > max {
-        let mut clipped: String = one_line.chars().take(max.saturating_sub(1)).collect();
-        clipped.push('…');
-        clipped
-    } else {
-        one_line
-    }
+    super::audit::clipped(&text, max)
 }
 
 /// A field that differs between the two workbooks.

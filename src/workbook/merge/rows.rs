@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
-use super::super::audit::Differ;
+use super::super::audit::{Differ, LOCAL_COLUMNS};
 use super::super::snapshot::{Table, to_json};
 
 /// The tables merge reads, in the order rows are written (devices first: other rows refer to
@@ -34,16 +34,6 @@ pub(super) struct Row {
     /// Every column, local ones included.
     pub columns: Map<String, Value>,
 }
-
-/// Columns local to one file (row IDs) or in a row's key.
-const LOCAL_COLUMNS: [&str; 6] = [
-    "id",
-    "device_id",
-    "finding_id",
-    "target_key",
-    "target_kind",
-    "target_label",
-];
 
 /// Columns that are never compared: local to one file, in the key, or facts that the workbook
 /// computes again (a finding's match facts come from the feeds).
