@@ -423,6 +423,75 @@ fn a_change_over_the_row_limit_clears_the_history() -> TestResult {
 }
 
 #[test]
+fn a_large_change_is_audited_in_continued_entries_and_undone_as_one_step() -> TestResult {
+    use medsec::workbook::AuditFilter;
+    use medsec::workbook::audit::{AUDIT_ENTRY_ROWS, CONTINUED};
+    let dir = tempfile::tempdir()?;
+    let mut wb = Workbook::create(
+        &dir.path().join("w.medsec"),
+        &pass(),
+        AssessmentMeta::default(),
+    )?;
+    let before = wb.audit_entries(&AuditFilter::default())?.len();
+    let n = 2 * AUDIT_ENTRY_ROWS + AUDIT_ENTRY_ROWS / 2;
+    let sites: Vec<Target> = (0..n).map(|i| Target::Site(format!("site {i}"))).collect();
+    wb.set_answers_bulk(
+        &sites,
+        control("IR-01")?,
+        &respond(Response::Yes, ""),
+        "bulk",
+    )?;
+    let entries = wb.audit_entries(&AuditFilter::default())?;
+    let new = &entries[before..];
+    // The entry itself with the first rows, then two entries carrying on, in order.
+    assert_eq!(
+        new.len(),
+        3,
+        "{:?}",
+        new.iter().map(|e| &e.summary).collect::<Vec<_>>()
+    );
+    assert_eq!(new[0].action, "change");
+    assert_eq!(
+        new[0].summary,
+        format!("bulk (rows 1–{AUDIT_ENTRY_ROWS} of {n})")
+    );
+    assert_eq!(new[1].action, CONTINUED);
+    assert_eq!(
+        new[1].summary,
+        format!(
+            "bulk (continued: rows {}–{} of {n})",
+            AUDIT_ENTRY_ROWS + 1,
+            2 * AUDIT_ENTRY_ROWS
+        )
+    );
+    assert_eq!(new[2].action, CONTINUED);
+    // Every row's answer is itemised once, across the three entries.
+    let mut keys: Vec<&str> = new
+        .iter()
+        .flat_map(|e| e.changes.iter())
+        .filter(|c| c.field == "response")
+        .map(|c| c.key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), n);
+    assert!(
+        new.iter()
+            .all(|e| e.actor == new[0].actor && e.origin == new[0].origin)
+    );
+    let check = wb.verify_audit()?;
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    // Still one undo step; its undo is one entry.
+    assert_eq!(undo_label(&wb)?.as_deref(), Some("bulk"));
+    wb.undo()?;
+    assert!(wb.answer_rows()?.is_empty());
+    let after = wb.audit_entries(&AuditFilter::default())?;
+    assert_eq!(after.len(), entries.len() + 1);
+    assert_eq!(after.last().map(|e| e.action.as_str()), Some("undo"));
+    Ok(())
+}
+
+#[test]
 fn a_failed_bulk_change_records_nothing() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut wb = Workbook::create(

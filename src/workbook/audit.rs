@@ -43,6 +43,15 @@ pub const LONG_VALUE_CHARS: usize = 1024;
 /// a count of rows per entity instead (field `*`).
 pub const AUDIT_ITEMISE_ROWS: usize = 500_000;
 
+/// The most rows one entry itemises: a change of more rows (an import, a bulk answer, a merge)
+/// is audited as its own entry holding the first rows, then entries of action [`CONTINUED`]
+/// holding the next, in order, in the same transaction — so no entry (and no change's memory)
+/// grows with the size of the change.
+pub const AUDIT_ENTRY_ROWS: usize = 1_000;
+
+/// The action of an entry that carries on the entry before it (more rows of the same change).
+pub const CONTINUED: &str = "continued";
+
 /// Columns local to one file (row IDs) or holding a row's target: never recorded as fields,
 /// never compared by `merge`.
 pub const LOCAL_COLUMNS: [&str; 6] = [

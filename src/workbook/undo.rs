@@ -27,7 +27,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::audit::{AUDIT_ITEMISE_ROWS, Differ, NewEntry, append, summary_changes};
+use super::audit::{
+    AUDIT_ENTRY_ROWS, AUDIT_ITEMISE_ROWS, CONTINUED, Differ, NewEntry, append, summary_changes,
+};
 use super::snapshot::{RowKey, Table, damaged, read_row, restore, snapshot_key};
 use super::{TxError, Workbook, WorkbookError, now_utc, sql};
 use crate::device::fields::clean_text;
@@ -105,6 +107,12 @@ impl Recorder {
     /// and its audit entry (`entry`, whose changes are filled in here). Drops the redo branch and
     /// keeps the last [`UNDO_STEPS`] steps; a step over [`UNDO_STEP_ROWS`] rows clears the
     /// history instead (it is still audited); a step that changed nothing writes neither.
+    ///
+    /// Works through the rows [`AUDIT_ENTRY_ROWS`] at a time, so memory stays bounded whatever
+    /// the size of the change: each chunk's rows are read, compared, written to the step and
+    /// audited, then dropped. A change of more rows than one entry holds is audited as the
+    /// entry itself (its first rows) followed by `continued` entries, in order, in the same
+    /// transaction.
     fn finish(
         self,
         tx: &Transaction<'_>,
@@ -118,40 +126,19 @@ impl Recorder {
             append(tx, entry)?;
             return Ok(());
         }
-        let mut changed = Vec::new();
-        for (key, before) in self.rows {
-            let after = read_row(tx, &key)?;
-            if before != after {
-                changed.push((key.table(), before, after));
-            }
-        }
-        if changed.is_empty() {
-            return Ok(());
-        }
-        let mut differ = Differ::default();
-        for (table, before, after) in &changed {
-            differ.diff(
-                tx,
-                *table,
-                before.as_deref(),
-                after.as_deref(),
-                &mut entry.changes,
-            )?;
-        }
         if entry.summary.is_empty() {
             entry.summary = clip_label(label);
         }
-        append(tx, entry)?;
-        if changed.len() > UNDO_STEP_ROWS {
-            tx.execute_batch("DELETE FROM change_row; DELETE FROM change_step;")?;
-            return Ok(());
-        }
-        tx.execute(
-            "DELETE FROM change_row
-             WHERE step_id IN (SELECT id FROM change_step WHERE undone = 1)",
-            [],
-        )?;
-        tx.execute("DELETE FROM change_step WHERE undone = 1", [])?;
+        // What continued entries share with the entry (who, where from).
+        let template = NewEntry {
+            actor: entry.actor.clone(),
+            origin: entry.origin.clone(),
+            ..NewEntry::default()
+        };
+        let total = self.rows.len();
+        let parts = total.div_ceil(AUDIT_ENTRY_ROWS).max(1);
+        // The step is written before its rows (they refer to it) and removed again when nothing
+        // changed; the redo branch is dropped only once something did.
         tx.execute(
             "INSERT INTO change_step (at, label, undone) VALUES (?1, ?2, 0)",
             params![now_utc(), clip_label(label)],
@@ -161,9 +148,91 @@ impl Recorder {
             "INSERT INTO change_row (step_id, seq, table_name, before_json, after_json)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        for (seq, (table, before, after)) in changed.iter().enumerate() {
-            insert.execute(params![step, seq as i64, table.name(), before, after])?;
+        let mut differ = Differ::default();
+        // The entry itself until it is written (with any changes it already carries), then
+        // `continued` entries.
+        let mut first = Some(entry);
+        let mut changed = 0usize;
+        let mut rows = self.rows.into_iter();
+        for part in 0..parts {
+            let from = part * AUDIT_ENTRY_ROWS;
+            let to = (from + AUDIT_ENTRY_ROWS).min(total);
+            let mut changes = Vec::new();
+            let mut changed_here = 0usize;
+            for (key, before) in rows.by_ref().take(AUDIT_ENTRY_ROWS) {
+                let after = read_row(tx, &key)?;
+                if before == after {
+                    continue;
+                }
+                let table = key.table();
+                differ.diff(tx, table, before.as_deref(), after.as_deref(), &mut changes)?;
+                changed += 1;
+                changed_here += 1;
+                // Rows past the undo limit are not kept (the history is cleared below).
+                if changed <= UNDO_STEP_ROWS {
+                    insert.execute(params![
+                        step,
+                        (changed - 1) as i64,
+                        table.name(),
+                        before,
+                        after
+                    ])?;
+                }
+            }
+            let written = match first.take() {
+                // The first entry is written once a row changed (even when every changed column
+                // is unrecorded bookkeeping), or when it carries changes of its own.
+                Some(mut e) if changed_here > 0 || !e.changes.is_empty() => {
+                    if parts > 1 {
+                        e.summary = clip_label(&format!(
+                            "{} (rows {}–{to} of {total})",
+                            e.summary,
+                            from + 1
+                        ));
+                    }
+                    if e.changes.is_empty() {
+                        e.changes = changes;
+                    } else {
+                        e.changes.append(&mut changes);
+                    }
+                    Some(e)
+                }
+                Some(e) => {
+                    first = Some(e);
+                    None
+                }
+                None if !changes.is_empty() => Some(NewEntry {
+                    action: CONTINUED.into(),
+                    summary: clip_label(&format!(
+                        "{label} (continued: rows {}–{to} of {total})",
+                        from + 1
+                    )),
+                    changes,
+                    ..template.clone()
+                }),
+                None => None,
+            };
+            if let Some(e) = written {
+                append(tx, e)?;
+            }
         }
+        drop(insert);
+        if changed == 0 {
+            // Nothing changed: no step, no entry, and the redo branch stays.
+            tx.execute("DELETE FROM change_row WHERE step_id = ?1", [step])?;
+            tx.execute("DELETE FROM change_step WHERE id = ?1", [step])?;
+            return Ok(());
+        }
+        if changed > UNDO_STEP_ROWS {
+            tx.execute_batch("DELETE FROM change_row; DELETE FROM change_step;")?;
+            return Ok(());
+        }
+        tx.execute(
+            "DELETE FROM change_row
+             WHERE step_id IN (SELECT id FROM change_step WHERE undone = 1)",
+            [],
+        )?;
+        tx.execute("DELETE FROM change_step WHERE undone = 1", [])?;
         // Forget all but the newest UNDO_STEPS (IN, not NOT IN, so the row index is used).
         let keep = UNDO_STEPS as i64;
         tx.execute(

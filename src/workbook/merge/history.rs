@@ -14,6 +14,7 @@
 //! entries, N as the merge entry's summary says, up to the merge entry) count as theirs' own
 //! again — so merging the same copy after an undo takes theirs' changes as the first merge did.
 //! The undo and redo entries of a merge redone are not ours' changes either (they cancel out).
+//! The `continued` entries that carry a large merge's rows on count with their merge entry.
 //! A field that undo set back and that neither side changed otherwise (e.g. `deleted_at` of a
 //! device the merge had added) takes theirs' value again.
 
@@ -122,6 +123,13 @@ fn undone_merges(ours: &[AuditEntry]) -> (HashSet<&str>, HashSet<&str>) {
         }
         let Some(m) = ours.get(i) else { continue };
         skip.insert(m.entry_id.as_str());
+        // A large merge's rows carry on in `continued` entries right after it.
+        for c in ours[i + 1..]
+            .iter()
+            .take_while(|e| e.action == super::super::audit::CONTINUED)
+        {
+            skip.insert(c.entry_id.as_str());
+        }
         // `merge FILE (N changes): ours A entries head ...`: ours had A entries before it.
         let before = m
             .summary
