@@ -17,13 +17,20 @@ pub(super) fn nmap(
     file: &Path,
     options: &ImportOptions,
 ) -> Result<(), CliError> {
+    let typed = wb.typed_fields_map()?;
+    let mut planner = plan_nmap::NmapPlanner::new(wb.devices()?, &typed);
+    let mut hosts = 0usize;
+    // Each host is planned as soon as it is read and then dropped, so a /16 sweep is never held
+    // whole; the plan is applied only once the whole file has been read without error.
     let mut bar = Bar::for_file(file);
-    let scan = nmap::parse_file_with_progress(file, &mut bar);
+    let scan = nmap::parse_file_streaming(file, &mut bar, &mut |host| {
+        hosts += 1;
+        planner.add(&host);
+    });
     bar.clear();
     let scan = scan.map_err(|e| CliError::input(with_path(file, &e)))?;
-    let typed = wb.typed_fields_map()?;
-    let plan = plan_nmap::plan_nmap(&scan, wb.devices()?, &typed);
-    if scan.hosts.is_empty() {
+    let plan = planner.finish(&scan.warnings);
+    if hosts == 0 {
         say!(
             "{}: no hosts that are up ({} down)",
             file.display(),

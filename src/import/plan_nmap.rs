@@ -21,18 +21,65 @@ pub fn plan_nmap(
     devices: Vec<Device>,
     typed: &HashMap<i64, Vec<String>>,
 ) -> ImportPlan {
-    let mut index = DeviceIndex::new(devices);
-    let mut plan = ImportPlan::default();
-    for (line, w) in &scan.warnings {
-        plan.warnings.push(format!("line {line}: {w}"));
+    let mut planner = NmapPlanner::new(devices, typed);
+    for host in &scan.hosts {
+        planner.add(host);
     }
+    planner.finish(&scan.warnings)
+}
+
+/// [`plan_nmap`] one host at a time, in file order, so a scan is planned as it is parsed and
+/// never held whole (see [`nmap::parse_file_streaming`](super::nmap::parse_file_streaming)):
+/// `new`, then `add` for every host, then `finish` with the scan's own warnings.
+pub struct NmapPlanner<'t> {
+    index: DeviceIndex,
+    plan: ImportPlan,
+    typed: &'t HashMap<i64, Vec<String>>,
     // Position in plan.changes of each existing device this import updates, so a device seen
     // twice in one file gets one change.
-    let mut touched: HashMap<i64, usize> = HashMap::new();
+    touched: HashMap<i64, usize>,
     // For the n-th device this import adds: its report line and its change.
-    let mut add_lines: Vec<usize> = Vec::new();
-    let mut add_changes: Vec<usize> = Vec::new();
-    for host in &scan.hosts {
+    add_lines: Vec<usize>,
+    add_changes: Vec<usize>,
+}
+
+impl<'t> NmapPlanner<'t> {
+    /// A planner against `devices` (the workbook's current devices) and `typed` (per device row
+    /// ID, the fields an assessor typed).
+    pub fn new(devices: Vec<Device>, typed: &'t HashMap<i64, Vec<String>>) -> NmapPlanner<'t> {
+        NmapPlanner {
+            index: DeviceIndex::new(devices),
+            plan: ImportPlan::default(),
+            typed,
+            touched: HashMap::new(),
+            add_lines: Vec::new(),
+            add_changes: Vec::new(),
+        }
+    }
+
+    /// The plan, with the scan's `(line, message)` warnings before the planner's own.
+    pub fn finish(mut self, scan_warnings: &[(u64, String)]) -> ImportPlan {
+        let own = std::mem::take(&mut self.plan.warnings);
+        self.plan.warnings = scan_warnings
+            .iter()
+            .map(|(line, w)| format!("line {line}: {w}"))
+            .chain(own)
+            .collect();
+        self.plan
+    }
+
+    /// Plans one host: an update of the device it matches, a merge into a host earlier in the
+    /// file, a new device, or a rejected line.
+    pub fn add(&mut self, host: &ScanHost) {
+        let NmapPlanner {
+            index,
+            plan,
+            typed,
+            touched,
+            add_lines,
+            add_changes,
+        } = self;
+        let typed: &HashMap<i64, Vec<String>> = typed;
         let location = format!("line {}", host.line);
         let ips: Vec<String> = host.ipv4.iter().chain(host.ipv6.iter()).cloned().collect();
         if ips.is_empty() && host.mac.is_none() {
@@ -42,14 +89,14 @@ pub fn plan_nmap(
                 device: "-".into(),
                 detail: "host has no IP or MAC address".into(),
             });
-            continue;
+            return;
         }
         let mut change = host_change(host, &ips);
-        let (slot, how) = match_host(&index, host, &ips);
+        let (slot, how) = match_host(index, host, &ips);
         match slot {
             Some(Slot::Existing(id)) => {
                 let Some(device) = index.existing(id).cloned() else {
-                    continue;
+                    return;
                 };
                 let seen = crate::device::fields::parse_datetime(device.get("last_seen"));
                 if let (Some(seen), Some(scanned)) = (seen, host.last_seen)
@@ -71,7 +118,7 @@ pub fn plan_nmap(
                             device.get("last_seen")
                         ),
                     });
-                    continue;
+                    return;
                 }
                 let line = matched_line(
                     &device,
@@ -149,7 +196,6 @@ pub fn plan_nmap(
             }
         }
     }
-    plan
 }
 
 /// Adds `more` to a `; `-separated field of a pending change, without duplicates.

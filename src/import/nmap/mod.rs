@@ -57,7 +57,7 @@ use std::path::Path;
 pub use self::error::NmapError;
 pub use self::scan::{Scan, ScanHost};
 
-use self::parser::parse_read;
+use self::parser::{parse_read, parse_read_with};
 use self::source::LIMITS;
 use crate::progress::{NoProgress, Progress, ProgressReader, Stage};
 
@@ -109,6 +109,23 @@ pub fn parse_file_with_progress(
     path: &Path,
     progress: &mut dyn Progress,
 ) -> Result<Scan, NmapError> {
+    let mut hosts = Vec::new();
+    let mut scan = parse_file_streaming(path, progress, &mut |host| hosts.push(host))?;
+    scan.hosts = hosts;
+    Ok(scan)
+}
+
+/// [`parse_file_with_progress`] that hands each host that is up to `on_host` as soon as it is
+/// read, in file order, instead of keeping them all (a /16 sweep is 65,536 hosts): the returned
+/// [`Scan`] has everything but `hosts`. On an error, the hosts already handed over must be
+/// thrown away — the file is refused as a whole.
+///
+/// Errors: as [`parse_file`].
+pub fn parse_file_streaming(
+    path: &Path,
+    progress: &mut dyn Progress,
+    on_host: &mut dyn FnMut(ScanHost),
+) -> Result<Scan, NmapError> {
     let open_error = |source| NmapError::Open {
         path: path.to_path_buf(),
         source,
@@ -119,5 +136,5 @@ pub fn parse_file_with_progress(
         return Err(NmapError::TooLarge { bytes });
     }
     progress.stage(Stage::Reading);
-    parse_read(ProgressReader::new(file, bytes, progress), LIMITS)
+    parse_read_with(ProgressReader::new(file, bytes, progress), LIMITS, on_host)
 }

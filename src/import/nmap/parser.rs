@@ -11,7 +11,7 @@ use super::attrs::short;
 use super::host::HostDraft;
 use super::port::PortDraft;
 use super::source::{Limits, Source};
-use super::{MAX_DEPTH, MAX_WARNINGS, NmapError, Scan};
+use super::{MAX_DEPTH, MAX_WARNINGS, NmapError, Scan, ScanHost};
 
 /// What an open element means to the parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,21 @@ pub(super) struct Parser {
 
 /// Reads a scan from `input` under `limits` ([`LIMITS`](super::source::LIMITS) for
 /// [`parse`](super::parse), smaller in tests).
-pub(super) fn parse_read<R: Read>(mut input: R, limits: Limits) -> Result<Scan, NmapError> {
+pub(super) fn parse_read<R: Read>(input: R, limits: Limits) -> Result<Scan, NmapError> {
+    let mut hosts = Vec::new();
+    let mut scan = parse_read_with(input, limits, &mut |host| hosts.push(host))?;
+    scan.hosts = hosts;
+    Ok(scan)
+}
+
+/// [`parse_read`], handing each host that is up to `on_host` as soon as its `</host>` is read
+/// instead of keeping it: the returned scan's `hosts` is empty. Hosts handed over before an
+/// error are of no use (the file is refused as a whole).
+pub(super) fn parse_read_with<R: Read>(
+    mut input: R,
+    limits: Limits,
+    on_host: &mut dyn FnMut(ScanHost),
+) -> Result<Scan, NmapError> {
     // quick-xml reads UTF-16 as bytes, so such a file would be refused for a root element of
     // NUL-separated letters: recognised here from its first two bytes and named for what it is.
     let mut head = Vec::with_capacity(2);
@@ -90,6 +104,10 @@ pub(super) fn parse_read<R: Read>(mut input: R, limits: Limits) -> Result<Scan, 
     let mut parser = Parser::default();
     let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
     loop {
+        // A host is complete once its `</host>` (or `<host/>`) was handled.
+        for host in parser.scan.hosts.drain(..) {
+            on_host(host);
+        }
         if buf.capacity() > 1024 * 1024 {
             buf = Vec::with_capacity(8 * 1024);
         }

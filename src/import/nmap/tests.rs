@@ -383,3 +383,26 @@ fn progress_counts_the_bytes_of_the_file() -> TestResult {
     assert!(recorder.updates.len() >= 3, "{:?}", recorder.updates);
     Ok(())
 }
+
+#[test]
+fn streaming_hands_over_the_same_hosts_in_order_and_the_same_errors() -> TestResult {
+    for (name, _) in CASES {
+        let whole = parse_file(&corpus(name));
+        let mut hosts = Vec::new();
+        let streamed = parse_file_streaming(&corpus(name), &mut NoProgress, &mut |h| hosts.push(h));
+        match (whole, streamed) {
+            (Ok(whole), Ok(streamed)) => {
+                assert!(
+                    streamed.hosts.is_empty(),
+                    "{name}: hosts are handed over, not kept"
+                );
+                assert_eq!(hosts, whole.hosts, "{name}");
+                assert_eq!(streamed.warnings, whole.warnings, "{name}");
+                assert_eq!(streamed.hosts_down, whole.hosts_down, "{name}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+            (a, b) => panic!("{name}: whole {:?} but streamed {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+    Ok(())
+}
