@@ -271,14 +271,14 @@ impl ExportData {
         let mut answers = AnswerSet::default();
         let mut stored_models: Vec<Target> = Vec::new();
         let mut stored_sites: Vec<Target> = Vec::new();
-        for row in wb.answer_rows()? {
+        wb.for_each_answer_row(|row| {
             match &row.target {
                 Target::Model { .. } => stored_models.push(row.target.clone()),
                 Target::Site(_) => stored_sites.push(row.target.clone()),
                 Target::Device(_) => {}
             }
             answers.insert(&row.target, row.answer);
-        }
+        })?;
         let mut extra_headers: Vec<String> = Vec::new();
         for d in &devices {
             for (h, _) in &d.extra {

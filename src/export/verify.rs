@@ -2,13 +2,14 @@
 //! as any spreadsheet reader would, and compared with what the writers recorded — sheet names
 //! and order, `_medsec` very hidden, every sheet's row count, its cell hash (which covers every
 //! value, and every formula's cached result) and its sample cells. Cells are streamed, so the
-//! check holds one row's text at a time.
+//! check holds one row's text at a time. Two threads share the sheets.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use calamine::{DataRef, Reader, SheetVisible, Xlsx};
 
@@ -61,68 +62,155 @@ pub fn check(
     }
 
     let total: u64 = records.iter().map(|r| u64::from(r.rows) + 1).sum();
-    let mut base = 0u64;
-    for rec in records {
-        let rows = u64::from(rec.rows) + 1;
-        let mut reported = 0u64;
-        let mut reader = xl.worksheet_cells_reader(&rec.name).map_err(read_err)?;
-        let mut hasher = CellHasher::default();
-        let mut last_row = 0u32;
-        let mut wanted: HashMap<(u32, u16), &str> = rec
-            .samples
-            .iter()
-            .map(|(r, c, t)| ((*r, *c), t.as_str()))
-            .collect();
-        while let Some(cell) = reader.next_cell().map_err(read_err)? {
-            let Some(text) = canonical(cell.get_value()) else {
-                continue;
-            };
-            let (r, c) = cell.get_position();
-            let through = (u64::from(r) + 1).min(rows);
-            if through > reported {
-                reported = through;
-                progress.update(base + through, total);
+    // The sheets are read back on two threads (the big control sheets dominate, and a 2-core
+    // laptop is the budget's machine), each with its own reader of the file; rows read back are
+    // counted together and reported from this thread.
+    let (mine, theirs) = halves(records);
+    let done = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| -> Result<(), ExportError> {
+            let file = File::open(path).map_err(|source| ExportError::Io {
+                path: shown.to_path_buf(),
+                source,
+            })?;
+            let mut xl = Xlsx::new(BufReader::new(file)).map_err(read_err)?;
+            for rec in &theirs {
+                check_sheet(&mut xl, rec, shown, &mut |n| {
+                    done.fetch_add(n, Ordering::Relaxed);
+                })?;
             }
-            let c = u16::try_from(c).unwrap_or(u16::MAX);
-            last_row = last_row.max(r);
-            if !rec.stamps.contains(&(r, c)) {
-                hasher.add(r, c, &text);
+            Ok(())
+        });
+        let mut last = 0u64;
+        let mut report = |progress: &mut dyn Progress| {
+            let now = done.load(Ordering::Relaxed).min(total);
+            if now > last {
+                last = now;
+                progress.update(now, total);
             }
-            if let Some(expected) = wanted.remove(&(r, c))
-                && expected != text.as_ref()
-            {
-                return Err(mismatch(
-                    &rec.name,
-                    format!(
-                        "cell {} reads {text:?}, {expected:?} was written",
-                        cell_ref(r, c)
-                    ),
-                ));
-            }
+        };
+        let own = mine.iter().try_for_each(|rec| {
+            check_sheet(&mut xl, rec, shown, &mut |n| {
+                done.fetch_add(n, Ordering::Relaxed);
+                report(progress);
+            })
+        });
+        while !worker.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            report(progress);
         }
-        if last_row != rec.rows {
+        let theirs = worker.join().unwrap_or_else(|_| {
+            Err(ExportError::Io {
+                path: shown.to_path_buf(),
+                source: std::io::Error::other("the read-back thread stopped unexpectedly"),
+            })
+        });
+        own.and(theirs)?;
+        report(progress);
+        Ok(())
+    })
+}
+
+/// The records in two groups of about equal rows (the largest sheet first, each to the group
+/// with fewer rows so far), each group in workbook order.
+fn halves(records: &[SheetRecord]) -> (Vec<&SheetRecord>, Vec<&SheetRecord>) {
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(records[i].rows));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut rows_a, mut rows_b) = (0u64, 0u64);
+    for i in order {
+        let rows = u64::from(records[i].rows) + 1;
+        if rows_a <= rows_b {
+            a.push(i);
+            rows_a += rows;
+        } else {
+            b.push(i);
+            rows_b += rows;
+        }
+    }
+    a.sort_unstable();
+    b.sort_unstable();
+    (
+        a.into_iter().map(|i| &records[i]).collect(),
+        b.into_iter().map(|i| &records[i]).collect(),
+    )
+}
+
+/// Reads one sheet back and compares it with its record; `on_rows` is told of rows read back
+/// (header row included) as they are passed, all of them by the end.
+fn check_sheet<RS: std::io::Read + std::io::Seek>(
+    xl: &mut Xlsx<RS>,
+    rec: &SheetRecord,
+    shown: &Path,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<(), ExportError> {
+    let read_err = |source: calamine::XlsxError| ExportError::ReadBack {
+        path: shown.to_path_buf(),
+        source,
+    };
+    let mismatch = |sheet: &str, detail: String| ExportError::Verify {
+        path: shown.to_path_buf(),
+        sheet: sheet.to_string(),
+        detail,
+    };
+    let rows = u64::from(rec.rows) + 1;
+    let mut reported = 0u64;
+    let mut reader = xl.worksheet_cells_reader(&rec.name).map_err(read_err)?;
+    let mut hasher = CellHasher::default();
+    let mut last_row = 0u32;
+    let mut wanted: HashMap<(u32, u16), &str> = rec
+        .samples
+        .iter()
+        .map(|(r, c, t)| ((*r, *c), t.as_str()))
+        .collect();
+    while let Some(cell) = reader.next_cell().map_err(read_err)? {
+        let Some(text) = canonical(cell.get_value()) else {
+            continue;
+        };
+        let (r, c) = cell.get_position();
+        let through = (u64::from(r) + 1).min(rows);
+        if through > reported {
+            on_rows(through - reported);
+            reported = through;
+        }
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        last_row = last_row.max(r);
+        if !rec.stamps.contains(&(r, c)) {
+            hasher.add(r, c, &text);
+        }
+        if let Some(expected) = wanted.remove(&(r, c))
+            && expected != text.as_ref()
+        {
             return Err(mismatch(
                 &rec.name,
-                format!("{last_row} data rows read back, {} written", rec.rows),
+                format!(
+                    "cell {} reads {text:?}, {expected:?} was written",
+                    cell_ref(r, c)
+                ),
             ));
         }
-        if let Some(((r, c), expected)) = wanted.into_iter().min() {
-            return Err(mismatch(
-                &rec.name,
-                format!("cell {} is empty, {expected:?} was written", cell_ref(r, c)),
-            ));
-        }
-        let hash = hasher.finish();
-        if hash != rec.sha256 {
-            return Err(mismatch(
-                &rec.name,
-                "its cells read back differ from those written (hash mismatch)".to_string(),
-            ));
-        }
-        base += rows;
-        if reported < rows {
-            progress.update(base, total);
-        }
+    }
+    if last_row != rec.rows {
+        return Err(mismatch(
+            &rec.name,
+            format!("{last_row} data rows read back, {} written", rec.rows),
+        ));
+    }
+    if let Some(((r, c), expected)) = wanted.into_iter().min() {
+        return Err(mismatch(
+            &rec.name,
+            format!("cell {} is empty, {expected:?} was written", cell_ref(r, c)),
+        ));
+    }
+    let hash = hasher.finish();
+    if hash != rec.sha256 {
+        return Err(mismatch(
+            &rec.name,
+            "its cells read back differ from those written (hash mismatch)".to_string(),
+        ));
+    }
+    if reported < rows {
+        on_rows(rows - reported);
     }
     Ok(())
 }

@@ -133,19 +133,33 @@ impl Workbook {
     /// Every stored answer, indexed for lookups.
     pub fn answer_set(&self) -> Result<AnswerSet, WorkbookError> {
         let mut set = AnswerSet::default();
-        for row in self.answer_rows()? {
-            set.insert(&row.target, row.answer);
-        }
+        self.for_each_answer_row(|row| set.insert(&row.target, row.answer))?;
         Ok(set)
     }
 
     /// Every stored answer with its target (model and site keys in their stored spelling).
     pub fn answer_rows(&self) -> Result<Vec<AnswerRow>, WorkbookError> {
+        let mut rows = Vec::new();
+        self.for_each_answer_row(|row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    /// [`Workbook::answer_rows`] one row at a time, without holding them all (a 10,000-device
+    /// workbook has about 430,000 answers).
+    ///
+    /// Errors: `Sqlite`.
+    pub fn for_each_answer_row(
+        &self,
+        mut each: impl FnMut(AnswerRow),
+    ) -> Result<(), WorkbookError> {
         let mut stmt = self.conn.prepare_cached(SELECT).map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map([], answer_from_row)
             .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+        for row in rows {
+            each(row.map_err(|e| self.sql(e))?);
+        }
+        Ok(())
     }
 
     /// The answer stored on exactly this target for this control.
