@@ -16,6 +16,8 @@
 
 #[path = "support/nmap_scan.rs"]
 mod nmap_scan;
+#[path = "support/phases.rs"]
+mod phases;
 #[path = "support/workbook.rs"]
 mod workbook;
 
@@ -28,6 +30,7 @@ use medsec::device::fields::printable;
 use medsec::import::nmap;
 use medsec::import::plan_nmap::plan_nmap;
 use medsec::workbook::{FieldSource, Workbook};
+use phases::Clock;
 use workbook::must;
 
 fn main() {
@@ -38,6 +41,7 @@ fn main() {
         scan(65_536);
     }
     divan::main();
+    phases::print();
 }
 
 /// The seed of every scan (the same as `examples/nmap_scan`'s).
@@ -67,16 +71,20 @@ fn scan(hosts: usize) -> &'static Path {
     })
 }
 
-/// What `medsec import nmap FILE` does with an open workbook (see the file's doc); returns the
-/// devices added.
-fn import_nmap(wb: &mut Workbook, file: &Path) -> usize {
+/// What `medsec import nmap FILE` does with an open workbook (see the file's doc), its phases
+/// recorded under `bench`; returns the devices added.
+fn import_nmap(wb: &mut Workbook, file: &Path, bench: &str) -> usize {
+    let mut clock = Clock::start();
     let scan = must(nmap::parse_file(file), "parsing the scan");
+    clock.phase("parse");
     let typed = must(wb.typed_fields_map(), "typed fields");
     let devices = must(wb.devices(), "devices");
     let plan = plan_nmap(&scan, devices, &typed);
     let counts = plan.counts();
+    clock.phase("plan (with the workbook's devices)");
     let report: Vec<String> = plan.render().split('\n').map(printable).collect();
     divan::black_box(report);
+    clock.phase("per-host report");
     assert_eq!(
         counts.rejected, 0,
         "the synthetic scan has no rejected host"
@@ -85,9 +93,12 @@ fn import_nmap(wb: &mut Workbook, file: &Path) -> usize {
         wb.apply_device_changes(&plan.changes, FieldSource::Scan),
         "applying the import",
     );
+    clock.phase("apply_device_changes (one transaction)");
     if !must(wb.feeds(), "feeds").is_empty() {
         must(wb.refresh_findings(), "refreshing findings");
     }
+    clock.phase("refresh findings (none without feeds)");
+    clock.record(bench);
     ids.len()
 }
 
@@ -97,7 +108,7 @@ fn bench_import(bencher: divan::Bencher, hosts: usize) {
     bencher
         .with_inputs(workbook::empty)
         .bench_local_values(|mut wb| {
-            let added = import_nmap(&mut wb, file);
+            let added = import_nmap(&mut wb, file, &format!("import_nmap_{hosts}_hosts"));
             assert_eq!(added, hosts);
             // Closed and removed after the sample, not timed.
             Scratch(wb)

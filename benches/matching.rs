@@ -21,6 +21,8 @@
 //! denser index than the corpus, to see how matching grows. Building the index is timed apart
 //! from matching.
 
+#[path = "support/phases.rs"]
+mod phases;
 #[path = "support/workbook.rs"]
 mod workbook;
 
@@ -46,6 +48,7 @@ fn main() {
         with_matched(|_| ());
     }
     divan::main();
+    phases::print();
 }
 
 const DEVICES: usize = 10_000;
@@ -251,12 +254,19 @@ fn devices_10000() -> &'static BenchWorkbook {
 }
 
 /// What `medsec import feed` does after opening the workbook: read every file, store them in
-/// one transaction, refresh every device's findings. Returns the new findings.
-fn import_feeds(wb: &mut Workbook) -> usize {
+/// one transaction, refresh every device's findings; the phases recorded under `bench`.
+/// Returns the new findings.
+fn import_feeds(wb: &mut Workbook, bench: &str) -> usize {
+    let mut clock = phases::Clock::start();
     let files = read_feeds();
+    clock.phase("read the files");
     let lines = must(wb.import_feeds(&files), "import_feeds");
     assert_eq!(lines.len(), files.len());
-    must(wb.refresh_findings(), "refresh_findings").new
+    clock.phase("store them (one transaction)");
+    let new = must(wb.refresh_findings(), "refresh_findings").new;
+    clock.phase("refresh findings");
+    clock.record(bench);
+    new
 }
 
 thread_local! {
@@ -273,7 +283,7 @@ fn with_matched<R>(f: impl FnOnce(&mut Workbook) -> R) -> R {
             None => {
                 let started = Instant::now();
                 let mut wb = devices_10000().copy();
-                let found = import_feeds(&mut wb);
+                let found = import_feeds(&mut wb, "setup: the first import into the 10,000 devices");
                 eprintln!(
                     "setup: {} feed files imported into {DEVICES} devices ({found} findings) in {:.2?}",
                     feed_paths().len(),
@@ -304,7 +314,7 @@ fn import_feed_into_new_workbook(bencher: divan::Bencher) {
     bencher
         .with_inputs(workbook::empty)
         .bench_local_values(|mut wb| {
-            import_feeds(&mut wb);
+            import_feeds(&mut wb, "import_feed_into_new_workbook");
             Scratch(wb)
         });
 }
@@ -318,7 +328,7 @@ fn import_feed_into_10000_devices(bencher: divan::Bencher) {
     bencher
         .with_inputs(|| source.copy())
         .bench_local_values(|mut wb| {
-            let found = import_feeds(&mut wb);
+            let found = import_feeds(&mut wb, "import_feed_into_10000_devices");
             assert!(found > 0, "the demo devices match some corpus advisories");
             Scratch(wb)
         });

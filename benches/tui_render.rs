@@ -14,6 +14,8 @@
 //! timed is building the frame and diffing it, not a terminal's own output. A key goes through
 //! `App::action_for_event` and `update` as in the run loop (`medsec::tui::run`).
 
+#[path = "support/phases.rs"]
+mod phases;
 #[path = "support/workbook.rs"]
 mod workbook;
 
@@ -47,6 +49,7 @@ fn main() {
         }
     }
     divan::main();
+    phases::print();
 }
 
 /// A terminal size, named `80x24` in the results.
@@ -156,12 +159,17 @@ fn open_to_first_frame(bencher: divan::Bencher) {
     release_app();
     let wb = budget();
     bencher.bench_local(|| {
+        let mut clock = phases::Clock::start();
         let workbook = wb.open(Access::Write);
+        clock.phase("Workbook::open (raw key)");
         let keymap = must(Keymap::built_in(), "the built-in keymap");
         let mut app = must(App::new(workbook, keymap, Theme::from_env()), "App::new");
         app.set_size(80, 24);
+        clock.phase("keymap, App::new");
         let mut term = terminal(Size(80, 24));
         draw(&mut term, &app);
+        clock.phase("first frame");
+        clock.record("open_to_first_frame");
         // Dropped (closing the workbook) after the sample, not timed.
         app
     });
