@@ -2,16 +2,16 @@
 //! "Performance budgets"; issue 8: `import feed` of the full KEV plus the corpus advisories,
 //! and matching 10,000 devices against them).
 //!
-//! Run with `cargo bench --bench matching` (about 2 minutes on the 2-core build machine;
+//! Run with `cargo bench --bench matching` (about 1 minute on the 2-core build machine;
 //! `--profile dev` skips the release build and gives a slower, pessimistic figure).
 //!
-//! Real feeds: the full CISA KEV catalog of `../shared/corpus/kev/` (1,484 entries, redacted
-//! copy) and every CSAF advisory of `../shared/corpus/csaf/` (15 ICSMA advisories), against
-//! the 10,000 devices of `medsec demo --devices 10000` (24 real device models of a hospital,
-//! repeated; `benches/support/workbook.rs`, built once with no answers: matching reads devices
-//! and SBOMs only). `import_feed_*` time what `medsec import feed` does after opening the
-//! workbook; `refresh_findings_10000_devices` and `match_10000_devices_real_feeds` time the
-//! matching it ends with.
+//! Real feeds: the full CISA KEV catalog of `../shared/corpus/kev/` (1,404 entries of
+//! 2025-08-25, redacted copy) and every CSAF advisory of `../shared/corpus/csaf/` (15 ICSMA
+//! advisories), against the 10,000 devices of `medsec demo --devices 10000` (the 11 device
+//! models of its 24-device hospital, repeated; `benches/support/workbook.rs`, built once with
+//! no answers: matching reads devices and SBOMs only). `import_feed_*` time what
+//! `medsec import feed` does after opening the workbook; `refresh_findings_10000_devices` and
+//! `match_10000_devices_real_feeds` time the matching it ends with.
 //!
 //! Synthetic index: 2,000 vulnerabilities (about 6,000 product references over 40 vendors) and
 //! a KEV catalog of 1,400 entries, shaped like the corpus: CSAF-style version texts

@@ -1,6 +1,7 @@
 //! Where a slow benchmark's time goes: each sample records how long its phases took (taking an
 //! `Instant` between phases costs nanoseconds), and [`print`], called after `divan::main()`,
-//! prints the median (the upper one of an even count), fastest and slowest of each phase. Divan itself only sees the whole.
+//! prints the median (the upper one of an even count), fastest and slowest of each phase.
+//! Divan itself only sees the whole.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
