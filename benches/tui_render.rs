@@ -469,6 +469,11 @@ fn keystroke_run() {
     let mut commits: Vec<Duration> = Vec::new();
     let mut after_commit: Vec<Duration> = Vec::new();
     with_app(|app| {
+        assert_eq!(
+            unanswered(app),
+            0,
+            "the budgets' workbook has every control answered"
+        );
         to_devices(app, size);
         let mut term = terminal(size);
         draw(&mut term, app);
@@ -499,6 +504,13 @@ fn keystroke_run() {
             r += 1;
         }
         to_devices(app, size);
+        // The run clears one answer a round and answers it again: the workbook must still be
+        // fully answered, or later benchmarks would not run on the budgets' workbook.
+        assert_eq!(
+            unanswered(app),
+            0,
+            "the keystroke run left controls unanswered"
+        );
     });
     println!(
         "\nkeystroke to next frame, {size}, {} devices with every control answered: {} keys in {:.1?} (budget: p99 ≤ 16 ms)",
@@ -522,6 +534,13 @@ fn keystroke_run() {
     print_row("answer: commit (update)", commits);
     print_row("answer: key to frame after commit", after_commit);
     println!();
+}
+
+/// Controls without a confirmed response in the app's workbook (per-step counts as the
+/// exported Summary counts them).
+fn unanswered(app: &App) -> usize {
+    let steps = must(medsec::export::step_counts(app.workbook()), "step counts");
+    steps.iter().map(|s| s.not_assessed()).sum()
 }
 
 /// One row: label, count, p50, p99, max in milliseconds.
