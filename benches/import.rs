@@ -7,9 +7,9 @@
 //! 1.8 KB per host: 65,536 hosts make 120 MB; the same bytes as `cargo run --release --example
 //! nmap_scan -- N OUT.xml`). Each sample imports into a new empty workbook made beforehand
 //! (`with_inputs`, not timed, keyed with a raw key) and timed is what `medsec import nmap`
-//! does after opening the workbook: parse the file (`import::nmap::parse_file`, streaming),
-//! plan it against the workbook's devices (`plan_nmap`, with the typed fields a scan must not
-//! overwrite), render the per-host report the command builds (escaped for the terminal, not
+//! does after opening the workbook: parse the file and plan each host as it is read
+//! (`import::nmap::parse_file_streaming` into an `NmapPlanner` against the workbook's devices,
+//! with the typed fields a scan must not overwrite), render the per-host report the command builds (escaped for the terminal, not
 //! printed here), apply every change in one transaction (`apply_device_changes`), and refresh
 //! vulnerability findings when the workbook has feeds (a new one has none). Closing the
 //! workbook and removing it are not timed.
@@ -28,10 +28,15 @@ use std::time::Instant;
 
 use medsec::device::fields::printable;
 use medsec::import::nmap;
-use medsec::import::plan_nmap::plan_nmap;
+use medsec::import::plan_nmap::NmapPlanner;
+use medsec::progress::NoProgress;
 use medsec::workbook::{FieldSource, Workbook};
 use phases::Clock;
 use workbook::must;
+
+/// The binary's allocator (src/main.rs), so what is timed is what `medsec` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let _cleanup = workbook::Cleanup;
@@ -75,13 +80,16 @@ fn scan(hosts: usize) -> &'static Path {
 /// recorded under `bench`; returns the devices added.
 fn import_nmap(wb: &mut Workbook, file: &Path, bench: &str) -> usize {
     let mut clock = Clock::start();
-    let scan = must(nmap::parse_file(file), "parsing the scan");
-    clock.phase("parse");
     let typed = must(wb.typed_fields_map(), "typed fields");
     let devices = must(wb.devices(), "devices");
-    let plan = plan_nmap(&scan, devices, &typed);
+    let mut planner = NmapPlanner::new(devices, &typed);
+    let scan = must(
+        nmap::parse_file_streaming(file, &mut NoProgress, &mut |host| planner.add(&host)),
+        "parsing the scan",
+    );
+    let plan = planner.finish(&scan.warnings);
     let counts = plan.counts();
-    clock.phase("plan (with the workbook's devices)");
+    clock.phase("parse and plan (streamed, with the workbook's devices)");
     let report: Vec<String> = plan.render().split('\n').map(printable).collect();
     divan::black_box(report);
     clock.phase("per-host report");
