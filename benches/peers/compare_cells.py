@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 
 def cells_of(ws):
-    """Yields (row, column, value, data_type) for every cell of `ws` holding a value."""
+    """Yields (row, column, value, data_type) for every cell of `ws` holding a value, in order."""
     for row in ws.iter_rows():
         for cell in row:
             value = cell.value
@@ -47,14 +47,21 @@ def main(argv):
         a, b = ours[name], theirs[name]
         if a.sheet_state != b.sheet_state:
             problems.append(f"{name}: state {a.sheet_state} vs {b.sheet_state}")
+        # Both yield cells in (row, column) order: walk them side by side.
         left, right = cells_of(a), cells_of(b)
-        while len(problems) < 10:
-            x, y = next(left, None), next(right, None)
-            if x is None and y is None:
-                break
-            if x != y:
-                problems.append(f"{name}: {x!r} vs {y!r}")
-            cells += 1
+        x, y = next(left, None), next(right, None)
+        while (x is not None or y is not None) and len(problems) < 10:
+            if y is None or (x is not None and x[:2] < y[:2]):
+                problems.append(f"{name}: only in the first file: {x!r}")
+                x = next(left, None)
+            elif x is None or y[:2] < x[:2]:
+                problems.append(f"{name}: only in the second file: {y!r}")
+                y = next(right, None)
+            else:
+                if x != y:
+                    problems.append(f"{name}: {x!r} vs {y!r}")
+                cells += 1
+                x, y = next(left, None), next(right, None)
     ours.close()
     theirs.close()
     if problems:

@@ -20,9 +20,10 @@
 # then the inputs under target/bench-inputs/ (a passphrase file, demo workbooks of every
 # control answered via `medsec demo`, their exports and cell dumps via examples/xlsx_cells.rs,
 # nmap sweeps via examples/nmap_scan.rs; made again when the program that made them changed),
-# then the runs (outputs in target/bench-work/). Each export job also checks, once and untimed,
-# that openpyxl's file holds the same sheets and cells as medsec's (compare_cells.py), and each
-# import job that medsec stored one device per host python-libnmap read.
+# then the runs (outputs in target/bench-work/). Each export job also checks, untimed and once
+# for a given set of inputs and scripts, that openpyxl's file holds the same sheets and cells
+# as medsec's (compare_cells.py), and each import job that medsec stored one device per host
+# python-libnmap read.
 #
 # Any failing step stops the script with a message and a non-zero exit.
 set -euo pipefail
@@ -87,10 +88,15 @@ inputs="$target/bench-inputs"
 results="$target/bench-results"
 work="$target/bench-work"
 
-for tool in python3 cargo sha256sum; do
+for tool in python3 cargo sha256sum flock; do
     command -v "$tool" >/dev/null || die "$tool is needed and was not found"
 done
 /usr/bin/time -v true 2>/dev/null || die "/usr/bin/time -v does not work: install GNU time (apt-get install time)"
+
+# One run at a time: two would share the inputs and outputs below (and each other's cores).
+mkdir -p "$target"
+exec 9>"$target/peers-run.lock"
+flock -n 9 || die "another benches/peers/run.sh is running on $target (it holds $target/peers-run.lock)"
 
 # --- the Python peers -----------------------------------------------------------------------
 requirements="$peers/requirements.txt"
@@ -212,11 +218,18 @@ for n in "${export_sizes[@]}"; do
         peer_out="$work/openpyxl-$n.xlsx"
         rm -f "$peer_out"
         measure "$job" peer "$run" "$py" "$peers/openpyxl_write.py" "$inputs/cells-$n.jsonl" "$peer_out"
-        if ((run == 1)); then
+        # Once per set of inputs and scripts (10,000 devices take about 10 minutes).
+        checked="$inputs/cells-$n.jsonl.checked"
+        check_stamp="$(cat "$inputs/cells-$n.jsonl.stamp") $(hash_of "$peers/openpyxl_write.py") $(hash_of "$peers/compare_cells.py") $(hash_of "$requirements")"
+        if ((run == 1)) && ! up_to_date "$checked" "$check_stamp"; then
             say "$job: does openpyxl's file hold the same sheets and cells as medsec's? (not timed)"
             same=$("$py" "$peers/compare_cells.py" "$inputs/export-$n.xlsx" "$peer_out") ||
                 die "$job: openpyxl's file differs from medsec's export (see above)"
             say "$job: same sheets and cells: $same"
+            printf '%s\n' "$same" >"$checked"
+            printf '%s\n' "$check_stamp" >"$checked.stamp"
+        elif ((run == 1)); then
+            say "$job: openpyxl's file was checked against medsec's for these inputs: $(cat "$checked")"
         fi
     done
 done
