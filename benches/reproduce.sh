@@ -18,8 +18,8 @@ results="$target/bench-results"
 mkdir -p "$results"
 started=$(date +%s)
 
-echo "== cargo bench --benches (divan; output in $results/divan.txt)" >&2
-(cd "$root" && cargo bench --benches) 2>&1 | tee "$results/divan.txt" ||
+echo "== cargo bench --bench '*' (divan; output in $results/divan.txt)" >&2
+(cd "$root" && cargo bench --locked --bench '*') 2>&1 | tee "$results/divan.txt" ||
     {
         echo "reproduce.sh: cargo bench failed (see $results/divan.txt)" >&2
         exit 1

@@ -16,7 +16,8 @@
 #
 # What it does, in order: a Python venv in target/peers-venv (python3 -m venv, then pip install
 # of requirements.txt, only when the venv is missing or requirements.txt changed: the only
-# network use, and only here), `cargo build --release` of medsec and the two bench examples,
+# network use of the script, besides cargo fetching the crates of Cargo.lock on a machine that
+# has never built medsec), `cargo build --release --locked` of medsec and the two bench examples,
 # then the inputs under target/bench-inputs/ (a passphrase file, demo workbooks of every
 # control answered via `medsec demo`, their exports and cell dumps via examples/xlsx_cells.rs,
 # nmap sweeps via examples/nmap_scan.rs; made again when the program that made them changed),
@@ -113,7 +114,7 @@ py="$venv/bin/python"
 
 # --- medsec and the bench examples ------------------------------------------------------------
 say "cargo build --release (medsec, examples nmap_scan and xlsx_cells)"
-(cd "$root" && cargo build --release --bin medsec --example nmap_scan --example xlsx_cells) ||
+(cd "$root" && cargo build --release --locked --bin medsec --example nmap_scan --example xlsx_cells) ||
     die "cargo build --release failed"
 medsec="$target/release/medsec"
 nmap_scan="$target/release/examples/nmap_scan"
