@@ -203,7 +203,8 @@ fn flush_row(
     row_index: u32,
     row: &mut Vec<(u32, Value)>,
 ) -> io::Result<usize> {
-    let Some(&(last_col, _)) = row.last() else {
+    // Cells come in column order in files medsec (or Excel) wrote; the widest is taken anyway.
+    let Some(last_col) = row.iter().map(|&(c, _)| c).max() else {
         return Ok(0);
     };
     let mut cells = vec![Value::Null; last_col as usize + 1];
@@ -354,6 +355,138 @@ mod tests {
         let err = dump_file(&missing, &mut Vec::new(), Path::new("mem")).unwrap_err();
         assert_eq!(err.exit_code(), 4);
         assert!(err.to_string().contains("missing.xlsx"), "{err}");
+    }
+
+    /// Canonical text of a dumped cell, comparable with [`lib_canonical`]; `None` when empty.
+    fn dumped_canonical(v: &Value) -> Option<String> {
+        match v {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => Some(format!("text:{s}")),
+            Value::Number(n) => Some(format!("number:{}", n.as_f64().unwrap())),
+            Value::Bool(b) => Some(format!("bool:{b}")),
+            Value::Object(o) => {
+                if let Some(f) = o.get("formula") {
+                    assert!(f.as_str().unwrap().starts_with('='));
+                    dumped_canonical(&o["value"])
+                } else if let Some(d) = o.get("date") {
+                    Some(format!("date:{}T00:00:00", d.as_str().unwrap()))
+                } else if let Some(d) = o.get("datetime") {
+                    // medsec's reader rounds to the second; medsec writes whole seconds.
+                    Some(format!("date:{}", &d.as_str().unwrap()[..19]))
+                } else if let Some(e) = o.get("error") {
+                    Some(format!("error:{}", e.as_str().unwrap()))
+                } else {
+                    panic!("unexpected cell {o:?}")
+                }
+            }
+            Value::Array(_) => panic!("unexpected cell {v:?}"),
+        }
+    }
+
+    fn lib_canonical(v: &medsec::import::sheet::CellValue) -> Option<String> {
+        use medsec::import::sheet::CellValue;
+        match v {
+            CellValue::Empty => None,
+            CellValue::Text(s) => Some(format!("text:{s}")),
+            CellValue::Int(i) => Some(format!("number:{}", *i as f64)),
+            CellValue::Float(f) => Some(format!("number:{f}")),
+            CellValue::Bool(b) => Some(format!("bool:{b}")),
+            CellValue::Date(d) => Some(format!("date:{}", d.format("%Y-%m-%dT%H:%M:%S"))),
+            CellValue::Error(e) => Some(format!("error:{e}")),
+        }
+    }
+
+    /// A real `export xlsx` of a small demo workbook, dumped, holds every sheet and cell that
+    /// medsec's own workbook reader finds in that file, formulas with their cached results.
+    #[test]
+    fn a_medsec_export_dumps_every_sheet_and_cell_medsec_reads_back() {
+        use medsec::demo::{DemoOptions, meta, populate};
+        use medsec::export::{ExportOptions, export_xlsx};
+        use medsec::import::sheet::{Limits, SheetVisibility, read_sheets};
+        use medsec::progress::NoProgress;
+        use medsec::workbook::{Passphrase, Workbook};
+        use std::collections::BTreeMap;
+
+        let dir = tempfile::tempdir().unwrap();
+        let opts = DemoOptions {
+            devices: 3,
+            answered: 1.0,
+            ..DemoOptions::default()
+        };
+        let pass = Passphrase::new("correct horse battery staple".into());
+        let mut wb =
+            Workbook::create(&dir.path().join("demo.medsec"), &pass, meta(opts.today)).unwrap();
+        populate(&mut wb, &opts).unwrap();
+        let xlsx = dir.path().join("export.xlsx");
+        let export_opts = ExportOptions {
+            as_of: opts.today,
+            app_version: "test",
+        };
+        let summary = export_xlsx(&wb, &xlsx, &export_opts).unwrap();
+
+        let mut out = Vec::new();
+        let counts = dump_file(&xlsx, &mut out, Path::new("mem")).unwrap();
+        assert_eq!(counts.sheets, summary.sheets.len());
+        // sheet name -> (visibility, (row, 0-based column) -> canonical value)
+        type Cells = BTreeMap<(u64, usize), String>;
+        let mut dumped: Vec<(String, String, Cells)> = Vec::new();
+        let (mut formulas, mut dates) = (0, 0);
+        for line in lines(&out) {
+            if let Some(name) = line.get("sheet") {
+                let vis = line["visibility"].as_str().unwrap().to_string();
+                dumped.push((name.as_str().unwrap().to_string(), vis, Cells::new()));
+                continue;
+            }
+            let row = line["row"].as_u64().unwrap();
+            for (col, cell) in line["cells"].as_array().unwrap().iter().enumerate() {
+                formulas += usize::from(cell.get("formula").is_some());
+                dates += usize::from(cell.get("date").is_some());
+                if let Some(text) = dumped_canonical(cell) {
+                    dumped.last_mut().unwrap().2.insert((row, col), text);
+                }
+            }
+        }
+        assert!(
+            formulas > 0 && dates > 0,
+            "{formulas} formulas, {dates} dates"
+        );
+
+        let mut read: Vec<(String, String, Cells)> = Vec::new();
+        read_sheets(
+            &xlsx,
+            &Limits::default(),
+            &[],
+            &mut NoProgress,
+            &mut |sheet| {
+                let vis = match sheet.visibility {
+                    SheetVisibility::Visible => "visible",
+                    SheetVisibility::Hidden => "hidden",
+                    SheetVisibility::VeryHidden => "very_hidden",
+                };
+                let mut cells = Cells::new();
+                for row in &sheet.rows {
+                    for cell in &row.cells {
+                        if let Some(text) = lib_canonical(&cell.value) {
+                            cells.insert((row.number as u64, cell.col), text);
+                        }
+                    }
+                }
+                read.push((sheet.name, vis.to_string(), cells));
+            },
+        )
+        .unwrap();
+        let names = |v: &[(String, String, Cells)]| -> Vec<(String, String)> {
+            v.iter().map(|(n, s, _)| (n.clone(), s.clone())).collect()
+        };
+        assert_eq!(names(&dumped), names(&read));
+        assert_eq!(dumped.last().unwrap().1, "very_hidden");
+        for ((name, _, ours), (_, _, theirs)) in dumped.iter().zip(&read) {
+            assert!(
+                ours == theirs,
+                "sheet {name}: the dump and medsec's reader differ"
+            );
+        }
     }
 
     #[test]
