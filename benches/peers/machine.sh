@@ -21,3 +21,5 @@ echo "- OS: ${os:-unknown}, kernel $(uname -r)"
 echo "- $(rustc --version 2>/dev/null || echo 'rustc: not found')"
 echo "- $(cargo --version 2>/dev/null || echo 'cargo: not found')"
 echo "- $("$python" --version 2>&1 || echo 'python: not found')"
+# Other work on the machine makes the figures noisier; this says how busy it was at the end.
+echo "- load average (1, 5, 15 min) when this was written: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"

@@ -59,34 +59,43 @@ def value_of(cell, where):
 
 
 def load(path):
-    """Reads the dump into Sheet objects; returns (sheets, cell count)."""
+    """Reads the dump into Sheet objects; returns (sheets, cell count). Errors name the line."""
     sheets = []
     cells = 0
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
-            item = json.loads(line)
             where = f"{path}:{number}"
-            if "sheet" in item:
-                state = STATES.get(item.get("visibility"))
-                if state is None:
-                    raise ValueError(f"{where}: unknown visibility {item.get('visibility')!r}")
-                sheets.append(Sheet(item["sheet"], state))
-                continue
-            if not sheets:
-                raise ValueError(f"{where}: a row before the first sheet line")
-            sheet = sheets[-1]
-            row = item["row"]
-            values = {}
-            for col, cell in enumerate(item["cells"], 1):
-                value = value_of(cell, where)
-                if value is None:
-                    continue
-                if isinstance(cell, str) and cell.startswith("="):
-                    sheet.text_like_formula.append((row, col))
-                values[col] = value
-            sheet.rows.append((row, values))
-            cells += len(values)
+            try:
+                cells += load_line(json.loads(line), sheets, where)
+            except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
+                raise ValueError(f"{where}: not a line of xlsx_cells: {e!r}") from e
     return sheets, cells
+
+
+def load_line(item, sheets, where):
+    """Adds one dumped line to `sheets`; returns how many cells it held."""
+    if "sheet" in item:
+        state = STATES.get(item.get("visibility"))
+        if state is None:
+            raise ValueError(f"{where}: unknown visibility {item.get('visibility')!r}")
+        sheets.append(Sheet(item["sheet"], state))
+        return 0
+    if not sheets:
+        raise ValueError(f"{where}: a row before the first sheet line")
+    sheet = sheets[-1]
+    row = item["row"]
+    if sheet.rows and row <= sheet.rows[-1][0]:
+        raise ValueError(f"{where}: row {row} comes after row {sheet.rows[-1][0]}")
+    values = {}
+    for col, cell in enumerate(item["cells"], 1):
+        value = value_of(cell, where)
+        if value is None:
+            continue
+        if isinstance(cell, str) and cell.startswith("="):
+            sheet.text_like_formula.append((row, col))
+        values[col] = value
+    sheet.rows.append((row, values))
+    return len(values)
 
 
 def write(sheets, out):
@@ -136,8 +145,8 @@ def main(argv):
     start = time.perf_counter()
     try:
         sheets, cells = load(source)
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"openpyxl_write: {source}: {e}", file=sys.stderr)
+    except (OSError, ValueError) as e:
+        print(f"openpyxl_write: {e}", file=sys.stderr)
         return 1
     loaded = time.perf_counter()
     rss = rss_mb()
