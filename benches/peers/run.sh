@@ -211,7 +211,7 @@ json_field() { "$py" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.arg
 
 for n in "${export_sizes[@]}"; do
     job="export-$n"
-    say "$job: medsec export xlsx vs openpyxl_write.py, $runs runs each"
+    say "$job: medsec export xlsx vs openpyxl_write.py, runs: $runs per tool"
     for run in $(seq 1 "$runs"); do
         out="$work/medsec-$n.xlsx"
         rm -f "$out"
@@ -238,7 +238,7 @@ done
 for n in "${nmap_sizes[@]}"; do
     job="nmap-$n"
     scan="$inputs/nmap-$n.xml"
-    say "$job: medsec import nmap (fresh workbook each run) vs libnmap_parse.py, $runs runs each"
+    say "$job: medsec import nmap (fresh workbook each run) vs libnmap_parse.py, runs: $runs per tool"
     for run in $(seq 1 "$runs"); do
         fresh="$work/fresh.medsec"
         rm -f "$fresh" "$fresh-journal"

@@ -121,8 +121,8 @@ def main(argv):
     text = "\n".join([
         "# medsec and its peers",
         "",
-        f"Written by `benches/peers/run.sh`: {n} runs of each tool per job, medsec and its peer "
-        "taking turns, each under `/usr/bin/time -v`. Times are wall seconds, median (min–max); "
+        f"Written by `benches/peers/run.sh`: runs of each tool per job: {n}, medsec and its "
+        "peer taking turns, each under `/usr/bin/time -v`. Times are wall seconds, median (min–max); "
         "peak memory is the maximum resident set size, median, in MB of 10^6 bytes.",
         "",
         *lines,
