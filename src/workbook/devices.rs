@@ -414,6 +414,7 @@ pub(super) fn update_device_in(
         sets.join(", "),
         args.len()
     );
-    tx.execute(&sql, params_from_iter(args))?;
+    // The same columns give the same statement (every host of a scan, every row of a sheet).
+    tx.prepare_cached(&sql)?.execute(params_from_iter(args))?;
     Ok(())
 }

@@ -62,6 +62,9 @@ pub(super) struct Recorder {
     seen: HashSet<RowKey>,
     // More rows than the audit itemises: only counts per table are kept from then on.
     too_many: bool,
+    // Rows the change created: when more than an undo step keeps, the step's rows are not
+    // written at all (the history is cleared).
+    created: usize,
     counts: HashMap<Table, usize>,
 }
 
@@ -84,6 +87,7 @@ impl Recorder {
     /// Notes a row the change has just created (it did not exist before).
     pub(super) fn created(&mut self, key: RowKey) {
         if !self.seen.contains(&key) {
+            self.created += 1;
             self.push(key, None);
         }
     }
@@ -135,6 +139,9 @@ impl Recorder {
             origin: entry.origin.clone(),
             ..NewEntry::default()
         };
+        // A created row that still exists is a changed row: with more of them than a step
+        // keeps, the history will be cleared, so the step's rows are not written.
+        let unkept = self.created > UNDO_STEP_ROWS;
         let total = self.rows.len();
         let parts = total.div_ceil(AUDIT_ENTRY_ROWS).max(1);
         // The step is written before its rows (they refer to it) and removed again when nothing
@@ -169,7 +176,7 @@ impl Recorder {
                 changed += 1;
                 changed_here += 1;
                 // Rows past the undo limit are not kept (the history is cleared below).
-                if changed <= UNDO_STEP_ROWS {
+                if !unkept && changed <= UNDO_STEP_ROWS {
                     insert.execute(params![
                         step,
                         (changed - 1) as i64,
@@ -223,7 +230,7 @@ impl Recorder {
             tx.execute("DELETE FROM change_step WHERE id = ?1", [step])?;
             return Ok(());
         }
-        if changed > UNDO_STEP_ROWS {
+        if unkept || changed > UNDO_STEP_ROWS {
             tx.execute_batch("DELETE FROM change_row; DELETE FROM change_step;")?;
             return Ok(());
         }
