@@ -9,8 +9,9 @@
 # target/bench-results/peers.md (peers-quick.md for --quick); every run's figures go to
 # peers-runs.tsv beside it.
 #
-# Usage: benches/peers/run.sh [--runs N] [--quick] [--regenerate]
+# Usage: benches/peers/run.sh [--runs N] [--quick] [--regenerate] [--only export|nmap]
 #   --runs N       runs per job and tool (default 5; fewer than 5 only with --quick)
+#   --only KIND    only the export jobs or only the nmap jobs
 #   --quick        smoke test: 1 run (unless --runs says otherwise), 1,000 devices and hosts only
 #   --regenerate   make the generated inputs again even when they are up to date
 #
@@ -36,8 +37,9 @@ die() {
 say() { printf '== %s\n' "$*" >&2; }
 usage() {
     cat >&2 <<'EOF_USAGE'
-usage: benches/peers/run.sh [--runs N] [--quick] [--regenerate]
+usage: benches/peers/run.sh [--runs N] [--quick] [--regenerate] [--only export|nmap]
   --runs N       runs per job and tool (default 5; fewer than 5 only with --quick)
+  --only KIND    only the export jobs or only the nmap jobs
   --quick        smoke test: 1 run (unless --runs), 1,000 devices and hosts only
   --regenerate   make the generated inputs again even when they are up to date
 EOF_USAGE
@@ -46,6 +48,7 @@ EOF_USAGE
 trap 'printf "run.sh: stopped at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 runs=""
+only=""
 quick=0
 regenerate=0
 while (($#)); do
@@ -59,6 +62,14 @@ while (($#)); do
         shift 2
         ;;
     --quick) quick=1 && shift ;;
+    --only)
+        [[ $# -ge 2 && ( "$2" == export || "$2" == nmap ) ]] || {
+            echo "run.sh: --only needs export or nmap" >&2
+            usage
+        }
+        only=$2
+        shift 2
+        ;;
     --regenerate) regenerate=1 && shift ;;
     -h | --help) usage ;;
     *)
@@ -80,6 +91,10 @@ else
     export_sizes=(1000 10000)
     nmap_sizes=(1000 65536)
 fi
+case "$only" in
+export) nmap_sizes=() ;;
+nmap) export_sizes=() ;;
+esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 peers="$root/benches/peers"
