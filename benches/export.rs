@@ -25,10 +25,6 @@ use medsec::workbook::{Access, Workbook};
 use phases::Clock;
 use workbook::{BenchWorkbook, must};
 
-/// The binary's allocator (src/main.rs), so what is timed is what `medsec` runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let _cleanup = workbook::Cleanup;
     if !std::env::args().any(|a| a == "--list") {

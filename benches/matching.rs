@@ -40,10 +40,6 @@ use medsec::vuln::{Component, FeedIndex, FeedInfo, FeedKind, KevEntry, ProductRe
 use medsec::workbook::Workbook;
 use workbook::{BenchWorkbook, must};
 
-/// The binary's allocator (src/main.rs), so what is timed is what `medsec` runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let _cleanup = workbook::Cleanup;
     if !std::env::args().any(|a| a == "--list") {

@@ -39,10 +39,6 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyEvent};
 use workbook::{budget, must};
 
-/// The binary's allocator (src/main.rs), so what is timed is what `medsec` runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let _cleanup = workbook::Cleanup;
     let args: Vec<String> = std::env::args().collect();

@@ -25,6 +25,11 @@ use std::time::{Duration, Instant};
 use medsec::demo::{DemoOptions, meta, populate};
 use medsec::workbook::{Access, AssessmentMeta, Passphrase, Workbook};
 
+/// The binary's allocator (src/main.rs) in every bench process (each includes this module), so
+/// what is timed is what `medsec` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A benchmark's setup error (setup failures end the bench with a panic that says what failed).
 pub type Error = Box<dyn std::error::Error>;
 

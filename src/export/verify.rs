@@ -26,20 +26,8 @@ pub fn check(
     records: &[SheetRecord],
     progress: &mut dyn Progress,
 ) -> Result<(), ExportError> {
-    let read_err = |source: calamine::XlsxError| ExportError::ReadBack {
-        path: shown.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(|source| ExportError::Io {
-        path: shown.to_path_buf(),
-        source,
-    })?;
-    let mut xl = Xlsx::new(BufReader::new(file)).map_err(read_err)?;
-    let mismatch = |sheet: &str, detail: String| ExportError::Verify {
-        path: shown.to_path_buf(),
-        sheet: sheet.to_string(),
-        detail,
-    };
+    let mut xl = open(path, shown)?;
+    let mismatch = |sheet: &str, detail: String| mismatch(shown, sheet, detail);
 
     let names = xl.sheet_names();
     let expected: Vec<&str> = SHEETS.iter().map(|(n, _)| *n).collect();
@@ -69,11 +57,7 @@ pub fn check(
     let done = AtomicU64::new(0);
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| -> Result<(), ExportError> {
-            let file = File::open(path).map_err(|source| ExportError::Io {
-                path: shown.to_path_buf(),
-                source,
-            })?;
-            let mut xl = Xlsx::new(BufReader::new(file)).map_err(read_err)?;
+            let mut xl = open(path, shown)?;
             for rec in &theirs {
                 check_sheet(&mut xl, rec, shown, &mut |n| {
                     done.fetch_add(n, Ordering::Relaxed);
@@ -136,6 +120,32 @@ fn halves(records: &[SheetRecord]) -> (Vec<&SheetRecord>, Vec<&SheetRecord>) {
     )
 }
 
+/// A reader of the file at `path` (`shown` in errors).
+fn open(path: &Path, shown: &Path) -> Result<Xlsx<BufReader<File>>, ExportError> {
+    let file = File::open(path).map_err(|source| ExportError::Io {
+        path: shown.to_path_buf(),
+        source,
+    })?;
+    Xlsx::new(BufReader::new(file)).map_err(|source| read_back(shown, source))
+}
+
+/// The file `shown` could not be read back.
+fn read_back(shown: &Path, source: calamine::XlsxError) -> ExportError {
+    ExportError::ReadBack {
+        path: shown.to_path_buf(),
+        source,
+    }
+}
+
+/// The file `shown` read back differently from what was written.
+fn mismatch(shown: &Path, sheet: &str, detail: String) -> ExportError {
+    ExportError::Verify {
+        path: shown.to_path_buf(),
+        sheet: sheet.to_string(),
+        detail,
+    }
+}
+
 /// Reads one sheet back and compares it with its record; `on_rows` is told of rows read back
 /// (header row included) as they are passed, all of them by the end.
 fn check_sheet<RS: std::io::Read + std::io::Seek>(
@@ -144,15 +154,8 @@ fn check_sheet<RS: std::io::Read + std::io::Seek>(
     shown: &Path,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<(), ExportError> {
-    let read_err = |source: calamine::XlsxError| ExportError::ReadBack {
-        path: shown.to_path_buf(),
-        source,
-    };
-    let mismatch = |sheet: &str, detail: String| ExportError::Verify {
-        path: shown.to_path_buf(),
-        sheet: sheet.to_string(),
-        detail,
-    };
+    let read_err = |source| read_back(shown, source);
+    let mismatch = |sheet: &str, detail: String| mismatch(shown, sheet, detail);
     let rows = u64::from(rec.rows) + 1;
     let mut reported = 0u64;
     let mut reader = xl.worksheet_cells_reader(&rec.name).map_err(read_err)?;

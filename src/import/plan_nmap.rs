@@ -79,7 +79,7 @@ impl<'t> NmapPlanner<'t> {
             add_lines,
             add_changes,
         } = self;
-        let typed: &HashMap<i64, Vec<String>> = typed;
+        let typed = *typed;
         let location = format!("line {}", host.line);
         let ips: Vec<String> = host.ipv4.iter().chain(host.ipv6.iter()).cloned().collect();
         if ips.is_empty() && host.mac.is_none() {
