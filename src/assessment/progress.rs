@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::catalog::{Catalog, Control, Scope};
 use crate::device::Device;
 use crate::risk::RiskLevel;
@@ -12,8 +14,11 @@ use super::{Answer, Response, Target};
 /// Every stored answer of a workbook, indexed by target for quick lookups.
 #[derive(Debug, Default, Clone)]
 pub struct AnswerSet {
-    by_target: HashMap<TargetKey, HashMap<String, Answer>>,
+    by_target: HashMap<TargetKey, Answers, RandomState>,
 }
+
+/// The answers stored on one target, by control ID.
+type Answers = HashMap<String, Answer, RandomState>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum TargetKey {
@@ -87,10 +92,20 @@ impl AnswerSet {
             .insert(answer.control_id.clone(), answer);
     }
 
-    /// Forgets the answer stored on exactly this target for this control.
+    /// Every stored answer, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Answer> {
+        self.by_target.values().flat_map(|m| m.values())
+    }
+
+    /// Forgets the answer stored on exactly this target for this control (and the target, once
+    /// it has none left: a model or site with no device and no answer has no rows).
     pub fn remove(&mut self, target: &Target, control_id: &str) {
-        if let Some(m) = self.by_target.get_mut(&TargetKey::of(target)) {
+        let key = TargetKey::of(target);
+        if let Some(m) = self.by_target.get_mut(&key) {
             m.remove(control_id);
+            if m.is_empty() {
+                self.by_target.remove(&key);
+            }
         }
     }
 
@@ -122,30 +137,62 @@ impl AnswerSet {
 
     /// The answer that applies to `device` for `control` (PRODUCT.md "Scopes"): device controls
     /// on the device; model controls on the device when it overrides, else on its model; site
-    /// controls on its site.
+    /// controls on its site. For many controls of one device, [`AnswerSet::for_device`] looks
+    /// the device's model and site up once.
     pub fn effective<'a>(&'a self, device: &Device, control: &Control) -> Effective<'a> {
-        let own = self.get(&Target::Device(device.id), &control.id);
+        self.for_device(device).effective(control)
+    }
+
+    /// The answers that can apply to `device` (its own, its model's, its site's), looked up
+    /// once, for [`DeviceAnswers::effective`] on each control.
+    pub fn for_device<'a>(&'a self, device: &Device) -> DeviceAnswers<'a> {
+        let model = model_target(device);
+        DeviceAnswers {
+            own: self.by_target.get(&TargetKey::Device(device.id)),
+            has_model: model.is_some(),
+            model: model.and_then(|m| self.by_target.get(&TargetKey::of(&m))),
+            site: self.by_target.get(&TargetKey::of(&site_target(device))),
+        }
+    }
+}
+
+/// The stored answers that can apply to one device ([`AnswerSet::for_device`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceAnswers<'a> {
+    own: Option<&'a Answers>,
+    /// The device has a manufacturer and a model (so model controls are answered on the model
+    /// unless it overrides).
+    has_model: bool,
+    model: Option<&'a Answers>,
+    site: Option<&'a Answers>,
+}
+
+impl<'a> DeviceAnswers<'a> {
+    /// The answer that applies for `control`, as [`AnswerSet::effective`].
+    pub fn effective(&self, control: &Control) -> Effective<'a> {
+        let get = |m: Option<&'a Answers>| m.and_then(|m| m.get(&control.id));
+        let own = get(self.own);
         match control.scope {
             Scope::Device => Effective {
                 answer: own,
                 origin: Origin::Device,
             },
-            Scope::Model => match (own, model_target(device)) {
-                (Some(a), Some(_)) => Effective {
+            Scope::Model => match (own, self.has_model) {
+                (Some(a), true) => Effective {
                     answer: Some(a),
                     origin: Origin::DeviceOverride,
                 },
-                (_, Some(model)) => Effective {
-                    answer: self.get(&model, &control.id),
+                (_, true) => Effective {
+                    answer: get(self.model),
                     origin: Origin::Model,
                 },
-                (own, None) => Effective {
+                (own, false) => Effective {
                     answer: own,
                     origin: Origin::Device,
                 },
             },
             Scope::Site => Effective {
-                answer: self.get(&site_target(device), &control.id),
+                answer: get(self.site),
                 origin: Origin::Site,
             },
         }
@@ -229,6 +276,18 @@ impl StepProgress {
         }
     }
 
+    /// These counts less `o`'s (each at least 0): what is left when `o`'s rows are taken out.
+    pub fn minus(&self, o: &StepProgress) -> StepProgress {
+        StepProgress {
+            applicable: self.applicable.saturating_sub(o.applicable),
+            yes: self.yes.saturating_sub(o.yes),
+            partial: self.partial.saturating_sub(o.partial),
+            no: self.no.saturating_sub(o.no),
+            na: self.na.saturating_sub(o.na),
+            unknown: self.unknown.saturating_sub(o.unknown),
+        }
+    }
+
     /// Counts one applicable control with its confirmed response (`None` = not assessed).
     pub fn add(&mut self, response: Option<Response>) {
         self.applicable += 1;
@@ -264,19 +323,18 @@ pub fn effective_answers<'a>(
     answers: &'a AnswerSet,
     device: &Device,
 ) -> Vec<(&'a Control, Effective<'a>)> {
-    catalog
-        .controls()
-        .map(|c| (c, answers.effective(device, c)))
-        .collect()
+    let view = answers.for_device(device);
+    catalog.controls().map(|c| (c, view.effective(c))).collect()
 }
 
 /// Computes a device's progress over the catalog.
 pub fn progress(catalog: &Catalog, answers: &AnswerSet, device: &Device) -> DeviceProgress {
     let mut out = DeviceProgress::default();
+    let view = answers.for_device(device);
     for step in &catalog.steps {
         let mut sp = StepProgress::default();
         for control in &step.controls {
-            let eff = answers.effective(device, control);
+            let eff = view.effective(control);
             let answer = eff.answer;
             sp.add(answer.and_then(Answer::confirmed_response));
             if let Some(a) = answer.filter(|a| a.is_assessed())

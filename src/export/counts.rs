@@ -4,10 +4,16 @@
 //! "open" and "overdue" are `risk::register`'s (one definition everywhere); open risks by level,
 //! the heat map and the top ten are its `dashboard`.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 
 use super::plan::{ControlRow, ExportData};
-use crate::assessment::StepProgress;
+use crate::assessment::{
+    Answer, AnswerSet, Origin, Response, StepProgress, Target, model_key, model_target,
+};
+use crate::catalog::{Catalog, Scope};
+use crate::device::Device;
 use crate::device::fields::parse_date;
 use crate::risk::RiskLevel;
 use crate::risk::register::Finding;
@@ -129,6 +135,178 @@ impl DeviceCounts {
         c.sbom_on_file = frac(sbom);
         c
     }
+}
+
+/// A stored answer's response when the `Summary` counts it: written in column H with column I
+/// (Suggested, cleaned as written) blank, as [`ControlRow::counted_response`].
+fn counted(answer: Option<&Answer>) -> Option<Response> {
+    let answer = answer?;
+    let suggested = answer.suggested.as_deref().unwrap_or("");
+    (suggested.is_empty() || super::xlsx::clean_cell_text(suggested).is_empty())
+        .then_some(answer.response)
+        .flatten()
+}
+
+/// Adds the rows of `device` on the control sheets to `steps` (one per step, catalog order):
+/// its device controls, and the model controls it answers itself (no manufacturer + model, or
+/// an override).
+fn add_device_rows(
+    catalog: &Catalog,
+    answers: &AnswerSet,
+    device: &Device,
+    steps: &mut [StepProgress],
+) {
+    let view = answers.for_device(device);
+    for (step, slot) in catalog.steps.iter().zip(steps.iter_mut()) {
+        for c in step.controls.iter().filter(|c| c.scope != Scope::Site) {
+            let eff = view.effective(c);
+            if matches!(eff.origin, Origin::Device | Origin::DeviceOverride) {
+                slot.add(counted(eff.answer));
+            }
+        }
+    }
+}
+
+/// Adds the rows of a model or site (`target`, whose controls of `scope` each have a row) to
+/// `steps`.
+fn add_scope_rows(
+    catalog: &Catalog,
+    answers: &AnswerSet,
+    scope: Scope,
+    target: &Target,
+    steps: &mut [StepProgress],
+) {
+    for (step, slot) in catalog.steps.iter().zip(steps.iter_mut()) {
+        for c in step.controls.iter().filter(|c| c.scope == scope) {
+            slot.add(counted(answers.get(target, &c.id)));
+        }
+    }
+}
+
+/// The target of a model or site key as [`AnswerSet::scope_keys`] gives it.
+fn key_target(scope: Scope, key: &str) -> Target {
+    match scope {
+        Scope::Model => {
+            let (m, n) = key.split_once('\u{1f}').unwrap_or((key, ""));
+            Target::Model {
+                manufacturer: m.to_string(),
+                model: n.to_string(),
+            }
+        }
+        _ => Target::Site(key.to_string()),
+    }
+}
+
+/// The models and sites with rows on the control sheets, as case-insensitive keys: those of
+/// the devices and those with answers stored; the default site alone when there is no site.
+fn scope_keys(devices: &[Device], answers: &AnswerSet) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut models = BTreeSet::new();
+    let mut sites = BTreeSet::new();
+    for d in devices {
+        if model_target(d).is_some() {
+            models.insert(model_key(d.get("manufacturer"), d.get("model")));
+        }
+        sites.insert(d.get("site").trim().to_lowercase());
+    }
+    for (scope, k) in answers.scope_keys() {
+        match scope {
+            Scope::Model => models.insert(k.to_string()),
+            Scope::Site => sites.insert(k.to_string()),
+            Scope::Device => false,
+        };
+    }
+    if sites.is_empty() {
+        sites.insert(String::new());
+    }
+    (models, sites)
+}
+
+/// Per-step counts of the control sheets' rows (catalog order) from devices (short-ID order)
+/// and answers in memory: what [`tally`] of [`ExportData::control_rows`] gives for every step
+/// (the `Summary` sheet's figures and the dashboard's), without building an export. Linear in
+/// devices × controls.
+pub fn step_counts_of(
+    catalog: &Catalog,
+    devices: &[Device],
+    answers: &AnswerSet,
+) -> Vec<StepProgress> {
+    let mut steps = vec![StepProgress::default(); catalog.steps.len()];
+    for d in devices {
+        add_device_rows(catalog, answers, d, &mut steps);
+    }
+    let (models, sites) = scope_keys(devices, answers);
+    for k in &models {
+        add_scope_rows(
+            catalog,
+            answers,
+            Scope::Model,
+            &key_target(Scope::Model, k),
+            &mut steps,
+        );
+    }
+    for k in &sites {
+        add_scope_rows(
+            catalog,
+            answers,
+            Scope::Site,
+            &key_target(Scope::Site, k),
+            &mut steps,
+        );
+    }
+    steps
+}
+
+/// The part of [`step_counts_of`] that one target's rows make (a device's, or a model's or
+/// site's when the sheets have its rows): after a change to that target's answers, the counts
+/// change by this part after the change less this part before it. Linear in devices (to find
+/// the device, or whether a model or site has rows).
+pub fn target_step_counts(
+    catalog: &Catalog,
+    devices: &[Device],
+    answers: &AnswerSet,
+    target: &Target,
+) -> Vec<StepProgress> {
+    let mut steps = vec![StepProgress::default(); catalog.steps.len()];
+    let (scope, key) = match target {
+        Target::Device(id) => {
+            if let Some(d) = devices.iter().find(|d| d.id == *id) {
+                add_device_rows(catalog, answers, d, &mut steps);
+            }
+            return steps;
+        }
+        Target::Model {
+            manufacturer,
+            model,
+        } => (Scope::Model, model_key(manufacturer, model)),
+        Target::Site(site) => (Scope::Site, site.trim().to_lowercase()),
+    };
+    let of_device = |d: &Device| match scope {
+        Scope::Model => {
+            model_target(d).is_some() && model_key(d.get("manufacturer"), d.get("model")) == key
+        }
+        _ => d.get("site").trim().to_lowercase() == key,
+    };
+    let stored = |s: Scope| {
+        answers
+            .scope_keys()
+            .any(|(sc, k)| sc == s && k == key.as_str())
+    };
+    let has_rows = devices.iter().any(of_device)
+        || stored(scope)
+        || (scope == Scope::Site
+            && key.is_empty()
+            && devices.is_empty()
+            && !answers.scope_keys().any(|(sc, _)| sc == Scope::Site));
+    if has_rows {
+        add_scope_rows(
+            catalog,
+            answers,
+            scope,
+            &key_target(scope, &key),
+            &mut steps,
+        );
+    }
+    steps
 }
 
 #[cfg(test)]

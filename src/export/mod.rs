@@ -22,7 +22,7 @@ pub mod csv;
 pub mod json;
 pub mod layout;
 
-pub use counts::RegisterCounts;
+pub use counts::{RegisterCounts, step_counts_of, target_step_counts};
 // What an importer needs to recognise an untouched export: the canonical cell text behind
 // `sha256:<sheet>`, the `Cover` stamps it leaves out, and where `Risk Matrix` holds the grid.
 pub use sheets::cover::{APP_VERSION_KEY, GENERATED_AT_KEY, audit_head_text};
@@ -196,7 +196,11 @@ impl ExportError {
 ///
 /// Errors: reading the workbook.
 pub fn step_counts(wb: &Workbook) -> Result<Vec<crate::assessment::StepProgress>, WorkbookError> {
-    register_and_step_counts(wb).map(|(_, steps)| steps)
+    Ok(step_counts_of(
+        wb.catalog(),
+        &wb.devices()?,
+        &wb.answer_set()?,
+    ))
 }
 
 /// The register (as [`Register::load`] gives it) and the per-step counts of [`step_counts`],
@@ -249,7 +253,7 @@ pub fn export_xlsx_with_progress(
     progress: &mut dyn Progress,
 ) -> Result<ExportSummary, ExportError> {
     let data = ExportData::from_workbook(wb, opts.as_of)?;
-    write_verified(&data, out, opts, progress)
+    write_verified(data, out, opts, progress)
 }
 
 /// Writes the blank template to `out`: the same workbook without data — catalog, lists, the
@@ -275,11 +279,14 @@ pub fn export_template_with_progress(
     progress: &mut dyn Progress,
 ) -> Result<ExportSummary, ExportError> {
     let data = ExportData::template(blank_devices, opts.as_of);
-    write_verified(&data, out, opts, progress)
+    write_verified(data, out, opts, progress)
 }
 
+/// Writes `data` to a temporary file, drops it (the read-back needs only the records of what
+/// was written, so the workbook's answers and findings are not held while the file is read
+/// back), verifies the file and renames it over `out`.
 fn write_verified(
-    data: &ExportData,
+    data: ExportData,
     out: &Path,
     opts: &ExportOptions,
     progress: &mut dyn Progress,
@@ -287,14 +294,16 @@ fn write_verified(
     check_output(out)?;
     let folder = PrivateDir::next_to(out)?;
     let tmp_file = folder.path().join("export.xlsx");
-    let ctx = Context::new(data, opts);
-    // rust_xlsxwriter panics when a write fails in constant-memory mode (e.g. a full disk).
-    let written =
+    let written = {
+        let ctx = Context::new(&data, opts);
+        // rust_xlsxwriter panics when a write fails in constant-memory mode (e.g. a full disk).
         crate::panic_guard::quietly(|| write_workbook(&ctx, &tmp_file, folder.path(), progress))
             .map_err(|reason| ExportError::Io {
                 path: out.to_path_buf(),
                 source: std::io::Error::other(reason),
-            })?;
+            })?
+    };
+    drop(data);
     let (records, devices, answers) = written.map_err(|e| e.in_file(out))?;
     progress.stage(Stage::Checking);
     verify::check(&tmp_file, out, &records, progress)?;

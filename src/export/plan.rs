@@ -408,11 +408,12 @@ impl ExportData {
     /// controls; then per site its site-scoped controls. Controls in catalog order.
     pub fn control_rows<'a>(&'a self, step: &'a Step) -> impl Iterator<Item = ControlRow<'a>> {
         let device_rows = self.devices.iter().flat_map(move |d| {
+            let view = self.answers.for_device(&d.device);
             step.controls.iter().filter_map(move |c| {
                 if c.scope == Scope::Site {
                     return None;
                 }
-                let eff = self.answers.effective(&d.device, c);
+                let eff = view.effective(c);
                 let scope = match eff.origin {
                     Origin::Device => "Device",
                     Origin::DeviceOverride => "Device (override)",
@@ -453,9 +454,10 @@ fn last_assessed_on(
     p: &DeviceProgress,
 ) -> Option<NaiveDate> {
     let (at, _) = p.last_assessed.as_ref()?;
+    let view = answers.for_device(device);
     catalog
         .controls()
-        .filter_map(|c| answers.effective(device, c).answer)
+        .filter_map(|c| view.effective(c).answer)
         .find(|a| a.assessed_at.as_ref() == Some(at))
         .and_then(|a| a.assessed_on)
         .or(Some(at.date_naive()))

@@ -316,8 +316,9 @@ fn unevidenced(
         .iter()
         .map(|device| {
             let mut list = Vec::new();
+            let view = register.answers.for_device(device);
             for control in catalog.controls() {
-                let eff = register.answers.effective(device, control);
+                let eff = view.effective(control);
                 let Some(answer) = eff.answer else { continue };
                 if answer.confirmed_response() != Some(Response::Yes)
                     || !answer.evidence_ref.trim().is_empty()

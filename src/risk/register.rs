@@ -392,6 +392,20 @@ impl EntryIndex {
     pub fn get(&self, target: &Target, control_id: &str) -> Option<&RiskEntry> {
         self.by_key.get(&(key(target), control_id.to_string()))
     }
+
+    /// Puts the entry stored on `target` for `control_id` as `Workbook::risk_entry` reads it
+    /// (`None` = none stored), after a change to that one entry or answer.
+    pub fn set(&mut self, target: &Target, control_id: &str, entry: Option<RiskEntry>) {
+        let k = (key(target), control_id.to_string());
+        match entry {
+            Some(e) => {
+                self.by_key.insert(k, e);
+            }
+            None => {
+                self.by_key.remove(&k);
+            }
+        }
+    }
 }
 
 /// A model or a site and the devices it covers.
@@ -399,6 +413,367 @@ struct Group {
     target: Target,
     name: String,
     devices: Vec<usize>,
+}
+
+impl Group {
+    /// The model group of a device with a manufacturer and a model, spelled as on `device`.
+    fn model(device: &Device) -> Option<Group> {
+        let (m, n) = (device.get("manufacturer"), device.get("model"));
+        if m.is_empty() || n.is_empty() {
+            return None;
+        }
+        Some(Group {
+            target: Target::Model {
+                manufacturer: m.to_string(),
+                model: n.to_string(),
+            },
+            name: format!("{m} {n}"),
+            devices: Vec::new(),
+        })
+    }
+
+    /// The site group of a device, spelled as on `device` (trimmed).
+    fn site(device: &Device) -> Group {
+        let site = device.get("site").trim();
+        Group {
+            target: Target::Site(site.to_string()),
+            name: site.to_string(),
+            devices: Vec::new(),
+        }
+    }
+
+    /// A model or site with answers but no device left, spelled as its key.
+    fn stored_only(scope: Scope, key: &str) -> Group {
+        let target = match scope {
+            Scope::Model => {
+                let (m, n) = key.split_once('\u{1f}').unwrap_or((key, ""));
+                Target::Model {
+                    manufacturer: m.to_string(),
+                    model: n.to_string(),
+                }
+            }
+            _ => Target::Site(key.to_string()),
+        };
+        let name = match &target {
+            Target::Model {
+                manufacturer,
+                model,
+            } => format!("{manufacturer} {model}"),
+            _ => key.to_string(),
+        };
+        Group {
+            target,
+            name,
+            devices: Vec::new(),
+        }
+    }
+}
+
+/// The case-insensitive key of a device's model (when it has one) and of its site.
+fn group_keys(device: &Device) -> (Option<String>, String) {
+    let (m, n) = (device.get("manufacturer"), device.get("model"));
+    let model = (!m.is_empty() && !n.is_empty()).then(|| model_key(m, n));
+    (model, device.get("site").trim().to_lowercase())
+}
+
+/// What every finding is built from: the catalog's controls by ID, the devices, the answers,
+/// the stored register entries and the level grid.
+struct Builder<'a, 'c> {
+    catalog: &'c Catalog,
+    /// Control ID → (step index, catalog position, control).
+    controls: HashMap<&'c str, (usize, usize, &'c Control)>,
+    devices: &'a [Device],
+    answers: &'a AnswerSet,
+    entries: &'a EntryIndex,
+    grid: &'a RiskGrid,
+}
+
+impl<'a, 'c> Builder<'a, 'c> {
+    fn new(
+        catalog: &'c Catalog,
+        devices: &'a [Device],
+        answers: &'a AnswerSet,
+        entries: &'a EntryIndex,
+        grid: &'a RiskGrid,
+    ) -> Builder<'a, 'c> {
+        let mut controls = HashMap::new();
+        let mut position = 0;
+        for (s, step) in catalog.steps.iter().enumerate() {
+            for c in &step.controls {
+                controls.insert(c.id.as_str(), (s, position, c));
+                position += 1;
+            }
+        }
+        Builder {
+            catalog,
+            controls,
+            devices,
+            answers,
+            entries,
+            grid,
+        }
+    }
+
+    fn affects(&self, control: &'c Control) -> &'c [ImpactDimension] {
+        self.catalog.impact_dimensions(control)
+    }
+
+    fn affects_safety(&self, control: &'c Control) -> bool {
+        self.affects(control)
+            .contains(&ImpactDimension::PatientSafety)
+    }
+
+    /// The impact per dimension the register shows (see `Finding::dimension_impacts`).
+    fn shown_dims(
+        &self,
+        answer: &Answer,
+        dims: &[ImpactDimension],
+        of: &[usize],
+    ) -> [Option<u8>; 3] {
+        if answer.dimension_impacts.iter().any(Option::is_some) || !answer.impact_default {
+            return answer.dimension_impacts;
+        }
+        default_dimension_impacts(of.iter().filter_map(|&i| self.devices.get(i)), dims)
+    }
+
+    fn rate(&self, l: Option<u8>, i: Option<u8>) -> Option<RiskLevel> {
+        Some(self.grid.level(l?, i?))
+    }
+
+    /// The highest patient-safety default of these devices, 0 for none.
+    fn safety_of(&self, indexes: &[usize]) -> u8 {
+        indexes
+            .iter()
+            .filter_map(|&i| self.devices.get(i))
+            .map(|d| default_impact(d, ImpactDimension::PatientSafety))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The findings of the device at index `i`: its device controls, and the model controls it
+    /// answers itself (no manufacturer + model, or an override). Site controls are never read
+    /// from a device.
+    fn device_findings(&self, i: usize, out: &mut Vec<Finding<'c>>) {
+        let Some(device) = self.devices.get(i) else {
+            return;
+        };
+        let target = Target::Device(device.id);
+        for answer in self.answers.stored_on(&target) {
+            let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
+                continue;
+            };
+            let Some(&(step, position, control)) = self.controls.get(answer.control_id.as_str())
+            else {
+                continue;
+            };
+            if control.scope == Scope::Site {
+                continue;
+            }
+            let safety = if self.affects_safety(control) {
+                default_impact(device, ImpactDimension::PatientSafety)
+            } else {
+                0
+            };
+            let entry = self
+                .entries
+                .get(&target, &control.id)
+                .cloned()
+                .unwrap_or_default();
+            let dims = self.affects(control);
+            out.push(Finding {
+                target: target.clone(),
+                name: device.short_id(),
+                covers: 1,
+                shown_on: vec![i],
+                first_device: Some(i),
+                control,
+                step,
+                position,
+                response,
+                likelihood: answer.likelihood,
+                impact: answer.impact,
+                dimension_impacts: self.shown_dims(answer, dims, &[i]),
+                safety,
+                affects: dims,
+                identified_on: entry.identified_on.or(answer.assessed_on),
+                vulnerability: None,
+                level: self.rate(answer.likelihood, answer.impact),
+                residual_level: self.rate(entry.residual_likelihood, entry.residual_impact),
+                entry,
+                answer: answer.clone(),
+                rank: (0, device.number, String::new()),
+            });
+        }
+    }
+
+    /// The findings of a model (`rank` 1) or site (`rank` 2) whose case-insensitive key is
+    /// `key`: one per finding answer stored on it, shown on its devices (a model's units that
+    /// override its answer excepted).
+    fn group_findings(
+        &self,
+        scope: Scope,
+        rank: u8,
+        key: &str,
+        group: &Group,
+        out: &mut Vec<Finding<'c>>,
+    ) {
+        for answer in self.answers.stored_on(&group.target) {
+            let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
+                continue;
+            };
+            let Some(&(step, position, control)) = self.controls.get(answer.control_id.as_str())
+            else {
+                continue;
+            };
+            if control.scope != scope {
+                continue;
+            }
+            // A unit with its own answer for the control overrides its model's.
+            let shown_on: Vec<usize> = group
+                .devices
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    scope == Scope::Site
+                        || self.devices.get(i).is_some_and(|d| {
+                            self.answers
+                                .get(&Target::Device(d.id), &control.id)
+                                .is_none()
+                        })
+                })
+                .collect();
+            let safety = if self.affects_safety(control) {
+                self.safety_of(&group.devices)
+            } else {
+                0
+            };
+            let entry = self
+                .entries
+                .get(&group.target, &control.id)
+                .cloned()
+                .unwrap_or_default();
+            let dims = self.affects(control);
+            out.push(Finding {
+                target: group.target.clone(),
+                name: group.name.clone(),
+                covers: shown_on.len(),
+                first_device: shown_on.first().or_else(|| group.devices.first()).copied(),
+                shown_on,
+                control,
+                step,
+                position,
+                response,
+                likelihood: answer.likelihood,
+                impact: answer.impact,
+                dimension_impacts: self.shown_dims(answer, dims, &group.devices),
+                safety,
+                affects: dims,
+                identified_on: entry.identified_on.or(answer.assessed_on),
+                vulnerability: None,
+                level: self.rate(answer.likelihood, answer.impact),
+                residual_level: self.rate(entry.residual_likelihood, entry.residual_impact),
+                entry,
+                answer: answer.clone(),
+                rank: (rank, 0, key.to_string()),
+            });
+        }
+    }
+
+    /// Confirmed vulnerability findings, each a risk of its device (PRODUCT.md: unconfirmed
+    /// matches are not risks). Likelihood: the assessor's, else suggested from KEV and CVSS;
+    /// impact: the assessor's, else the device's defaults on the dimensions the control affects.
+    fn vulnerability_findings(&self, out: &mut Vec<Finding<'c>>) {
+        let by_id: HashMap<i64, usize> = self
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id, i))
+            .collect();
+        for v in self
+            .entries
+            .vulnerabilities
+            .iter()
+            .filter(|v| v.state == FindingState::Confirmed)
+        {
+            let (Some(&i), Some(&(step, position, control))) =
+                (by_id.get(&v.device_id), self.controls.get(v.control_id()))
+            else {
+                continue;
+            };
+            let Some(device) = self.devices.get(i) else {
+                continue;
+            };
+            let dims = self.affects(control);
+            let (likelihood, likelihood_default) = v.likelihood();
+            let dimension_impacts = match v.rated_impact {
+                Some(_) => [None; 3],
+                None => default_dimension_impacts(std::iter::once(device), dims),
+            };
+            let impact = v.rated_impact.unwrap_or_else(|| {
+                dimension_impacts
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .max()
+                    .unwrap_or(3)
+            });
+            let entry = self
+                .entries
+                .by_finding
+                .get(&v.id)
+                .cloned()
+                .unwrap_or_default();
+            let first_seen = v
+                .first_seen
+                .get(..10)
+                .and_then(|d| d.parse::<NaiveDate>().ok());
+            let answer = Answer {
+                control_id: control.id.clone(),
+                response: Some(Response::No),
+                note: v.note.clone(),
+                likelihood: Some(likelihood),
+                impact: Some(impact),
+                likelihood_default,
+                impact_default: v.rated_impact.is_none(),
+                assessed_on: first_seen,
+                ..Answer::default()
+            };
+            out.push(Finding {
+                target: Target::Device(device.id),
+                name: device.short_id(),
+                covers: 1,
+                shown_on: vec![i],
+                first_device: Some(i),
+                control,
+                step,
+                position,
+                response: Response::No,
+                likelihood: Some(likelihood),
+                impact: Some(impact),
+                dimension_impacts,
+                safety: if self.affects_safety(control) {
+                    default_impact(device, ImpactDimension::PatientSafety)
+                } else {
+                    0
+                },
+                affects: dims,
+                identified_on: entry.identified_on.or(first_seen),
+                vulnerability: Some(VulnerabilityRef {
+                    finding_id: v.id,
+                    cve: v.cve.clone(),
+                    subject: v.subject(),
+                    title: v.found.title.clone(),
+                    kev: v.kev_listed(),
+                    feed_dates: v.feed_dates(),
+                }),
+                level: self.rate(Some(likelihood), Some(impact)),
+                residual_level: self.rate(entry.residual_likelihood, entry.residual_impact),
+                entry,
+                answer,
+                rank: (0, device.number, String::new()),
+            });
+        }
+    }
 }
 
 /// Every finding of a workbook in [`order`].
@@ -414,156 +789,45 @@ pub fn findings<'c>(
     entries: &EntryIndex,
     grid: &RiskGrid,
 ) -> Vec<Finding<'c>> {
-    let mut controls: HashMap<&str, (usize, usize, &'c Control)> = HashMap::new();
-    let mut position = 0;
-    for (s, step) in catalog.steps.iter().enumerate() {
-        for c in &step.controls {
-            controls.insert(c.id.as_str(), (s, position, c));
-            position += 1;
-        }
-    }
-    let affects = |control: &'c Control| catalog.impact_dimensions(control);
-    let affects_safety =
-        |control: &'c Control| affects(control).contains(&ImpactDimension::PatientSafety);
-    // The impact per dimension the register shows (see `Finding::dimension_impacts`).
-    let shown_dims = |answer: &Answer, dims: &[ImpactDimension], of: &[usize]| {
-        if answer.dimension_impacts.iter().any(Option::is_some) || !answer.impact_default {
-            return answer.dimension_impacts;
-        }
-        default_dimension_impacts(of.iter().filter_map(|&i| devices.get(i)), dims)
-    };
-    let rate = |l: Option<u8>, i: Option<u8>| Some(grid.level(l?, i?));
-    let safety_of = |indexes: &[usize]| {
-        indexes
-            .iter()
-            .filter_map(|&i| devices.get(i))
-            .map(|d| default_impact(d, ImpactDimension::PatientSafety))
-            .max()
-            .unwrap_or(0)
-    };
-
+    let b = Builder::new(catalog, devices, answers, entries, grid);
     let mut out = Vec::new();
     let mut models: HashMap<String, Group> = HashMap::new();
     let mut sites: HashMap<String, Group> = HashMap::new();
     let mut model_order: Vec<String> = Vec::new();
     let mut site_order: Vec<String> = Vec::new();
     for (i, device) in devices.iter().enumerate() {
-        let (m, n) = (device.get("manufacturer"), device.get("model"));
-        if !m.is_empty() && !n.is_empty() {
-            let k = model_key(m, n);
-            models
-                .entry(k.clone())
-                .or_insert_with(|| {
-                    model_order.push(k);
-                    Group {
-                        target: Target::Model {
-                            manufacturer: m.to_string(),
-                            model: n.to_string(),
-                        },
-                        name: format!("{m} {n}"),
-                        devices: Vec::new(),
-                    }
-                })
-                .devices
-                .push(i);
-        }
-        let site = device.get("site").trim();
-        let k = site.to_lowercase();
-        sites
-            .entry(k.clone())
-            .or_insert_with(|| {
-                site_order.push(k);
-                Group {
-                    target: Target::Site(site.to_string()),
-                    name: site.to_string(),
-                    devices: Vec::new(),
-                }
-            })
-            .devices
-            .push(i);
-
-        // The device's own answers: device controls, and model controls it answers itself
-        // (no manufacturer + model, or an override). Site controls are never read from a device.
-        let target = Target::Device(device.id);
-        for answer in answers.stored_on(&target) {
-            let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
-                continue;
-            };
-            let Some(&(step, position, control)) = controls.get(answer.control_id.as_str()) else {
-                continue;
-            };
-            if control.scope == Scope::Site {
-                continue;
+        let (model, site) = group_keys(device);
+        if let Some(k) = model {
+            if let Some(g) = models.get_mut(&k) {
+                g.devices.push(i);
+            } else if let Some(mut g) = Group::model(device) {
+                g.devices.push(i);
+                model_order.push(k.clone());
+                models.insert(k, g);
             }
-            let safety = if affects_safety(control) {
-                default_impact(device, ImpactDimension::PatientSafety)
-            } else {
-                0
-            };
-            let entry = entries
-                .get(&target, &control.id)
-                .cloned()
-                .unwrap_or_default();
-            let dims = affects(control);
-            out.push(Finding {
-                target: target.clone(),
-                name: device.short_id(),
-                covers: 1,
-                shown_on: vec![i],
-                first_device: Some(i),
-                control,
-                step,
-                position,
-                response,
-                likelihood: answer.likelihood,
-                impact: answer.impact,
-                dimension_impacts: shown_dims(answer, dims, &[i]),
-                safety,
-                affects: dims,
-                identified_on: entry.identified_on.or(answer.assessed_on),
-                vulnerability: None,
-                level: rate(answer.likelihood, answer.impact),
-                residual_level: rate(entry.residual_likelihood, entry.residual_impact),
-                entry,
-                answer: answer.clone(),
-                rank: (0, device.number, String::new()),
-            });
         }
+        if let Some(g) = sites.get_mut(&site) {
+            g.devices.push(i);
+        } else {
+            let mut g = Group::site(device);
+            g.devices.push(i);
+            site_order.push(site.clone());
+            sites.insert(site, g);
+        }
+        b.device_findings(i, &mut out);
     }
-
     // Models and sites with answers but no device left.
     for (scope, k) in answers.scope_keys() {
-        match scope {
-            Scope::Model if !models.contains_key(k) => {
-                let (m, n) = k.split_once('\u{1f}').unwrap_or((k, ""));
-                model_order.push(k.to_string());
-                models.insert(
-                    k.to_string(),
-                    Group {
-                        target: Target::Model {
-                            manufacturer: m.to_string(),
-                            model: n.to_string(),
-                        },
-                        name: format!("{m} {n}"),
-                        devices: Vec::new(),
-                    },
-                );
-            }
-            Scope::Site if !sites.contains_key(k) => {
-                site_order.push(k.to_string());
-                sites.insert(
-                    k.to_string(),
-                    Group {
-                        target: Target::Site(k.to_string()),
-                        name: k.to_string(),
-                        devices: Vec::new(),
-                    },
-                );
-            }
-            _ => {}
+        let (groups, order) = match scope {
+            Scope::Model => (&mut models, &mut model_order),
+            Scope::Site => (&mut sites, &mut site_order),
+            Scope::Device => continue,
+        };
+        if !groups.contains_key(k) {
+            order.push(k.to_string());
+            groups.insert(k.to_string(), Group::stored_only(scope, k));
         }
     }
-
     let groups = model_order
         .iter()
         .filter_map(|k| models.get(k).map(|g| (Scope::Model, 1u8, k, g)))
@@ -573,145 +837,62 @@ pub fn findings<'c>(
                 .filter_map(|k| sites.get(k).map(|g| (Scope::Site, 2u8, k, g))),
         );
     for (scope, rank, k, group) in groups {
-        for answer in answers.stored_on(&group.target) {
-            let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
-                continue;
-            };
-            let Some(&(step, position, control)) = controls.get(answer.control_id.as_str()) else {
-                continue;
-            };
-            if control.scope != scope {
-                continue;
+        b.group_findings(scope, rank, k, group, &mut out);
+    }
+    b.vulnerability_findings(&mut out);
+    out.sort_by(order);
+    out
+}
+
+/// The findings of the answers stored on one target (a device, a model or a site; never its
+/// vulnerability findings), built exactly as [`findings`] builds them, in [`order`]: what a
+/// change to that target's answers replaces in the register, without building the rest.
+/// Arguments as for [`findings`]; linear in devices + the target's answers.
+pub fn target_findings<'c>(
+    catalog: &'c Catalog,
+    devices: &[Device],
+    answers: &AnswerSet,
+    entries: &EntryIndex,
+    grid: &RiskGrid,
+    target: &Target,
+) -> Vec<Finding<'c>> {
+    let b = Builder::new(catalog, devices, answers, entries, grid);
+    let mut out = Vec::new();
+    let (scope, rank, key) = match target {
+        Target::Device(id) => {
+            if let Some(i) = devices.iter().position(|d| d.id == *id) {
+                b.device_findings(i, &mut out);
             }
-            // A unit with its own answer for the control overrides its model's.
-            let shown_on: Vec<usize> = group
-                .devices
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    scope == Scope::Site
-                        || devices.get(i).is_some_and(|d| {
-                            answers.get(&Target::Device(d.id), &control.id).is_none()
-                        })
-                })
-                .collect();
-            let safety = if affects_safety(control) {
-                safety_of(&group.devices)
-            } else {
-                0
-            };
-            let entry = entries
-                .get(&group.target, &control.id)
-                .cloned()
-                .unwrap_or_default();
-            let dims = affects(control);
-            out.push(Finding {
-                target: group.target.clone(),
-                name: group.name.clone(),
-                covers: shown_on.len(),
-                first_device: shown_on.first().or_else(|| group.devices.first()).copied(),
-                shown_on,
-                control,
-                step,
-                position,
-                response,
-                likelihood: answer.likelihood,
-                impact: answer.impact,
-                dimension_impacts: shown_dims(answer, dims, &group.devices),
-                safety,
-                affects: dims,
-                identified_on: entry.identified_on.or(answer.assessed_on),
-                vulnerability: None,
-                level: rate(answer.likelihood, answer.impact),
-                residual_level: rate(entry.residual_likelihood, entry.residual_impact),
-                entry,
-                answer: answer.clone(),
-                rank: (rank, 0, k.clone()),
-            });
+            out.sort_by(order);
+            return out;
+        }
+        Target::Model {
+            manufacturer,
+            model,
+        } => (Scope::Model, 1u8, model_key(manufacturer, model)),
+        Target::Site(site) => (Scope::Site, 2u8, site.trim().to_lowercase()),
+    };
+    let mut group: Option<Group> = None;
+    for (i, device) in devices.iter().enumerate() {
+        let (model, site) = group_keys(device);
+        let found = match scope {
+            Scope::Model if model.as_deref() == Some(key.as_str()) => Group::model(device),
+            Scope::Site if site == key => Some(Group::site(device)),
+            _ => None,
+        };
+        if let Some(first) = found {
+            group.get_or_insert(first).devices.push(i);
         }
     }
-    // Confirmed vulnerability findings, each a risk of its device (PRODUCT.md: unconfirmed
-    // matches are not risks). Likelihood: the assessor's, else suggested from KEV and CVSS;
-    // impact: the assessor's, else the device's defaults on the dimensions the control affects.
-    let by_id: HashMap<i64, usize> = devices.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
-    for v in entries
-        .vulnerabilities
-        .iter()
-        .filter(|v| v.state == FindingState::Confirmed)
-    {
-        let (Some(&i), Some(&(step, position, control))) =
-            (by_id.get(&v.device_id), controls.get(v.control_id()))
-        else {
-            continue;
-        };
-        let Some(device) = devices.get(i) else {
-            continue;
-        };
-        let dims = affects(control);
-        let (likelihood, likelihood_default) = v.likelihood();
-        let dimension_impacts = match v.rated_impact {
-            Some(_) => [None; 3],
-            None => default_dimension_impacts(std::iter::once(device), dims),
-        };
-        let impact = v.rated_impact.unwrap_or_else(|| {
-            dimension_impacts
-                .iter()
-                .flatten()
-                .copied()
-                .max()
-                .unwrap_or(3)
-        });
-        let entry = entries.by_finding.get(&v.id).cloned().unwrap_or_default();
-        let first_seen = v
-            .first_seen
-            .get(..10)
-            .and_then(|d| d.parse::<NaiveDate>().ok());
-        let answer = Answer {
-            control_id: control.id.clone(),
-            response: Some(Response::No),
-            note: v.note.clone(),
-            likelihood: Some(likelihood),
-            impact: Some(impact),
-            likelihood_default,
-            impact_default: v.rated_impact.is_none(),
-            assessed_on: first_seen,
-            ..Answer::default()
-        };
-        out.push(Finding {
-            target: Target::Device(device.id),
-            name: device.short_id(),
-            covers: 1,
-            shown_on: vec![i],
-            first_device: Some(i),
-            control,
-            step,
-            position,
-            response: Response::No,
-            likelihood: Some(likelihood),
-            impact: Some(impact),
-            dimension_impacts,
-            safety: if affects_safety(control) {
-                default_impact(device, ImpactDimension::PatientSafety)
-            } else {
-                0
-            },
-            affects: dims,
-            identified_on: entry.identified_on.or(first_seen),
-            vulnerability: Some(VulnerabilityRef {
-                finding_id: v.id,
-                cve: v.cve.clone(),
-                subject: v.subject(),
-                title: v.found.title.clone(),
-                kev: v.kev_listed(),
-                feed_dates: v.feed_dates(),
-            }),
-            level: rate(Some(likelihood), Some(impact)),
-            residual_level: rate(entry.residual_likelihood, entry.residual_impact),
-            entry,
-            answer,
-            rank: (0, device.number, String::new()),
-        });
-    }
+    let stored = answers
+        .scope_keys()
+        .any(|(s, k)| s == scope && k == key.as_str());
+    let group = match group {
+        Some(g) => g,
+        None if stored => Group::stored_only(scope, &key),
+        None => return out,
+    };
+    b.group_findings(scope, rank, &key, &group, &mut out);
     out.sort_by(order);
     out
 }

@@ -66,16 +66,34 @@ pub fn commit_on(
 ) -> Result<(), WorkbookError> {
     match app.workbook.set_answer(target, control, input) {
         Ok(answer) => {
+            // The target's rows in the dashboard's per-step counts, before and after.
+            let counted = |app: &App| {
+                crate::export::target_step_counts(
+                    app.outline.catalog,
+                    &app.devices,
+                    &app.answers,
+                    target,
+                )
+            };
+            let before = app.step_counts.get().is_some().then(|| counted(app));
             if answer.is_empty() {
                 // Removed from the workbook: an override falls back to its model's answer.
                 app.answers.remove(target, &answer.control_id);
             } else {
                 app.answers.insert(target, answer);
             }
+            if let Some(before) = before {
+                let after = counted(app);
+                if let Some(steps) = app.step_counts.get_mut() {
+                    for ((s, b), a) in steps.iter_mut().zip(&before).zip(&after) {
+                        *s = s.minus(b).plus(a);
+                    }
+                }
+            }
             let affected = affected(app, target);
-            // Progress of the devices shown the answer; the register (findings, dashboard,
-            // every device's highest risk) is computed again.
-            app.refresh_progress(affected);
+            // Progress of the devices shown the answer; the target's findings, every device's
+            // highest risk, and the dashboard (when next shown).
+            app.refresh_progress(affected, target, &control.id);
             app.todo.invalidate();
             app.save = SaveState::Saved;
             Ok(())

@@ -15,7 +15,9 @@ use super::popups::{
 };
 use super::screens::{checklist, dashboard, device_list, devices, findings, todo, walk};
 use super::theme::Theme;
-use crate::assessment::{AnswerSet, DeviceProgress, progress};
+use std::cell::OnceCell;
+
+use crate::assessment::{AnswerSet, DeviceProgress, StepProgress, Target, progress};
 use crate::catalog::{Catalog, Control};
 use crate::device::Device;
 use crate::workbook::{Attachment, AttachmentFilter, StoredMds2, Workbook};
@@ -158,6 +160,10 @@ pub struct App {
     pub(crate) mds2: Vec<StoredMds2>,
     /// Progress of each device, parallel to `devices`.
     pub(crate) progress: Vec<DeviceProgress>,
+    /// Per-step counts of the control sheets' rows, as the exported `Summary` counts them (one
+    /// row per device control, one per model or site answer): computed when the dashboard is
+    /// first shown, then kept up to date by each answer ([`crate::tui::answer::commit_on`]).
+    pub(crate) step_counts: OnceCell<Vec<StepProgress>>,
     pub(crate) screen: Screen,
     pub(crate) device_cursor: Cursor,
     /// The device shown on the Checklist (index into `devices`).
@@ -217,6 +223,7 @@ impl App {
             attachments,
             mds2,
             progress,
+            step_counts: OnceCell::new(),
             screen: Screen::Devices,
             device_cursor: Cursor::default(),
             device: 0,
@@ -255,6 +262,7 @@ impl App {
             .iter()
             .map(|d| progress(self.outline.catalog, &self.answers, d))
             .collect();
+        self.step_counts = OnceCell::new();
         self.refresh_risks();
         self.list.devices_changed();
         self.list.rebuild(&self.devices, &self.progress);
@@ -626,7 +634,13 @@ impl App {
         if let Some(up) = self.workbook.catalog_upgrade() {
             let lines = up.lines(10);
             self.notice_lines("The control catalog was upgraded", lines);
-        } else if let Ok(n @ 1..) = self.workbook.pending_catalog_reviews() {
+        } else if let n @ 1.. = self
+            .answers
+            .iter()
+            .filter_map(|a| a.suggested.as_deref())
+            .filter(|s| crate::workbook::catalog_upgrade::awaits_review(s))
+            .count()
+        {
             self.info(format!(
                 "{n} answer(s) await review after a catalog upgrade: shown as suggestions; confirm each one"
             ));
@@ -662,14 +676,38 @@ impl App {
             .copied()
     }
 
-    /// Recomputes the progress of the devices at these indexes.
-    pub(crate) fn refresh_progress(&mut self, indexes: impl IntoIterator<Item = usize>) {
+    /// Recomputes the progress of the devices at these indexes after the answer stored on
+    /// `target` for `control_id` changed, then that target's findings
+    /// ([`App::refresh_target`]).
+    pub(crate) fn refresh_progress(
+        &mut self,
+        indexes: impl IntoIterator<Item = usize>,
+        target: &Target,
+        control_id: &str,
+    ) {
         for i in indexes {
             if let (Some(d), Some(slot)) = (self.devices.get(i), self.progress.get_mut(i)) {
                 *slot = progress(self.outline.catalog, &self.answers, d);
             }
         }
-        self.refresh_risks();
+        self.refresh_target(target, control_id);
+    }
+
+    /// Updates the register after the answer or the register entry stored on `target` for
+    /// `control_id` changed: only that target's findings are built again (and its model's, for
+    /// a device), then every device's highest open risk; the dashboard is marked out of date.
+    /// Falls back to [`App::refresh_risks`] when the register cannot be updated in place.
+    pub(crate) fn refresh_target(&mut self, target: &Target, control_id: &str) {
+        if !findings::refresh_target(self, target, control_id) {
+            self.refresh_risks();
+            return;
+        }
+        let register = findings::current(self);
+        let risks = crate::risk::register::device_risks(&register.list, self.progress.len());
+        for (p, r) in self.progress.iter_mut().zip(risks) {
+            p.highest_risk = r;
+        }
+        self.dashboard.invalidate();
     }
 
     /// Computes the risk register again (after any change to answers, devices or register
@@ -775,7 +813,7 @@ fn global(app: &mut App, action: &Action) -> bool {
             app.screen = Screen::Dashboard;
         }
         Action::Findings => {
-            app.findings.invalidate();
+            app.findings.refresh_view();
             app.screen = Screen::Findings;
         }
         Action::Todo => {

@@ -34,6 +34,18 @@ pub fn review_label(from: &str, to: &str) -> String {
     format!("{REVIEW_PREFIX} (catalog {from} → {to}: question changed)")
 }
 
+/// Whether an answer's `suggested` text says it awaits review after a catalog upgrade
+/// ([`review_label`]; the prefix in any ASCII case, as [`Workbook::pending_catalog_reviews`]
+/// matches it).
+///
+/// [`Workbook::pending_catalog_reviews`]: super::Workbook::pending_catalog_reviews
+pub fn awaits_review(suggested: &str) -> bool {
+    let head = format!("{REVIEW_PREFIX} (catalog ");
+    suggested
+        .get(..head.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(&head))
+}
+
 /// One answer the upgrade touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpgradedAnswer {

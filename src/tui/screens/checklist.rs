@@ -133,7 +133,7 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::Back => {
             if matches!(app.checklist_from, Screen::Findings | Screen::Todo) {
-                app.findings.invalidate();
+                app.findings.refresh_view();
                 app.todo.invalidate();
                 app.screen = app.checklist_from;
                 return;

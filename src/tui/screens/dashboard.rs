@@ -83,16 +83,17 @@ fn figures(app: &App) -> &Figures {
             }
         }
         let mut dash = register::dashboard(app.outline.catalog, &app.progress, &r.list, r.today);
-        let mut error = r.error.clone();
+        let error = r.error.clone();
         // Per-step counts as the exported Summary sheet and `medsec status` count them: one row
         // per device control, one per model or site answer (not once per unit).
-        match crate::export::step_counts(&app.workbook) {
-            Ok(steps) => {
-                dash.total = steps.iter().fold(StepProgress::default(), |a, s| a.plus(s));
-                dash.steps = steps;
-            }
-            Err(e) => error = error.or(Some(e.to_string())),
-        }
+        let steps = app
+            .step_counts
+            .get_or_init(|| {
+                crate::export::step_counts_of(app.outline.catalog, &app.devices, &app.answers)
+            })
+            .clone();
+        dash.total = steps.iter().fold(StepProgress::default(), |a, s| a.plus(s));
+        dash.steps = steps;
         Figures {
             dash,
             expired: r.list.iter().filter(|f| f.is_expired(r.today)).count(),

@@ -377,7 +377,11 @@ pub fn commit(app: &mut App, subject: &Subject, input: &RiskEntryInput) -> bool 
     match stored {
         Ok(_) => {
             app.save = SaveState::Saved;
-            app.refresh_risks();
+            match subject.finding {
+                // A vulnerability finding's entry: the register is computed again.
+                Some(_) => app.refresh_risks(),
+                None => app.refresh_target(&subject.target, &subject.control_id),
+            }
             findings::follow(app, subject);
             let (label, what) = match find(app, subject) {
                 Some(f) => (

@@ -48,8 +48,9 @@ fn items(app: &App) -> &[Item] {
             let Some(device) = app.devices.get(d) else {
                 continue;
             };
+            let view = app.answers.for_device(device);
             for (c, control) in app.outline.controls.iter().enumerate() {
-                if let Some(a) = app.answers.effective(device, control).answer
+                if let Some(a) = view.effective(control).answer
                     && !a.deferral_reason.trim().is_empty()
                     && !a.is_assessed()
                 {

@@ -10,6 +10,8 @@ use crate::risk::register::{Register, dashboard};
 use crate::risk::{RiskGrid, RiskLevel, RiskStatus, Treatment};
 use crate::tui::popups::rate::RatePopup;
 use crate::tui::screens::findings;
+use crate::tui::screens::register::{self, Subject};
+use crate::workbook::{AnswerInput, RiskEntryInput};
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
@@ -621,5 +623,198 @@ fn a_finding_answered_on_the_checklist_gets_an_entry_at_once() -> TestResult {
         app.progress.first().and_then(|p| p.highest_risk),
         finding(&app, &Target::Device(id), "INV-01")?.level()
     );
+    Ok(())
+}
+
+/// What every answer or register-entry change through the app leaves, compared with computing
+/// from scratch: the register (every finding, in order, with its entry), its counts, every
+/// device's highest open risk, and the dashboard's per-step counts (those of the exported
+/// `Summary`, read from the workbook).
+fn assert_as_if_computed_again(app: &App, after: &str) -> TestResult {
+    let kept = findings::current(app);
+    let fresh = findings::compute(app);
+    assert_eq!(kept.list.len(), fresh.list.len(), "after {after}");
+    for (k, f) in kept.list.iter().zip(&fresh.list) {
+        assert_eq!(format!("{k:?}"), format!("{f:?}"), "after {after}");
+    }
+    assert_eq!(
+        (
+            kept.open,
+            kept.overdue,
+            kept.expired,
+            kept.uncontrolled_safety
+        ),
+        (
+            fresh.open,
+            fresh.overdue,
+            fresh.expired,
+            fresh.uncontrolled_safety
+        ),
+        "after {after}"
+    );
+    let mut progress = app.progress.clone();
+    crate::risk::register::fill_highest_risk(&mut progress, &fresh.list);
+    assert_eq!(app.progress, progress, "after {after}");
+    let steps = app.step_counts.get().ok_or("step counts kept")?;
+    assert_eq!(
+        steps,
+        &crate::export::step_counts(app.workbook())?,
+        "after {after}"
+    );
+    let (_, exported) = crate::export::register_and_step_counts(app.workbook())?;
+    assert_eq!(steps, &exported, "after {after}");
+    Ok(())
+}
+
+#[test]
+fn each_change_updates_the_register_and_counts_as_computing_them_again_would() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    with_entries(&mut wb)?;
+    // A model and a site with answers but no device.
+    answer(
+        &mut wb,
+        &Target::Model {
+            manufacturer: "Gone".into(),
+            model: "Model X".into(),
+        },
+        "INV-03",
+        Response::No,
+        Some((2, 2)),
+    )?;
+    answer(
+        &mut wb,
+        &Target::Site("Closed wing".into()),
+        "IR-01",
+        Response::Partial,
+        None,
+    )?;
+    let mut app = app(wb)?;
+    // The dashboard computes its per-step counts when first shown, then keeps them.
+    crate::tui::screens::dashboard::dashboard_figures(&app);
+    assert_as_if_computed_again(&app, "opening")?;
+
+    let d = |app: &App, n: usize| device_id(app, n).map(Target::Device);
+    let drager = Target::Model {
+        manufacturer: "DRÄGER ".into(),
+        model: "evita v500".into(),
+    };
+    let main = Target::Site(" main".into());
+    let respond = |r: Option<Response>| AnswerInput {
+        response: Some(r),
+        ..AnswerInput::default()
+    };
+    let rated = |r: Response, l: u8, i: u8| AnswerInput {
+        response: Some(Some(r)),
+        likelihood: Some(l),
+        impact: Some(i),
+        ..AnswerInput::default()
+    };
+    let changes: Vec<(&str, Target, &str, AnswerInput)> = vec![
+        (
+            "a new device finding",
+            d(&app, 4)?,
+            "ENC-01",
+            rated(Response::No, 5, 5),
+        ),
+        (
+            "a finding answered Yes",
+            d(&app, 2)?,
+            "NET-03",
+            respond(Some(Response::Yes)),
+        ),
+        (
+            "a finding rated again",
+            d(&app, 0)?,
+            "ENC-01",
+            rated(Response::No, 1, 1),
+        ),
+        (
+            "a model finding",
+            drager.clone(),
+            "ENC-04",
+            rated(Response::Partial, 4, 4),
+        ),
+        (
+            "a unit overriding it",
+            d(&app, 1)?,
+            "ENC-04",
+            respond(Some(Response::Yes)),
+        ),
+        (
+            "a unit overriding with a finding",
+            d(&app, 3)?,
+            "INV-03",
+            rated(Response::Unknown, 3, 3),
+        ),
+        ("the override cleared", d(&app, 1)?, "ENC-04", respond(None)),
+        (
+            "a site finding",
+            main.clone(),
+            "NET-06",
+            respond(Some(Response::No)),
+        ),
+        ("the site finding cleared", main, "IR-01", respond(None)),
+        (
+            "a suggestion (not a finding)",
+            d(&app, 5)?,
+            "ENC-02",
+            AnswerInput {
+                response: Some(Some(Response::No)),
+                suggest: Some("MDS2 (unconfirmed) test".into()),
+                ..AnswerInput::default()
+            },
+        ),
+        (
+            "N/A with a note",
+            d(&app, 0)?,
+            "VULN-05",
+            AnswerInput {
+                response: Some(Some(Response::NotApplicable)),
+                note: Some("no network stack".into()),
+                ..AnswerInput::default()
+            },
+        ),
+        (
+            "an answer-only model",
+            Target::Model {
+                manufacturer: "gone".into(),
+                model: "model x".into(),
+            },
+            "INV-03",
+            respond(None),
+        ),
+    ];
+    for (what, target, control, input) in changes {
+        let control = app.workbook().catalog().control(control).ok_or("control")?;
+        crate::tui::answer::commit_on(&mut app, &target, control, &input)?;
+        assert_as_if_computed_again(&app, what)?;
+    }
+
+    // A register entry edited in place, then the answer under it changed.
+    let subject = Subject {
+        target: d(&app, 4)?,
+        control_id: "ENC-01".into(),
+        finding: None,
+    };
+    let input = RiskEntryInput {
+        owner: Some("Biomed".into()),
+        status: Some(RiskStatus::Closed),
+        ..RiskEntryInput::default()
+    };
+    assert!(register::commit(&mut app, &subject, &input));
+    assert_as_if_computed_again(&app, "an entry closed")?;
+    let control = app
+        .workbook()
+        .catalog()
+        .control("ENC-01")
+        .ok_or("control")?;
+    crate::tui::answer::commit_on(
+        &mut app,
+        &subject.target,
+        control,
+        &rated(Response::Partial, 2, 3),
+    )?;
+    assert_as_if_computed_again(&app, "its answer changed")?;
     Ok(())
 }
