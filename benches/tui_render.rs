@@ -4,13 +4,12 @@
 //! next frame (≤ 16 ms at the 99th percentile), and the commit latency of one answer (reported
 //! apart from frame time, PRODUCT.md "Saving").
 //!
-//! Run with `cargo bench --bench tui_render` (about 5 minutes on the 2-core build machine,
-//! 35 s of which build the workbook). Before divan's benchmarks, `main` builds the workbook
-//! (`benches/support/workbook.rs`, keyed with a raw key so that opening it derives no key) and
-//! runs [`keystroke_run`]: 2,000+ varied keystrokes, each timed from the key to the next frame,
-//! printed as p50 / p99 / max per kind of key (divan reports no percentiles). That run takes
-//! under a minute when every key is fast; today the answers' commits (about 1.2 s each) and the
-//! Dashboard's figures (about 3.5 s after a change) make it nearly 4 minutes. After divan's
+//! Run with `cargo bench --bench tui_render` (about 3 minutes on the 2-core build machine, of
+//! which building the workbook takes 25–35 s). Before divan's benchmarks, `main` builds the
+//! workbook (`benches/support/workbook.rs`, keyed with a raw key so that opening it derives no
+//! key) and runs [`keystroke_run`]: 2,000+ varied keystrokes, each timed from the key to the next
+//! frame, printed as p50 / p99 / max per kind of key (divan reports no percentiles); it takes
+//! about 20 s, most of it the answers' commits (about 60 ms each). After divan's
 //! table, the phases of `open_to_first_frame` are printed (`Workbook::open`, `App::new`, the
 //! first frame).
 //!

@@ -6,8 +6,9 @@
 //! The filter key narrows the list to the open, overdue or flagged findings; the details of the
 //! selected finding are in a pane, shown on tall terminals and on request at 80×24. Only the
 //! rows that fit are built, so it stays fast with thousands of findings. The register is
-//! computed when the screen is shown and after every change (`App::refresh_risks`). The
-//! table's columns and rows are drawn by `findings_table`.
+//! computed on opening and after an undo or a bulk change (`App::refresh_risks`); an answer or
+//! a register edit rebuilds only its target's findings (`App::refresh_target`). The table's
+//! columns and rows are drawn by `findings_table`.
 
 use std::cell::OnceCell;
 
