@@ -3,8 +3,8 @@
 mod progress;
 
 pub use progress::{
-    AnswerSet, DeviceAnswers, DeviceProgress, Effective, Origin, StepProgress, effective_answers,
-    model_key, model_target, progress, site_target,
+    AnswerSet, AnswerSetBuilder, DeviceAnswers, DeviceProgress, Effective, Origin, StepProgress,
+    effective_answers, model_key, model_target, progress, site_target,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -17,8 +17,87 @@ pub struct AnswerSet {
     by_target: HashMap<TargetKey, Answers, RandomState>,
 }
 
-/// The answers stored on one target, by control ID.
-type Answers = HashMap<String, Answer, RandomState>;
+/// The answers stored on one target, sorted by control ID (a few dozen at most: a sorted vector
+/// is a third of the memory of a hash map of them, and as quick to search).
+#[derive(Debug, Default, Clone)]
+struct Answers(Vec<Answer>);
+
+impl Answers {
+    fn position(&self, control_id: &str) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|a| a.control_id.as_str().cmp(control_id))
+    }
+
+    fn get(&self, control_id: &str) -> Option<&Answer> {
+        self.position(control_id).ok().and_then(|i| self.0.get(i))
+    }
+
+    fn insert(&mut self, answer: Answer) {
+        match self.position(&answer.control_id) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    *slot = answer;
+                }
+            }
+            Err(i) => self.0.insert(i, answer),
+        }
+    }
+
+    fn remove(&mut self, control_id: &str) {
+        if let Ok(i) = self.position(control_id) {
+            self.0.remove(i);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn values(&self) -> std::slice::Iter<'_, Answer> {
+        self.0.iter()
+    }
+}
+
+/// Builds an [`AnswerSet`] from many answers at once (a workbook's 420,000), quicker and
+/// tighter than inserting them one by one: each target's answers are sorted once at the end.
+#[derive(Debug, Default)]
+pub struct AnswerSetBuilder {
+    by_target: HashMap<TargetKey, Vec<Answer>, RandomState>,
+}
+
+impl AnswerSetBuilder {
+    /// Adds a stored answer; a later one for the same target and control replaces an earlier
+    /// one, as [`AnswerSet::insert`] does.
+    pub fn add(&mut self, target: &Target, answer: Answer) {
+        self.by_target
+            .entry(TargetKey::of(target))
+            .or_default()
+            .push(answer);
+    }
+
+    /// The set of the answers added.
+    pub fn finish(self) -> AnswerSet {
+        let by_target = self
+            .by_target
+            .into_iter()
+            .map(|(k, mut list)| {
+                // Stable: of equal control IDs the last added comes last, and is kept (moved
+                // into the place of the first before the duplicates are dropped).
+                list.sort_by(|a, b| a.control_id.cmp(&b.control_id));
+                list.dedup_by(|later, kept| {
+                    let same = later.control_id == kept.control_id;
+                    if same {
+                        std::mem::swap(later, kept);
+                    }
+                    same
+                });
+                list.shrink_to_fit();
+                (k, Answers(list))
+            })
+            .collect();
+        AnswerSet { by_target }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum TargetKey {
@@ -89,7 +168,7 @@ impl AnswerSet {
         self.by_target
             .entry(TargetKey::of(target))
             .or_default()
-            .insert(answer.control_id.clone(), answer);
+            .insert(answer);
     }
 
     /// Every stored answer, in no particular order.
@@ -361,6 +440,51 @@ mod tests {
             response: Some(r),
             ..Answer::default()
         }
+    }
+
+    #[test]
+    fn a_built_set_keeps_the_last_answer_of_each_control_and_finds_every_one() {
+        let mut b = AnswerSetBuilder::default();
+        let mut by_hand = AnswerSet::default();
+        let site = Target::Site(" Main ".into());
+        let rows = [
+            (Target::Device(1), answer("NET-03", Response::No)),
+            (Target::Device(1), answer("ENC-01", Response::Yes)),
+            (Target::Device(2), answer("ENC-01", Response::Partial)),
+            (site.clone(), answer("IR-01", Response::Unknown)),
+            (Target::Device(1), answer("NET-03", Response::Yes)),
+            (Target::Device(1), answer("AC-01", Response::No)),
+        ];
+        for (t, a) in rows {
+            b.add(&t, a.clone());
+            by_hand.insert(&t, a);
+        }
+        let built = b.finish();
+        for (t, id, want) in [
+            (Target::Device(1), "NET-03", Some(Response::Yes)),
+            (Target::Device(1), "ENC-01", Some(Response::Yes)),
+            (Target::Device(1), "AC-01", Some(Response::No)),
+            (Target::Device(2), "ENC-01", Some(Response::Partial)),
+            (
+                Target::Site("main".into()),
+                "IR-01",
+                Some(Response::Unknown),
+            ),
+            (Target::Device(2), "NET-03", None),
+        ] {
+            assert_eq!(
+                built.get(&t, id).and_then(|a| a.response),
+                want,
+                "{t:?} {id}"
+            );
+            assert_eq!(
+                by_hand.get(&t, id).and_then(|a| a.response),
+                want,
+                "{t:?} {id}"
+            );
+        }
+        assert_eq!(built.stored_on(&Target::Device(1)).count(), 3);
+        assert_eq!(built.iter().count(), 5);
     }
 
     #[test]

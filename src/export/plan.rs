@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 
 use crate::assessment::{
-    Answer, AnswerSet, DeviceProgress, Origin, Response, Target, model_key, model_target, progress,
+    Answer, AnswerSet, AnswerSetBuilder, DeviceProgress, Origin, Response, Target, model_key,
+    model_target, progress,
 };
 use crate::catalog::{Catalog, Control, Scope, Step, catalog};
 use crate::device::Device;
@@ -268,7 +269,7 @@ impl ExportData {
     pub fn from_workbook(wb: &Workbook, as_of: NaiveDate) -> Result<ExportData, WorkbookError> {
         let catalog = wb.catalog();
         let devices = wb.devices()?;
-        let mut answers = AnswerSet::default();
+        let mut answers = AnswerSetBuilder::default();
         let mut stored_models: Vec<Target> = Vec::new();
         let mut stored_sites: Vec<Target> = Vec::new();
         wb.for_each_answer_row(|row| {
@@ -277,8 +278,9 @@ impl ExportData {
                 Target::Site(_) => stored_sites.push(row.target.clone()),
                 Target::Device(_) => {}
             }
-            answers.insert(&row.target, row.answer);
+            answers.add(&row.target, row.answer);
         })?;
+        let answers = answers.finish();
         let mut extra_headers: Vec<String> = Vec::new();
         for d in &devices {
             for (h, _) in &d.extra {

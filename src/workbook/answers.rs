@@ -10,7 +10,9 @@ use super::snapshot::RowKey;
 use super::targets::{target_columns, target_name, target_of};
 use super::undo::Recorder;
 use super::{TxError, Workbook, WorkbookError};
-use crate::assessment::{Answer, AnswerSet, AnswerSource, Response, Target, check_text_limit};
+use crate::assessment::{
+    Answer, AnswerSet, AnswerSetBuilder, AnswerSource, Response, Target, check_text_limit,
+};
 use crate::catalog::{Control, catalog};
 use crate::device::Device;
 use crate::device::fields::clean_text;
@@ -132,9 +134,9 @@ fn answer_in(
 impl Workbook {
     /// Every stored answer, indexed for lookups.
     pub fn answer_set(&self) -> Result<AnswerSet, WorkbookError> {
-        let mut set = AnswerSet::default();
-        self.for_each_answer_row(|row| set.insert(&row.target, row.answer))?;
-        Ok(set)
+        let mut set = AnswerSetBuilder::default();
+        self.for_each_answer_row(|row| set.add(&row.target, row.answer))?;
+        Ok(set.finish())
     }
 
     /// Every stored answer with its target (model and site keys in their stored spelling).
