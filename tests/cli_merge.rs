@@ -11,12 +11,22 @@ use medsec::workbook::{Access, AttachmentFilter, AuditFilter, Passphrase, Workbo
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Opens a workbook in this test process. Tests run in parallel threads that spawn `medsec`: a
+/// child forked while this process held the workbook's lock keeps a copy of the lock until it
+/// execs, so a lock just released may briefly still look held (`InUse`); that is retried for
+/// up to 5 s.
 fn open(path: &Path, access: Access) -> Result<Workbook, Box<dyn std::error::Error>> {
-    Ok(Workbook::open(
-        path,
-        &Passphrase::new(PASSPHRASE.into()),
-        access,
-    )?)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Workbook::open(path, &Passphrase::new(PASSPHRASE.into()), access) {
+            Err(medsec::workbook::WorkbookError::InUse { .. })
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// `medsec -w WB ARGS...` as `who` (MEDSEC_ASSESSOR), which must succeed.

@@ -65,11 +65,18 @@ pub struct Register {
 impl Register {
     /// Counts the open, overdue, expired and uncontrolled patient-safety findings as of `today`.
     fn count(&mut self, today: NaiveDate) {
-        let list = &self.list;
-        self.open = list.iter().filter(|f| f.is_open()).count();
-        self.overdue = list.iter().filter(|f| f.is_overdue(today)).count();
-        self.expired = list.iter().filter(|f| f.is_expired(today)).count();
-        self.uncontrolled_safety = list.iter().filter(|f| f.is_uncontrolled_safety()).count();
+        // One pass: 80,000 findings of 700 bytes are 56 MB to read each time.
+        let (mut open, mut overdue, mut expired, mut uncontrolled) = (0, 0, 0, 0);
+        for f in &self.list {
+            open += usize::from(f.is_open());
+            overdue += usize::from(f.is_overdue(today));
+            expired += usize::from(f.is_expired(today));
+            uncontrolled += usize::from(f.is_uncontrolled_safety());
+        }
+        self.open = open;
+        self.overdue = overdue;
+        self.expired = expired;
+        self.uncontrolled_safety = uncontrolled;
         self.today = today;
     }
 }
@@ -230,10 +237,10 @@ pub(crate) fn refresh_target(app: &mut App, target: &Target, control_id: &str) -
         targets.push(model);
     }
     let grid = app.workbook.risk_grid();
+    register
+        .list
+        .retain(|f| f.vulnerability.is_some() || !targets.iter().any(|t| f.target.matches(t)));
     for t in &targets {
-        register
-            .list
-            .retain(|f| f.vulnerability.is_some() || !f.target.matches(t));
         let rebuilt = risk_register::target_findings(
             app.outline.catalog,
             &app.devices,
