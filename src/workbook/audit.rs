@@ -624,15 +624,34 @@ impl Differ {
                 _ => None,
             }
         };
-        let before = parse(before);
-        let after = parse(after);
-        let Some(named) = after.as_ref().or(before.as_ref()) else {
+        self.diff_rows(
+            conn,
+            table,
+            parse(before).as_ref(),
+            parse(after).as_ref(),
+            out,
+        )
+    }
+
+    /// [`Differ::diff`] of rows already read as column → value maps (what
+    /// `snapshot::read_row_map` gives; `None` = the row does not exist).
+    ///
+    /// Errors: reading the names of the row's device or control.
+    pub(super) fn diff_rows(
+        &mut self,
+        conn: &Connection,
+        table: Table,
+        before: Option<&Map<String, Value>>,
+        after: Option<&Map<String, Value>>,
+        out: &mut Vec<AuditChange>,
+    ) -> rusqlite::Result<()> {
+        let Some(named) = after.or(before) else {
             return Ok(());
         };
         let (key, subject, device, control) = self.identify(conn, table, named)?;
         let empty = Map::new();
-        let b = before.as_ref().unwrap_or(&empty);
-        let a = after.as_ref().unwrap_or(&empty);
+        let b = before.unwrap_or(&empty);
+        let a = after.unwrap_or(&empty);
         let mut fields: Vec<&String> = a.keys().collect();
         fields.extend(b.keys().filter(|k| !a.contains_key(*k)));
         for field in fields {

@@ -643,6 +643,9 @@ fn keyed_connection(path: &Path, pass: &Passphrase) -> Result<Connection, Workbo
         .map_err(|e| sql(path, e))?;
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| sql(path, e))?;
+    // Room for every statement a large import or export repeats per row (rusqlite keeps 16 by
+    // default; past that they are prepared again, SQL parsing and all, each time).
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 

@@ -215,6 +215,16 @@ const FEED_FACTS: [&str; 6] = [
 
 /// The whole row as a JSON object of column values, `None` when it does not exist.
 pub(super) fn read_row(conn: &Connection, key: &RowKey) -> rusqlite::Result<Option<String>> {
+    Ok(read_row_map(conn, key)?.map(|row| Value::Object(row).to_string()))
+}
+
+/// The row as [`read_row`] gives it, before it is written out as JSON text (column name →
+/// value), for a caller that compares it field by field (the audit) and would otherwise parse
+/// the text back.
+pub(super) fn read_row_map(
+    conn: &Connection,
+    key: &RowKey,
+) -> rusqlite::Result<Option<Map<String, Value>>> {
     let sql = format!(
         "SELECT * FROM {} WHERE {}",
         key.table().name(),
@@ -227,7 +237,7 @@ pub(super) fn read_row(conn: &Connection, key: &RowKey) -> rusqlite::Result<Opti
         for (i, name) in names.iter().enumerate() {
             row.insert(name.clone(), to_json(r.get_ref(i)?));
         }
-        Ok(Value::Object(row).to_string())
+        Ok(row)
     })
     .optional()
 }

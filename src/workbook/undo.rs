@@ -26,11 +26,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
 
 use super::audit::{
     AUDIT_ENTRY_ROWS, AUDIT_ITEMISE_ROWS, CONTINUED, Differ, NewEntry, append, summary_changes,
 };
-use super::snapshot::{RowKey, Table, damaged, read_row, restore, snapshot_key};
+use super::snapshot::{RowKey, Table, damaged, read_row, read_row_map, restore, snapshot_key};
 use super::{TxError, Workbook, WorkbookError, now_utc, sql};
 use crate::device::fields::clean_text;
 
@@ -167,16 +168,33 @@ impl Recorder {
             let mut changes = Vec::new();
             let mut changed_here = 0usize;
             for (key, before) in rows.by_ref().take(AUDIT_ENTRY_ROWS) {
-                let after = read_row(tx, &key)?;
-                if before == after {
+                // The row as a map, written out as text only when it is compared with a
+                // before-image or kept in the step (a large import's new rows are neither).
+                let after_row = read_row_map(tx, &key)?;
+                let kept = !unkept && changed < UNDO_STEP_ROWS;
+                let after = match (&after_row, before.is_some() || kept) {
+                    (Some(row), true) => Some(Value::Object(row.clone()).to_string()),
+                    _ => None,
+                };
+                if before.is_none() && after_row.is_none() || before.is_some() && before == after {
                     continue;
                 }
                 let table = key.table();
-                differ.diff(tx, table, before.as_deref(), after.as_deref(), &mut changes)?;
+                let before_row = match before.as_deref().map(serde_json::from_str::<Value>) {
+                    Some(Ok(Value::Object(row))) => Some(row),
+                    _ => None,
+                };
+                differ.diff_rows(
+                    tx,
+                    table,
+                    before_row.as_ref(),
+                    after_row.as_ref(),
+                    &mut changes,
+                )?;
                 changed += 1;
                 changed_here += 1;
                 // Rows past the undo limit are not kept (the history is cleared below).
-                if !unkept && changed <= UNDO_STEP_ROWS {
+                if kept {
                     insert.execute(params![
                         step,
                         (changed - 1) as i64,
