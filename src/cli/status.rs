@@ -133,11 +133,23 @@ pub(super) fn run(wb: &Workbook, as_json: bool, today: NaiveDate) -> Result<(), 
     if dash.open > 0 {
         say!();
         say!("Open risks by likelihood (rows) × impact (columns):");
-        let heads: String = (1..=5).map(|i| format!("{:>4}", format!("I{i}"))).collect();
-        say!("      {heads}");
+        // Wide enough for the largest count and a space before it.
+        let w = dash
+            .heat
+            .iter()
+            .flatten()
+            .map(|n| n.to_string().len())
+            .max()
+            .unwrap_or(1)
+            .max(2)
+            + 2;
+        let heads: String = (1..=5)
+            .map(|i| format!("{:>w$}", format!("I{i}")))
+            .collect();
+        say!("    {heads}");
         for (row, l) in dash.heat.iter().zip((1u8..=5).rev()) {
-            let cells: String = row.iter().map(|n| format!("{n:>4}")).collect();
-            say!("  L{l}  {cells}");
+            let cells: String = row.iter().map(|n| format!("{n:>w$}")).collect();
+            say!("  L{l}{cells}");
         }
     }
     say!("(a model or site risk counts once; medsec risk list shows them)");

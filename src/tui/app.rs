@@ -708,6 +708,16 @@ impl App {
             p.highest_risk = r;
         }
         self.dashboard.invalidate();
+        // A filter or sort on progress, responses or risk places the devices anew (the cursor
+        // stays on its device while it is still shown).
+        if self.list.follows_answers() {
+            let selected = self.selected_device().map(|d| d.id);
+            self.list.rebuild(&self.devices, &self.progress);
+            match selected {
+                Some(id) => self.select_device_id(id),
+                None => devices::keep_in_view(self),
+            }
+        }
     }
 
     /// Computes the risk register again (after any change to answers, devices or register

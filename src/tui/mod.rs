@@ -299,11 +299,18 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Re
             if stop.load(Ordering::Relaxed) {
                 return Err(TuiError::Interrupted);
             }
+            let waited = Instant::now();
             if terminal_gone(Duration::from_millis(100)) {
                 return Err(TuiError::HungUp);
             }
             if event::poll(Duration::ZERO)? {
                 break Some(event::read()?);
+            }
+            // Input the terminal holds that crossterm does not report (the rest of a long paste
+            // past its read buffer waits for the next key) makes the wait return at once: pause
+            // rather than spin a core.
+            if waited.elapsed() < Duration::from_millis(5) {
+                std::thread::sleep(Duration::from_millis(20));
             }
             // A note being typed is saved after a pause, not only when it is closed.
             if app.autosave_due() && last_input.elapsed() >= AUTOSAVE_AFTER {

@@ -35,7 +35,8 @@ const ROW_LABEL: usize = 12;
 const GRID_WIDTH: usize = ROW_LABEL + 5 * (CELL + 1);
 /// Columns of the level names in the counts per level.
 const LEVEL_NAME: usize = 9;
-/// Columns of the counts per level beside the grid: name, open, residual.
+/// Columns of the counts per level beside the grid: name, open, residual (wider when a count
+/// has more than four digits, see `heat_map`).
 const LEVELS_WIDTH: usize = LEVEL_NAME + 5 + 7;
 /// Columns of the heat map with the counts per level beside it.
 const HEAT_WIDTH: u16 = (GRID_WIDTH + 2 + LEVELS_WIDTH) as u16;
@@ -488,7 +489,26 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     let d = &f.dash;
     let levels = app.workbook.risk_grid();
     let grid_w = GRID_WIDTH;
-    let beside = width >= usize::from(HEAT_WIDTH);
+    // Count columns as wide as their largest count (a 10,000-device inventory has five-digit
+    // counts) with a space before it; at least the widths of the headings.
+    let digits = |n: usize| n.to_string().len();
+    let open_w = RiskLevel::ALL
+        .iter()
+        .map(|&l| digits(d.at_level(l)))
+        .chain([digits(d.unrated)])
+        .max()
+        .unwrap_or(1)
+        .max(4)
+        + 1;
+    let resid_w = f
+        .residual
+        .iter()
+        .map(|&n| digits(n))
+        .max()
+        .unwrap_or(1)
+        .max(6)
+        + 1;
+    let beside = width >= grid_w + 2 + LEVEL_NAME + open_w + resid_w;
     let source = if levels.is_nist() {
         "NIST SP 800-30 Table I-2"
     } else {
@@ -508,6 +528,7 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
         ));
     }
     let mut grid = vec![header];
+    let big = d.heat.iter().flatten().any(|&n| n > 999);
     for l in (1..=5u8).rev() {
         let label = format!("{l} {}", crate::risk::scale_label(l));
         let mut row = vec![Span::styled(text::fit(&label, ROW_LABEL), theme.dim())];
@@ -519,7 +540,13 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
             } else {
                 n.to_string()
             };
-            let cell = format!(" {:<2} {count:>3} ", lv.abbreviation());
+            // Up to 999 with room around; when any count is larger (a 10,000-device inventory
+            // has cells of five digits) every count takes the whole cell, up to six digits.
+            let cell = if !big {
+                format!(" {:<2} {count:>3} ", lv.abbreviation())
+            } else {
+                format!("{:<2}{count:>6}", lv.abbreviation())
+            };
             let style = if n > 0 {
                 theme
                     .risk(lv)
@@ -536,27 +563,27 @@ fn heat_map(app: &App, f: &Figures, width: usize) -> Vec<Line<'static>> {
     // Open risks per level on their rating, and on their residual rating when they have one.
     let mut side: Vec<Vec<Span<'static>>> = vec![vec![
         Span::styled(format!("{:<LEVEL_NAME$}", "Level"), head),
-        Span::raw(" "),
+        Span::raw(" ".repeat(open_w - 4)),
         Span::styled("open", head),
-        Span::raw(" "),
+        Span::raw(" ".repeat(resid_w - 6)),
         Span::styled("resid.", head),
     ]];
     for (p, lv) in RiskLevel::ALL.into_iter().enumerate() {
         let residual = f.residual.get(p).copied().unwrap_or(0);
         side.push(vec![
             Span::styled(format!("{:<LEVEL_NAME$}", lv.label()), theme.risk(lv)),
-            Span::raw(format!("{:>5}", d.at_level(lv))),
+            Span::raw(format!("{:>open_w$}", d.at_level(lv))),
             if residual == 0 {
-                Span::styled(format!("{:>7}", "·"), theme.dim())
+                Span::styled(format!("{:>resid_w$}", "·"), theme.dim())
             } else {
-                Span::raw(format!("{residual:>7}"))
+                Span::raw(format!("{residual:>resid_w$}"))
             },
         ]);
     }
     if d.unrated > 0 {
         let note = vec![
             Span::styled(format!("{:<LEVEL_NAME$}", "Unrated"), theme.dim()),
-            Span::raw(format!("{:>5}", d.unrated)),
+            Span::raw(format!("{:>open_w$}", d.unrated)),
         ];
         if beside {
             grid.push(Vec::new());

@@ -209,6 +209,18 @@ pub struct DeviceList {
 }
 
 impl DeviceList {
+    /// Whether the rows shown depend on the devices' progress, responses or risk (a filter or
+    /// the sort on them): an answer must then build the list again.
+    pub fn follows_answers(&self) -> bool {
+        matches!(self.sort, SortColumn::Done | SortColumn::Risk)
+            || self.filters.keys().any(|d| {
+                matches!(
+                    d,
+                    FilterDim::Progress | FilterDim::Response | FilterDim::Risk
+                )
+            })
+    }
+
     /// The settings stored in the workbook (defaults when none are, or they do not parse).
     pub fn load(workbook: &Workbook) -> DeviceList {
         let saved: Saved = workbook

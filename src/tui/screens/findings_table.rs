@@ -42,13 +42,15 @@ enum Col {
     Flags,
 }
 
-/// The columns shown at this width, with their widths.
-fn columns(width: u16) -> Vec<(Col, usize)> {
+/// The columns shown at this width, with their widths; `id` is the width of the widest Risk ID
+/// shown (`R-0012` is 6; a register past 9,999 entries has 7 and more).
+fn columns(width: u16, id: usize) -> Vec<(Col, usize)> {
     let wide = width >= WIDE;
+    let id = id.max(6);
     let mut cols: Vec<(Col, usize)> = if wide {
         vec![
             (Col::Cursor, 1),
-            (Col::Id, 6),
+            (Col::Id, id),
             (Col::Level, 9),
             (Col::Residual, 9),
             (Col::Score, 5),
@@ -63,7 +65,7 @@ fn columns(width: u16) -> Vec<(Col, usize)> {
             (Col::Flags, finding::flags_width(width >= LONG_FLAGS)),
         ]
     } else {
-        let mut c = vec![(Col::Cursor, 1), (Col::Id, 6), (Col::Level, 5)];
+        let mut c = vec![(Col::Cursor, 1), (Col::Id, id), (Col::Level, 5)];
         if width >= 90 {
             c.push((Col::Score, 3));
         }
@@ -218,7 +220,13 @@ pub fn draw(
     let theme = app.theme;
     let wide = area.width >= WIDE;
     let long_flags = area.width >= LONG_FLAGS;
-    let cols = columns(area.width);
+    let id_width = shown
+        .iter()
+        .filter_map(|&i| list.get(i))
+        .map(|f| finding::risk_id(f).chars().count())
+        .max()
+        .unwrap_or(0);
+    let cols = columns(area.width, id_width);
     let headings: Vec<Cell<'_>> = cols
         .iter()
         .map(|&(c, w)| {

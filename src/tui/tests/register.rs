@@ -818,3 +818,52 @@ fn each_change_updates_the_register_and_counts_as_computing_them_again_would() -
     assert_as_if_computed_again(&app, "its answer changed")?;
     Ok(())
 }
+
+#[test]
+fn a_risk_filter_follows_the_answers_given_under_it() -> TestResult {
+    use crate::tui::screens::device_list::FilterDim;
+    let dir = tempfile::tempdir()?;
+    let (mut wb, _) = workbook(dir.path())?;
+    findings_sample(&mut wb)?;
+    let mut app = app(wb)?;
+    app.list
+        .filters
+        .insert(FilterDim::Risk, "Very High".to_string());
+    app.list.rebuild(&app.devices, &app.progress);
+    let shown = |app: &App| -> Vec<String> {
+        app.list
+            .view
+            .iter()
+            .filter_map(|&i| app.devices.get(i))
+            .map(|d| d.short_id())
+            .collect()
+    };
+    assert_eq!(shown(&app), ["DEV-0001", "DEV-0003"]);
+    // DEV-0005 gets a Very High finding: it joins the list; DEV-0003's goes: it leaves.
+    let enc = app
+        .workbook()
+        .catalog()
+        .control("ENC-01")
+        .ok_or("control")?;
+    let input = AnswerInput {
+        response: Some(Some(Response::No)),
+        likelihood: Some(5),
+        impact: Some(5),
+        ..AnswerInput::default()
+    };
+    let fifth = Target::Device(device_id(&app, 4)?);
+    crate::tui::answer::commit_on(&mut app, &fifth, enc, &input)?;
+    let net = app
+        .workbook()
+        .catalog()
+        .control("NET-03")
+        .ok_or("control")?;
+    let yes = AnswerInput {
+        response: Some(Some(Response::Yes)),
+        ..AnswerInput::default()
+    };
+    let third = Target::Device(device_id(&app, 2)?);
+    crate::tui::answer::commit_on(&mut app, &third, net, &yes)?;
+    assert_eq!(shown(&app), ["DEV-0001", "DEV-0005"]);
+    Ok(())
+}
