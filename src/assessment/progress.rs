@@ -203,6 +203,22 @@ impl AnswerSet {
             .flat_map(|m| m.values())
     }
 
+    /// The target of a model or site key as [`AnswerSet::scope_keys`] gives it (a model's
+    /// manufacturer and model split at U+001F), spelled as the key: what a model or site with
+    /// answers but no device is called.
+    pub fn key_target(scope: Scope, key: &str) -> Target {
+        match scope {
+            Scope::Model => {
+                let (m, n) = key.split_once('\u{1f}').unwrap_or((key, ""));
+                Target::Model {
+                    manufacturer: m.to_string(),
+                    model: n.to_string(),
+                }
+            }
+            _ => Target::Site(key.to_string()),
+        }
+    }
+
     /// The models and sites that have stored answers, as their case-insensitive keys: a model's
     /// is [`model_key`] (manufacturer and model lower-cased, joined by U+001F), a site's its
     /// trimmed, lower-cased name (`""` = the default site).

@@ -183,20 +183,6 @@ fn add_scope_rows(
     }
 }
 
-/// The target of a model or site key as [`AnswerSet::scope_keys`] gives it.
-fn key_target(scope: Scope, key: &str) -> Target {
-    match scope {
-        Scope::Model => {
-            let (m, n) = key.split_once('\u{1f}').unwrap_or((key, ""));
-            Target::Model {
-                manufacturer: m.to_string(),
-                model: n.to_string(),
-            }
-        }
-        _ => Target::Site(key.to_string()),
-    }
-}
-
 /// The models and sites with rows on the control sheets, as case-insensitive keys: those of
 /// the devices and those with answers stored; the default site alone when there is no site.
 fn scope_keys(devices: &[Device], answers: &AnswerSet) -> (BTreeSet<String>, BTreeSet<String>) {
@@ -240,7 +226,7 @@ pub fn step_counts_of(
             catalog,
             answers,
             Scope::Model,
-            &key_target(Scope::Model, k),
+            &AnswerSet::key_target(Scope::Model, k),
             &mut steps,
         );
     }
@@ -249,7 +235,7 @@ pub fn step_counts_of(
             catalog,
             answers,
             Scope::Site,
-            &key_target(Scope::Site, k),
+            &AnswerSet::key_target(Scope::Site, k),
             &mut steps,
         );
     }
@@ -302,7 +288,7 @@ pub fn target_step_counts(
             catalog,
             answers,
             scope,
-            &key_target(scope, &key),
+            &AnswerSet::key_target(scope, &key),
             &mut steps,
         );
     }

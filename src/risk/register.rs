@@ -444,16 +444,7 @@ impl Group {
 
     /// A model or site with answers but no device left, spelled as its key.
     fn stored_only(scope: Scope, key: &str) -> Group {
-        let target = match scope {
-            Scope::Model => {
-                let (m, n) = key.split_once('\u{1f}').unwrap_or((key, ""));
-                Target::Model {
-                    manufacturer: m.to_string(),
-                    model: n.to_string(),
-                }
-            }
-            _ => Target::Site(key.to_string()),
-        };
+        let target = AnswerSet::key_target(scope, key);
         let name = match &target {
             Target::Model {
                 manufacturer,
