@@ -63,15 +63,34 @@ impl Answers {
 #[derive(Debug, Default)]
 pub struct AnswerSetBuilder {
     by_target: HashMap<TargetKey, Vec<Answer>, RandomState>,
+    /// Room made for a device's answers when its first one comes (0 = grow as needed).
+    device_room: usize,
 }
 
 impl AnswerSetBuilder {
+    /// A builder that makes room for each device's answers to the catalog's device-scoped
+    /// controls at once: a fully assessed device's list then never grows by doubling (42
+    /// answers in a list grown to 64 would hold 22 empty places, about 50 MB on a
+    /// 10,000-device workbook while loading). Lists are trimmed to size by [`Self::finish`].
+    pub fn for_catalog(catalog: &Catalog) -> AnswerSetBuilder {
+        AnswerSetBuilder {
+            by_target: HashMap::default(),
+            device_room: catalog
+                .controls()
+                .filter(|c| c.scope == Scope::Device)
+                .count(),
+        }
+    }
+
     /// Adds a stored answer; a later one for the same target and control replaces an earlier
     /// one, as [`AnswerSet::insert`] does.
     pub fn add(&mut self, target: &Target, answer: Answer) {
         self.by_target
             .entry(TargetKey::of(target))
-            .or_default()
+            .or_insert_with(|| match target {
+                Target::Device(_) => Vec::with_capacity(self.device_room),
+                _ => Vec::new(),
+            })
             .push(answer);
     }
 

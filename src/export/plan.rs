@@ -269,7 +269,7 @@ impl ExportData {
     pub fn from_workbook(wb: &Workbook, as_of: NaiveDate) -> Result<ExportData, WorkbookError> {
         let catalog = wb.catalog();
         let devices = wb.devices()?;
-        let mut answers = AnswerSetBuilder::default();
+        let mut answers = AnswerSetBuilder::for_catalog(catalog);
         let mut stored_models: Vec<Target> = Vec::new();
         let mut stored_sites: Vec<Target> = Vec::new();
         wb.for_each_answer_row(|row| {
@@ -290,7 +290,7 @@ impl ExportData {
             }
         }
         let vulnerabilities = wb.vuln_findings()?;
-        let risk_entries = EntryIndex::new(wb.risk_entries()?)
+        let risk_entries = EntryIndex::read(wb)?
             .with_vulnerabilities(vulnerabilities.clone(), wb.finding_risk_entries()?);
         let grid = wb.risk_grid();
         let findings = findings(catalog, &devices, &answers, &risk_entries, &grid);

@@ -298,7 +298,7 @@ impl Register {
     pub fn load(wb: &Workbook) -> Result<Register, WorkbookError> {
         let devices = wb.devices()?;
         let answers = wb.answer_set()?;
-        let entries = EntryIndex::new(wb.risk_entries()?)
+        let entries = EntryIndex::read(wb)?
             .with_vulnerabilities(wb.vuln_findings()?, wb.finding_risk_entries()?);
         let findings = findings(wb.catalog(), &devices, &answers, &entries, &wb.risk_grid());
         Ok(Register {
@@ -373,6 +373,24 @@ impl EntryIndex {
             vulnerabilities: Vec::new(),
             by_finding: HashMap::new(),
         }
+    }
+
+    /// The entries stored in a workbook (`Workbook::risk_entries`), read one at a time into an
+    /// index made big enough for all of them at once: no list of them all is held on the way,
+    /// and the index never grows by doubling (about 70 MB less at the peak for the 80,000
+    /// entries of a 10,000-device workbook).
+    ///
+    /// Errors: `WorkbookError::Sqlite`.
+    pub fn read(wb: &Workbook) -> Result<EntryIndex, WorkbookError> {
+        let mut by_key = HashMap::with_capacity(wb.risk_entry_count()?);
+        wb.for_each_risk_entry(|target, control_id, entry| {
+            by_key.insert((key(&target), control_id), entry);
+        })?;
+        Ok(EntryIndex {
+            by_key,
+            vulnerabilities: Vec::new(),
+            by_finding: HashMap::new(),
+        })
     }
 
     /// Adds the workbook's vulnerability findings (as `Workbook::vuln_findings` gives them) and
@@ -842,8 +860,33 @@ pub fn findings<'c>(
         b.group_findings(scope, rank, k, group, &mut out);
     }
     b.vulnerability_findings(&mut out);
-    out.sort_by(order);
+    sort_by_places(&mut out, order);
     out
+}
+
+/// Sorts `list` as `list.sort_by(compare)` does (stable) by sorting the positions and then
+/// moving each item once into its place. For findings in [`order`]: a stable sort of the
+/// findings themselves copies 700-byte values about and borrows a buffer of half the list
+/// (about 28 MB for the 80,000 findings of a 10,000-device workbook); this one borrows a
+/// position per finding.
+fn sort_by_places<T>(list: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
+    let mut places: Vec<usize> = (0..list.len()).collect();
+    places.sort_by(|&a, &b| compare(&list[a], &list[b]));
+    // `places[k]` is the finding that belongs at `k`: follow each cycle of the permutation,
+    // swapping the right finding into each place, and mark a place done by pointing it at
+    // itself.
+    for start in 0..list.len() {
+        let mut k = start;
+        loop {
+            let from = places[k];
+            places[k] = k;
+            if from == start {
+                break;
+            }
+            list.swap(k, from);
+            k = from;
+        }
+    }
 }
 
 /// The findings of the answers stored on one target (a device, a model or a site; never its
@@ -1004,6 +1047,27 @@ pub fn dashboard<'c>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sorting_by_places_orders_as_a_stable_sort_does() {
+        // Pairs (key, original position): ties on the key must keep their order.
+        let mut seed = 7u64;
+        for len in [0usize, 1, 2, 3, 10, 257, 1000] {
+            let list: Vec<(u8, usize)> = (0..len)
+                .map(|i| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 59) as u8, i)
+                })
+                .collect();
+            let mut expected = list.clone();
+            expected.sort_by_key(|p| p.0);
+            let mut got = list;
+            super::sort_by_places(&mut got, |a, b| a.0.cmp(&b.0));
+            assert_eq!(got, expected, "{len} items");
+        }
+    }
+
     use super::*;
     use crate::assessment::{Answer, progress};
     use crate::catalog::catalog;

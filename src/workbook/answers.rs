@@ -134,7 +134,7 @@ fn answer_in(
 impl Workbook {
     /// Every stored answer, indexed for lookups.
     pub fn answer_set(&self) -> Result<AnswerSet, WorkbookError> {
-        let mut set = AnswerSetBuilder::default();
+        let mut set = AnswerSetBuilder::for_catalog(self.catalog());
         self.for_each_answer_row(|row| set.add(&row.target, row.answer))?;
         Ok(set.finish())
     }

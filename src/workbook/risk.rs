@@ -531,6 +531,21 @@ impl Workbook {
     ///
     /// Errors: `Sqlite`.
     pub fn risk_entries(&self) -> Result<Vec<(Target, String, RiskEntry)>, WorkbookError> {
+        let mut entries = Vec::with_capacity(self.risk_entry_count()?);
+        self.for_each_risk_entry(|target, control_id, entry| {
+            entries.push((target, control_id, entry))
+        })?;
+        Ok(entries)
+    }
+
+    /// [`Workbook::risk_entries`] one at a time, in the same order, without holding them all
+    /// (a 10,000-device workbook may hold 80,000).
+    ///
+    /// Errors: `Sqlite`.
+    pub fn for_each_risk_entry(
+        &self,
+        mut each: impl FnMut(Target, String, RiskEntry),
+    ) -> Result<(), WorkbookError> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT} WHERE finding_id IS NULL ORDER BY id"))
@@ -538,7 +553,25 @@ impl Workbook {
         let rows = stmt
             .query_map([], entry_from_row)
             .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+        for row in rows {
+            let (target, control_id, entry) = row.map_err(|e| self.sql(e))?;
+            each(target, control_id, entry);
+        }
+        Ok(())
+    }
+
+    /// How many entries [`Workbook::risk_entries`] returns.
+    ///
+    /// Errors: `Sqlite`.
+    pub fn risk_entry_count(&self) -> Result<usize, WorkbookError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM risk_entry WHERE finding_id IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(|e| self.sql(e))
     }
 
     /// The entry stored on exactly this target for this control (`None` = never set).

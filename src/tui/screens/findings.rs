@@ -30,7 +30,7 @@ use crate::tui::app::{App, Cursor};
 use crate::tui::keymap::Context;
 use crate::tui::layout;
 use crate::tui::text;
-use crate::workbook::{RiskEntry, RiskEntryInput, WorkbookError};
+use crate::workbook::{RiskEntryInput, WorkbookError};
 
 /// Body rows below which the two-line summary of the selected finding is left out.
 const SUMMARY_FROM: u16 = 12;
@@ -167,8 +167,8 @@ pub(crate) fn today() -> NaiveDate {
 }
 
 /// The stored register entries: the one place the workbook's risk register is read.
-fn stored_entries(app: &App) -> Result<Vec<(Target, String, RiskEntry)>, WorkbookError> {
-    app.workbook.risk_entries()
+fn stored_entries(app: &App) -> Result<risk_register::EntryIndex, WorkbookError> {
+    risk_register::EntryIndex::read(&app.workbook)
 }
 
 /// Computes the register from the app's devices, answers and the stored entries, rated with
@@ -176,7 +176,10 @@ fn stored_entries(app: &App) -> Result<Vec<(Target, String, RiskEntry)>, Workboo
 pub(crate) fn compute(app: &App) -> Register {
     let (entries, error) = match stored_entries(app) {
         Ok(e) => (e, None),
-        Err(e) => (Vec::new(), Some(format!("Risk register entries: {e}"))),
+        Err(e) => (
+            risk_register::EntryIndex::default(),
+            Some(format!("Risk register entries: {e}")),
+        ),
     };
     let (vulns, error) = match (
         app.workbook.vuln_findings(),
@@ -188,7 +191,7 @@ pub(crate) fn compute(app: &App) -> Register {
             error.or_else(|| Some(format!("Vulnerability findings: {e}"))),
         ),
     };
-    let entries = risk_register::EntryIndex::new(entries).with_vulnerabilities(vulns.0, vulns.1);
+    let entries = entries.with_vulnerabilities(vulns.0, vulns.1);
     let list = risk_register::findings(
         app.outline.catalog,
         &app.devices,
