@@ -43,6 +43,8 @@ pub struct Context<'a> {
     pub devices: DeviceCounts,
     /// Rows of the eight control sheets together, header rows left out.
     pub control_rows: usize,
+    /// Rows of each step's control sheet (catalog order), header rows left out.
+    pub step_rows: Vec<usize>,
     /// Column A of each model's and site's scope rows, by [`scope_row_key`].
     scope_ids: HashMap<&'a str, &'a str>,
 }
@@ -51,13 +53,19 @@ impl<'a> Context<'a> {
     /// Computes the shared numbers (one pass over the control rows per step, one over the
     /// findings).
     pub fn new(data: &'a ExportData, opts: &'a ExportOptions) -> Context<'a> {
-        let mut control_rows = 0;
+        let mut step_rows = Vec::with_capacity(data.catalog.steps.len());
         let tallies = data
             .catalog
             .steps
             .iter()
-            .map(|s| tally(data.control_rows(s).inspect(|_| control_rows += 1)))
+            .map(|s| {
+                let mut rows = 0;
+                let t = tally(data.control_rows(s).inspect(|_| rows += 1));
+                step_rows.push(rows);
+                t
+            })
             .collect();
+        let control_rows = step_rows.iter().sum();
         let progress: Vec<DeviceProgress> = data
             .devices
             .iter()
@@ -79,6 +87,7 @@ impl<'a> Context<'a> {
             register: RegisterCounts::of(&data.findings, data.as_of),
             devices: DeviceCounts::of(data),
             control_rows,
+            step_rows,
             scope_ids,
         }
     }
