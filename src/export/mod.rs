@@ -395,7 +395,7 @@ fn counts_rows(kind: SheetKind) -> bool {
 /// included.
 fn rows_to_write(ctx: &Context<'_>) -> u64 {
     let headers = SHEETS.iter().filter(|(_, k)| counts_rows(*k)).count();
-    (ctx.data.devices.len() + ctx.control_rows + ctx.findings.len() + headers) as u64
+    (ctx.data.devices.len() + ctx.control_rows() + ctx.findings.len() + headers) as u64
 }
 
 /// Where the sheets of a CSV export go (a folder of files), filled through [`write_sheets`].
@@ -419,6 +419,13 @@ pub(crate) trait Book {
 struct SheetFigures {
     devices: usize,
     answered: usize,
+}
+
+impl std::ops::AddAssign for SheetFigures {
+    fn add_assign(&mut self, other: SheetFigures) {
+        self.devices += other.devices;
+        self.answered += other.answered;
+    }
 }
 
 /// Writes one sheet of [`SHEETS`] with its writer; `before` holds the records of every sheet
@@ -490,8 +497,7 @@ pub(crate) fn write_sheets(
             figures = f;
             Ok(record)
         })?;
-        total_figures.devices += figures.devices;
-        total_figures.answered += figures.answered;
+        total_figures += figures;
         records.push(record);
     }
     if done != total {
@@ -628,8 +634,7 @@ fn write_worksheets(
     let mut figures = SheetFigures::default();
     let mut records: Vec<SheetRecord> = Vec::with_capacity(SHEETS.len());
     for (_, record, f) in written {
-        figures.devices += f.devices;
-        figures.answered += f.answered;
+        figures += f;
         records.push(record);
     }
     let (_, record, _) = write_one(meta_index, meta_sheet, &mut || {}, &records)?;

@@ -377,8 +377,7 @@ impl EntryIndex {
 
     /// The entries stored in a workbook (`Workbook::risk_entries`), read one at a time into an
     /// index made big enough for all of them at once: no list of them all is held on the way,
-    /// and the index never grows by doubling (about 70 MB less at the peak for the 80,000
-    /// entries of a 10,000-device workbook).
+    /// and the index never grows by doubling.
     ///
     /// Errors: `WorkbookError::Sqlite`.
     pub fn read(wb: &Workbook) -> Result<EntryIndex, WorkbookError> {
@@ -872,9 +871,8 @@ pub fn findings<'c>(
 fn sort_by_places<T>(list: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
     let mut places: Vec<usize> = (0..list.len()).collect();
     places.sort_by(|&a, &b| compare(&list[a], &list[b]));
-    // `places[k]` is the finding that belongs at `k`: follow each cycle of the permutation,
-    // swapping the right finding into each place, and mark a place done by pointing it at
-    // itself.
+    // `places[k]` is the item that belongs at `k`: follow each cycle of the permutation,
+    // swapping the right item into each place, and mark a place done by pointing it at itself.
     for start in 0..list.len() {
         let mut k = start;
         loop {

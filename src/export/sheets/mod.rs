@@ -41,8 +41,6 @@ pub struct Context<'a> {
     pub register: RegisterCounts,
     /// The device block of `Summary`.
     pub devices: DeviceCounts,
-    /// Rows of the eight control sheets together, header rows left out.
-    pub control_rows: usize,
     /// Rows of each step's control sheet (catalog order), header rows left out.
     pub step_rows: Vec<usize>,
     /// Column A of each model's and site's scope rows, by [`scope_row_key`].
@@ -65,7 +63,6 @@ impl<'a> Context<'a> {
                 t
             })
             .collect();
-        let control_rows = step_rows.iter().sum();
         let progress: Vec<DeviceProgress> = data
             .devices
             .iter()
@@ -86,10 +83,14 @@ impl<'a> Context<'a> {
             dashboard: dashboard(data.catalog, &progress, &data.findings, data.as_of),
             register: RegisterCounts::of(&data.findings, data.as_of),
             devices: DeviceCounts::of(data),
-            control_rows,
             step_rows,
             scope_ids,
         }
+    }
+
+    /// Rows of the eight control sheets together, header rows left out.
+    pub fn control_rows(&self) -> usize {
+        self.step_rows.iter().sum()
     }
 
     /// A finding's target as column A of the control sheets shows it: the device's short ID,
