@@ -26,6 +26,8 @@ fn timeout() -> Duration {
 
 struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the TUI wrote, for text drawn and drawn over between two looks.
+    raw: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Screen {
@@ -34,6 +36,13 @@ impl Screen {
             .lock()
             .map(|p| p.screen().contents())
             .unwrap_or_default()
+    }
+
+    /// Whether `what` was ever written (a frame since drawn over included).
+    fn written(&self, what: &str) -> bool {
+        self.raw
+            .lock()
+            .is_ok_and(|raw| raw.windows(what.len()).any(|w| w == what.as_bytes()))
     }
 
     fn alternate(&self) -> bool {
@@ -182,8 +191,10 @@ fn spawn_tui(home: &Path, wb: &Path) -> Result<Tui, Box<dyn std::error::Error>> 
     let writer: Writer = Arc::new(Mutex::new(Some(pty.master.take_writer()?)));
     let screen = Screen {
         parser: Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0))),
+        raw: Arc::new(Mutex::new(Vec::new())),
     };
     let parser = Arc::clone(&screen.parser);
+    let raw = Arc::clone(&screen.raw);
     let answerer = Arc::clone(&writer);
     let hang_up: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
     let closing = Arc::clone(&hang_up);
@@ -206,6 +217,9 @@ fn spawn_tui(home: &Path, wb: &Path) -> Result<Tui, Box<dyn std::error::Error>> 
             }
             if let Ok(mut p) = parser.lock() {
                 p.process(chunk);
+            }
+            if let Ok(mut r) = raw.lock() {
+                r.extend_from_slice(chunk);
             }
             let settle = closing.lock().ok().and_then(|h| *h);
             if let Some(settle) = settle {
@@ -465,4 +479,51 @@ fn closing_the_terminal_while_idle_ends_the_tui() -> TestResult {
 #[test]
 fn closing_the_terminal_while_drawing_ends_the_tui() -> TestResult {
     close_the_terminal(Duration::ZERO)
+}
+
+/// A workbook that takes a moment to read: the device list is drawn first (Done and Risk
+/// still being read), and keys pressed straight away are applied in order, none lost.
+#[test]
+fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let home = dir.path();
+    std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
+    }
+    let wb = home.join("large.medsec");
+    cli(home)
+        .arg("demo")
+        .arg(&wb)
+        .args(["--devices", "600", "--answered", "1", "--no-open"])
+        .assert()
+        .success();
+
+    let mut tui = spawn_tui(home, &wb)?;
+    let start = Instant::now();
+    while !tui.screen.written("DEV-0001") {
+        if start.elapsed() > timeout() {
+            return Err(format!("no device list: {}", tui.screen.text()).into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Two moves down and Enter, slower than a burst, as soon as the list is up.
+    for key in [b"j", b"j", b"\r"] {
+        tui.send(key)?;
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let checklist = tui.screen.wait_for("INV-01")?;
+    assert!(checklist.contains("DEV-0003"), "{checklist}");
+    assert!(
+        tui.screen
+            .written("Reading the answers, progress and risks"),
+        "the device list was not drawn before the answers were read"
+    );
+    tui.send(b"\x1b")?;
+    tui.screen.wait_for("Enter open")?;
+    tui.send(b"q")?;
+    tui.wait_for_exit()?;
+    Ok(())
 }

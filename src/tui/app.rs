@@ -197,6 +197,20 @@ impl App {
     /// Errors: `TuiError::Workbook` when the devices or answers cannot be read.
     pub fn new(workbook: Workbook, keymap: Keymap, theme: Theme) -> Result<App, TuiError> {
         let devices = workbook.devices()?;
+        App::with_devices(workbook, devices, keymap, theme)
+    }
+
+    /// [`App::new`] with the devices already read (`Workbook::devices`, short-ID order), as
+    /// [`crate::tui::opening::Opening`] reads them first for the interim frame.
+    ///
+    /// Errors: `TuiError::Workbook` when the answers, attachments or MDS2 documents cannot be
+    /// read.
+    pub fn with_devices(
+        workbook: Workbook,
+        devices: Vec<Device>,
+        keymap: Keymap,
+        theme: Theme,
+    ) -> Result<App, TuiError> {
         let answers = workbook.answer_set()?;
         let attachments = workbook.attachments(AttachmentFilter::All)?;
         let mds2 = workbook.mds2_documents()?;

@@ -22,6 +22,7 @@ pub mod key;
 pub mod keymap;
 pub mod layout;
 pub mod merge_view;
+pub mod opening;
 mod popups;
 pub mod render;
 mod screens;
@@ -37,6 +38,7 @@ mod tests;
 #[cfg(test)]
 mod tests_screens;
 
+use std::collections::VecDeque;
 use std::io::{IsTerminal, stdin, stdout};
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
@@ -86,6 +88,9 @@ pub enum TuiError {
     /// was already committed (exit 130).
     #[error("the terminal was closed; every answer given was already saved")]
     HungUp,
+    /// Opening the workbook failed inside medsec (a bug): the message of the panic.
+    #[error("internal error while opening the workbook: {0}; please report it")]
+    Internal(String),
 }
 
 /// Waits up to `wait` for input on the terminal; `true` when the terminal has hung up (or
@@ -209,11 +214,9 @@ fn run_inner(
     if !stdout().is_terminal() || !stdin().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
-    // Load before taking the terminal, so a read error is reported on a normal screen.
-    let mut app = App::new(workbook, keymap, theme)?;
-    if let Some(w) = warning {
-        app.notice("Your keymap file has a mistake", w);
-    }
+    // The devices are read before taking the terminal, so a read error is reported on a
+    // normal screen; the answers are read on a thread while the first frame is up.
+    let opening = opening::Opening::start(workbook, keymap, theme)?;
     // A signal sets this flag; the loop then leaves through the guard, which restores the
     // terminal (a default handler would end the process with the terminal still raw).
     let stop = Arc::new(AtomicBool::new(false));
@@ -225,14 +228,64 @@ fn run_inner(
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     let _watchdog = Watchdog::start(Arc::clone(&stop));
-    let mut guard = TerminalGuard::enter(app.mouse_capture())?;
-    let result = event_loop(&mut app, &mut guard, &stop);
+    // A small workbook is ready at once: its first frame is the app's, with nothing interim.
+    let opening = if opening.wait_briefly() {
+        Opening::Ready(Box::new(opening.finish()?))
+    } else {
+        Opening::Reading(opening)
+    };
+    // Mouse capture starts on (`App::mouse_capture` until the user turns it off).
+    let mut guard = TerminalGuard::enter(true)?;
+    let result = event_loop(opening, warning, &mut guard, &stop);
     drop(guard);
     match result {
         // A terminal that has gone away (hang-up) fails to draw: the signal says why.
         Err(_) if stop.load(Ordering::Relaxed) => Err(TuiError::Interrupted),
         other => other,
     }
+}
+
+/// `first` and, when it is a typed character, the events that follow it within [`burst::GAP`]
+/// of each other: characters arriving faster than anyone types (a paste without bracketed
+/// paste, a barcode scanner) are handled as pasted text, never as key bindings.
+fn read_burst(first: event::Event) -> Result<Vec<event::Event>, TuiError> {
+    let mut events = vec![first];
+    if burst::starts(&events[0]) {
+        while events.len() < burst::MAX
+            && !terminal_gone(burst::GAP)
+            && event::poll(Duration::ZERO)?
+        {
+            events.push(event::read()?);
+        }
+    }
+    Ok(events)
+}
+
+/// Turns events into actions (a burst of characters into one paste) and applies them; an
+/// action that commits shows "saving…" first.
+fn handle_events(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    app: &mut App,
+    events: Vec<event::Event>,
+) -> Result<(), TuiError> {
+    for item in burst::group(events) {
+        let action = match item {
+            burst::Item::Event(e) => app.action_for_event(&e),
+            burst::Item::Paste(text) => app.action_for_paste(&text),
+        };
+        let Some(action) = action else {
+            continue;
+        };
+        if app.will_commit(&action) {
+            app.save = SaveState::Saving;
+            terminal.draw(|frame| render(app, frame))?;
+        }
+        update(app, action);
+        if app.should_quit() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// After a signal, how long the event loop has to stop before [`Watchdog`] ends the process.
@@ -279,13 +332,62 @@ impl Drop for Watchdog {
     }
 }
 
-fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Result<(), TuiError> {
+/// The app, or the workbook still being read behind the interim frame.
+enum Opening {
+    Ready(Box<App>),
+    Reading(opening::Opening),
+}
+
+/// Draws the interim frame until the app is ready, keeping every event that arrives meanwhile
+/// (keys, a paste, a resize) in order, to be handled by the app.
+fn wait_for_app(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    opening: opening::Opening,
+    stop: &AtomicBool,
+) -> Result<(App, VecDeque<Vec<event::Event>>), TuiError> {
+    let mut kept = VecDeque::new();
+    terminal.draw(|frame| opening.render(frame))?;
+    while !opening.is_ready() {
+        if stop.load(Ordering::Relaxed) {
+            // Dropping the opening waits for its thread, so the workbook is closed cleanly.
+            return Err(TuiError::Interrupted);
+        }
+        if terminal_gone(Duration::from_millis(20)) {
+            return Err(TuiError::HungUp);
+        }
+        let mut redraw = false;
+        while event::poll(Duration::ZERO)? {
+            let batch = read_burst(event::read()?)?;
+            redraw |= batch.iter().any(|e| matches!(e, event::Event::Resize(..)));
+            kept.push_back(batch);
+        }
+        if redraw {
+            terminal.draw(|frame| opening.render(frame))?;
+        }
+    }
+    Ok((opening.finish()?, kept))
+}
+
+fn event_loop(
+    opening: Opening,
+    warning: Option<String>,
+    guard: &mut TerminalGuard,
+    stop: &AtomicBool,
+) -> Result<(), TuiError> {
     // No `terminal.clear()`: it asks the terminal for the cursor position, which some
     // terminals (serial consoles, some SSH clients) never answer; the alternate screen is blank.
     // Never dropped: ratatui's `Terminal` shows the cursor on drop and `eprintln!`s when that
     // fails, which panics once the terminal (and stderr with it) is gone. The guard's
     // `restore` shows the cursor; the buffers go with the process.
     let mut terminal = ManuallyDrop::new(Terminal::new(CrosstermBackend::new(stdout()))?);
+    let (mut app, mut kept) = match opening {
+        Opening::Ready(app) => (*app, VecDeque::new()),
+        Opening::Reading(opening) => wait_for_app(&mut terminal, opening, stop)?,
+    };
+    let app = &mut app;
+    if let Some(w) = warning {
+        app.notice("Your keymap file has a mistake", w);
+    }
     let size = terminal.size()?;
     app.set_size(size.width, size.height);
     let mut mouse = app.mouse_capture();
@@ -295,61 +397,42 @@ fn event_loop(app: &mut App, guard: &mut TerminalGuard, stop: &AtomicBool) -> Re
             return Err(TuiError::Interrupted);
         }
         terminal.draw(|frame| render(app, frame))?;
-        let event = loop {
-            if stop.load(Ordering::Relaxed) {
-                return Err(TuiError::Interrupted);
-            }
-            let waited = Instant::now();
-            if terminal_gone(Duration::from_millis(100)) {
-                return Err(TuiError::HungUp);
-            }
-            if event::poll(Duration::ZERO)? {
-                break Some(event::read()?);
-            }
-            // Input the terminal holds that crossterm does not report (the rest of a long paste
-            // past its read buffer waits for the next key) makes the wait return at once: pause
-            // rather than spin a core.
-            if waited.elapsed() < Duration::from_millis(5) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            // A note being typed is saved after a pause, not only when it is closed.
-            if app.autosave_due() && last_input.elapsed() >= AUTOSAVE_AFTER {
-                break None;
+        // Events kept while the workbook was being read come first, batch by batch as they
+        // arrived.
+        let events = match kept.pop_front() {
+            Some(batch) => batch,
+            None => {
+                let event = loop {
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(TuiError::Interrupted);
+                    }
+                    let waited = Instant::now();
+                    if terminal_gone(Duration::from_millis(100)) {
+                        return Err(TuiError::HungUp);
+                    }
+                    if event::poll(Duration::ZERO)? {
+                        break Some(event::read()?);
+                    }
+                    // Input the terminal holds that crossterm does not report (the rest of a
+                    // long paste past its read buffer waits for the next key) makes the wait
+                    // return at once: pause rather than spin a core.
+                    if waited.elapsed() < Duration::from_millis(5) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    // A note being typed is saved after a pause, not only when it is closed.
+                    if app.autosave_due() && last_input.elapsed() >= AUTOSAVE_AFTER {
+                        break None;
+                    }
+                };
+                let Some(event) = event else {
+                    app.autosave();
+                    continue;
+                };
+                last_input = Instant::now();
+                read_burst(event)?
             }
         };
-        let Some(event) = event else {
-            app.autosave();
-            continue;
-        };
-        last_input = Instant::now();
-        // Characters arriving faster than anyone types (a paste without bracketed paste, a
-        // barcode scanner) are collected and handled as pasted text, never as key bindings.
-        let mut events = vec![event];
-        if burst::starts(&events[0]) {
-            while events.len() < burst::MAX
-                && !terminal_gone(burst::GAP)
-                && event::poll(Duration::ZERO)?
-            {
-                events.push(event::read()?);
-            }
-        }
-        for item in burst::group(events) {
-            let action = match item {
-                burst::Item::Event(e) => app.action_for_event(&e),
-                burst::Item::Paste(text) => app.action_for_paste(&text),
-            };
-            let Some(action) = action else {
-                continue;
-            };
-            if app.will_commit(&action) {
-                app.save = SaveState::Saving;
-                terminal.draw(|frame| render(app, frame))?;
-            }
-            update(app, action);
-            if app.should_quit() {
-                break;
-            }
-        }
+        handle_events(&mut terminal, app, events)?;
         if app.mouse_capture() != mouse {
             mouse = app.mouse_capture();
             guard.set_mouse(mouse)?;
