@@ -661,6 +661,7 @@ fn write_workbook(
             .map_err(book_err)?;
     }
     let styles = Styles::new(ctx.data.catalog);
+    styles.register(&mut book);
     let written = write_worksheets(ctx, book.worksheets_mut(), &styles, progress)?;
     book.define_name(layout::RISK_GRID_NAME, &sheets::matrix::grid_range())
         .map_err(book_err)?;

@@ -176,6 +176,28 @@ impl Styles {
         }
     }
 
+    /// Every format of the export. All are registered with the workbook before the sheets are
+    /// written ([`Styles::register`]); a format missing here would break the export's styles.
+    fn formats(&self) -> impl Iterator<Item = &Format> {
+        [&self.header, &self.bold, &self.marking, &self.grey]
+            .into_iter()
+            .chain(&self.date)
+            .chain(&self.datetime)
+            .chain(&self.percent)
+            .chain(&self.levels)
+    }
+
+    /// Gives every format its index in `book` before any sheet is written. The sheets are
+    /// written on two threads, and rust_xlsxwriter 0.102 numbers a format on its first use
+    /// with a check-then-insert that is not atomic: two threads meeting a new format at once can
+    /// both number it, leaving a hole in the numbering that shifts every later style (numbers
+    /// shown as dates, dates as numbers). Once registered, a format is only ever looked up.
+    pub fn register(&self, book: &mut rust_xlsxwriter::Workbook) {
+        for format in self.formats() {
+            book.register_format(format);
+        }
+    }
+
     fn level(&self, level: RiskLevel) -> &Format {
         let i = RiskLevel::ALL.iter().position(|l| *l == level).unwrap_or(0);
         &self.levels[i]
