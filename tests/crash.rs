@@ -319,7 +319,7 @@ fn read_state(wb: &Workbook) -> Result<State, Error> {
             && let Some(s) = short.get(id)
         {
             state.answers.insert(
-                (s.clone(), row.answer.control_id.clone()),
+                (s.clone(), row.answer.control_id.to_string()),
                 response.label().to_string(),
             );
         }

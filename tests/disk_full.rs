@@ -90,7 +90,7 @@ fn intact(path: &Path) -> Result<Kept, Box<dyn std::error::Error>> {
                 .iter()
                 .find(|d| d.id == *id)
                 .ok_or("an answer of no device")?;
-            answers.push((d.short_id(), row.answer.control_id.clone(), r));
+            answers.push((d.short_id(), row.answer.control_id.to_string(), r));
         }
     }
     answers.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));

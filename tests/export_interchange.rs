@@ -169,7 +169,7 @@ fn assert_same_as_workbook(wb: &Workbook, c: &Changeset) -> TestResult {
     assert_eq!(by_key.len(), c.answers.len(), "one record per answer");
     for row in &rows {
         let a = &row.answer;
-        let key = (target_key(&short, &row.target), a.control_id.clone());
+        let key = (target_key(&short, &row.target), a.control_id.to_string());
         let r = by_key.get(&key).ok_or(format!("no record for {key:?}"))?;
         let what = format!("{key:?}");
         assert_eq!(

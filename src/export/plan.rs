@@ -15,7 +15,7 @@ use crate::assessment::{
 use crate::catalog::{Catalog, Control, Scope, Step, catalog};
 use crate::device::Device;
 use crate::risk::RiskGrid;
-use crate::risk::register::{EntryIndex, Finding, device_risks, findings};
+use crate::risk::register::{EntryIndex, Finding, device_risks, findings_taking_entries};
 use crate::workbook::{
     AssessmentMeta, Attachment, AttachmentFilter, StoredMds2, VulnFinding, Workbook, WorkbookError,
 };
@@ -293,7 +293,10 @@ impl ExportData {
         let risk_entries = EntryIndex::read(wb)?
             .with_vulnerabilities(vulnerabilities.clone(), wb.finding_risk_entries()?);
         let grid = wb.risk_grid();
-        let findings = findings(catalog, &devices, &answers, &risk_entries, &grid);
+        // The answers and entries are read: the page cache's memory serves the findings better
+        // (the export's peak is while they are built, PRODUCT.md "Performance budgets").
+        wb.release_cache()?;
+        let findings = findings_taking_entries(catalog, &devices, &answers, risk_entries, &grid);
         // Highest Risk Level on `1 Inventory`: the highest OPEN finding shown on the device.
         let risks = device_risks(&findings, devices.len());
         let devices: Vec<DeviceEntry> = devices

@@ -7,6 +7,8 @@
 //! Open or In Progress (PRODUCT.md "Answers, suggestions and deferral"); heat map, top ten and
 //! risk counts use open findings only, on the inherent rating.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -15,7 +17,7 @@ use chrono::NaiveDate;
 use super::{RiskGrid, RiskLevel, Treatment, default_dimension_impacts, default_impact};
 use crate::assessment::progress;
 use crate::assessment::{
-    Answer, AnswerSet, DeviceProgress, Response, StepProgress, Target, model_key,
+    Answer, AnswerSet, DeviceProgress, Response, SharedAnswer, StepProgress, Target, model_key,
 };
 use crate::catalog::{Catalog, Control, ImpactDimension, Scope};
 use crate::device::Device;
@@ -77,7 +79,7 @@ pub struct Finding<'c> {
     /// The confirmed response: No, Partial or Unknown.
     pub response: Response,
     /// The stored answer (note, observed value, recommendation, who and when).
-    pub answer: Answer,
+    pub answer: SharedAnswer,
     /// Likelihood 1–5, rated or defaulted; `None` when the answer has none (e.g. imported).
     pub likelihood: Option<u8>,
     /// Impact 1–5, rated or defaulted; `None` when the answer has none.
@@ -98,7 +100,8 @@ pub struct Finding<'c> {
     /// date.
     pub identified_on: Option<NaiveDate>,
     /// The confirmed vulnerability finding this risk registers; `None` = an answer's finding.
-    pub vulnerability: Option<VulnerabilityRef>,
+    /// (Boxed: most findings are answers, and the reference would add 100 bytes to each.)
+    pub vulnerability: Option<Box<VulnerabilityRef>>,
     /// The level of (likelihood, impact) in the workbook's grid.
     level: Option<RiskLevel>,
     /// The level of the residual rating in the workbook's grid.
@@ -492,8 +495,64 @@ struct Builder<'a, 'c> {
     controls: HashMap<&'c str, (usize, usize, &'c Control)>,
     devices: &'a [Device],
     answers: &'a AnswerSet,
-    entries: &'a EntryIndex,
+    entries: Entries<'a>,
     grid: &'a RiskGrid,
+}
+
+/// Where a [`Builder`] finds the register entries: an index it shares (the TUI keeps its
+/// index, to update it), or one it owns and empties as the findings take their entries (an
+/// export: the entries are moved, not copied).
+enum Entries<'a> {
+    Shared(&'a EntryIndex),
+    Owned(RefCell<EntryIndex>),
+}
+
+impl Entries<'_> {
+    /// The entry of a finding stored on `target` for `control_id`; the defaults when none.
+    fn entry(&self, target: &Target, control_id: &str) -> RiskEntry {
+        match self {
+            Entries::Shared(index) => index.get(target, control_id).cloned(),
+            Entries::Owned(index) => index
+                .borrow_mut()
+                .by_key
+                .remove(&(key(target), control_id.to_string())),
+        }
+        .unwrap_or_default()
+    }
+
+    /// The entry of the vulnerability finding with row ID `id`; the defaults when none.
+    fn finding_entry(&self, id: i64) -> RiskEntry {
+        match self {
+            Entries::Shared(index) => index.by_finding.get(&id).cloned(),
+            Entries::Owned(index) => index.borrow_mut().by_finding.remove(&id),
+        }
+        .unwrap_or_default()
+    }
+
+    /// The vulnerability findings (taken out of an owned index).
+    fn vulnerabilities(&self) -> Cow<'_, [VulnFinding]> {
+        match self {
+            Entries::Shared(index) => Cow::Borrowed(&index.vulnerabilities),
+            Entries::Owned(index) => {
+                Cow::Owned(std::mem::take(&mut index.borrow_mut().vulnerabilities))
+            }
+        }
+    }
+
+    /// How many confirmed vulnerability findings there are.
+    fn confirmed_vulnerabilities(&self) -> usize {
+        let count = |index: &EntryIndex| {
+            index
+                .vulnerabilities
+                .iter()
+                .filter(|v| v.state == FindingState::Confirmed)
+                .count()
+        };
+        match self {
+            Entries::Shared(index) => count(index),
+            Entries::Owned(index) => count(&index.borrow()),
+        }
+    }
 }
 
 impl<'a, 'c> Builder<'a, 'c> {
@@ -501,7 +560,7 @@ impl<'a, 'c> Builder<'a, 'c> {
         catalog: &'c Catalog,
         devices: &'a [Device],
         answers: &'a AnswerSet,
-        entries: &'a EntryIndex,
+        entries: Entries<'a>,
         grid: &'a RiskGrid,
     ) -> Builder<'a, 'c> {
         let mut controls = HashMap::new();
@@ -566,7 +625,7 @@ impl<'a, 'c> Builder<'a, 'c> {
             return;
         };
         let target = Target::Device(device.id);
-        for answer in self.answers.stored_on(&target) {
+        for answer in self.answers.shared_on(&target) {
             let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
                 continue;
             };
@@ -582,11 +641,7 @@ impl<'a, 'c> Builder<'a, 'c> {
             } else {
                 0
             };
-            let entry = self
-                .entries
-                .get(&target, &control.id)
-                .cloned()
-                .unwrap_or_default();
+            let entry = self.entries.entry(&target, &control.id);
             let dims = self.affects(control);
             out.push(Finding {
                 target: target.clone(),
@@ -600,7 +655,7 @@ impl<'a, 'c> Builder<'a, 'c> {
                 response,
                 likelihood: answer.likelihood,
                 impact: answer.impact,
-                dimension_impacts: self.shown_dims(answer, dims, &[i]),
+                dimension_impacts: self.shown_dims(&answer, dims, &[i]),
                 safety,
                 affects: dims,
                 identified_on: entry.identified_on.or(answer.assessed_on),
@@ -608,7 +663,7 @@ impl<'a, 'c> Builder<'a, 'c> {
                 level: self.rate(answer.likelihood, answer.impact),
                 residual_level: self.rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
-                answer: answer.clone(),
+                answer,
                 rank: (0, device.number, String::new()),
             });
         }
@@ -625,7 +680,7 @@ impl<'a, 'c> Builder<'a, 'c> {
         group: &Group,
         out: &mut Vec<Finding<'c>>,
     ) {
-        for answer in self.answers.stored_on(&group.target) {
+        for answer in self.answers.shared_on(&group.target) {
             let Some(response) = answer.confirmed_response().filter(|r| r.is_finding()) else {
                 continue;
             };
@@ -655,11 +710,7 @@ impl<'a, 'c> Builder<'a, 'c> {
             } else {
                 0
             };
-            let entry = self
-                .entries
-                .get(&group.target, &control.id)
-                .cloned()
-                .unwrap_or_default();
+            let entry = self.entries.entry(&group.target, &control.id);
             let dims = self.affects(control);
             out.push(Finding {
                 target: group.target.clone(),
@@ -673,7 +724,7 @@ impl<'a, 'c> Builder<'a, 'c> {
                 response,
                 likelihood: answer.likelihood,
                 impact: answer.impact,
-                dimension_impacts: self.shown_dims(answer, dims, &group.devices),
+                dimension_impacts: self.shown_dims(&answer, dims, &group.devices),
                 safety,
                 affects: dims,
                 identified_on: entry.identified_on.or(answer.assessed_on),
@@ -681,7 +732,7 @@ impl<'a, 'c> Builder<'a, 'c> {
                 level: self.rate(answer.likelihood, answer.impact),
                 residual_level: self.rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
-                answer: answer.clone(),
+                answer,
                 rank: (rank, 0, key.to_string()),
             });
         }
@@ -697,9 +748,8 @@ impl<'a, 'c> Builder<'a, 'c> {
             .enumerate()
             .map(|(i, d)| (d.id, i))
             .collect();
-        for v in self
-            .entries
-            .vulnerabilities
+        let vulnerabilities = self.entries.vulnerabilities();
+        for v in vulnerabilities
             .iter()
             .filter(|v| v.state == FindingState::Confirmed)
         {
@@ -725,20 +775,15 @@ impl<'a, 'c> Builder<'a, 'c> {
                     .max()
                     .unwrap_or(3)
             });
-            let entry = self
-                .entries
-                .by_finding
-                .get(&v.id)
-                .cloned()
-                .unwrap_or_default();
+            let entry = self.entries.finding_entry(v.id);
             let first_seen = v
                 .first_seen
                 .get(..10)
                 .and_then(|d| d.parse::<NaiveDate>().ok());
             let answer = Answer {
-                control_id: control.id.clone(),
+                control_id: control.id.as_str().into(),
                 response: Some(Response::No),
-                note: v.note.clone(),
+                note: v.note.as_str().into(),
                 likelihood: Some(likelihood),
                 impact: Some(impact),
                 likelihood_default,
@@ -766,18 +811,18 @@ impl<'a, 'c> Builder<'a, 'c> {
                 },
                 affects: dims,
                 identified_on: entry.identified_on.or(first_seen),
-                vulnerability: Some(VulnerabilityRef {
+                vulnerability: Some(Box::new(VulnerabilityRef {
                     finding_id: v.id,
                     cve: v.cve.clone(),
                     subject: v.subject(),
                     title: v.found.title.clone(),
                     kev: v.kev_listed(),
                     feed_dates: v.feed_dates(),
-                }),
+                })),
                 level: self.rate(Some(likelihood), Some(impact)),
                 residual_level: self.rate(entry.residual_likelihood, entry.residual_impact),
                 entry,
-                answer,
+                answer: SharedAnswer::new(answer),
                 rank: (0, device.number, String::new()),
             });
         }
@@ -797,18 +842,43 @@ pub fn findings<'c>(
     entries: &EntryIndex,
     grid: &RiskGrid,
 ) -> Vec<Finding<'c>> {
-    let b = Builder::new(catalog, devices, answers, entries, grid);
+    build(Builder::new(
+        catalog,
+        devices,
+        answers,
+        Entries::Shared(entries),
+        grid,
+    ))
+}
+
+/// [`findings`], moving each finding's entry out of `entries` instead of copying it: for a
+/// caller that has no more use for the index (an export, where the copies would be held
+/// alongside the index at the export's peak of memory).
+pub fn findings_taking_entries<'c>(
+    catalog: &'c Catalog,
+    devices: &[Device],
+    answers: &AnswerSet,
+    entries: EntryIndex,
+    grid: &RiskGrid,
+) -> Vec<Finding<'c>> {
+    build(Builder::new(
+        catalog,
+        devices,
+        answers,
+        Entries::Owned(RefCell::new(entries)),
+        grid,
+    ))
+}
+
+fn build<'c>(b: Builder<'_, 'c>) -> Vec<Finding<'c>> {
+    let (answers, devices) = (b.answers, b.devices);
     // At most one finding per confirmed finding answer and confirmed vulnerability: reserved
-    // at once (80,000 findings of 700 bytes would otherwise be copied as the list doubles).
+    // at once (80,000 findings of about 400 bytes would otherwise be copied as the list doubles).
     let bound = answers
         .iter()
         .filter(|a| a.confirmed_response().is_some_and(|r| r.is_finding()))
         .count()
-        + entries
-            .vulnerabilities
-            .iter()
-            .filter(|v| v.state == FindingState::Confirmed)
-            .count();
+        + b.entries.confirmed_vulnerabilities();
     let mut out = Vec::with_capacity(bound);
     let mut models: HashMap<String, Group> = HashMap::new();
     let mut sites: HashMap<String, Group> = HashMap::new();
@@ -899,7 +969,7 @@ pub fn target_findings<'c>(
     grid: &RiskGrid,
     target: &Target,
 ) -> Vec<Finding<'c>> {
-    let b = Builder::new(catalog, devices, answers, entries, grid);
+    let b = Builder::new(catalog, devices, answers, Entries::Shared(entries), grid);
     let mut out = Vec::new();
     let (scope, rank, key) = match target {
         Target::Device(id) => {
@@ -1517,5 +1587,52 @@ mod tests {
         set.insert(&model(), rated(model_control(), Response::Yes, 5, 5));
         let list = findings(cat, &devices, &set, &closed, &RiskGrid::default());
         assert!(list.iter().all(|f| f.scope() != Scope::Model));
+    }
+
+    #[test]
+    fn taking_the_entries_builds_the_same_findings_as_sharing_them() {
+        let cat = catalog();
+        let devices = devices();
+        let mut set = AnswerSet::default();
+        set.insert(&model(), rated(model_control(), Response::No, 5, 5));
+        set.insert(
+            &Target::Site("Main".into()),
+            rated(site_control(), Response::Partial, 2, 2),
+        );
+        set.insert(&Target::Device(10), rated("ENC-01", Response::No, 3, 3));
+        set.insert(
+            &Target::Device(11),
+            rated("ENC-01", Response::Unknown, 4, 2),
+        );
+        let mut owned = entry(RiskStatus::InProgress);
+        owned.owner = "Biomed".into();
+        owned.planned_actions = "Segment the pumps".into();
+        // The model entry spelled in another case: entries match models case-insensitively.
+        let shouting = Target::Model {
+            manufacturer: "B. BRAUN".into(),
+            model: "SPACE".into(),
+        };
+        let index = || {
+            EntryIndex::new(vec![
+                (shouting.clone(), model_control().to_string(), owned.clone()),
+                (
+                    Target::Device(10),
+                    "ENC-01".to_string(),
+                    entry(RiskStatus::Closed),
+                ),
+            ])
+        };
+        let shared = findings(cat, &devices, &set, &index(), &RiskGrid::default());
+        let taken = findings_taking_entries(cat, &devices, &set, index(), &RiskGrid::default());
+        assert_eq!(format!("{shared:?}"), format!("{taken:?}"));
+        assert!(
+            taken.iter().any(|f| f.entry.owner == "Biomed"),
+            "the model's entry reached its finding: {taken:?}"
+        );
+        assert!(
+            taken
+                .iter()
+                .any(|f| f.target == Target::Device(10) && f.entry.status == RiskStatus::Closed)
+        );
     }
 }

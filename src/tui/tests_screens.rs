@@ -474,7 +474,7 @@ fn a_note_is_saved_after_a_pause_and_never_thrown_away() -> TestResult {
         Ok(app
             .workbook()
             .answer(&Target::Device(1), "INV-01")?
-            .map(|a| a.note)
+            .map(|a| a.note.to_string())
             .unwrap_or_default())
     };
     assert_eq!(note(&app)?, "Label says v2.1");

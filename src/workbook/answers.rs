@@ -2,6 +2,8 @@
 //! step), load them all.
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use compact_str::CompactString;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::devices::{devices_in, live_device_in};
@@ -78,41 +80,62 @@ const SELECT: &str = "SELECT target_kind, target_key, control_id, response, note
         assessed_on, device_id, target_label, impact_safety, impact_phi, impact_operations
         FROM answer";
 
+/// Column `i` as borrowed text (`None` for NULL), without copying it.
+///
+/// Errors: `InvalidColumnType` for a number or blob, `FromSqlConversionFailure` for text
+/// that is not UTF-8.
+fn str_at<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        }),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            String::new(),
+            other.data_type(),
+        )),
+    }
+}
+
+/// Column `i` as an answer's text (`""` for NULL). Errors: as [`str_at`].
+fn text_at(r: &Row<'_>, i: usize) -> rusqlite::Result<CompactString> {
+    Ok(str_at(r, i)?.map(CompactString::from).unwrap_or_default())
+}
+
 fn answer_from_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
-    let kind: String = r.get(0)?;
-    let key: String = r.get(1)?;
-    let response: Option<String> = r.get(3)?;
-    let source: Option<String> = r.get(7)?;
-    let deferred: Option<String> = r.get(14)?;
-    let assessed_at: Option<String> = r.get(17)?;
-    let assessed_on: Option<String> = r.get(18)?;
+    let deferred = str_at(r, 14)?;
+    let assessed_at = str_at(r, 17)?;
+    let assessed_on = str_at(r, 18)?;
     let answer = Answer {
-        control_id: r.get(2)?,
-        response: response.as_deref().and_then(Response::parse),
-        note: r.get(4)?,
-        observed: r.get(5)?,
-        evidence_ref: r.get(6)?,
-        source: source.as_deref().and_then(AnswerSource::parse),
+        control_id: text_at(r, 2)?,
+        response: str_at(r, 3)?.and_then(Response::parse),
+        note: text_at(r, 4)?,
+        observed: text_at(r, 5)?,
+        evidence_ref: text_at(r, 6)?,
+        source: str_at(r, 7)?.and_then(AnswerSource::parse),
         likelihood: r.get(8)?,
         impact: r.get(9)?,
         likelihood_default: r.get(10)?,
         impact_default: r.get(11)?,
         dimension_impacts: [r.get(21)?, r.get(22)?, r.get(23)?],
-        recommendation: r.get(12)?,
-        suggested: r.get(13)?,
-        deferred_until: deferred
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok()),
-        deferral_reason: r.get(15)?,
-        assessed_by: r.get(16)?,
+        recommendation: text_at(r, 12)?,
+        suggested: str_at(r, 13)?.map(CompactString::from),
+        deferred_until: deferred.and_then(|d| d.parse::<NaiveDate>().ok()),
+        deferral_reason: text_at(r, 15)?,
+        assessed_by: text_at(r, 16)?,
         assessed_at: assessed_at
-            .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc)),
-        assessed_on: assessed_on.as_deref().and_then(|d| d.parse().ok()),
+        assessed_on: assessed_on.and_then(|d| d.parse().ok()),
     };
     Ok(AnswerRow {
-        target: target_of(&kind, &key, r.get(19)?, r.get(20)?),
+        target: target_of(
+            str_at(r, 0)?.unwrap_or_default(),
+            str_at(r, 1)?.unwrap_or_default(),
+            r.get(19)?,
+            r.get(20)?,
+        ),
         answer,
     })
 }
@@ -368,14 +391,14 @@ pub(super) fn apply_answer(
         .and_then(Answer::confirmed_response)
         .is_some_and(Response::is_finding);
     let mut a = stored.unwrap_or_else(|| Answer {
-        control_id: control.id.clone(),
+        control_id: control.id.as_str().into(),
         ..Answer::default()
     });
-    let text = |slot: &mut String, value: &Option<String>, name: &str| {
+    let text = |slot: &mut CompactString, value: &Option<String>, name: &str| {
         if let Some(v) = value {
             let v = clean_text(v);
             check_text_limit(name, &v).map_err(TxError::Invalid)?;
-            *slot = v;
+            *slot = v.into();
         }
         Ok::<(), TxError>(())
     };
@@ -420,7 +443,7 @@ pub(super) fn apply_answer(
         if reason.is_empty() {
             a.deferred_until = None;
         }
-        a.deferral_reason = reason;
+        a.deferral_reason = reason.into();
     }
     if let Some(r) = input.response {
         a.response = r;
@@ -435,7 +458,7 @@ pub(super) fn apply_answer(
         a.suggested = None;
     }
     if let Some(source) = &input.suggest {
-        a.suggested = Some(clean_text(source));
+        a.suggested = Some(clean_text(source).into());
     }
     if input.source.is_some() {
         a.source = input.source;
@@ -493,7 +516,7 @@ pub(super) fn apply_answer(
         )));
     }
     if a.response.is_some() || input.note.is_some() {
-        a.assessed_by = ctx.assessor.to_string();
+        a.assessed_by = ctx.assessor.into();
         // Whole seconds, as stored, so the answer returned is the answer read back.
         a.assessed_at = Some(Utc::now().trunc_subsecs(0));
         a.assessed_on = Some(chrono::Local::now().date_naive());
@@ -626,21 +649,21 @@ fn store_answer(conn: &Connection, target: &Target, a: &Answer) -> rusqlite::Res
         kind,
         key,
         device_id,
-        a.control_id,
+        a.control_id.as_str(),
         a.response.map(Response::label),
-        a.note,
-        a.observed,
-        a.evidence_ref,
+        a.note.as_str(),
+        a.observed.as_str(),
+        a.evidence_ref.as_str(),
         a.source.map(AnswerSource::label),
         a.likelihood,
         a.impact,
         a.likelihood_default,
         a.impact_default,
-        a.recommendation,
-        a.suggested,
+        a.recommendation.as_str(),
+        a.suggested.as_deref(),
         a.deferred_until.map(|d| d.to_string()),
-        a.deferral_reason,
-        a.assessed_by,
+        a.deferral_reason.as_str(),
+        a.assessed_by.as_str(),
         a.assessed_at
             .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         a.assessed_on.map(|d| d.to_string()),

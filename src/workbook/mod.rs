@@ -525,6 +525,16 @@ impl Workbook {
         }
         tx.commit().map_err(|e| sql(&path, e))
     }
+    /// Gives the connection's page cache back (SQLite `PRAGMA shrink_memory`): up to 16 MiB
+    /// once a large read is done and the memory is needed for what was read (an export). The
+    /// cache fills again as pages are read.
+    ///
+    /// Errors: `Sqlite`.
+    pub fn release_cache(&self) -> Result<(), WorkbookError> {
+        self.conn
+            .execute_batch("PRAGMA shrink_memory")
+            .map_err(|e| sql(&self.path, e))
+    }
 
     /// The workbook's file.
     pub fn path(&self) -> &Path {

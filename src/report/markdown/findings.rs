@@ -140,9 +140,9 @@ fn findings_table(o: &mut String, r: &Report, list: &[usize]) -> fmt::Result {
             text.push(m(&f.answer.note));
         }
         for (label, value) in [
-            ("Observed", &f.answer.observed),
-            ("Recommendation", &f.answer.recommendation),
-            ("Planned actions", &f.entry.planned_actions),
+            ("Observed", f.answer.observed.as_str()),
+            ("Recommendation", f.answer.recommendation.as_str()),
+            ("Planned actions", f.entry.planned_actions.as_str()),
         ] {
             if !value.trim().is_empty() {
                 text.push(format!("**{label}:** {}", m(value)));

@@ -122,7 +122,7 @@ pub fn ask(app: &mut App, devices: &[i64], what: &str) {
     }
     let input = AnswerInput {
         response: Some(Some(response)),
-        note: (!source.note.trim().is_empty()).then(|| source.note.clone()),
+        note: (!source.note.trim().is_empty()).then(|| source.note.to_string()),
         likelihood: source.likelihood.filter(|_| !source.likelihood_default),
         impact: source.impact.filter(|_| !source.impact_default),
         source: Some(crate::assessment::AnswerSource::Bulk),

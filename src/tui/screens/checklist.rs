@@ -277,7 +277,7 @@ fn defer(app: &mut App) {
         return;
     }
     let reason = stored
-        .map(|a| a.deferral_reason.clone())
+        .map(|a| a.deferral_reason.to_string())
         .unwrap_or_default();
     app.overlay = Some(Overlay::Note(NoteEditor::with(
         crate::tui::popups::note::Purpose::Defer { control },
@@ -290,7 +290,7 @@ fn open_note(app: &mut App, then: Option<Response>) {
         return;
     };
     let text = answer::stored(app, control)
-        .map(|a| a.note.clone())
+        .map(|a| a.note.to_string())
         .unwrap_or_default();
     app.overlay = Some(Overlay::Note(NoteEditor::new(control, text, then)));
 }

@@ -57,7 +57,7 @@ fn items(app: &App) -> &[Item] {
                     out.push(Item {
                         device: d,
                         control: c,
-                        reason: a.deferral_reason.clone(),
+                        reason: a.deferral_reason.to_string(),
                     });
                 }
             }
