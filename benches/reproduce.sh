@@ -8,8 +8,8 @@
 #
 # Results: target/bench-results/divan.txt (the benchmarks' output), peers.md (the table) and
 # peers-runs.tsv (every run). Network: only the pip install of the peers' venv (run.sh), the
-# first time. Takes about an hour on a 2-core machine, most of it openpyxl writing 10,000
-# devices' cells five times.
+# first time. Takes about half an hour on a 2-core machine (more the first time: the inputs
+# are generated), most of it openpyxl writing 10,000 devices' cells five times.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
