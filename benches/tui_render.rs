@@ -164,21 +164,31 @@ fn open_to_first_frame(bencher: divan::Bencher) {
     let wb = budget();
     bencher.bench_local(|| {
         let mut clock = phases::Clock::start();
-        let workbook = wb.open(Access::Write);
-        clock.phase("Workbook::open (raw key)");
-        let keymap = must(Keymap::built_in(), "the built-in keymap");
-        let opening = must(
-            Opening::start(workbook, keymap, Theme::from_env()),
-            "Opening::start",
-        );
-        clock.phase("keymap, Opening::start (devices)");
-        let mut term = terminal(Size(80, 24));
-        must(term.draw(|frame| opening.render(frame)), "draw");
-        clock.phase("first frame (device list)");
+        let (opening, _) = first_frame(wb, &mut clock);
         clock.record("open_to_first_frame");
         // Dropped after the sample, not timed: waits for the thread, closes the workbook.
         opening
     });
+}
+
+/// What `medsec open` does up to its first frame (the interim device list at 80×24), each step
+/// a phase of `clock`; returns the opening (its thread still reading) and the terminal.
+fn first_frame(
+    wb: &workbook::BenchWorkbook,
+    clock: &mut phases::Clock,
+) -> (Opening, Terminal<TestBackend>) {
+    let workbook = wb.open(Access::Write);
+    clock.phase("Workbook::open (raw key)");
+    let keymap = must(Keymap::built_in(), "the built-in keymap");
+    let opening = must(
+        Opening::start(workbook, keymap, Theme::from_env()),
+        "Opening::start",
+    );
+    clock.phase("keymap, Opening::start (devices)");
+    let mut term = terminal(Size(80, 24));
+    must(term.draw(|frame| opening.render(frame)), "draw");
+    clock.phase("first frame (device list)");
+    (opening, term)
 }
 
 /// Open until the app is ready, timed: [`open_to_first_frame`], then waiting for the thread
@@ -191,16 +201,7 @@ fn open_until_ready(bencher: divan::Bencher) {
     let wb = budget();
     bencher.bench_local(|| {
         let mut clock = phases::Clock::start();
-        let workbook = wb.open(Access::Write);
-        clock.phase("Workbook::open (raw key)");
-        let keymap = must(Keymap::built_in(), "the built-in keymap");
-        let opening = must(
-            Opening::start(workbook, keymap, Theme::from_env()),
-            "Opening::start",
-        );
-        let mut term = terminal(Size(80, 24));
-        must(term.draw(|frame| opening.render(frame)), "draw");
-        clock.phase("first frame (device list)");
+        let (opening, mut term) = first_frame(wb, &mut clock);
         let mut app = must(opening.finish(), "Opening::finish");
         app.set_size(80, 24);
         clock.phase("answers, progress, register (thread)");

@@ -17,9 +17,10 @@ use ratatui::text::{Line, Span};
 use super::app::App;
 use super::keymap::Keymap;
 use super::layout;
+use super::screens::devices;
 use super::text;
 use super::theme::Theme;
-use super::widgets::columns::{Cell, draw_row, share};
+use super::widgets::columns::{Cell, draw_row};
 use super::{TuiError, widgets::message};
 use crate::workbook::Workbook;
 
@@ -80,11 +81,7 @@ impl Opening {
             .unwrap_or_else(|| "workbook".to_string());
         let organisation = workbook.meta().organisation.clone();
         let total = devices.len();
-        let id_width = devices
-            .last()
-            .map(|d| text::width(&d.short_id()))
-            .unwrap_or(8)
-            .max(8);
+        let id_width = devices::id_column_width(devices.last());
         let loader = std::thread::Builder::new()
             .name("medsec-open".into())
             .spawn(move || {
@@ -191,39 +188,21 @@ impl Opening {
     /// The table as the Devices screen draws it (the same columns and widths).
     fn render_rows(&self, frame: &mut Frame, area: Rect) {
         let theme = self.theme;
-        let id_width = self.id_width;
-        let wide = area.width >= 110;
-        let risk_width: usize = if wide { 9 } else { 4 };
-        let fixed = 2 + id_width + 15 + 4 + risk_width + 9;
-        let flex = share(
-            usize::from(area.width).saturating_sub(fixed),
-            &[36, 18, 20, 26],
-        );
-        let widths = [
-            1, 1, id_width, flex[0], flex[1], flex[2], flex[3], 15, 4, risk_width,
-        ];
-        let make = if flex[1] >= 13 {
-            "Manufacturer"
-        } else {
-            "Make"
-        };
+        let widths = devices::table_widths(area, self.id_width);
         let headings = [
-            "", "", "ID", "Name", make, "Model", "Location", "IP", "Done", "Risk",
+            "",
+            "",
+            "ID",
+            "Name",
+            devices::make_heading(&widths),
+            "Model",
+            "Location",
+            "IP",
+            "Done",
+            "Risk",
         ];
-        let cells: Vec<Cell<'_>> = headings
-            .iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (h, w))| {
-                if i == 8 {
-                    Cell::right(h, w, theme.heading())
-                } else {
-                    Cell::new(h, w, theme.heading())
-                }
-            })
-            .collect();
         let buf = frame.buffer_mut();
-        draw_row(buf, Rect { height: 1, ..area }, &cells, Default::default());
+        devices::draw_heading(buf, area, &headings, &widths, theme);
         for (n, row) in self.rows.iter().take(layout::device_rows(area)).enumerate() {
             let [id, name, make, model, location, ip] = &row.0;
             let cells = [

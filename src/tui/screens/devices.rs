@@ -181,26 +181,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let theme = app.theme;
-    let id_width = app
-        .devices
-        .last()
-        .map(|d| text::width(&d.short_id()))
-        .unwrap_or(8)
-        .max(8);
-    const IP: usize = 15;
-    const DONE: usize = 4;
-    // Risk levels in full from 110 columns, as VH / H / M / L / VL below.
-    let wide = area.width >= 110;
-    let risk_width: usize = if wide { 9 } else { 4 };
-    // cursor(1) mark(1) id ip done risk + 9 separators
-    let fixed = 2 + id_width + IP + DONE + risk_width + 9;
-    let flex = share(
-        usize::from(area.width).saturating_sub(fixed),
-        &[36, 18, 20, 26],
-    );
-    let widths = [
-        1, 1, id_width, flex[0], flex[1], flex[2], flex[3], IP, DONE, risk_width,
-    ];
+    let id_width = id_column_width(app.devices.last());
+    let widths = table_widths(area, id_width);
     let arrow = if app.list.descending { "▼" } else { "▲" };
     let sorted = |c: SortColumn, h: &str| {
         if app.list.sort == c && (c != SortColumn::Id || app.list.descending) {
@@ -214,39 +196,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         String::new(),
         sorted(SortColumn::Id, "ID"),
         sorted(SortColumn::Name, "Name"),
-        sorted(
-            SortColumn::Manufacturer,
-            if flex[1] >= 13 {
-                "Manufacturer"
-            } else {
-                "Make"
-            },
-        ),
+        sorted(SortColumn::Manufacturer, make_heading(&widths)),
         sorted(SortColumn::Model, "Model"),
         sorted(SortColumn::Location, "Location"),
         sorted(SortColumn::Ip, "IP"),
         sorted(SortColumn::Done, "Done"),
         sorted(SortColumn::Risk, "Risk"),
     ];
-    let heading_cells: Vec<Cell<'_>> = headings
-        .iter()
-        .zip(widths)
-        .enumerate()
-        .map(|(i, (h, w))| {
-            if i == 8 {
-                Cell::right(h, w, theme.heading())
-            } else {
-                Cell::new(h, w, theme.heading())
-            }
-        })
-        .collect();
     let buf = frame.buffer_mut();
-    draw_row(
-        buf,
-        Rect { height: 1, ..area },
-        &heading_cells,
-        Default::default(),
-    );
+    draw_heading(buf, area, &headings, &widths, theme);
 
     let rows = layout::device_rows(area);
     let start = app.device_cursor.offset;
@@ -276,7 +234,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Default::default()
         };
         let (risk, risk_style) = match p.highest_risk {
-            Some(level) if wide => (level.label(), theme.risk(level)),
+            Some(level) if wide_table(area) => (level.label(), theme.risk(level)),
             Some(level) => (level.abbreviation(), theme.risk(level)),
             None => ("", Default::default()),
         };
@@ -295,6 +253,66 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let y = area.y + 1 + u16::try_from(n).unwrap_or(u16::MAX);
         draw_row(buf, Rect::new(area.x, y, area.width, 1), &cells, row_style);
     }
+}
+
+/// Width of the ID column: the last device's short ID (the widest), at least 8.
+pub(crate) fn id_column_width(last: Option<&crate::device::Device>) -> usize {
+    last.map(|d| text::width(&d.short_id())).unwrap_or(8).max(8)
+}
+
+/// Whether the table has room for risk levels in full (from 110 columns; VH / H / M / L / VL
+/// below).
+pub(crate) fn wide_table(area: Rect) -> bool {
+    area.width >= 110
+}
+
+/// The table's column widths in `area`: cursor, mark, ID, name, manufacturer, model, location,
+/// IP, Done, Risk (the Devices screen and the opening frame draw the same table).
+pub(crate) fn table_widths(area: Rect, id_width: usize) -> [usize; 10] {
+    const IP: usize = 15;
+    const DONE: usize = 4;
+    let risk_width: usize = if wide_table(area) { 9 } else { 4 };
+    // cursor(1) mark(1) id ip done risk + 9 separators
+    let fixed = 2 + id_width + IP + DONE + risk_width + 9;
+    let flex = share(
+        usize::from(area.width).saturating_sub(fixed),
+        &[36, 18, 20, 26],
+    );
+    [
+        1, 1, id_width, flex[0], flex[1], flex[2], flex[3], IP, DONE, risk_width,
+    ]
+}
+
+/// The manufacturer column's heading: in full when it fits, else "Make".
+pub(crate) fn make_heading(widths: &[usize; 10]) -> &'static str {
+    if widths[4] >= 13 {
+        "Manufacturer"
+    } else {
+        "Make"
+    }
+}
+
+/// Draws the heading row on the first line of `area` (Done right-aligned, as its numbers).
+pub(crate) fn draw_heading<S: AsRef<str>>(
+    buf: &mut ratatui::buffer::Buffer,
+    area: Rect,
+    headings: &[S; 10],
+    widths: &[usize; 10],
+    theme: crate::tui::theme::Theme,
+) {
+    let cells: Vec<Cell<'_>> = headings
+        .iter()
+        .zip(widths)
+        .enumerate()
+        .map(|(i, (h, &w))| {
+            if i == 8 {
+                Cell::right(h.as_ref(), w, theme.heading())
+            } else {
+                Cell::new(h.as_ref(), w, theme.heading())
+            }
+        })
+        .collect();
+    draw_row(buf, Rect { height: 1, ..area }, &cells, Default::default());
 }
 
 fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
