@@ -527,3 +527,37 @@ fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
     tui.wait_for_exit()?;
     Ok(())
 }
+
+/// `q` while a large workbook is still being read quits at once: the reading is stopped, the
+/// terminal restored and the workbook's lock released.
+#[test]
+fn quitting_while_a_large_workbook_opens_stops_the_reading() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let home = dir.path();
+    std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
+    }
+    let wb = home.join("large.medsec");
+    cli(home)
+        .arg("demo")
+        .arg(&wb)
+        .args(["--devices", "600", "--answered", "1", "--no-open"])
+        .assert()
+        .success();
+    let mut tui = spawn_tui(home, &wb)?;
+    let start = Instant::now();
+    while !tui.screen.written("Reading the answers") {
+        if start.elapsed() > timeout() {
+            return Err(format!("no interim frame: {}", tui.screen.text()).into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    tui.send(b"q")?;
+    tui.wait_for_exit()?;
+    // The lock is released: the workbook opens for writing at once.
+    Workbook::open(&wb, &Passphrase::new(PASSPHRASE.into()), Access::Write)?;
+    Ok(())
+}

@@ -338,26 +338,38 @@ enum Opening {
     Reading(opening::Opening),
 }
 
+/// Events that arrived while the workbook was read, burst by burst as they came.
+type Kept = VecDeque<Vec<event::Event>>;
+
 /// Draws the interim frame until the app is ready, keeping every event that arrives meanwhile
-/// (keys, a paste, a resize) in order, to be handled by the app.
+/// (keys, a paste, a resize) in order, to be handled by the app; `None` when the user quit
+/// first. A signal, a closed terminal, or a quit key pressed before any other key stops the
+/// reading at once (keys already kept are not dropped: a quit after them is kept too).
 fn wait_for_app(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     opening: opening::Opening,
     stop: &AtomicBool,
-) -> Result<(App, VecDeque<Vec<event::Event>>), TuiError> {
-    let mut kept = VecDeque::new();
+) -> Result<Option<(App, Kept)>, TuiError> {
+    let mut kept: Kept = VecDeque::new();
     terminal.draw(|frame| opening.render(frame))?;
     while !opening.is_ready() {
         if stop.load(Ordering::Relaxed) {
-            // Dropping the opening waits for its thread, so the workbook is closed cleanly.
+            opening.cancel();
             return Err(TuiError::Interrupted);
         }
         if terminal_gone(Duration::from_millis(20)) {
+            opening.cancel();
             return Err(TuiError::HungUp);
         }
         let mut redraw = false;
         while event::poll(Duration::ZERO)? {
             let batch = read_burst(event::read()?)?;
+            let typed = |e: &event::Event| !matches!(e, event::Event::Resize(..));
+            let nothing_typed = !kept.iter().flatten().any(typed);
+            if nothing_typed && batch.len() == 1 && batch.iter().all(|e| opening.quits(e)) {
+                opening.cancel();
+                return Ok(None);
+            }
             redraw |= batch.iter().any(|e| matches!(e, event::Event::Resize(..)));
             kept.push_back(batch);
         }
@@ -365,7 +377,7 @@ fn wait_for_app(
             terminal.draw(|frame| opening.render(frame))?;
         }
     }
-    Ok((opening.finish()?, kept))
+    Ok(Some((opening.finish()?, kept)))
 }
 
 fn event_loop(
@@ -382,7 +394,10 @@ fn event_loop(
     let mut terminal = ManuallyDrop::new(Terminal::new(CrosstermBackend::new(stdout()))?);
     let (mut app, mut kept) = match opening {
         Opening::Ready(app) => (*app, VecDeque::new()),
-        Opening::Reading(opening) => wait_for_app(&mut terminal, opening, stop)?,
+        Opening::Reading(opening) => match wait_for_app(&mut terminal, opening, stop)? {
+            Some(ready) => ready,
+            None => return Ok(()),
+        },
     };
     let app = &mut app;
     if let Some(w) = warning {

@@ -48,6 +48,10 @@ pub struct Opening {
     id_width: usize,
     /// Builds the app (`App::with_devices`); a panic inside comes back as `Err(message)`.
     loader: Option<JoinHandle<Result<Result<App, TuiError>, String>>>,
+    /// Stops the thread's reading when the user leaves before it is done.
+    interrupt: rusqlite::InterruptHandle,
+    /// The keymap, to tell a quit key pressed while reading.
+    keymap: Keymap,
 }
 
 impl Opening {
@@ -81,6 +85,8 @@ impl Opening {
             .unwrap_or_else(|| "workbook".to_string());
         let organisation = workbook.meta().organisation.clone();
         let total = devices.len();
+        let interrupt = workbook.interrupt_handle();
+        let quit_keys = keymap.clone();
         let id_width = devices::id_column_width(devices.last());
         let loader = std::thread::Builder::new()
             .name("medsec-open".into())
@@ -95,12 +101,39 @@ impl Opening {
             rows,
             id_width,
             loader: Some(loader),
+            interrupt,
+            keymap: quit_keys,
         })
     }
 
     /// Whether the app is ready ([`Opening::finish`] will not wait).
     pub fn is_ready(&self) -> bool {
         self.loader.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Whether `event` is a key that quits from the device list (`q`, `Ctrl-c` or the user's
+    /// own binding).
+    pub fn quits(&self, event: &ratatui::crossterm::event::Event) -> bool {
+        use ratatui::crossterm::event::{Event, KeyEventKind};
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => {
+                self.keymap.action(
+                    super::keymap::Context::Devices,
+                    super::key::Key::from_event(key),
+                ) == Some(&super::Action::Quit)
+            }
+            _ => false,
+        }
+    }
+
+    /// Leaves the workbook unread: the thread's query is interrupted and the thread waited for
+    /// (a few milliseconds, or what is left of computing progress and risks), so the workbook
+    /// is closed and its lock released before this returns.
+    pub fn cancel(mut self) {
+        self.interrupt.interrupt();
+        if let Some(loader) = self.loader.take() {
+            let _ = loader.join();
+        }
     }
 
     /// Waits up to [`BRIEF_WAIT`] for the app; `true` when it is ready.

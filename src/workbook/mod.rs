@@ -525,6 +525,14 @@ impl Workbook {
         }
         tx.commit().map_err(|e| sql(&path, e))
     }
+    /// A handle that stops the statement running on this workbook's connection, from any
+    /// thread (SQLite `sqlite3_interrupt`): it returns `SQLITE_INTERRUPT`, nothing is changed
+    /// by a read, and a write's transaction is rolled back. For a long read done on another
+    /// thread (the TUI reading the answers while its first frame is up) that the user leaves.
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
+    }
+
     /// Gives the connection's page cache back (SQLite `PRAGMA shrink_memory`): up to 16 MiB
     /// once a large read is done and the memory is needed for what was read (an export). The
     /// cache fills again as pages are read.
