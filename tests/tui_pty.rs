@@ -481,12 +481,12 @@ fn closing_the_terminal_while_drawing_ends_the_tui() -> TestResult {
     close_the_terminal(Duration::ZERO)
 }
 
-/// A workbook that takes a moment to read: the device list is drawn first (Done and Risk
-/// still being read), and keys pressed straight away are applied in order, none lost.
-#[test]
-fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let home = dir.path();
+/// A 600-device workbook, fully answered, that takes a moment to read (debug build) and the
+/// TUI opened on it, once its interim frame (the device list while the answers are read) has
+/// been written.
+fn opening_a_large_workbook(
+    home: &Path,
+) -> Result<(Tui, std::path::PathBuf), Box<dyn std::error::Error>> {
     std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
     #[cfg(unix)]
     {
@@ -500,8 +500,7 @@ fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
         .args(["--devices", "600", "--answered", "1", "--no-open"])
         .assert()
         .success();
-
-    let mut tui = spawn_tui(home, &wb)?;
+    let tui = spawn_tui(home, &wb)?;
     let start = Instant::now();
     while !tui.screen.written("DEV-0001") {
         if start.elapsed() > timeout() {
@@ -509,6 +508,15 @@ fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+    Ok((tui, wb))
+}
+
+/// A workbook that takes a moment to read: the device list is drawn first (Done and Risk
+/// still being read), and keys pressed straight away are applied in order, none lost.
+#[test]
+fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (mut tui, _) = opening_a_large_workbook(dir.path())?;
     // Two moves down and Enter, slower than a burst, as soon as the list is up.
     for key in [b"j", b"j", b"\r"] {
         tui.send(key)?;
@@ -533,28 +541,7 @@ fn keys_pressed_while_a_large_workbook_opens_are_kept() -> TestResult {
 #[test]
 fn quitting_while_a_large_workbook_opens_stops_the_reading() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let home = dir.path();
-    std::fs::write(home.join("pass"), format!("{PASSPHRASE}\n"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(home.join("pass"), std::fs::Permissions::from_mode(0o600))?;
-    }
-    let wb = home.join("large.medsec");
-    cli(home)
-        .arg("demo")
-        .arg(&wb)
-        .args(["--devices", "600", "--answered", "1", "--no-open"])
-        .assert()
-        .success();
-    let mut tui = spawn_tui(home, &wb)?;
-    let start = Instant::now();
-    while !tui.screen.written("Reading the answers") {
-        if start.elapsed() > timeout() {
-            return Err(format!("no interim frame: {}", tui.screen.text()).into());
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (mut tui, wb) = opening_a_large_workbook(dir.path())?;
     tui.send(b"q")?;
     tui.wait_for_exit()?;
     // The lock is released: the workbook opens for writing at once.
