@@ -221,11 +221,7 @@ impl App {
             .collect();
         let list = device_list::DeviceList::load(&workbook);
         let walk = walk::Walk::load(&workbook);
-        let file_name = workbook
-            .path()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "workbook".to_string());
+        let file_name = shown_file_name(&workbook);
         let mut app = App {
             workbook,
             keymap,
@@ -764,6 +760,16 @@ impl App {
         }
         .max(1)
     }
+}
+
+/// The workbook's file name as the status line shows it (never the full path, so screens do
+/// not leak directories).
+pub(crate) fn shown_file_name(workbook: &Workbook) -> String {
+    workbook
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "workbook".to_string())
 }
 
 /// Applies one action to the state. Transient messages last until the next action.

@@ -361,16 +361,16 @@ fn wait_for_app(
             opening.cancel();
             return Err(TuiError::HungUp);
         }
+        let is_resize = |e: &event::Event| matches!(e, event::Event::Resize(..));
         let mut redraw = false;
         while event::poll(Duration::ZERO)? {
             let batch = read_burst(event::read()?)?;
-            let typed = |e: &event::Event| !matches!(e, event::Event::Resize(..));
-            let nothing_typed = !kept.iter().flatten().any(typed);
+            let nothing_typed = kept.iter().flatten().all(is_resize);
             if nothing_typed && batch.len() == 1 && batch.iter().all(|e| opening.quits(e)) {
                 opening.cancel();
                 return Ok(None);
             }
-            redraw |= batch.iter().any(|e| matches!(e, event::Event::Resize(..)));
+            redraw |= batch.iter().any(is_resize);
             kept.push_back(batch);
         }
         if redraw {

@@ -66,23 +66,17 @@ impl Opening {
             .iter()
             .take(PREVIEW_ROWS)
             .map(|d| {
-                let ip = d.get("ip_addresses");
-                let ip = ip.split([',', ';', ' ']).next().unwrap_or("");
                 PreviewRow([
                     d.short_id(),
                     d.get("name").to_string(),
                     d.get("manufacturer").to_string(),
                     d.get("model").to_string(),
                     d.location(),
-                    ip.to_string(),
+                    devices::first_ip(d).to_string(),
                 ])
             })
             .collect();
-        let file_name = workbook
-            .path()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "workbook".to_string());
+        let file_name = super::app::shown_file_name(&workbook);
         let organisation = workbook.meta().organisation.clone();
         let total = devices.len();
         let interrupt = workbook.interrupt_handle();
@@ -126,14 +120,11 @@ impl Opening {
         }
     }
 
-    /// Leaves the workbook unread: the thread's query is interrupted and the thread waited for
-    /// (a few milliseconds, or what is left of computing progress and risks), so the workbook
-    /// is closed and its lock released before this returns.
-    pub fn cancel(mut self) {
+    /// Leaves the workbook unread: the thread's query is interrupted, and dropping the opening
+    /// waits for the thread (a few milliseconds, or what is left of computing progress and
+    /// risks), so the workbook is closed and its lock released before this returns.
+    pub fn cancel(self) {
         self.interrupt.interrupt();
-        if let Some(loader) = self.loader.take() {
-            let _ = loader.join();
-        }
     }
 
     /// Waits up to [`BRIEF_WAIT`] for the app; `true` when it is ready.
@@ -180,19 +171,11 @@ impl Opening {
             n => format!("{n} devices "),
         };
         let left = if self.organisation.is_empty() {
-            " medsec · Devices".to_string()
+            "Devices".to_string()
         } else {
-            format!(" medsec · {} · Devices", text::sanitize(&self.organisation))
+            format!("{} · Devices", text::sanitize(&self.organisation))
         };
-        let room = width.saturating_sub(text::width(&count) + 1);
-        frame.render_widget(
-            Line::from(vec![
-                Span::styled(text::fit(&left, room), theme.title()),
-                Span::raw(" "),
-                Span::styled(count, theme.dim()),
-            ]),
-            chrome.title,
-        );
+        super::render::title_line(frame, chrome.title, &left, &count, theme);
         self.render_rows(frame, chrome.body);
         let right = format!("{} · encrypted", text::sanitize(&self.file_name));
         let right = text::truncate(&right, width / 2);
@@ -266,8 +249,9 @@ impl Opening {
 }
 
 impl Drop for Opening {
-    /// An opening given up (a signal, a closed terminal) still waits for its thread, so the
-    /// workbook is closed and its lock released before the process ends.
+    /// An opening given up (a signal, a closed terminal, a quit key: [`Opening::cancel`]) still
+    /// waits for its thread, so the workbook is closed and its lock released before the process
+    /// ends.
     fn drop(&mut self) {
         if let Some(loader) = self.loader.take() {
             let _ = loader.join();

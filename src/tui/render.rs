@@ -12,6 +12,7 @@ use super::popups::{
 };
 use super::screens::{checklist, dashboard, devices, findings, todo, walk};
 use super::text;
+use super::theme::Theme;
 use super::widgets::{hint_bar, status_line};
 
 /// Draws the whole screen: title line, the active screen, status line, hint bar and any popup;
@@ -31,18 +32,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Findings => findings::title(app),
         Screen::Todo => todo::title(app),
     };
-    let width = usize::from(area.width);
-    let right = text::truncate(&right, width / 2);
-    let room = width.saturating_sub(text::width(&right) + 1);
-    let left = text::fit(&format!(" medsec · {left}"), room);
-    frame.render_widget(
-        Line::from(vec![
-            Span::styled(left, app.theme.title()),
-            Span::raw(" "),
-            Span::styled(right, app.theme.dim()),
-        ]),
-        chrome.title,
-    );
+    title_line(frame, chrome.title, &left, &right, app.theme);
     match app.screen {
         Screen::Devices => devices::render(app, frame, chrome.body),
         Screen::Checklist => checklist::render(app, frame, chrome.body),
@@ -67,6 +57,23 @@ pub fn render(app: &App, frame: &mut Frame) {
         Some(Overlay::History(h)) => history::render(app, frame, h),
         None => {}
     }
+}
+
+/// Draws the title line into `area`: ` medsec · {left}` and, dimmed on the right, `right`
+/// (cut to half the width; the left part gives way first).
+pub(crate) fn title_line(frame: &mut Frame, area: Rect, left: &str, right: &str, theme: Theme) {
+    let width = usize::from(area.width);
+    let right = text::truncate(right, width / 2);
+    let room = width.saturating_sub(text::width(&right) + 1);
+    let left = text::fit(&format!(" medsec · {left}"), room);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(left, theme.title()),
+            Span::raw(" "),
+            Span::styled(right, theme.dim()),
+        ]),
+        area,
+    );
 }
 
 fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {

@@ -525,6 +525,7 @@ impl Workbook {
         }
         tx.commit().map_err(|e| sql(&path, e))
     }
+
     /// A handle that stops the statement running on this workbook's connection, from any
     /// thread (SQLite `sqlite3_interrupt`): it returns `SQLITE_INTERRUPT`, nothing is changed
     /// by a read, and a write's transaction is rolled back. For a long read done on another

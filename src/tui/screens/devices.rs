@@ -225,8 +225,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         let id = d.short_id();
         let location = d.location();
-        let ip = d.get("ip_addresses");
-        let ip = ip.split([',', ';', ' ']).next().unwrap_or("");
+        let ip = first_ip(d);
         let done = format!("{}%", p.total.percent());
         let done_style = if p.total.percent() == 100 {
             theme.response(Some(crate::assessment::Response::Yes))
@@ -253,6 +252,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let y = area.y + 1 + u16::try_from(n).unwrap_or(u16::MAX);
         draw_row(buf, Rect::new(area.x, y, area.width, 1), &cells, row_style);
     }
+}
+
+/// The IP column: a device's first IP address (they are listed with `,`, `;` or spaces).
+pub(crate) fn first_ip(device: &crate::device::Device) -> &str {
+    device
+        .get("ip_addresses")
+        .split([',', ';', ' '])
+        .next()
+        .unwrap_or("")
 }
 
 /// Width of the ID column: the last device's short ID (the widest), at least 8.
